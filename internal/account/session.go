@@ -1,0 +1,342 @@
+package account
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/cartable/cartable/internal/apperr"
+	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/credential"
+	"github.com/cartable/cartable/internal/store"
+)
+
+// Session kinds.
+const (
+	KindWeb      = "web"      // a browser, cookie-borne
+	KindAPI      = "api"      // POST /api/v1/sessions, bearer
+	KindPersonal = "personal" // cartable token create, bearer
+)
+
+// PendingLoginTTL is how long the second step of a web login may wait.
+const PendingLoginTTL = 5 * time.Minute
+
+// Principal is the authenticated caller of a request.
+type Principal struct {
+	AccountID   int64
+	Login       string
+	DisplayName string
+	Lang        string
+	Roles       []Membership
+	SessionID   int64
+	SessionKind string
+	// CredentialsExpireAt is when the password and TOTP expire (nil before activation).
+	CredentialsExpireAt *time.Time
+}
+
+// Actor returns the principal as an audit actor.
+func (p *Principal) Actor() Actor { return Actor{ID: p.AccountID, Login: p.Login} }
+
+// IsPlatformAdmin reports the platform-admin role.
+func (p *Principal) IsPlatformAdmin() bool { return p.Has(RolePlatformAdmin, 0) }
+
+// Has reports whether the principal holds role in the establishment (0: platform-wide).
+func (p *Principal) Has(role Role, establishmentID int64) bool {
+	for _, m := range p.Roles {
+		if m.Role == role && m.EstablishmentID == establishmentID {
+			return true
+		}
+	}
+	return false
+}
+
+// Establishments returns the establishments where the principal holds one of roles.
+func (p *Principal) Establishments(roles ...Role) []int64 {
+	var out []int64
+	for _, m := range p.Roles {
+		for _, r := range roles {
+			if m.Role == r && m.EstablishmentID != 0 {
+				out = append(out, m.EstablishmentID)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// Session describes a session or token to its owner (never its secret).
+type Session struct {
+	ID         int64     `json:"id"`
+	Kind       string    `json:"kind"`
+	Name       string    `json:"name,omitempty"`
+	IP         string    `json:"ip,omitempty"`
+	UserAgent  string    `json:"user_agent,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastSeenAt time.Time `json:"last_seen_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+}
+
+// Client describes where a session is opened from.
+type Client struct {
+	IP        string
+	UserAgent string
+}
+
+// StartSession opens a session of kind (web or api) for an account that just logged in
+// and returns its token (shown once) with its expiry.
+func (s *Service) StartSession(ctx context.Context, accountID int64, kind string, c Client) (string, Session, error) {
+	ttl := s.policy.APISessionTTL
+	if kind == KindWeb {
+		ttl = s.policy.SessionAbsolute
+	}
+	return s.insertSession(ctx, accountID, kind, "full", "", c, ttl)
+}
+
+func (s *Service) insertSession(ctx context.Context, accountID int64, kind, stage, name string, c Client, ttl time.Duration) (string, Session, error) {
+	tk := credential.KindSession
+	if kind == KindPersonal {
+		tk = credential.KindAPI
+	}
+	token, err := credential.NewToken(tk, s.rand)
+	if err != nil {
+		return "", Session{}, apperr.Internal(err)
+	}
+	now := s.now()
+	ss := Session{Kind: kind, Name: name, IP: c.IP, UserAgent: truncate(c.UserAgent, 200), CreatedAt: now.UTC(), LastSeenAt: now.UTC(), ExpiresAt: now.Add(ttl).UTC()}
+	err = s.db.QueryRow(ctx, `INSERT INTO sessions (token_hash, kind, stage, account_id, name, ip, user_agent, created_at, last_seen_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING id`,
+		credential.HashToken(token), kind, stage, accountID, name, ss.IP, ss.UserAgent, now, ss.ExpiresAt).Scan(&ss.ID)
+	return token, ss, err
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// BeginLogin is the first step of a web login: it checks the password and remembers the
+// verdict server-side under a new short-lived token, whatever the verdict — the page
+// always goes on to ask for the code, so a wrong password cannot be told from a right
+// one without also having the code.
+func (s *Service) BeginLogin(ctx context.Context, login, password string, c Client) (string, error) {
+	row, ok, _, err := s.checkPassword(ctx, login, password)
+	if err != nil {
+		return "", err
+	}
+	token, err := credential.NewToken(credential.KindSession, s.rand)
+	if err != nil {
+		return "", apperr.Internal(err)
+	}
+	now := s.now()
+	var id any
+	if row != nil {
+		id = row.ID
+	}
+	_, err = s.db.Exec(ctx, `INSERT INTO sessions (token_hash, kind, stage, account_id, pending_login, pending_ok, ip, user_agent, created_at, last_seen_at, expires_at)
+		VALUES ($1, 'web', 'mfa', $2, $3, $4, $5, $6, $7, $7, $8)`,
+		credential.HashToken(token), id, NormalizeLogin(login), ok, c.IP, truncate(c.UserAgent, 200), now, now.Add(PendingLoginTTL))
+	return token, err
+}
+
+// PendingLogin returns the login typed at the first step of a web login, or not-found.
+func (s *Service) PendingLogin(ctx context.Context, token string) (string, error) {
+	var login string
+	err := s.db.QueryRow(ctx, `SELECT pending_login FROM sessions WHERE token_hash = $1 AND stage = 'mfa' AND expires_at > $2`,
+		credential.HashToken(token), s.now()).Scan(&login)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", apperr.NotFound("login_expired", "the login took too long: start again")
+	}
+	return login, err
+}
+
+// FinishLogin is the second step of a web login: it consumes the pending token, checks
+// the code (or recovery code) and, on success, opens a new web session — a new token,
+// so the session id changes at each step.
+func (s *Service) FinishLogin(ctx context.Context, pendingToken, code, recoveryCode string, c Client) (string, Account, error) {
+	var accountID sql.NullInt64
+	var login string
+	var pwOK bool
+	err := s.db.QueryRow(ctx, `DELETE FROM sessions WHERE token_hash = $1 AND stage = 'mfa' AND expires_at > $2
+		RETURNING account_id, pending_login, pending_ok`, credential.HashToken(pendingToken), s.now()).Scan(&accountID, &login, &pwOK)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", Account{}, apperr.NotFound("login_expired", "the login took too long: start again")
+	}
+	if err != nil {
+		return "", Account{}, err
+	}
+	var row *secretRow
+	reason := "wrong_password"
+	if accountID.Valid {
+		if row, err = s.loadSecrets(ctx, login); err != nil {
+			return "", Account{}, err
+		}
+		if row != nil && row.ID != accountID.Int64 {
+			row = nil // the login was given to another account in between
+		}
+	} else {
+		reason = "unknown_login"
+	}
+	v, err := s.checkFactor(ctx, row, pwOK && row != nil, reason, Proof{Login: login, Code: code, RecoveryCode: recoveryCode})
+	if err != nil {
+		return "", Account{}, err
+	}
+	acc, err := s.finishLogin(ctx, v)
+	if err != nil {
+		return "", Account{}, err
+	}
+	token, _, err := s.StartSession(ctx, acc.ID, KindWeb, c)
+	return token, acc, err
+}
+
+var errNoSession = apperr.Unauthenticated("unauthenticated", "you are not logged in or your session has expired")
+
+// Authenticate returns the principal of a session or token. kinds lists the session
+// kinds the transport accepts (cookies carry web sessions, bearer headers the others).
+func (s *Service) Authenticate(ctx context.Context, token string, kinds ...string) (*Principal, error) {
+	if _, err := credential.ParseToken(token); err != nil {
+		return nil, errNoSession
+	}
+	now := s.now()
+	var p Principal
+	var kind, stage, status string
+	var lastSeen, expires time.Time
+	var credExpires sql.NullTime
+	err := s.db.QueryRow(ctx, `SELECT s.id, s.kind, s.stage, s.last_seen_at, s.expires_at,
+		a.id, a.login, a.display_name, a.lang, a.status, a.expires_at
+		FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1`, credential.HashToken(token)).Scan(
+		&p.SessionID, &kind, &stage, &lastSeen, &expires, &p.AccountID, &p.Login, &p.DisplayName, &p.Lang, &status, &credExpires)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNoSession
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.SessionKind = kind
+	p.CredentialsExpireAt = store.NullTime(credExpires)
+	allowed := false
+	for _, k := range kinds {
+		allowed = allowed || k == kind
+	}
+	credsExpired := credExpires.Valid && !now.Before(credExpires.Time)
+	switch {
+	case !allowed, stage != "full", !now.Before(expires):
+		return nil, errNoSession
+	case kind == KindWeb && !now.Before(lastSeen.Add(s.policy.SessionIdle)):
+		_, _ = s.db.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, p.SessionID)
+		return nil, errNoSession
+	case status == string(StatusDisabled), credsExpired:
+		return nil, errNoSession
+	case kind != KindPersonal && status != string(StatusActive):
+		return nil, errNoSession
+	}
+	// Writing on every request would make reads write; a minute of precision is enough
+	// for the idle timeout and the "last seen" column.
+	if now.Sub(lastSeen) > time.Minute {
+		if _, err := s.db.Exec(ctx, `UPDATE sessions SET last_seen_at = $2 WHERE id = $1`, p.SessionID, now); err != nil {
+			return nil, err
+		}
+	}
+	if p.Roles, err = s.memberships(ctx, p.AccountID); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// Logout ends the session of token.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	return s.db.Tx(ctx, func(ctx context.Context) error {
+		var id, accountID int64
+		var login string
+		err := s.db.QueryRow(ctx, `SELECT s.id, a.id, a.login FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1`,
+			credential.HashToken(token)).Scan(&id, &accountID, &login)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, id); err != nil {
+			return err
+		}
+		return s.record(ctx, audit.Event{Action: audit.Logout, ActorID: &accountID, ActorLogin: login, TargetID: &accountID, TargetLogin: login})
+	})
+}
+
+// Sessions lists an account's open sessions and tokens, newest first.
+func (s *Service) Sessions(ctx context.Context, accountID int64) ([]Session, error) {
+	var out []Session
+	err := s.db.Each(ctx, func(rows *sql.Rows) error {
+		var ss Session
+		if err := rows.Scan(&ss.ID, &ss.Kind, &ss.Name, &ss.IP, &ss.UserAgent, &ss.CreatedAt, &ss.LastSeenAt, &ss.ExpiresAt); err != nil {
+			return err
+		}
+		ss.CreatedAt, ss.LastSeenAt, ss.ExpiresAt = ss.CreatedAt.UTC(), ss.LastSeenAt.UTC(), ss.ExpiresAt.UTC()
+		out = append(out, ss)
+		return nil
+	}, `SELECT id, kind, name, ip, user_agent, created_at, last_seen_at, expires_at FROM sessions
+		WHERE account_id = $1 AND stage = 'full' AND expires_at > $2 ORDER BY id DESC`, accountID, s.now())
+	return out, err
+}
+
+// RevokeSession ends one session or token of an account.
+func (s *Service) RevokeSession(ctx context.Context, actor Actor, accountID, sessionID int64) error {
+	return s.db.Tx(ctx, func(ctx context.Context) error {
+		var kind, login string
+		err := s.db.QueryRow(ctx, `SELECT s.kind, a.login FROM sessions s JOIN accounts a ON a.id = s.account_id
+			WHERE s.id = $1 AND s.account_id = $2`, sessionID, accountID).Scan(&kind, &login)
+		if errors.Is(err, store.ErrNotFound) {
+			return apperr.NotFound("session_not_found", "no such session")
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, sessionID); err != nil {
+			return err
+		}
+		action := audit.SessionRevoked
+		if kind == KindPersonal {
+			action = audit.TokenRevoked
+		}
+		return s.record(ctx, audit.Event{Action: action, ActorID: audit.ID(actor.ID), ActorLogin: actor.Login,
+			TargetID: &accountID, TargetLogin: login, Detail: map[string]any{"session_id": sessionID, "kind": kind}})
+	})
+}
+
+// CreateToken issues a personal API token for an account (cartable token create). It
+// is valid until ttl (the policy's TokenTTL when 0) unless revoked, the account is
+// disabled or re-enrolled, or its credentials expire.
+func (s *Service) CreateToken(ctx context.Context, p *Principal, accountID int64, name string, ttl time.Duration) (string, Session, error) {
+	if ttl <= 0 {
+		ttl = s.policy.TokenTTL
+	}
+	if accountID != p.AccountID && !p.IsPlatformAdmin() {
+		return "", Session{}, errNotAllowed
+	}
+	actor := p.Actor()
+	var token string
+	var ss Session
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		acc, err := s.get(ctx, "a.id = $1", accountID)
+		if err != nil {
+			return err
+		}
+		if acc.Status == StatusDisabled {
+			return apperr.Conflict("account_disabled", "the account %s is disabled", acc.Login)
+		}
+		token, ss, err = s.insertSession(ctx, accountID, KindPersonal, "full", name, Client{}, ttl)
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, audit.Event{Action: audit.TokenCreated, ActorID: audit.ID(actor.ID), ActorLogin: actor.Login,
+			TargetID: &acc.ID, TargetLogin: acc.Login, Detail: map[string]any{"token_id": ss.ID, "name": name, "expires_at": ss.ExpiresAt.Format(time.RFC3339)}})
+	})
+	return token, ss, err
+}
+
+// PurgeSessions deletes expired sessions and pending logins; it returns how many.
+func (s *Service) PurgeSessions(ctx context.Context) (int64, error) {
+	return s.db.ExecCount(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, s.now())
+}

@@ -1,0 +1,231 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/apptest"
+	"github.com/cartable/cartable/internal/config"
+	"github.com/cartable/cartable/internal/credential"
+	"github.com/cartable/cartable/internal/qr"
+)
+
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func wantError(t *testing.T, resp *http.Response, body errorBody, status int, code string) {
+	t.Helper()
+	if resp.StatusCode != status || body.Error.Code != code || body.Error.Message == "" {
+		t.Fatalf("want %d %s, got %d %+v", status, code, resp.StatusCode, body)
+	}
+}
+
+// TestAccountContract walks the documented contract: enrolment, activation, login,
+// /me, expiry, renewal, with the exact status codes and JSON shapes.
+func TestAccountContract(t *testing.T) {
+	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
+		ctx := context.Background()
+		_, enr, err := s.App.Accounts.Create(ctx, account.OperatorPrincipal(), account.CreateInput{Login: "root", Roles: []account.Membership{{Role: account.RolePlatformAdmin}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		token := enr.URL[strings.LastIndex(enr.URL, "/")+1:]
+
+		var got struct {
+			Login         string    `json:"login"`
+			PasswordQR    string    `json:"password_qr"`
+			TOTPQR        string    `json:"totp_qr"`
+			OTPAuthURI    string    `json:"otpauth_uri"`
+			RecoveryCodes []string  `json:"recovery_codes"`
+			ExpiresAt     time.Time `json:"expires_at"`
+		}
+		resp := s.Do("GET", "/api/v1/enrollments/"+token, "", nil, &got)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("enrolment: %d", resp.StatusCode)
+		}
+		if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("Cache-Control %q", cc)
+		}
+		if got.Login != "root" || len(got.RecoveryCodes) != 10 || got.ExpiresAt.IsZero() ||
+			!strings.HasPrefix(got.PasswordQR, "data:image/png;base64,") || !strings.HasPrefix(got.TOTPQR, "data:image/png;base64,") {
+			t.Fatalf("enrolment body %+v", got)
+		}
+		// What a client gets from the QR codes alone is enough to activate.
+		password, err := qr.DecodeDataURL(got.PasswordQR)
+		if err != nil || len(password) != 24 {
+			t.Fatalf("password QR: %q %v", password, err)
+		}
+		uri, err := qr.DecodeDataURL(got.TOTPQR)
+		if err != nil || uri != got.OTPAuthURI {
+			t.Fatalf("TOTP QR %q vs %q (%v)", uri, got.OTPAuthURI, err)
+		}
+		if !strings.HasPrefix(uri, "otpauth://totp/cartable:root?") || !strings.Contains(uri, "issuer=cartable") {
+			t.Fatalf("otpauth URI %s", uri)
+		}
+		_, _, secret, err := credential.ParseOTPAuthURI(uri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var eb errorBody
+		resp = s.Do("GET", "/api/v1/enrollments/"+token, "", nil, &eb)
+		wantError(t, resp, eb, http.StatusGone, "enrollment_used")
+
+		u := &apptest.User{Login: "root", Password: password, Secret: secret}
+		var st map[string]any
+		resp = s.Do("POST", "/api/v1/activation", "", map[string]string{"login": "root", "password": password, "code": u.Code(s)}, &st)
+		if resp.StatusCode != http.StatusOK || st["status"] != "active" {
+			t.Fatalf("activation: %d %v", resp.StatusCode, st)
+		}
+
+		var sess struct {
+			Token     string    `json:"token"`
+			ExpiresAt time.Time `json:"expires_at"`
+		}
+		resp = s.Do("POST", "/api/v1/sessions", "", map[string]string{"login": "root", "password": password, "code": u.Code(s)}, &sess)
+		if resp.StatusCode != http.StatusCreated || sess.Token == "" || sess.ExpiresAt.IsZero() {
+			t.Fatalf("login: %d %+v", resp.StatusCode, sess)
+		}
+		var me struct {
+			Login string   `json:"login"`
+			Roles []string `json:"roles"`
+		}
+		resp = s.Do("GET", "/api/v1/me", sess.Token, nil, &me)
+		if resp.StatusCode != http.StatusOK || me.Login != "root" || len(me.Roles) != 1 || me.Roles[0] != "platform-admin" {
+			t.Fatalf("me: %d %+v", resp.StatusCode, me)
+		}
+		eb = errorBody{}
+		resp = s.Do("GET", "/api/v1/me", "", nil, &eb)
+		wantError(t, resp, eb, http.StatusUnauthorized, "unauthenticated")
+
+		eb = errorBody{}
+		resp = s.Do("POST", "/api/v1/sessions", "", map[string]string{"login": "root", "password": "wrong", "code": u.Code(s)}, &eb)
+		wantError(t, resp, eb, http.StatusUnauthorized, "invalid_credentials")
+		eb = errorBody{}
+		resp = s.Do("POST", "/api/v1/sessions", "", map[string]string{"login": "root"}, &eb)
+		wantError(t, resp, eb, http.StatusBadRequest, "invalid_request")
+		eb = errorBody{}
+		resp = s.Do("POST", "/api/v1/sessions", "", map[string]any{"login": 3}, &eb)
+		wantError(t, resp, eb, http.StatusBadRequest, "invalid_json")
+
+		// Six months later: the session is gone and login says the credentials expired.
+		s.Clock.Advance(183 * 24 * time.Hour)
+		resp = s.Do("GET", "/api/v1/me", sess.Token, nil, nil)
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("session after expiry: %d", resp.StatusCode)
+		}
+		eb = errorBody{}
+		code := u.Code(s)
+		resp = s.Do("POST", "/api/v1/sessions", "", map[string]string{"login": "root", "password": password, "code": code}, &eb)
+		wantError(t, resp, eb, http.StatusForbidden, "credentials_expired")
+		var ren struct {
+			EnrollmentURL string `json:"enrollment_url"`
+		}
+		resp = s.Do("POST", "/api/v1/renewals", "", map[string]string{"login": "root", "password": password, "code": code}, &ren)
+		if resp.StatusCode != http.StatusCreated || !strings.HasPrefix(ren.EnrollmentURL, s.URL+"/enrol/cte_") {
+			t.Fatalf("renewal: %d %+v", resp.StatusCode, ren)
+		}
+		newToken := ren.EnrollmentURL[strings.LastIndex(ren.EnrollmentURL, "/")+1:]
+		resp = s.Do("GET", "/api/v1/enrollments/"+newToken, "", nil, nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("renewal link: %d", resp.StatusCode)
+		}
+	})
+}
+
+func TestConcurrentEnrolmentOpening(t *testing.T) {
+	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
+		_, enr, err := s.App.Accounts.Create(context.Background(), account.OperatorPrincipal(), account.CreateInput{Login: "twice", Roles: []account.Membership{{Role: account.RolePlatformAdmin}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		codes := make(chan int, 2)
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes <- s.Do("GET", "/api/v1/enrollments/"+enr.Token, "", nil, nil).StatusCode
+			}()
+		}
+		wg.Wait()
+		close(codes)
+		var got []int
+		for c := range codes {
+			got = append(got, c)
+		}
+		if !(got[0] == 200 && got[1] == 410 || got[0] == 410 && got[1] == 200) {
+			t.Fatalf("two concurrent openings answered %v", got)
+		}
+	})
+}
+
+func TestPerIPRateLimit(t *testing.T) {
+	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
+		u := s.CreateUser("limited", account.Membership{Role: account.RolePlatformAdmin})
+		var last *http.Response
+		var body errorBody
+		for i := range 10 {
+			body = errorBody{}
+			last = s.Do("POST", "/api/v1/sessions", "", map[string]string{"login": u.Login, "password": "x", "code": "000000"}, &body)
+			if i < 3 && last.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("attempt %d: %d", i, last.StatusCode)
+			}
+		}
+		wantError(t, last, body, http.StatusTooManyRequests, "too_many_attempts")
+		if last.Header.Get("Retry-After") == "" {
+			t.Fatal("429 without Retry-After")
+		}
+	}, func(c *config.Config) { c.LoginRate, c.LoginBurst = 1, 3 })
+}
+
+func TestUnknownAPIPathIsJSON(t *testing.T) {
+	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
+		var eb errorBody
+		resp := s.Do("GET", "/api/v1/nope", "", nil, &eb)
+		wantError(t, resp, eb, http.StatusNotFound, "not_found")
+	})
+}
+
+// TestOpenAPIListsEveryRoute keeps docs/openapi.yaml in step with the registered routes.
+func TestOpenAPIListsEveryRoute(t *testing.T) {
+	s := apptest.Start(t, "sqlite")
+	var doc strings.Builder
+	resp := s.Do("GET", "/api/v1/openapi.yaml", "", nil, nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("openapi: %d", resp.StatusCode)
+	}
+	b := make([]byte, 1<<20)
+	n, _ := resp.Body.Read(b)
+	doc.Write(b[:n])
+	paths := map[string]map[string]bool{}
+	cur := ""
+	for _, line := range strings.Split(doc.String(), "\n") {
+		switch {
+		case strings.HasPrefix(line, "  /"):
+			cur = strings.TrimSuffix(strings.TrimSpace(line), ":")
+			paths[cur] = map[string]bool{}
+		case cur != "" && strings.HasPrefix(line, "    ") && !strings.HasPrefix(line, "     ") && strings.HasSuffix(line, ":"):
+			paths[cur][strings.ToUpper(strings.TrimSuffix(strings.TrimSpace(line), ":"))] = true
+		case !strings.HasPrefix(line, " "):
+			cur = ""
+		}
+	}
+	if len(s.App.APIRoutes) < 10 {
+		t.Fatalf("only %d API routes registered", len(s.App.APIRoutes))
+	}
+	for _, r := range s.App.APIRoutes {
+		method, path, _ := strings.Cut(r.Pattern, " ")
+		if !paths[path][method] {
+			t.Errorf("docs/openapi.yaml does not describe %s", r.Pattern)
+		}
+	}
+}

@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cartable/cartable/internal/store/storetest"
+)
+
+// runCLI runs the command line and returns its exit status, stdout and stderr.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(Env{Args: args, Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &errb})
+	return code, out.String(), errb.String()
+}
+
+func TestEveryCommandFlagIsDocumented(t *testing.T) {
+	b, err := os.ReadFile("../../docs/config.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	var walk func(path string, cmds []*cmd)
+	walk = func(path string, cmds []*cmd) {
+		for _, c := range cmds {
+			name := strings.TrimSpace(path + " " + c.name)
+			if !strings.Contains(doc, "`"+c.name) && !strings.Contains(doc, c.name+"`") && !strings.Contains(doc, " "+c.name) {
+				t.Errorf("docs/config.md does not mention the command %q", name)
+			}
+			if c.flags != nil {
+				fs := flag.NewFlagSet(name, flag.ContinueOnError)
+				c.flags(fs)
+				fs.VisitAll(func(f *flag.Flag) {
+					if !strings.Contains(doc, "`--"+f.Name+"`") && !strings.Contains(doc, "`--"+f.Name+" ") {
+						t.Errorf("docs/config.md does not mention --%s of %q", f.Name, name)
+					}
+				})
+			}
+			walk(name, c.subs)
+		}
+	}
+	walk("", commands())
+}
+
+// TestCommands runs the maintenance commands against a real data directory, on every
+// engine, the way an operator would.
+func TestCommands(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(string(e), func(t *testing.T) {
+			data := t.TempDir()
+			db := storetest.DSN(t, e)
+			g := []string{"--data", data, "--db", db, "--log-level", "warn", "--argon2-memory", "64", "--argon2-time", "1"}
+			cli := func(args ...string) (int, string, string) { return runCLI(t, append(append([]string{}, g...), args...)...) }
+
+			if code, _, stderr := cli("account", "list"); code == 0 || !strings.Contains(stderr, "cartable migrate") {
+				t.Fatalf("unmigrated database: code %d, %s", code, stderr)
+			}
+			if code, out, stderr := cli("migrate"); code != 0 || !strings.Contains(out, "schema version") {
+				t.Fatalf("migrate: %d %s %s", code, out, stderr)
+			}
+			if code, _, stderr := cli("establishment", "create", "--uai", "0382032D", "--name", "X"); code != 1 || !strings.Contains(stderr, "0382032D") {
+				t.Fatalf("bad UAI: %d %s", code, stderr)
+			}
+			if code, out, stderr := cli("establishment", "create", "--uai", "0382032c", "--name", "Lycée Test", "--transfers", "on", "--json"); code != 0 ||
+				!strings.Contains(out, `"uai": "0382032C"`) || !strings.Contains(out, `"transfers_send": true`) {
+				t.Fatalf("establishment create: %d %s %s", code, out, stderr)
+			}
+			code, out, stderr := cli("account", "create", "--login", "Root.Admin", "--role", "platform-admin", "--json")
+			if code != 0 {
+				t.Fatalf("account create: %d %s", code, stderr)
+			}
+			var created struct {
+				Login         string `json:"login"`
+				EnrollmentURL string `json:"enrollment_url"`
+			}
+			if err := json.Unmarshal([]byte(out), &created); err != nil || created.Login != "root.admin" || !strings.Contains(created.EnrollmentURL, "/enrol/cte_") {
+				t.Fatalf("account create --json: %s (%v)", out, err)
+			}
+			if code, out, _ := cli("account", "create", "--login", "prof", "--role", "teacher", "--uai", "0382032C"); code != 0 || !strings.Contains(out, "/enrol/cte_") || !strings.Contains(out, "█") {
+				t.Fatalf("account create (text with QR): %d %s", code, out)
+			}
+			if code, _, stderr := cli("account", "create", "--login", "x", "--role", "teacher"); code != 2 || !strings.Contains(stderr, "--uai") {
+				t.Fatalf("teacher without UAI: %d %s", code, stderr)
+			}
+			if code, _, stderr := cli("account", "create", "--login", "root.admin", "--role", "platform-admin"); code != 1 || !strings.Contains(stderr, "already taken") {
+				t.Fatalf("duplicate login: %d %s", code, stderr)
+			}
+			code, out, stderr = cli("token", "create", "--login", "root.admin", "--json")
+			var tok struct {
+				Token string `json:"token"`
+			}
+			if code != 0 || json.Unmarshal([]byte(out), &tok) != nil || !strings.HasPrefix(tok.Token, "ctp_") {
+				t.Fatalf("token create: %d %s %s", code, out, stderr)
+			}
+			if code, out, _ := cli("account", "list", "--expiring", "30d", "--json"); code != 0 || strings.TrimSpace(out) != "[]" {
+				t.Fatalf("nothing expiring yet: %d %s", code, out)
+			}
+			if code, out, _ := cli("account", "list", "--json"); code != 0 || !strings.Contains(out, `"login": "prof"`) || !strings.Contains(out, `"state": "pending"`) {
+				t.Fatalf("account list: %d %s", code, out)
+			}
+			if code, out, _ := cli("audit", "list", "--json"); code != 0 || !strings.Contains(out, `"account.created"`) || !strings.Contains(out, `"token.created"`) {
+				t.Fatalf("audit list: %d %s", code, out)
+			}
+			if code, out, stderr := cli("keys", "rotate"); code != 0 || !strings.Contains(out, "new primary key") {
+				t.Fatalf("keys rotate: %d %s %s", code, out, stderr)
+			}
+			// The key file is private.
+			st, err := os.Stat(filepath.Join(data, "keys.json"))
+			if err != nil || st.Mode().Perm() != 0o600 {
+				t.Fatalf("key file: %v %v", st.Mode(), err)
+			}
+			if code, _, stderr := cli("nope"); code != 2 || !strings.Contains(stderr, "unknown command") {
+				t.Fatalf("unknown command: %d %s", code, stderr)
+			}
+		})
+	}
+}
+
+// TestKeyRotation rotates the keys under live secrets: every secret moves to the new
+// key, logins keep working, and the old key can then be retired and removed.
+func TestKeyRotation(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(string(e), func(t *testing.T) {
+			data := t.TempDir()
+			g := []string{"--data", data, "--db", storetest.DSN(t, e), "--log-level", "warn", "--argon2-memory", "64", "--argon2-time", "1"}
+			cli := func(args ...string) (int, string, string) { return runCLI(t, append(append([]string{}, g...), args...)...) }
+			if code, _, stderr := cli("migrate"); code != 0 {
+				t.Fatal(stderr)
+			}
+			app := openTestApp(t, g)
+			u := enrolTestUser(t, app, "rot")
+			oldKey := app.Keys.Ring().Primary()
+			app.Close()
+
+			code, out, stderr := cli("keys", "rotate")
+			if code != 0 || !strings.Contains(out, "3 secret(s) re-encrypted") {
+				t.Fatalf("rotate: %d %s %s", code, out, stderr)
+			}
+			if code, out, _ := cli("keys", "list"); code != 0 || !strings.Contains(out, oldKey) || !regexpMatch(`(?m)^`+oldKey+`\s.*\s0$`, out) {
+				t.Fatalf("keys list after rotation: %s", out)
+			}
+			app = openTestApp(t, g)
+			defer app.Close()
+			if app.Keys.Ring().Primary() == oldKey {
+				t.Fatal("primary key unchanged")
+			}
+			loginTestUser(t, app, u)
+			if code, _, stderr := cli("keys", "retire", "--id", app.Keys.Ring().Primary()); code == 0 {
+				t.Fatal("the primary key was retired")
+			} else if !strings.Contains(stderr, "primary") {
+				t.Logf("refusal: %s", stderr)
+			}
+			if code, _, stderr := cli("keys", "retire", "--id", oldKey); code != 0 {
+				t.Fatalf("retire: %s", stderr)
+			}
+			if code, _, stderr := cli("keys", "remove", "--id", oldKey); code != 0 {
+				t.Fatalf("remove: %s", stderr)
+			}
+			app2 := openTestApp(t, g)
+			defer app2.Close()
+			loginTestUser(t, app2, u)
+		})
+	}
+}

@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/config"
+	"github.com/cartable/cartable/internal/establishment"
+)
+
+// demoMarker marks a directory made by `cartable demo`, which the next demo may wipe.
+const demoMarker = ".cartable-demo"
+
+func demoCmd() *cmd {
+	return &cmd{name: "demo", summary: "serve a fresh demo (SQLite in ./cartable-demo) with demo establishments and accounts",
+		run: func(ctx context.Context, r *runner, args []string) error {
+			cfg := r.cfg
+			if cfg.DataDir == config.Default().DataDir {
+				cfg.DataDir = "./cartable-demo"
+			}
+			if err := freshDemoDir(cfg.DataDir); err != nil {
+				return err
+			}
+			cfg.DB = "sqlite:" + filepath.Join(cfg.DataDir, "cartable.db")
+			app, err := NewApp(ctx, cfg, r.log, Options{Migrate: true})
+			if err != nil {
+				return err
+			}
+			defer app.Close()
+			links, err := seedDemo(ctx, app)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(r.stdout, "\ncartable demo — data in %s\n\nOpen %s and enrol with one of these single-use links\n(install an authenticator app such as FreeOTP or Google Authenticator first):\n\n", cfg.DataDir, cfg.BaseURL)
+			for _, l := range links {
+				fmt.Fprintf(r.stdout, "  %-16s %-44s %s\n", l.login, l.what, l.url)
+			}
+			fmt.Fprintf(r.stdout, "\nStop with Ctrl-C. Run the demo again for a fresh start.\n\n")
+			return app.Serve(ctx, nil)
+		}}
+}
+
+// freshDemoDir empties a previous demo directory, refusing to touch anything else.
+func freshDemoDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	case len(entries) > 0:
+		if _, err := os.Stat(filepath.Join(dir, demoMarker)); err != nil {
+			return fmt.Errorf("%s exists and was not made by `cartable demo`: choose another --data directory", dir)
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+	}
+	return os.WriteFile(filepath.Join(dir, demoMarker), []byte("made by cartable demo; removed by the next one\n"), 0o600)
+}
+
+type demoLink struct {
+	login, what, url string
+}
+
+// demoEstablishments are invented establishments with valid UAIs.
+var demoEstablishments = []struct {
+	uai, name, academie, kind string
+	send, receive             bool
+}{
+	{"0691234S", "Lycée professionnel des Canuts", "Lyon", "lycée professionnel", true, true},
+	{"0381234K", "Lycée professionnel du Vercors", "Grenoble", "lycée professionnel", true, true},
+	{"0442953W", "Lycée des métiers de l'Estuaire", "Nantes", "lycée professionnel", false, false},
+}
+
+// seedDemo creates the demo establishments and accounts and returns their enrolment links.
+func seedDemo(ctx context.Context, app *App) ([]demoLink, error) {
+	op := account.OperatorPrincipal()
+	ids := map[string]int64{}
+	for _, d := range demoEstablishments {
+		name, acad, kind := d.name, d.academie, d.kind
+		send, recv := d.send, d.receive
+		e, err := app.Establishments.Create(ctx, account.Operator, establishment.Input{UAI: d.uai, Name: &name, Academie: &acad, Kind: &kind,
+			TransfersSend: &send, TransfersReceive: &recv})
+		if err != nil {
+			return nil, err
+		}
+		ids[d.uai] = e.ID
+	}
+	accounts := []struct {
+		login, name, what string
+		roles             []account.Membership
+	}{
+		{"demo.admin", "Administratrice de la plateforme", "platform administrator", []account.Membership{{Role: account.RolePlatformAdmin}}},
+		{"admin.canuts", "Claire Martin", "administrator, Canuts", []account.Membership{{Role: account.RoleAdmin, EstablishmentID: ids["0691234S"], UAI: "0691234S"}}},
+		{"prof.canuts", "Karim Benali", "teacher, Canuts", []account.Membership{{Role: account.RoleTeacher, EstablishmentID: ids["0691234S"], UAI: "0691234S"}}},
+		{"inspecteur.demo", "Hélène Roussel", "inspector, Canuts + Vercors", []account.Membership{
+			{Role: account.RoleInspector, EstablishmentID: ids["0691234S"], UAI: "0691234S"},
+			{Role: account.RoleInspector, EstablishmentID: ids["0381234K"], UAI: "0381234K"}}},
+		{"admin.vercors", "Julien Favre", "administrator, Vercors", []account.Membership{{Role: account.RoleAdmin, EstablishmentID: ids["0381234K"], UAI: "0381234K"}}},
+	}
+	var links []demoLink
+	for _, a := range accounts {
+		_, enr, err := app.Accounts.Create(ctx, op, account.CreateInput{Login: a.login, DisplayName: a.name, Roles: a.roles})
+		if err != nil {
+			return nil, err
+		}
+		links = append(links, demoLink{login: a.login, what: a.what, url: enr.URL})
+	}
+	return links, nil
+}

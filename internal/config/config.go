@@ -1,0 +1,315 @@
+// Package config holds the settings of cartable, read from command-line flags and
+// CARTABLE_* environment variables (a flag wins over its variable, which wins over the
+// default). Every setting is listed in docs/config.md; a test keeps the two in step.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration. The zero value is not usable: start from Default.
+type Config struct {
+	DataDir   string // --data: SQLite file, key file and attachments
+	DB        string // --db: sqlite:PATH or postgres://…
+	LogFormat string // --log-format: text or json
+	LogLevel  string // --log-level: debug, info, warn, error
+
+	Addr            string         // --addr: listen address
+	BaseURL         string         // --base-url: public URL, used in links
+	Migrate         bool           // --migrate: apply pending migrations at start
+	TLSCert, TLSKey string         // --tls-cert, --tls-key
+	TrustedProxies  []netip.Prefix // --trusted-proxies: X-Forwarded-* honoured from these
+	SecureCookies   bool           // --secure-cookies: force the Secure attribute
+	ShutdownTimeout time.Duration  // --shutdown-timeout
+
+	Issuer             string        // --issuer: name shown in authenticator apps
+	SelfSignup         bool          // --self-signup
+	EnrollmentTTL      time.Duration // --enrollment-ttl
+	CredentialLifetime Period        // --credential-lifetime
+	RenewalGrace       Period        // --renewal-grace
+	ExpiryWarning      Period        // --expiry-warning
+	SessionIdle        time.Duration // --session-idle
+	SessionAbsolute    time.Duration // --session-absolute
+	APISessionTTL      time.Duration // --api-session-ttl
+	TokenTTL           time.Duration // --token-ttl
+
+	Argon2Memory    uint          // --argon2-memory (KiB)
+	Argon2Time      uint          // --argon2-time
+	Argon2Threads   uint          // --argon2-threads
+	HashConcurrency int           // --hash-concurrency
+	HashQueueWait   time.Duration // --hash-queue-wait
+	LoginRate       float64       // --login-rate: requests per minute per IP
+	LoginBurst      int           // --login-burst
+	SignupRate      float64       // --signup-rate: sign-ups per hour per IP
+
+	envErrs []error
+}
+
+// Default returns the defaults.
+func Default() Config {
+	return Config{
+		DataDir:            "./cartable-data",
+		LogFormat:          "text",
+		LogLevel:           "info",
+		Addr:               "127.0.0.1:8080",
+		ShutdownTimeout:    15 * time.Second,
+		Issuer:             "cartable",
+		EnrollmentTTL:      7 * 24 * time.Hour,
+		CredentialLifetime: MustPeriod("6mo"),
+		RenewalGrace:       MustPeriod("30d"),
+		ExpiryWarning:      MustPeriod("30d"),
+		SessionIdle:        30 * time.Minute,
+		SessionAbsolute:    12 * time.Hour,
+		APISessionTTL:      12 * time.Hour,
+		TokenTTL:           90 * 24 * time.Hour,
+		Argon2Memory:       19456,
+		Argon2Time:         2,
+		Argon2Threads:      1,
+		HashConcurrency:    runtime.NumCPU(),
+		HashQueueWait:      500 * time.Millisecond,
+		LoginRate:          30,
+		LoginBurst:         20,
+		SignupRate:         10,
+	}
+}
+
+// Setting describes one setting for the flag parser and the documentation.
+type Setting struct {
+	Flag, Env, Usage string
+	// Serve is true for settings that only matter to the server.
+	Serve bool
+}
+
+// Settings lists every setting; the flag of each is registered by Register.
+func Settings() []Setting {
+	fs := flag.NewFlagSet("", flag.ContinueOnError)
+	c := Default()
+	c.Register(fs, func(string) string { return "" })
+	var out []Setting
+	fs.VisitAll(func(f *flag.Flag) {
+		out = append(out, Setting{Flag: "--" + f.Name, Env: EnvName(f.Name), Usage: f.Usage, Serve: !globalFlags[f.Name]})
+	})
+	return out
+}
+
+var globalFlags = map[string]bool{"data": true, "db": true, "log-format": true, "log-level": true}
+
+// EnvName is the variable that sets a flag: --base-url → CARTABLE_BASE_URL.
+func EnvName(flagName string) string {
+	return "CARTABLE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// Register defines the flags on fs, with their defaults taken from the environment
+// (getenv) when set. Invalid environment values are reported by fs.Parse's caller
+// through Errors.
+func (c *Config) Register(fs *flag.FlagSet, getenv func(string) string) {
+	r := registrar{fs: fs, getenv: getenv}
+	r.str(&c.DataDir, "data", "data directory: SQLite database, key file, attachments")
+	r.str(&c.DB, "db", "database: sqlite:PATH or postgres://user@host/db (default: SQLite file in the data directory)")
+	r.str(&c.LogFormat, "log-format", "log format: text or json")
+	r.str(&c.LogLevel, "log-level", "log level: debug, info, warn or error")
+	r.str(&c.Addr, "addr", "HTTP listen address")
+	r.str(&c.BaseURL, "base-url", "public URL of the service, used in enrolment links (default: http://ADDR)")
+	r.boolean(&c.Migrate, "migrate", "apply pending database migrations at start instead of refusing to serve")
+	r.str(&c.TLSCert, "tls-cert", "TLS certificate file (serve HTTPS)")
+	r.str(&c.TLSKey, "tls-key", "TLS private key file")
+	r.value(prefixList{&c.TrustedProxies}, "trusted-proxies", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For/-Proto are trusted")
+	r.boolean(&c.SecureCookies, "secure-cookies", "mark cookies Secure even without TLS (when behind an HTTPS proxy)")
+	r.duration(&c.ShutdownTimeout, "shutdown-timeout", "time given to in-flight requests at shutdown")
+	r.str(&c.Issuer, "issuer", "issuer name shown in authenticator apps")
+	r.boolean(&c.SelfSignup, "self-signup", "let people create their own account (rate-limited per IP)")
+	r.duration(&c.EnrollmentTTL, "enrollment-ttl", "validity of an enrolment link")
+	r.value(&c.CredentialLifetime, "credential-lifetime", "password and TOTP lifetime after activation (e.g. 6mo)")
+	r.value(&c.RenewalGrace, "renewal-grace", "after expiry, time during which the user can renew with his old credentials")
+	r.value(&c.ExpiryWarning, "expiry-warning", "warn users this long before their credentials expire")
+	r.duration(&c.SessionIdle, "session-idle", "web session idle timeout")
+	r.duration(&c.SessionAbsolute, "session-absolute", "web session absolute timeout")
+	r.duration(&c.APISessionTTL, "api-session-ttl", "lifetime of an API session token from POST /api/v1/sessions")
+	r.duration(&c.TokenTTL, "token-ttl", "default lifetime of personal API tokens (cartable token create)")
+	r.uint(&c.Argon2Memory, "argon2-memory", "argon2id memory in KiB")
+	r.uint(&c.Argon2Time, "argon2-time", "argon2id iterations")
+	r.uint(&c.Argon2Threads, "argon2-threads", "argon2id parallelism")
+	r.integer(&c.HashConcurrency, "hash-concurrency", "password hashes computed at once (default: number of CPUs)")
+	r.duration(&c.HashQueueWait, "hash-queue-wait", "longest wait for a hashing slot before answering 503")
+	r.float(&c.LoginRate, "login-rate", "login attempts per minute per IP (token bucket refill)")
+	r.integer(&c.LoginBurst, "login-burst", "login attempts an IP may make in a burst")
+	r.float(&c.SignupRate, "signup-rate", "self sign-ups per hour per IP")
+	c.envErrs = append(c.envErrs, r.errs...)
+}
+
+type registrar struct {
+	fs     *flag.FlagSet
+	getenv func(string) string
+	errs   []error
+}
+
+func (r *registrar) env(name string, set func(string) error) {
+	if v := r.getenv(EnvName(name)); v != "" {
+		if err := set(v); err != nil {
+			r.errs = append(r.errs, fmt.Errorf("%s: %w", EnvName(name), err))
+		}
+	}
+}
+
+func (r *registrar) str(p *string, name, usage string) {
+	r.env(name, func(v string) error { *p = v; return nil })
+	r.fs.StringVar(p, name, *p, usage)
+}
+
+func (r *registrar) boolean(p *bool, name, usage string) {
+	r.env(name, func(v string) error {
+		b, err := strconv.ParseBool(v)
+		*p = b
+		return err
+	})
+	r.fs.BoolVar(p, name, *p, usage)
+}
+
+func (r *registrar) duration(p *time.Duration, name, usage string) {
+	r.env(name, func(v string) error {
+		d, err := time.ParseDuration(v)
+		*p = d
+		return err
+	})
+	r.fs.DurationVar(p, name, *p, usage)
+}
+
+func (r *registrar) uint(p *uint, name, usage string) {
+	r.env(name, func(v string) error {
+		n, err := strconv.ParseUint(v, 10, 32)
+		*p = uint(n)
+		return err
+	})
+	r.fs.UintVar(p, name, *p, usage)
+}
+
+func (r *registrar) integer(p *int, name, usage string) {
+	r.env(name, func(v string) error {
+		n, err := strconv.Atoi(v)
+		*p = n
+		return err
+	})
+	r.fs.IntVar(p, name, *p, usage)
+}
+
+func (r *registrar) float(p *float64, name, usage string) {
+	r.env(name, func(v string) error {
+		n, err := strconv.ParseFloat(v, 64)
+		*p = n
+		return err
+	})
+	r.fs.Float64Var(p, name, *p, usage)
+}
+
+func (r *registrar) value(v flag.Value, name, usage string) {
+	r.env(name, v.Set)
+	r.fs.Var(v, name, usage)
+}
+
+type prefixList struct{ p *[]netip.Prefix }
+
+func (l prefixList) String() string {
+	if l.p == nil {
+		return ""
+	}
+	var s []string
+	for _, p := range *l.p {
+		s = append(s, p.String())
+	}
+	return strings.Join(s, ",")
+}
+
+func (l prefixList) Set(v string) error {
+	var out []netip.Prefix
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			a, err := netip.ParseAddr(part)
+			if err != nil {
+				return fmt.Errorf("invalid address %q", part)
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			return fmt.Errorf("invalid CIDR %q", part)
+		}
+		out = append(out, p.Masked())
+	}
+	*l.p = out
+	return nil
+}
+
+// Validate checks the values and fills the derived ones (database, base URL).
+func (c *Config) Validate() error {
+	if len(c.envErrs) > 0 {
+		return c.envErrs[0]
+	}
+	if c.DB == "" {
+		c.DB = "sqlite:" + filepath.Join(c.DataDir, "cartable.db")
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("--log-format: %q is not text or json", c.LogFormat)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("--log-level: %q is not debug, info, warn or error", c.LogLevel)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return fmt.Errorf("--tls-cert and --tls-key go together")
+	}
+	if c.BaseURL == "" {
+		scheme := "http"
+		if c.TLSCert != "" {
+			scheme = "https"
+		}
+		c.BaseURL = scheme + "://" + c.Addr
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--base-url: %q is not an http(s) URL", c.BaseURL)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.Argon2Memory < 8*c.Argon2Threads || c.Argon2Time < 1 || c.Argon2Threads < 1 || c.Argon2Threads > 255 {
+		return fmt.Errorf("--argon2-*: memory must be ≥ 8 KiB per thread, time ≥ 1, threads 1–255")
+	}
+	if c.Issuer == "" || strings.Contains(c.Issuer, ":") {
+		return fmt.Errorf("--issuer: %q must be non-empty and without ':' (the otpauth label separator)", c.Issuer)
+	}
+	if c.HashConcurrency < 1 {
+		c.HashConcurrency = runtime.NumCPU()
+	}
+	if c.EnrollmentTTL <= 0 || c.SessionIdle <= 0 || c.SessionAbsolute <= 0 || c.APISessionTTL <= 0 || c.TokenTTL <= 0 {
+		return fmt.Errorf("durations (--enrollment-ttl, --session-*, --api-session-ttl, --token-ttl) must be positive")
+	}
+	if c.CredentialLifetime.IsZero() {
+		return fmt.Errorf("--credential-lifetime must be positive")
+	}
+	if c.LoginRate <= 0 || c.LoginBurst < 1 || c.SignupRate <= 0 {
+		return fmt.Errorf("--login-rate, --login-burst and --signup-rate must be positive")
+	}
+	return nil
+}
+
+// SecureCookie tells whether cookies must carry the Secure attribute.
+func (c *Config) SecureCookie() bool {
+	return c.SecureCookies || c.TLSCert != "" || strings.HasPrefix(c.BaseURL, "https://")
+}
+
+// KeyFile is the path of the key file in the data directory.
+func (c *Config) KeyFile() string { return filepath.Join(c.DataDir, "keys.json") }

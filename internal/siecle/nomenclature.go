@@ -1,0 +1,98 @@
+package siecle
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+)
+
+// MEFLabel is one MEF of Nomenclature.xml with its labels: the importer and
+// the referentials show labels, never bare codes.
+type MEFLabel struct {
+	// Code is the CODE_MEF attribute.
+	Code MEF
+	// Formation is FORMATION, the short name of the formation year
+	// ("2NDPRO", "1CAP2").
+	Formation string
+	// Label is LIBELLE_LONG, the upper-case label
+	// ("2NDPRO METIERS DE LA RELATION CLIENT").
+	Label string
+	// Edition is LIBELLE_EDITION, the mixed-case label for printed documents;
+	// may be empty.
+	Edition string
+	// Parent is MEF_RATTACHEMENT, the MEF this one is attached to; may be
+	// empty.
+	Parent MEF
+	// Line is the line of the MEF element.
+	Line int
+}
+
+// rootNomenclatures is the root element of Nomenclature.xml.
+const rootNomenclatures = "BEE_NOMENCLATURES"
+
+// ReadNomenclature streams the MEFs of a SIECLE Nomenclature.xml into fn,
+// with the same encodings and *FileError as Read. Values are trimmed (the
+// file pads them with spaces). A MEF without a well-formed CODE_MEF is a
+// *FileError: the code is the only thing the file is read for. Other
+// sections (MATIERES, OPTIONS, …) are skipped. An error returned by fn stops
+// the reading and is returned unchanged.
+func ReadNomenclature(r io.Reader, fn func(MEFLabel) error) error {
+	p := newParser(r)
+	if _, err := p.root(rootNomenclatures, "un fichier de nomenclatures de SIECLE (Nomenclature.xml)"); err != nil {
+		return err
+	}
+	var section func(xml.StartElement) error
+	section = func(e xml.StartElement) error {
+		switch e.Name.Local {
+		case "DONNEES":
+			return p.children(section)
+		case "MEFS":
+			return p.children(func(e xml.StartElement) error {
+				if e.Name.Local != "MEF" {
+					return p.skip()
+				}
+				m, err := readMEF(p, e)
+				if err != nil {
+					return err
+				}
+				return fn(m)
+			})
+		}
+		return p.skip()
+	}
+	return p.children(section)
+}
+
+func readMEF(p *parser, e xml.StartElement) (MEFLabel, error) {
+	m := MEFLabel{Line: p.line()}
+	raw := attr(e, "CODE_MEF")
+	var parent string
+	err := p.children(func(c xml.StartElement) error {
+		var err error
+		switch c.Name.Local {
+		case "FORMATION":
+			m.Formation, err = p.text()
+		case "LIBELLE_LONG":
+			m.Label, err = p.text()
+		case "LIBELLE_EDITION":
+			m.Edition, err = p.text()
+		case "MEF_RATTACHEMENT":
+			parent, err = p.text()
+		default:
+			err = p.skip()
+		}
+		return err
+	})
+	if err != nil {
+		return m, err
+	}
+	code, err := ParseMEF(raw)
+	if err != nil {
+		return m, &FileError{Line: m.Line, Element: "MEF", Msg: fmt.Sprintf("attribut CODE_MEF : %v", err), Err: err}
+	}
+	m.Code = code
+	if pm, err := ParseMEF(parent); err == nil {
+		m.Parent = pm
+	}
+	return m, nil
+}

@@ -1,0 +1,525 @@
+package siecle
+
+import (
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Params is the PARAMETRES header of a student export: which establishment
+// the file comes from and when it was produced.
+type Params struct {
+	// UAI is the establishment code (UAJ), validated and canonical.
+	UAI string
+	// Year is the first calendar year of the school year (ANNEE_SCOLAIRE):
+	// 2024 for 2024-2025; 0 when absent or unreadable.
+	Year int
+	// ExportDate is DATE_EXPORT; zero when absent or unreadable.
+	ExportDate Date
+	// Timestamp is HORODATAGE as written ("16/09/2024 08:09:38"); kept as
+	// text because it only serves to tell two exports of the same day apart.
+	Timestamp string
+	// Version is the VERSION attribute of the root element.
+	Version string
+	// Line is the line of the PARAMETRES element.
+	Line int
+	// Warnings lists doubtful header values (year, export date).
+	Warnings []Warning
+}
+
+// Student is one ELEVE of the export, with trimmed values. Students who
+// left the establishment are in the file too, with an ExitDate: that is how
+// an import deactivates them.
+type Student struct {
+	// EleveID is the ELEVE_ID attribute, the key of the student inside the
+	// file and the establishment (and the id-be of LSU).
+	EleveID string
+	// Elenoet is the ELENOET attribute (or child), the establishment's own
+	// student number.
+	Elenoet string
+	// INE comes from ID_NATIONAL, or INE_RNIE, or INE_BEA, the first that is
+	// not empty, normalised. It redacts itself when printed.
+	INE INE
+	// INEKind is the shape of INE, INEUnknown when it is absent or unknown.
+	INEKind INEKind
+	// LastName is NOM_DE_FAMILLE (NOM in older files).
+	LastName   string
+	UsageName  string // NOM_USAGE
+	FirstName  string // PRENOM
+	FirstName2 string // PRENOM2
+	FirstName3 string // PRENOM3
+	BirthDate  Date   // DATE_NAISS
+	EntryDate  Date   // DATE_ENTREE: entry into the establishment
+	ExitDate   Date   // DATE_SORTIE: zero while the student is present
+	// Sex is "M" or "F" from CODE_SEXE 1 or 2, "" when absent or unknown.
+	Sex string
+	// MEF is CODE_MEF as found (trimmed); a malformed value is kept with a
+	// warning and its accessors return zero values.
+	MEF         MEF
+	Statut      string // CODE_STATUT
+	Regime      string // CODE_REGIME
+	MotifSortie string // CODE_MOTIF_SORTIE
+	// PreviousUAI is SCOLARITE_AN_DERNIER/CODE_RNE, the establishment the
+	// student came from (ancienRNE), trimmed and upper-cased; kept even when
+	// invalid, with a warning.
+	PreviousUAI string
+	// Line is the line of the ELEVE element, for reports.
+	Line int
+	// Warnings lists doubtful values; the student is imported anyway.
+	Warnings []Warning
+}
+
+// Left reports whether the student has left the establishment.
+func (s *Student) Left() bool { return !s.ExitDate.IsZero() }
+
+// Structure is one class or group of a student.
+type Structure struct {
+	// Code is CODE_STRUCTURE, for example "2NDPRO-A".
+	Code string
+	// Type is TYPE_STRUCTURE: "D" for the class (division), "G" for a group.
+	Type string
+}
+
+// Structure types.
+const (
+	StructureClass = "D"
+	StructureGroup = "G"
+)
+
+// WarningCode classifies a Warning so that the importer can count and
+// explain them ("12 students without INE cannot be transferred") without
+// parsing messages.
+type WarningCode string
+
+// Warning codes.
+const (
+	WarnINEMissing  WarningCode = "ine-missing"  // no INE: the student cannot be transferred
+	WarnINEShape    WarningCode = "ine-shape"    // INE of unknown shape
+	WarnINEKey      WarningCode = "ine-key"      // BEA INE with a wrong check letter
+	WarnDate        WarningCode = "date"         // unreadable date
+	WarnMEF         WarningCode = "mef"          // missing or malformed CODE_MEF
+	WarnPreviousUAI WarningCode = "previous-uai" // invalid SCOLARITE_AN_DERNIER/CODE_RNE
+	WarnSex         WarningCode = "sex"          // CODE_SEXE other than 1 or 2
+	WarnYear        WarningCode = "year"         // unreadable ANNEE_SCOLAIRE
+)
+
+// Warning is a doubtful value found in the file. Messages are in French and
+// never contain an INE.
+type Warning struct {
+	Code    WarningCode
+	Field   string // element name, e.g. "DATE_NAISS" or "SCOLARITE_AN_DERNIER/CODE_RNE"
+	Message string
+}
+
+// String returns "FIELD : message".
+func (w Warning) String() string { return w.Field + " : " + w.Message }
+
+// Handler receives the content of a student export as it is read.
+//
+// Calls follow the order of the file, which is not guaranteed: Params may
+// come after the students, and Structures before or after the student they
+// refer to (and may name an ELEVE_ID absent from ELEVES). Read may have
+// called the handler for part of the file before it meets an error, so an
+// importer must apply a file atomically (stage, then commit). An error
+// returned by the handler stops Read and is returned unchanged.
+type Handler interface {
+	Params(Params) error
+	Student(Student) error
+	Structures(eleveID string, s []Structure) error
+}
+
+// HandlerFuncs adapts functions to Handler; nil fields ignore their calls.
+type HandlerFuncs struct {
+	OnParams     func(Params) error
+	OnStudent    func(Student) error
+	OnStructures func(eleveID string, s []Structure) error
+}
+
+// Params calls OnParams when set.
+func (f HandlerFuncs) Params(p Params) error {
+	if f.OnParams == nil {
+		return nil
+	}
+	return f.OnParams(p)
+}
+
+// Student calls OnStudent when set.
+func (f HandlerFuncs) Student(s Student) error {
+	if f.OnStudent == nil {
+		return nil
+	}
+	return f.OnStudent(s)
+}
+
+// Structures calls OnStructures when set.
+func (f HandlerFuncs) Structures(id string, s []Structure) error {
+	if f.OnStructures == nil {
+		return nil
+	}
+	return f.OnStructures(id, s)
+}
+
+// rootEleves is the root element of the student exports.
+const rootEleves = "BEE_ELEVES"
+
+// Read streams a SIECLE student export (ElevesSansAdresses.xml or
+// ElevesAvecAdresses.xml) from r into h, token by token: memory stays flat
+// whatever the number of students, apart from the set of ELEVE_IDs kept to
+// detect duplicates. Use Open or OpenReader first to accept ZIP archives.
+//
+// The declared encoding may be ISO-8859-15, ISO-8859-1, windows-1252 or
+// UTF-8. Elements are found by name, in any order; unknown elements are
+// ignored. A broken file gives a *FileError; doubtful values give Warnings
+// on the student or on Params. A nil h only validates the file.
+func Read(r io.Reader, h Handler) error {
+	if h == nil {
+		h = HandlerFuncs{} // validation only
+	}
+	p := newParser(r)
+	root, err := p.root(rootEleves, "un export élèves de SIECLE (ElevesSansAdresses.xml)")
+	if err != nil {
+		return err
+	}
+	er := &elevesReader{
+		p:       p,
+		h:       h,
+		version: attr(root, "VERSION"),
+		ids:     make(map[string]int),
+		structs: make(map[string]int),
+	}
+	if err := er.section(); err != nil {
+		return err
+	}
+	if !er.sawParams {
+		return &FileError{Line: p.line(), Element: rootEleves,
+			Msg: "élément PARAMETRES absent : impossible de savoir de quel établissement vient le fichier"}
+	}
+	return nil
+}
+
+// errStopAfterParams ends ReadParams early.
+var errStopAfterParams = errors.New("siecle: params read")
+
+// ReadParams reads the PARAMETRES header of a student export and stops: it
+// lets the importer refuse a file of another establishment (CheckUAI) before
+// doing any work. It reads the whole file when PARAMETRES comes last.
+func ReadParams(r io.Reader) (Params, error) {
+	var params Params
+	err := Read(r, HandlerFuncs{OnParams: func(p Params) error {
+		params = p
+		return errStopAfterParams
+	}})
+	if errors.Is(err, errStopAfterParams) {
+		return params, nil
+	}
+	if err == nil {
+		// Unreachable: Read fails when PARAMETRES is missing.
+		err = &FileError{Element: rootEleves, Msg: "élément PARAMETRES absent"}
+	}
+	return Params{}, err
+}
+
+// ErrOtherEstablishment is wrapped by CheckUAI's error.
+var ErrOtherEstablishment = errors.New("fichier d'un autre établissement")
+
+// CheckUAI checks that the export p comes from the establishment want, so
+// that an administrator cannot import another establishment's students by
+// mistake. The message names both UAIs.
+func CheckUAI(p Params, want string) error {
+	w, err := ParseUAI(want)
+	if err != nil {
+		return err
+	}
+	if p.UAI != w {
+		return fmt.Errorf("%w : ce fichier est l'export SIECLE de l'établissement %s, or vous importez pour l'établissement %s", ErrOtherEstablishment, p.UAI, w)
+	}
+	return nil
+}
+
+// elevesReader holds the state of one Read.
+type elevesReader struct {
+	p         *parser
+	h         Handler
+	version   string
+	sawParams bool
+	ids       map[string]int // ELEVE_ID -> line, to report duplicates
+	structs   map[string]int // STRUCTURES_ELEVE@ELEVE_ID -> line
+}
+
+// section reads the children of the root or of DONNEES. Containers are
+// recognised by name at any of these levels, so a file without DONNEES or
+// with PARAMETRES last is read the same.
+func (er *elevesReader) section() error {
+	return er.p.children(func(e xml.StartElement) error {
+		switch e.Name.Local {
+		case "PARAMETRES":
+			return er.params()
+		case "DONNEES":
+			return er.section()
+		case "ELEVES":
+			return er.p.children(func(e xml.StartElement) error {
+				if e.Name.Local == "ELEVE" {
+					return er.eleve(e)
+				}
+				return er.p.skip()
+			})
+		case "STRUCTURES":
+			return er.p.children(func(e xml.StartElement) error {
+				if e.Name.Local == "STRUCTURES_ELEVE" {
+					return er.structures(e)
+				}
+				return er.p.skip()
+			})
+		}
+		return er.p.skip()
+	})
+}
+
+func (er *elevesReader) params() error {
+	p := er.p
+	line := p.line()
+	if er.sawParams {
+		return &FileError{Line: line, Element: "PARAMETRES", Msg: "élément PARAMETRES en double"}
+	}
+	er.sawParams = true
+	out := Params{Version: er.version, Line: line}
+	var uaj, year, date string
+	uajLine := 0
+	err := p.children(func(e xml.StartElement) error {
+		var err error
+		switch e.Name.Local {
+		case "UAJ":
+			uajLine = p.line()
+			uaj, err = p.text()
+		case "ANNEE_SCOLAIRE":
+			year, err = p.text()
+		case "DATE_EXPORT":
+			date, err = p.text()
+		case "HORODATAGE":
+			out.Timestamp, err = p.text()
+		default:
+			err = p.skip()
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if uaj == "" {
+		return &FileError{Line: line, Element: "PARAMETRES",
+			Msg: "UAJ absent : le code UAI de l'établissement manque, le fichier ne peut pas être rattaché à un établissement"}
+	}
+	u, err := ParseUAI(uaj)
+	if err != nil {
+		return &FileError{Line: uajLine, Element: "UAJ", Msg: "code UAI de l'établissement invalide : " + err.Error(), Err: err}
+	}
+	out.UAI = u
+	if year != "" {
+		y, err := strconv.Atoi(year)
+		if err != nil || y < 1900 || y > 2999 {
+			out.Warnings = append(out.Warnings, Warning{Code: WarnYear, Field: "ANNEE_SCOLAIRE",
+				Message: fmt.Sprintf("année scolaire %q illisible (une année sur 4 chiffres attendue, par exemple 2024 pour 2024-2025)", year)})
+		} else {
+			out.Year = y
+		}
+	}
+	out.ExportDate = er.date(&out.Warnings, "DATE_EXPORT", date)
+	return er.h.Params(out)
+}
+
+// date parses a date value and records a warning naming the field and the
+// value when it is unreadable.
+func (er *elevesReader) date(ws *[]Warning, field, v string) Date {
+	d, err := ParseDate(v)
+	if err != nil {
+		*ws = append(*ws, Warning{Code: WarnDate, Field: field, Message: err.Error()})
+	}
+	return d
+}
+
+func (er *elevesReader) eleve(e xml.StartElement) error {
+	p := er.p
+	s := Student{Line: p.line(), EleveID: attr(e, "ELEVE_ID"), Elenoet: attr(e, "ELENOET")}
+	var idNational, rnie, bea, nom, nomDeFamille, sexe string
+	var naiss, entree, sortie string
+	err := p.children(func(c xml.StartElement) error {
+		var err error
+		switch c.Name.Local {
+		case "ID_NATIONAL":
+			idNational, err = p.text()
+		case "INE_RNIE":
+			rnie, err = p.text()
+		case "INE_BEA":
+			bea, err = p.text()
+		case "ELENOET":
+			var v string
+			if v, err = p.text(); s.Elenoet == "" {
+				s.Elenoet = v
+			}
+		case "NOM_DE_FAMILLE":
+			nomDeFamille, err = p.text()
+		case "NOM":
+			nom, err = p.text()
+		case "NOM_USAGE":
+			s.UsageName, err = p.text()
+		case "PRENOM":
+			s.FirstName, err = p.text()
+		case "PRENOM2":
+			s.FirstName2, err = p.text()
+		case "PRENOM3":
+			s.FirstName3, err = p.text()
+		case "DATE_NAISS":
+			naiss, err = p.text()
+		case "CODE_SEXE":
+			sexe, err = p.text()
+		case "DATE_ENTREE":
+			entree, err = p.text()
+		case "DATE_SORTIE":
+			sortie, err = p.text()
+		case "CODE_MOTIF_SORTIE":
+			s.MotifSortie, err = p.text()
+		case "CODE_REGIME":
+			s.Regime, err = p.text()
+		case "CODE_MEF":
+			var v string
+			v, err = p.text()
+			s.MEF = MEF(v)
+		case "CODE_STATUT":
+			s.Statut, err = p.text()
+		case "SCOLARITE_AN_DERNIER":
+			// Only CODE_RNE is wanted: the CODE_MEF inside is last year's.
+			err = p.children(func(c xml.StartElement) error {
+				if c.Name.Local != "CODE_RNE" {
+					return p.skip()
+				}
+				v, err := p.text()
+				if v != "" {
+					s.PreviousUAI = v
+				}
+				return err
+			})
+		default:
+			err = p.skip()
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if s.EleveID == "" {
+		return &FileError{Line: s.Line, Element: "ELEVE", Msg: "attribut ELEVE_ID absent : l'élève ne peut pas être identifié dans le fichier"}
+	}
+	if first, dup := er.ids[s.EleveID]; dup {
+		return &FileError{Line: s.Line, Element: "ELEVE",
+			Msg: fmt.Sprintf("ELEVE_ID %s en double (déjà vu ligne %d) : le fichier est incohérent, exportez-le à nouveau", s.EleveID, first)}
+	}
+	er.ids[s.EleveID] = s.Line
+
+	s.LastName = nomDeFamille
+	if s.LastName == "" {
+		s.LastName = nom
+	}
+	er.ine(&s, idNational, rnie, bea)
+	s.BirthDate = er.date(&s.Warnings, "DATE_NAISS", naiss)
+	s.EntryDate = er.date(&s.Warnings, "DATE_ENTREE", entree)
+	s.ExitDate = er.date(&s.Warnings, "DATE_SORTIE", sortie)
+	switch sexe {
+	case "1":
+		s.Sex = "M"
+	case "2":
+		s.Sex = "F"
+	case "":
+	default:
+		s.Warnings = append(s.Warnings, Warning{Code: WarnSex, Field: "CODE_SEXE",
+			Message: fmt.Sprintf("code sexe %q inconnu (1 ou 2 attendu)", sexe)})
+	}
+	if s.MEF == "" {
+		s.Warnings = append(s.Warnings, Warning{Code: WarnMEF, Field: "CODE_MEF",
+			Message: "code MEF absent : la formation de l'élève est inconnue, un transfert ne pourra pas vérifier le diplôme préparé"})
+	} else if _, err := ParseMEF(string(s.MEF)); err != nil {
+		s.Warnings = append(s.Warnings, Warning{Code: WarnMEF, Field: "CODE_MEF", Message: err.Error()})
+	}
+	if s.PreviousUAI != "" {
+		if u, err := ParseUAI(s.PreviousUAI); err == nil {
+			s.PreviousUAI = u
+		} else {
+			s.PreviousUAI = strings.ToUpper(s.PreviousUAI)
+			s.Warnings = append(s.Warnings, Warning{Code: WarnPreviousUAI, Field: "SCOLARITE_AN_DERNIER/CODE_RNE",
+				Message: "établissement d'origine : " + err.Error()})
+		}
+	}
+	return er.h.Student(s)
+}
+
+// ine picks the student's INE and records what is wrong with it. The
+// messages never quote the value.
+func (er *elevesReader) ine(s *Student, idNational, rnie, bea string) {
+	field, raw := "ID_NATIONAL", idNational
+	switch {
+	case raw != "":
+	case rnie != "":
+		field, raw = "INE_RNIE", rnie
+	case bea != "":
+		field, raw = "INE_BEA", bea
+	}
+	s.INE = NormalizeINE(raw)
+	kind, err := CheckINE(s.INE)
+	s.INEKind = kind
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrINEEmpty):
+		s.INEKind = INEUnknown
+		s.Warnings = append(s.Warnings, Warning{Code: WarnINEMissing, Field: "ID_NATIONAL",
+			Message: "INE absent : l'élève ne pourra pas être retrouvé dans un autre établissement, ses données ne pourront pas être transférées"})
+	case errors.Is(err, ErrINEKey):
+		s.Warnings = append(s.Warnings, Warning{Code: WarnINEKey, Field: field,
+			Message: err.Error() + " (INE BEA : la lettre finale ne correspond pas aux chiffres ; à vérifier dans SIECLE)"})
+	default:
+		s.Warnings = append(s.Warnings, Warning{Code: WarnINEShape, Field: field,
+			Message: err.Error() + " (à vérifier dans SIECLE)"})
+	}
+}
+
+func (er *elevesReader) structures(e xml.StartElement) error {
+	p := er.p
+	line := p.line()
+	id := attr(e, "ELEVE_ID")
+	var list []Structure
+	err := p.children(func(c xml.StartElement) error {
+		if c.Name.Local != "STRUCTURE" {
+			return p.skip()
+		}
+		var st Structure
+		err := p.children(func(c xml.StartElement) error {
+			var err error
+			switch c.Name.Local {
+			case "CODE_STRUCTURE":
+				st.Code, err = p.text()
+			case "TYPE_STRUCTURE":
+				st.Type, err = p.text()
+			default:
+				err = p.skip()
+			}
+			return err
+		})
+		if st.Code != "" {
+			list = append(list, st)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if id == "" {
+		return &FileError{Line: line, Element: "STRUCTURES_ELEVE", Msg: "attribut ELEVE_ID absent : les classes et groupes ne peuvent pas être rattachés à un élève"}
+	}
+	if first, dup := er.structs[id]; dup {
+		return &FileError{Line: line, Element: "STRUCTURES_ELEVE",
+			Msg: fmt.Sprintf("structures de l'ELEVE_ID %s en double (déjà vues ligne %d)", id, first)}
+	}
+	er.structs[id] = line
+	return er.h.Structures(id, list)
+}

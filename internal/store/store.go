@@ -1,0 +1,334 @@
+// Package store opens the database (SQLite or PostgreSQL), applies the embedded
+// migrations and runs SQL for the feature packages.
+//
+// Queries are written once, in PostgreSQL style ($1, $2 …); the few differences between
+// the engines live in dialect.go. A transaction is carried by the context: every call made
+// with the context given to DB.Tx runs inside that transaction, so a service can write its
+// change and the audit event of that change atomically without passing a handle around.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Engine names a database engine.
+type Engine string
+
+// The supported engines.
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// Portable errors, translated from each driver's own.
+var (
+	// ErrNotFound is returned when a query expected one row and found none.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict is returned on a unique or foreign-key constraint violation.
+	ErrConflict = errors.New("store: conflict")
+)
+
+// DB is a database handle shared by the whole application.
+type DB struct {
+	sql    *sql.DB
+	engine Engine
+	dsn    string // without secrets: for logs
+	rebind sync.Map
+}
+
+// Options tune how a database is opened.
+type Options struct {
+	// MaxOpenConns caps the connection pool (0: engine default).
+	MaxOpenConns int
+}
+
+// ParseDSN tells the engine of a --db value and returns the driver data source name.
+// Accepted forms: "sqlite:PATH", "sqlite://PATH", "postgres://…", "postgresql://…".
+func ParseDSN(dsn string) (Engine, string, error) {
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return Postgres, dsn, nil
+	case strings.HasPrefix(dsn, "sqlite://"):
+		return SQLite, strings.TrimPrefix(dsn, "sqlite://"), nil
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return SQLite, strings.TrimPrefix(dsn, "sqlite:"), nil
+	}
+	return "", "", fmt.Errorf("unsupported database %q: use sqlite:PATH or postgres://…", Redact(dsn))
+}
+
+// Redact removes the password from a DSN so it can be logged.
+func Redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// Open connects to the database named by dsn (see ParseDSN). It does not migrate.
+func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
+	engine, src, err := ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{engine: engine, dsn: Redact(dsn)}
+	switch engine {
+	case SQLite:
+		path := src
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			path = path[:i]
+		}
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("create database directory: %w", err)
+			}
+		}
+		// WAL lets readers run during a write; immediate transactions take the write lock at
+		// BEGIN, so two writers queue on busy_timeout instead of failing on lock upgrade.
+		q := url.Values{}
+		q.Add("_pragma", "busy_timeout(15000)")
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Set("_txlock", "immediate")
+		q.Set("_time_format", "sqlite")
+		db.sql, err = sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+		if err != nil {
+			return nil, err
+		}
+		n := o.MaxOpenConns
+		if n == 0 {
+			n = 8
+		}
+		db.sql.SetMaxOpenConns(n)
+		db.sql.SetMaxIdleConns(n)
+	case Postgres:
+		db.sql, err = sql.Open("pgx", src)
+		if err != nil {
+			return nil, err
+		}
+		n := o.MaxOpenConns
+		if n == 0 {
+			n = 20
+		}
+		db.sql.SetMaxOpenConns(n)
+		db.sql.SetMaxIdleConns(n)
+		db.sql.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	if err := db.sql.PingContext(ctx); err != nil {
+		db.sql.Close()
+		return nil, fmt.Errorf("connect to %s: %w", db.dsn, err)
+	}
+	return db, nil
+}
+
+// Engine returns the database engine.
+func (db *DB) Engine() Engine { return db.engine }
+
+// String describes the database without secrets.
+func (db *DB) String() string { return db.dsn }
+
+// Close closes the pool.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Ping checks the database answers (readiness).
+func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
+
+// SQL returns the underlying pool, for the migration runner and bulk loaders.
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+type txKey struct{}
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (db *DB) q(ctx context.Context) querier {
+	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		return tx
+	}
+	return db.sql
+}
+
+// InTx reports whether ctx carries a transaction.
+func InTx(ctx context.Context) bool {
+	_, ok := ctx.Value(txKey{}).(*sql.Tx)
+	return ok
+}
+
+// Tx runs fn in a transaction carried by the context it receives. A nested call joins
+// the outer transaction. fn's error rolls everything back.
+func (db *DB) Tx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	if InTx(ctx) {
+		return fn(ctx)
+	}
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+			return
+		}
+		err = translate(tx.Commit())
+	}()
+	return fn(context.WithValue(ctx, txKey{}, tx))
+}
+
+// Exec runs a statement.
+func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	r, err := db.q(ctx).ExecContext(ctx, db.Rebind(query), db.args(args)...)
+	return r, translate(err)
+}
+
+// ExecCount runs a statement and returns the number of rows it changed.
+func (db *DB) ExecCount(ctx context.Context, query string, args ...any) (int64, error) {
+	r, err := db.Exec(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return r.RowsAffected()
+}
+
+// Query runs a query returning rows.
+func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := db.q(ctx).QueryContext(ctx, db.Rebind(query), db.args(args)...)
+	return rows, translate(err)
+}
+
+// QueryRow runs a query returning at most one row; Scan it with Scan below to get
+// portable errors.
+func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *Row {
+	return &Row{row: db.q(ctx).QueryRowContext(ctx, db.Rebind(query), db.args(args)...)}
+}
+
+// Row wraps *sql.Row to translate driver errors.
+type Row struct{ row *sql.Row }
+
+// Scan copies the row into dest; ErrNotFound when there was no row.
+func (r *Row) Scan(dest ...any) error { return translate(r.row.Scan(dest...)) }
+
+// Each runs a query and calls fn for every row, closing the rows and checking their error.
+func (db *DB) Each(ctx context.Context, fn func(*sql.Rows) error, query string, args ...any) error {
+	rows, err := db.Query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return translate(rows.Err())
+}
+
+var placeholder = regexp.MustCompile(`\$(\d+)`)
+
+// Rebind rewrites a query written with $N placeholders for the engine. SQLite reads $N
+// as a *named* parameter bound by order of first appearance, so it gets ?N instead.
+func (db *DB) Rebind(query string) string {
+	if db.engine != SQLite {
+		return query
+	}
+	if v, ok := db.rebind.Load(query); ok {
+		return v.(string)
+	}
+	out := placeholder.ReplaceAllString(query, "?$1")
+	db.rebind.Store(query, out)
+	return out
+}
+
+// sqliteTime is the fixed-width text form of instants in SQLite: fixed width keeps
+// lexicographic order equal to time order, so comparisons in SQL stay correct.
+const sqliteTime = "2006-01-02 15:04:05.000000-07:00"
+
+// args normalises arguments: instants become UTC with microsecond precision (what
+// PostgreSQL keeps), so both engines store and compare the same values.
+func (db *DB) args(args []any) []any {
+	for i, a := range args {
+		switch v := a.(type) {
+		case time.Time:
+			args[i] = db.timeArg(v)
+		case *time.Time:
+			if v == nil {
+				args[i] = nil
+			} else {
+				args[i] = db.timeArg(*v)
+			}
+		}
+	}
+	return args
+}
+
+func (db *DB) timeArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC().Truncate(time.Microsecond)
+	if db.engine == SQLite {
+		return t.Format(sqliteTime)
+	}
+	return t
+}
+
+// translate maps driver errors to the portable ones.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505", "23503": // unique_violation, foreign_key_violation
+			return fmt.Errorf("%w: %s", ErrConflict, pgErr.ConstraintName)
+		}
+		return err
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		switch sqErr.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return fmt.Errorf("%w: %s", ErrConflict, sqErr.Error())
+		}
+	}
+	return err
+}
+
+// NullTime converts a nullable time to a pointer (nil when NULL).
+func NullTime(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
+}

@@ -1,0 +1,140 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/cartable/cartable/internal/store"
+	"github.com/cartable/cartable/internal/store/storetest"
+)
+
+// The conformance suite: the behaviour every feature relies on, on both engines.
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+
+		t.Run("migrate is idempotent and status is current", func(t *testing.T) {
+			applied, err := db.Migrate(ctx, time.Now())
+			if err != nil || len(applied) != 0 {
+				t.Fatalf("second migrate applied %v, err %v", applied, err)
+			}
+			st, err := db.Status(ctx)
+			if err != nil || st.Behind() || st.Current == 0 {
+				t.Fatalf("status %+v, err %v", st, err)
+			}
+		})
+
+		t.Run("instants round trip in UTC with microseconds and compare in SQL", func(t *testing.T) {
+			loc := time.FixedZone("X", 3*3600)
+			at := time.Date(2026, 3, 1, 10, 0, 0, 123456789, loc)
+			if _, err := db.Exec(ctx, `INSERT INTO platform_secrets (name, value_enc, created_at) VALUES ($1, $2, $3)`, "t1", []byte{1}, at); err != nil {
+				t.Fatal(err)
+			}
+			var got time.Time
+			if err := db.QueryRow(ctx, `SELECT created_at FROM platform_secrets WHERE name = $1`, "t1").Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if want := at.Truncate(time.Microsecond); !got.Equal(want) {
+				t.Fatalf("got %v want %v", got, want)
+			}
+			// Comparison in SQL, including a value whose fraction has trailing zeros.
+			var n int
+			later := at.Add(-time.Duration(at.Nanosecond())).Add(500 * time.Millisecond)
+			if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM platform_secrets WHERE created_at < $1`, later).Scan(&n); err != nil || n != 1 {
+				t.Fatalf("created_at < later: n=%d err=%v", n, err)
+			}
+		})
+
+		t.Run("not found and conflict are portable", func(t *testing.T) {
+			var s string
+			err := db.QueryRow(ctx, `SELECT name FROM platform_secrets WHERE name = $1`, "nope").Scan(&s)
+			if !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("want ErrNotFound, got %v", err)
+			}
+			_, err = db.Exec(ctx, `INSERT INTO platform_secrets (name, value_enc, created_at) VALUES ($1, $2, $3)`, "t1", []byte{2}, time.Now())
+			if !errors.Is(err, store.ErrConflict) {
+				t.Fatalf("want ErrConflict, got %v", err)
+			}
+		})
+
+		t.Run("transaction rolls back on error and nests", func(t *testing.T) {
+			boom := errors.New("boom")
+			err := db.Tx(ctx, func(ctx context.Context) error {
+				if _, err := db.Exec(ctx, `INSERT INTO platform_secrets (name, value_enc, created_at) VALUES ($1, $2, $3)`, "t2", []byte{1}, time.Now()); err != nil {
+					return err
+				}
+				return db.Tx(ctx, func(ctx context.Context) error { return boom })
+			})
+			if !errors.Is(err, boom) {
+				t.Fatalf("got %v", err)
+			}
+			var n int
+			if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM platform_secrets WHERE name = $1`, "t2").Scan(&n); err != nil || n != 0 {
+				t.Fatalf("row survived rollback: n=%d err=%v", n, err)
+			}
+		})
+
+		t.Run("placeholders may repeat and come in any order", func(t *testing.T) {
+			var a, b int
+			if err := db.QueryRow(ctx, `SELECT CAST($2 AS INTEGER) + CAST($1 AS INTEGER), CAST($2 AS INTEGER)`, 1, 10).Scan(&a, &b); err != nil {
+				t.Fatal(err)
+			}
+			if a != 11 || b != 10 {
+				t.Fatalf("got %d %d", a, b)
+			}
+		})
+
+		t.Run("audit trail is append-only", func(t *testing.T) {
+			if _, err := db.Exec(ctx, `INSERT INTO audit_events (at, action) VALUES ($1, $2)`, time.Now(), "test"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec(ctx, `UPDATE audit_events SET action = 'x'`); err == nil {
+				t.Fatal("UPDATE of audit_events succeeded")
+			}
+			if _, err := db.Exec(ctx, `DELETE FROM audit_events`); err == nil {
+				t.Fatal("DELETE of audit_events succeeded")
+			}
+		})
+
+		t.Run("membership roles are checked by the schema", func(t *testing.T) {
+			now := time.Now()
+			var id int64
+			if err := db.QueryRow(ctx, `INSERT INTO accounts (login, status, created_at, updated_at) VALUES ($1, 'pending', $2, $2) RETURNING id`, "m1", now).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec(ctx, `INSERT INTO memberships (account_id, role, created_at) VALUES ($1, 'platform-admin', $2)`, id, now); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec(ctx, `INSERT INTO memberships (account_id, role, created_at) VALUES ($1, 'platform-admin', $2)`, id, now); !errors.Is(err, store.ErrConflict) {
+				t.Fatalf("duplicate platform-admin membership: %v", err)
+			}
+			if _, err := db.Exec(ctx, `INSERT INTO memberships (account_id, role, created_at) VALUES ($1, 'teacher', $2)`, id, now); err == nil {
+				t.Fatal("teacher without establishment accepted")
+			}
+		})
+	})
+}
+
+func TestParseDSN(t *testing.T) {
+	for _, tc := range []struct {
+		in     string
+		engine store.Engine
+		ok     bool
+	}{
+		{"sqlite:/tmp/x.db", store.SQLite, true},
+		{"sqlite:///tmp/x.db", store.SQLite, true},
+		{"postgres://u:p@h/db", store.Postgres, true},
+		{"postgresql://h/db", store.Postgres, true},
+		{"mysql://h/db", "", false},
+	} {
+		e, _, err := store.ParseDSN(tc.in)
+		if (err == nil) != tc.ok || e != tc.engine {
+			t.Errorf("%s: engine %q err %v", tc.in, e, err)
+		}
+	}
+	if got := store.Redact("postgres://u:secret@h/db"); got != "postgres://u:xxxxx@h/db" {
+		t.Errorf("Redact: %s", got)
+	}
+}

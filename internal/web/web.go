@@ -1,0 +1,417 @@
+// Package web serves the HTML pages: server-rendered, French first and English, usable
+// with a keyboard and a screen reader, on a phone, without any script being required.
+//
+// Sessions live in the database (the account package); the browser holds only an opaque
+// token in an HttpOnly cookie. Every state-changing form carries a CSRF token bound to a
+// cookie by an HMAC, and cross-origin POSTs are refused outright (Sec-Fetch-Site/Origin).
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/apperr"
+	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/establishment"
+	"github.com/cartable/cartable/internal/httpx"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Server holds the pages' dependencies.
+type Server struct {
+	Accounts       *account.Service
+	Establishments *establishment.Service
+	Audit          *audit.Log
+	Log            *slog.Logger
+	AuthLimiter    *httpx.Limiter
+	SignupLimiter  *httpx.Limiter
+	// CSRFKey signs CSRF tokens; shared by all instances (a platform secret).
+	CSRFKey []byte
+	// SecureCookies marks cookies Secure and gives them the __Host- prefix.
+	SecureCookies  bool
+	TrustedProxies []netip.Prefix
+	Now            func() time.Time
+
+	pages map[string]*template.Template
+	paris *time.Location
+}
+
+// Route is one registered page; the isolation tests enumerate them.
+type Route struct {
+	Pattern string
+	Auth    bool
+}
+
+// Register parses the templates and adds the pages to mux.
+func (s *Server) Register(mux *http.ServeMux) ([]Route, error) {
+	if err := s.parse(); err != nil {
+		return nil, err
+	}
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		loc = time.UTC
+	}
+	s.paris = loc
+	var routes []Route
+	protect := http.NewCrossOriginProtection()
+	open := func(pattern string, h handlerFunc) {
+		routes = append(routes, Route{Pattern: pattern})
+		mux.Handle(pattern, protect.Handler(s.wrap(h, false)))
+	}
+	authed := func(pattern string, h handlerFunc) {
+		routes = append(routes, Route{Pattern: pattern, Auth: true})
+		mux.Handle(pattern, protect.Handler(s.wrap(h, true)))
+	}
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(http.FileServerFS(static))))
+	open("GET /{$}", s.home)
+	open("GET /lang/{lang}", s.setLang)
+	open("GET /login", s.loginPage)
+	open("POST /login", s.loginPassword)
+	open("GET /login/code", s.codePage)
+	open("POST /login/code", s.loginCode)
+	open("POST /logout", s.logout)
+	open("GET /enrol/{token}", s.enrolLanding)
+	open("POST /enrol/{token}", s.enrolReveal)
+	open("POST /activate", s.activate)
+	open("GET /renew", s.renewPage)
+	open("POST /renew", s.renew)
+	open("GET /signup", s.signupPage)
+	open("POST /signup", s.signup)
+	authed("GET /me", s.mePage)
+	authed("POST /me/sessions/{id}/revoke", s.revokeSession)
+	authed("GET /admin/accounts", s.accountsPage)
+	authed("GET /admin/accounts/new", s.newAccountPage)
+	authed("POST /admin/accounts", s.createAccount)
+	authed("GET /admin/accounts/{id}", s.accountPage)
+	authed("POST /admin/accounts/{id}/{action}", s.accountAction)
+	authed("POST /admin/letters", s.letters)
+	authed("GET /admin/audit", s.auditPage)
+	authed("GET /admin/establishments", s.establishmentsPage)
+	authed("POST /admin/establishments", s.createEstablishment)
+	authed("GET /admin/establishments/{uai}", s.establishmentPage)
+	authed("POST /admin/establishments/{uai}", s.updateEstablishment)
+	mux.Handle("/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		return apperr.NotFound("not_found", "no such page")
+	}, false))
+	return routes, nil
+}
+
+func staticHandler(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// handlerFunc is a page handler; it returns an error instead of writing one.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+type ctxKey int
+
+const (
+	principalKey ctxKey = iota
+	langKey
+	csrfKey
+)
+
+func principal(r *http.Request) *account.Principal {
+	p, _ := r.Context().Value(principalKey).(*account.Principal)
+	return p
+}
+
+func lang(r *http.Request) string {
+	l, _ := r.Context().Value(langKey).(string)
+	if l == "" {
+		return langFR
+	}
+	return l
+}
+
+// wrap loads the session, enforces login (needAuth) and CSRF, and renders errors.
+func (s *Server) wrap(h handlerFunc, needAuth bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		l := language(r)
+		if c, err := r.Cookie(s.cookieName("session")); err == nil {
+			if p, err := s.Accounts.Authenticate(ctx, c.Value, account.KindWeb); err == nil {
+				ctx = context.WithValue(ctx, principalKey, p)
+				if _, err := r.Cookie("lang"); err != nil && (p.Lang == langFR || p.Lang == langEN) {
+					l = p.Lang
+				}
+			}
+		}
+		ctx = context.WithValue(ctx, langKey, l)
+		ctx = context.WithValue(ctx, csrfKey, s.csrfCookie(w, r))
+		r = r.WithContext(ctx)
+		httpx.NoStore(w) // pages show personal data: never cache them
+		err := func() error {
+			if r.Method == http.MethodPost && !s.checkCSRF(r) {
+				return apperr.Forbidden("csrf", "CSRF check failed")
+			}
+			if needAuth && principal(r) == nil {
+				if r.Method == http.MethodGet {
+					http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+					return nil
+				}
+				return apperr.Unauthenticated("unauthenticated", "not logged in")
+			}
+			return h(w, r)
+		}()
+		if err != nil {
+			s.renderError(w, r, err)
+		}
+	})
+}
+
+func (s *Server) cookieName(name string) string {
+	if s.SecureCookies {
+		return "__Host-cartable_" + name
+	}
+	return "cartable_" + name
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge time.Duration, sameSite http.SameSite) {
+	c := &http.Cookie{Name: s.cookieName(name), Value: value, Path: "/", HttpOnly: true, Secure: s.SecureCookies, SameSite: sameSite}
+	if maxAge > 0 {
+		c.MaxAge = int(maxAge.Seconds())
+	} else if maxAge < 0 {
+		c.MaxAge = -1
+	}
+	http.SetCookie(w, c)
+}
+
+// csrfCookie returns the browser's CSRF cookie value, creating it when missing.
+func (s *Server) csrfCookie(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(s.cookieName("csrf")); err == nil && len(c.Value) >= 32 {
+		return c.Value
+	}
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	v := base64.RawURLEncoding.EncodeToString(b)
+	s.setCookie(w, "csrf", v, 0, http.SameSiteStrictMode)
+	// The form rendered in this very response must match the cookie just set.
+	r.AddCookie(&http.Cookie{Name: s.cookieName("csrf"), Value: v})
+	return v
+}
+
+// csrfToken is the value forms carry: an HMAC of the CSRF cookie, so a token cannot be
+// forged without the server's key even by someone able to plant a cookie.
+func (s *Server) csrfToken(r *http.Request) string {
+	v, _ := r.Context().Value(csrfKey).(string)
+	m := hmac.New(sha256.New, s.CSRFKey)
+	m.Write([]byte("csrf:" + v))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (s *Server) checkCSRF(r *http.Request) bool {
+	c, err := r.Cookie(s.cookieName("csrf"))
+	if err != nil {
+		return false
+	}
+	got, err := base64.RawURLEncoding.DecodeString(r.PostFormValue("csrf"))
+	if err != nil {
+		return false
+	}
+	m := hmac.New(sha256.New, s.CSRFKey)
+	m.Write([]byte("csrf:" + c.Value))
+	return hmac.Equal(got, m.Sum(nil))
+}
+
+// page is the data every template gets.
+type page struct {
+	Title string
+	Lang  string
+	User  *account.Principal
+	CSRF  string
+	Path  string
+	Error string
+	Info  string
+	Data  any
+	s     *Server
+	r     *http.Request
+}
+
+func (s *Server) newPage(r *http.Request, titleKey string, titleArgs ...any) *page {
+	return &page{Title: T(lang(r), titleKey, titleArgs...), Lang: lang(r), User: principal(r), CSRF: s.csrfToken(r), Path: r.URL.Path, s: s, r: r}
+}
+
+func (s *Server) parse() error {
+	s.pages = map[string]*template.Template{}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if base == "layout" || base == "partials" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(s.funcs()).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", n)
+		if err != nil {
+			return fmt.Errorf("template %s: %w", n, err)
+		}
+		s.pages[base] = t
+	}
+	return nil
+}
+
+func (s *Server) funcs() template.FuncMap {
+	return template.FuncMap{
+		// t is replaced per render with the page's language; this one only lets parsing succeed.
+		"t":        func(key string, args ...any) string { return T(langFR, key, args...) },
+		"date":     func(t any) string { return "" },
+		"datetime": func(t any) string { return "" },
+		"admin":    func() bool { return false },
+	}
+}
+
+// render writes a page with status 200.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p *page) error {
+	return s.renderStatus(w, r, http.StatusOK, name, p)
+}
+
+func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int, name string, p *page) error {
+	t, ok := s.pages[name]
+	if !ok {
+		return apperr.Internal(fmt.Errorf("no template %q", name))
+	}
+	l := p.Lang
+	t, err := t.Clone()
+	if err != nil {
+		return apperr.Internal(err)
+	}
+	t.Funcs(template.FuncMap{
+		"t":        func(key string, args ...any) string { return T(l, key, args...) },
+		"date":     func(v any) string { return s.formatTime(l, v, false) },
+		"datetime": func(v any) string { return s.formatTime(l, v, true) },
+		"admin": func() bool {
+			return p.User != nil && (p.User.IsPlatformAdmin() || len(p.User.Establishments(account.RoleAdmin)) > 0)
+		},
+	})
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, p); err != nil {
+		return apperr.Internal(fmt.Errorf("render %s: %w", name, err))
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+// formatTime shows an instant in Paris time, the French way or the English way.
+func (s *Server) formatTime(l string, v any, withTime bool) string {
+	var t time.Time
+	switch x := v.(type) {
+	case time.Time:
+		t = x
+	case *time.Time:
+		if x == nil {
+			return "—"
+		}
+		t = *x
+	default:
+		return ""
+	}
+	if t.IsZero() {
+		return "—"
+	}
+	t = t.In(s.paris)
+	if l == langEN {
+		if withTime {
+			return t.Format("2 January 2006, 15:04")
+		}
+		return t.Format("2 January 2006")
+	}
+	d := fmt.Sprintf("%d %s %d", t.Day(), frMonths[t.Month()-1], t.Year())
+	if withTime {
+		d += fmt.Sprintf(" à %d h %02d", t.Hour(), t.Minute())
+	}
+	return d
+}
+
+// errorMessage translates an error for the user.
+func errorMessage(l string, err error) string {
+	e := apperr.As(err)
+	if e.Code == "csrf" {
+		return T(l, "error.csrf")
+	}
+	if hasMessage(e.Code) {
+		return T(l, e.Code)
+	}
+	return e.Message
+}
+
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	e := apperr.As(err)
+	status := httpx.Status(e.Kind)
+	if status >= 500 && e.Kind != apperr.KindUnavailable {
+		s.Log.ErrorContext(r.Context(), "page failed", "err", err, "request_id", httpx.RequestID(r.Context()), "path", r.URL.Path)
+	}
+	httpx.SetRetryAfter(w, e.RetryAfter)
+	p := s.newPage(r, "error.title")
+	p.Error = errorMessage(lang(r), err)
+	if e.Kind == apperr.KindNotFound && e.Code == "not_found" {
+		p.Error = T(lang(r), "error.notfound")
+	}
+	if rerr := s.renderStatus(w, r, status, "error", p); rerr != nil {
+		http.Error(w, p.Error, status)
+	}
+}
+
+// limit spends a token of the per-IP bucket l.
+func limit(r *http.Request, l *httpx.Limiter) error {
+	if l == nil {
+		return nil
+	}
+	if ok, wait := l.Allow(audit.SourceFrom(r.Context()).IP); !ok {
+		return apperr.TooMany("too_many_attempts", wait, "too many attempts")
+	}
+	return nil
+}
+
+func (s *Server) client(r *http.Request) account.Client {
+	return account.Client{IP: audit.SourceFrom(r.Context()).IP, UserAgent: r.UserAgent()}
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+func (s *Server) setLang(w http.ResponseWriter, r *http.Request) error {
+	l := r.PathValue("lang")
+	if l != langFR && l != langEN {
+		l = langFR
+	}
+	http.SetCookie(w, &http.Cookie{Name: "lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true, Secure: s.SecureCookies})
+	http.Redirect(w, r, safeNext(r.URL.Query().Get("back")), http.StatusSeeOther)
+	return nil
+}
