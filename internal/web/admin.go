@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"fmt"
-	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/letter"
-	"github.com/cartable/cartable/internal/qr"
 )
 
 // requireAdmin refuses callers who administer nothing.
@@ -119,7 +117,7 @@ type createdData struct {
 	Login     string
 	ID        int64
 	URL       string
-	QR        template.URL
+	QR        qrImage
 	ExpiresAt time.Time
 }
 
@@ -189,11 +187,11 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fail(err)
 	}
-	img, err := qr.DataURL(enr.URL, 240)
+	img, err := newQRImage(enr.URL, 240)
 	if err != nil {
-		return apperr.Internal(err)
+		return err
 	}
-	d.Created = &createdData{Login: acc.Login, ID: acc.ID, URL: enr.URL, QR: template.URL(img), ExpiresAt: enr.ExpiresAt}
+	d.Created = &createdData{Login: acc.Login, ID: acc.ID, URL: enr.URL, QR: img, ExpiresAt: enr.ExpiresAt}
 	d.Login, d.DisplayName = "", ""
 	return s.render(w, r, "account_new", pg)
 }
@@ -247,11 +245,11 @@ func (s *Server) accountAction(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		img, err := qr.DataURL(enr.URL, 240)
+		img, err := newQRImage(enr.URL, 240)
 		if err != nil {
-			return apperr.Internal(err)
+			return err
 		}
-		return s.showAccount(w, r, p, id, &createdData{Login: enr.Login, URL: enr.URL, QR: template.URL(img), ExpiresAt: enr.ExpiresAt}, "")
+		return s.showAccount(w, r, p, id, &createdData{Login: enr.Login, URL: enr.URL, QR: img, ExpiresAt: enr.ExpiresAt}, "")
 	case "unlock":
 		err = s.Accounts.Unlock(ctx, p, id)
 	case "expire":

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/credential"
 	"github.com/cartable/cartable/internal/httpx"
-	"github.com/cartable/cartable/internal/qr"
 )
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
@@ -132,8 +130,8 @@ type enrolData struct {
 	Login          string
 	ExpiresAt      time.Time
 	Password       string
-	PasswordQR     template.URL
-	TOTPQR         template.URL
+	PasswordQR     qrImage
+	TOTPQR         qrImage
 	TOTPSecret     string
 	OTPAuthURI     string
 	RecoveryCodes  []string
@@ -161,19 +159,18 @@ func (s *Server) enrolReveal(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	pwQR, err := qr.DataURL(c.Password, 320)
+	pwQR, err := newQRImage(c.Password, 300)
 	if err != nil {
-		return apperr.Internal(err)
+		return err
 	}
-	totpQR, err := qr.DataURL(c.OTPAuthURI, 320)
+	totpQR, err := newQRImage(c.OTPAuthURI, 300)
 	if err != nil {
-		return apperr.Internal(err)
+		return err
 	}
 	p := s.newPage(r, "enrol.title")
 	p.Data = enrolData{
 		Login: c.Login, Password: c.Password,
-		// Data URLs of PNGs we just rendered: safe to mark as URLs for the template.
-		PasswordQR: template.URL(pwQR), TOTPQR: template.URL(totpQR),
+		PasswordQR: pwQR, TOTPQR: totpQR,
 		TOTPSecret: credential.FormatTOTPSecret(c.TOTPSecret), OTPAuthURI: c.OTPAuthURI,
 		RecoveryCodes: c.RecoveryCodes, ActivateBefore: c.ActivateBefore,
 	}

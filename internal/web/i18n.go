@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"strings"
 )
 
 // Languages of the interface: French first (the default), English second.
@@ -226,20 +225,12 @@ func hasMessage(key string) bool {
 	return ok
 }
 
-// language picks the interface language: the lang cookie, else the browser's first
-// choice among ours, else French.
+// language picks the interface language: the one the user chose (the lang cookie set by
+// the language link), else French — the interface's language, whatever the browser's
+// settings, since French-speaking schools' devices are often set up in English.
 func language(r *http.Request) string {
 	if c, err := r.Cookie("lang"); err == nil && (c.Value == langFR || c.Value == langEN) {
 		return c.Value
-	}
-	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
-		switch {
-		case strings.HasPrefix(tag, "fr"):
-			return langFR
-		case strings.HasPrefix(tag, "en"):
-			return langEN
-		}
 	}
 	return langFR
 }

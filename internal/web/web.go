@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"image/png"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -30,6 +31,7 @@ import (
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/httpx"
+	"github.com/cartable/cartable/internal/qr"
 )
 
 //go:embed templates/*.html
@@ -414,4 +416,25 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) error {
 	http.SetCookie(w, &http.Cookie{Name: "lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true, Secure: s.SecureCookies})
 	http.Redirect(w, r, safeNext(r.URL.Query().Get("back")), http.StatusSeeOther)
 	return nil
+}
+
+// qrImage is a QR code ready for an <img>: its data URL and its size in pixels. Pages
+// show it at its own size, so that every module stays a whole number of pixels and a
+// phone camera (or a screenshot) reads it back reliably.
+type qrImage struct {
+	Src  template.URL
+	Size int
+}
+
+func newQRImage(content string, px int) (qrImage, error) {
+	b, err := qr.PNG(content, px)
+	if err != nil {
+		return qrImage{}, apperr.Internal(err)
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		return qrImage{}, apperr.Internal(err)
+	}
+	// A data URL of a PNG we just rendered: safe to mark as a URL for the template.
+	return qrImage{Src: template.URL(qr.DataURLPrefix + base64.StdEncoding.EncodeToString(b)), Size: cfg.Width}, nil
 }
