@@ -56,7 +56,9 @@ func TestCommands(t *testing.T) {
 			data := t.TempDir()
 			db := storetest.DSN(t, e)
 			g := []string{"--data", data, "--db", db, "--log-level", "warn", "--argon2-memory", "64", "--argon2-time", "1"}
-			cli := func(args ...string) (int, string, string) { return runCLI(t, append(append([]string{}, g...), args...)...) }
+			cli := func(args ...string) (int, string, string) {
+				return runCLI(t, append(append([]string{}, g...), args...)...)
+			}
 
 			if code, _, stderr := cli("account", "list"); code == 0 || !strings.Contains(stderr, "cartable migrate") {
 				t.Fatalf("unmigrated database: code %d, %s", code, stderr)
@@ -129,7 +131,9 @@ func TestKeyRotation(t *testing.T) {
 		t.Run(string(e), func(t *testing.T) {
 			data := t.TempDir()
 			g := []string{"--data", data, "--db", storetest.DSN(t, e), "--log-level", "warn", "--argon2-memory", "64", "--argon2-time", "1"}
-			cli := func(args ...string) (int, string, string) { return runCLI(t, append(append([]string{}, g...), args...)...) }
+			cli := func(args ...string) (int, string, string) {
+				return runCLI(t, append(append([]string{}, g...), args...)...)
+			}
 			if code, _, stderr := cli("migrate"); code != 0 {
 				t.Fatal(stderr)
 			}
