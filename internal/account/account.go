@@ -112,16 +112,16 @@ func (a *Account) State(now time.Time) string {
 	return "active"
 }
 
-// DaysLeft returns the whole days until expiry (negative after), and false when the
-// account has no expiry yet.
+// DaysLeft returns the whole days left before expiry (0 on the last day, negative
+// after), and false when the account has no expiry yet.
 func (a *Account) DaysLeft(now time.Time) (int, bool) {
 	if a.ExpiresAt == nil {
 		return 0, false
 	}
 	d := a.ExpiresAt.Sub(now)
 	days := int(d / (24 * time.Hour))
-	if d > 0 && d%(24*time.Hour) != 0 {
-		days++
+	if d < 0 && d%(24*time.Hour) != 0 {
+		days--
 	}
 	return days, true
 }

@@ -138,6 +138,19 @@ func TestAccountContract(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("renewal link: %d", resp.StatusCode)
 		}
+
+		// Nothing secret was logged, though every request was.
+		logs := s.Logs.String()
+		if !strings.Contains(logs, "/api/v1/enrollments/REDACTED") {
+			t.Fatalf("access log missing:\n%s", logs)
+		}
+		for name, secret := range map[string]string{"enrolment token": token, "new enrolment token": newToken,
+			"password": password, "session token": sess.Token, "recovery code": got.RecoveryCodes[0],
+			"TOTP secret": credential.TOTPSecretText(secret)} {
+			if strings.Contains(logs, secret) {
+				t.Errorf("the %s appears in the logs", name)
+			}
+		}
 	})
 }
 

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -50,6 +49,7 @@ type Server struct {
 	URL   string
 	App   *cli.App
 	Clock *Clock
+	Logs  *LogBuffer
 	t     testing.TB
 }
 
@@ -80,10 +80,8 @@ func Start(t testing.TB, e store.Engine, opts ...Option) *Server {
 		t.Fatal(err)
 	}
 	clock := &Clock{}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	}
+	logs := &LogBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
 	app, err := cli.NewApp(ctx, cfg, log, cli.Options{Now: clock.Now, Migrate: true})
 	if err != nil {
@@ -103,14 +101,27 @@ func Start(t testing.TB, e store.Engine, opts ...Option) *Server {
 		}
 		app.Close()
 	})
-	return &Server{URL: cfg.BaseURL, App: app, Clock: clock, t: t}
+	return &Server{URL: cfg.BaseURL, App: app, Clock: clock, Logs: logs, t: t}
 }
 
-type testWriter struct{ t testing.TB }
+// LogBuffer keeps everything the application logged, for tests that check what a log
+// must never contain.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
 
-func (w testWriter) Write(b []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(b)))
-	return len(b), nil
+func (l *LogBuffer) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(b)
+}
+
+// String returns the logs so far.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 // Engines runs fn against an application on every engine.

@@ -1,0 +1,56 @@
+// Package archtest holds the dependency rule of docs/architecture.md.
+package archtest
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const mod = "github.com/cartable/cartable/internal/"
+
+// forbidden lists, for each package, the packages of ours it must not import (directly
+// or not). Pure format and crypto packages import nothing of ours; feature packages
+// never reach the transports or the command line.
+var forbidden = map[string][]string{
+	"siecle":        {"*"},
+	"keyring":       {"*"},
+	"credential":    {"*"},
+	"qr":            {"*"},
+	"apperr":        {"*"},
+	"config":        {"*"},
+	"store":         {"account", "establishment", "audit", "web", "api", "cli", "httpx"},
+	"audit":         {"account", "establishment", "web", "api", "cli", "httpx"},
+	"account":       {"web", "api", "cli", "httpx", "establishment"},
+	"establishment": {"web", "api", "cli", "httpx"},
+	"letter":        {"store", "account", "web", "api", "cli"},
+	"httpx":         {"web", "api", "cli", "account", "establishment"},
+	"api":           {"web", "cli"},
+	"web":           {"api", "cli"},
+}
+
+// allowedEverywhere are leaves any package may use.
+var allowedEverywhere = map[string]bool{"apperr": true}
+
+func TestDependencyRule(t *testing.T) {
+	for pkg, bans := range forbidden {
+		out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", mod+pkg).Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", pkg, err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if !strings.HasPrefix(dep, mod) {
+				continue
+			}
+			name := strings.TrimPrefix(dep, mod)
+			if name == pkg || allowedEverywhere[name] && pkg != "apperr" {
+				continue
+			}
+			for _, ban := range bans {
+				if ban == "*" || name == ban || strings.HasPrefix(name, ban+"/") {
+					t.Errorf("%s imports %s (forbidden by docs/architecture.md)", pkg, name)
+				}
+			}
+		}
+	}
+}
