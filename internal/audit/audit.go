@@ -40,6 +40,10 @@ const (
 	KeyRetired          = "key.retired"
 	EstablishmentChange = "establishment.changed"
 	SelfSignup          = "account.self_signup"
+	StudentsListed      = "student.listed"
+	StudentViewed       = "student.viewed"
+	ImportRun           = "import.run"
+	LettersPrinted      = "letters.printed"
 )
 
 // Source describes where a request came from; the HTTP layer puts it in the context.

@@ -19,9 +19,11 @@ import (
 	"github.com/cartable/cartable/internal/config"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/httpx"
+	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/keyring"
 	"github.com/cartable/cartable/internal/secret"
 	"github.com/cartable/cartable/internal/store"
+	"github.com/cartable/cartable/internal/student"
 	"github.com/cartable/cartable/internal/web"
 )
 
@@ -36,6 +38,8 @@ type App struct {
 	Accounts       *account.Service
 	Establishments *establishment.Service
 	Secrets        *secret.Store
+	Students       *student.Service
+	Importer       *importer.Service
 	Metrics        *httpx.Metrics
 	Now            func() time.Time
 
@@ -87,6 +91,8 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, o Options)
 	a.Accounts.OnLogin = a.Metrics.Login
 	a.Establishments = establishment.New(db, a.Audit, o.Now)
 	a.Secrets = secret.New(db, keys, o.Now)
+	a.Students = student.New(db, a.Audit, a.Establishments, o.Now)
+	a.Importer = importer.New(db, a.Audit, a.Establishments, a.Accounts, a.Secrets, o.Now)
 	return a, nil
 }
 

@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -137,4 +139,49 @@ func TestParseDSN(t *testing.T) {
 	if got := store.Redact("postgres://u:secret@h/db"); got != "postgres://u:xxxxx@h/db" {
 		t.Errorf("Redact: %s", got)
 	}
+}
+
+func TestBulkRows(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Now()
+		var rows [][]any
+		for i := range 2500 { // several batches
+			rows = append(rows, []any{fmt.Sprintf("bulk%04d", i), "pending", now, now})
+		}
+		ids := map[string]int64{}
+		err := db.InsertRows(ctx, "accounts", []string{"login", "status", "created_at", "updated_at"}, rows, "id, login", func(r *sql.Rows) error {
+			var id int64
+			var login string
+			if err := r.Scan(&id, &login); err != nil {
+				return err
+			}
+			ids[login] = id
+			return nil
+		})
+		if err != nil || len(ids) != 2500 {
+			t.Fatalf("insert: %d ids, %v", len(ids), err)
+		}
+		var upd [][]any
+		for i := range 1500 {
+			login := fmt.Sprintf("bulk%04d", i)
+			upd = append(upd, []any{ids[login], "Name " + login})
+		}
+		later := now.Add(time.Hour)
+		n, err := db.UpdateRows(ctx, "accounts", "id", "BIGINT", []string{"display_name"}, upd, "updated_at = $1", later)
+		if err != nil || n != 1500 {
+			t.Fatalf("update: %d rows, %v", n, err)
+		}
+		var name string
+		var at time.Time
+		if err := db.QueryRow(ctx, `SELECT display_name, updated_at FROM accounts WHERE login = $1`, "bulk1499").Scan(&name, &at); err != nil || name != "Name bulk1499" || !at.Equal(later.Truncate(time.Microsecond)) {
+			t.Fatalf("row after update: %q %v %v", name, at, err)
+		}
+		if err := db.QueryRow(ctx, `SELECT display_name FROM accounts WHERE login = $1`, "bulk1500").Scan(&name); err != nil || name != "" {
+			t.Fatalf("untouched row: %q %v", name, err)
+		}
+		if _, err := db.UpdateRows(ctx, "accounts", "login", "TEXT", []string{"display_name"}, [][]any{{"bulk0001", "x"}}, "", nil); err != nil {
+			t.Fatalf("update without extra: %v", err)
+		}
+	})
 }

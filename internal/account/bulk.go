@@ -1,0 +1,175 @@
+package account
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/cartable/cartable/internal/store"
+)
+
+// Person is someone an import creates an account for.
+type Person struct {
+	// Key identifies the person in the caller's batch (e.g. the ELEVE_ID).
+	Key                 string
+	FirstName, LastName string
+}
+
+var loginLigatures = strings.NewReplacer("œ", "oe", "Œ", "oe", "æ", "ae", "Æ", "ae", "ß", "ss")
+
+// LoginBase derives a login from names: "prénom.nom" in lower-case ASCII, other
+// characters turned into dashes ("Zoé", "N'DIAYE LE GOFF" → "zoe.n-diaye-le-goff").
+func LoginBase(first, last string) string {
+	fold := func(s string) string {
+		var b strings.Builder
+		dash := false
+		for _, r := range norm.NFD.String(loginLigatures.Replace(s)) {
+			switch {
+			case unicode.Is(unicode.Mn, r):
+			case r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+				if dash && b.Len() > 0 {
+					b.WriteByte('-')
+				}
+				dash = false
+				b.WriteRune(unicode.ToLower(r))
+			default:
+				dash = true
+			}
+		}
+		return b.String()
+	}
+	f, l := fold(first), fold(last)
+	if i := strings.IndexByte(f, '-'); i > 0 && len(f) > 20 {
+		f = f[:i] // a long compound first name keeps its first part
+	}
+	base := strings.Trim(f+"."+l, ".-")
+	if len(base) > 50 {
+		base = strings.TrimRight(base[:50], ".-")
+	}
+	if len(base) < 2 {
+		base = "eleve"
+	}
+	if base[0] < 'a' || base[0] > 'z' {
+		if base[0] < '0' || base[0] > '9' {
+			base = "e" + base
+		}
+	}
+	return base
+}
+
+// Created is an account created in bulk.
+type Created struct {
+	ID    int64
+	Login string
+}
+
+// CreateMany creates pending accounts with one role each, inside the caller's
+// transaction, choosing for every person a login unique on the platform (LoginBase,
+// then LoginBase2, LoginBase3…). No enrolment link is issued: links are made when the
+// letters are printed. It returns the accounts by Person.Key.
+func (s *Service) CreateMany(ctx context.Context, actor Actor, role Membership, people []Person) (map[string]Created, error) {
+	out := make(map[string]Created, len(people))
+	if len(people) == 0 {
+		return out, nil
+	}
+	if err := validMembership(role); err != nil {
+		return nil, err
+	}
+	bases := make([]string, len(people))
+	distinct := map[string]bool{}
+	for i, p := range people {
+		bases[i] = LoginBase(p.FirstName, p.LastName)
+		distinct[bases[i]] = true
+	}
+	// Which bases are taken already: one query per 500 bases, then the suffixes of the
+	// taken ones.
+	taken := map[string]bool{}
+	var list []string
+	for b := range distinct {
+		list = append(list, b)
+	}
+	for start := 0; start < len(list); start += 500 {
+		chunk := list[start:min(start+500, len(list))]
+		ph := make([]string, len(chunk))
+		args := make([]any, len(chunk))
+		for i, b := range chunk {
+			ph[i] = "$" + strconv.Itoa(i+1)
+			args[i] = b
+		}
+		err := s.db.Each(ctx, func(rows *sql.Rows) error {
+			var l string
+			if err := rows.Scan(&l); err != nil {
+				return err
+			}
+			taken[l] = true
+			return nil
+		}, `SELECT login FROM accounts WHERE login IN (`+strings.Join(ph, ", ")+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+	}
+	next := map[string]int{} // next suffix to try per base
+	for b := range distinct {
+		if !taken[b] {
+			continue
+		}
+		n := 2
+		err := s.db.Each(ctx, func(rows *sql.Rows) error {
+			var l string
+			if err := rows.Scan(&l); err != nil {
+				return err
+			}
+			taken[l] = true
+			if k, err := strconv.Atoi(strings.TrimPrefix(l, b)); err == nil && k >= n {
+				n = k + 1
+			}
+			return nil
+		}, `SELECT login FROM accounts WHERE login LIKE $1 ESCAPE '\'`, strings.TrimSuffix(store.Like(b), "%")[1:]+"%")
+		if err != nil {
+			return nil, err
+		}
+		next[b] = n
+	}
+	now := s.now()
+	rows := make([][]any, len(people))
+	byLogin := make(map[string]string, len(people))
+	for i, p := range people {
+		login := bases[i]
+		if taken[login] {
+			n := max(next[bases[i]], 2)
+			for taken[login+strconv.Itoa(n)] {
+				n++
+			}
+			login = login + strconv.Itoa(n)
+			next[bases[i]] = n + 1
+		}
+		taken[login] = true
+		byLogin[login] = p.Key
+		name := strings.TrimSpace(p.FirstName + " " + p.LastName)
+		rows[i] = []any{login, name, "pending", "fr", nullID(actor.ID), now, now}
+	}
+	err := s.db.InsertRows(ctx, "accounts", []string{"login", "display_name", "status", "lang", "created_by", "created_at", "updated_at"},
+		rows, "id, login", func(r *sql.Rows) error {
+			var c Created
+			if err := r.Scan(&c.ID, &c.Login); err != nil {
+				return err
+			}
+			out[byLogin[c.Login]] = c
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	ms := make([][]any, 0, len(out))
+	for _, c := range out {
+		ms = append(ms, []any{c.ID, nullID(role.EstablishmentID), string(role.Role), now})
+	}
+	if err := s.db.InsertRows(ctx, "memberships", []string{"account_id", "establishment_id", "role", "created_at"}, ms, "", nil); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

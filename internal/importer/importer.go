@@ -1,0 +1,478 @@
+// Package importer applies SIECLE exports to an establishment: the file is read in one
+// streaming pass, compared with the database, and the difference applied in one
+// transaction (or only reported, for a dry run). A broken file changes nothing and the
+// error says where; re-importing the same file changes nothing.
+package importer
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/apperr"
+	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/establishment"
+	"github.com/cartable/cartable/internal/secret"
+	"github.com/cartable/cartable/internal/siecle"
+	"github.com/cartable/cartable/internal/store"
+	"github.com/cartable/cartable/internal/student"
+)
+
+// Service runs imports.
+type Service struct {
+	db             *store.DB
+	audit          *audit.Log
+	establishments *establishment.Service
+	accounts       *account.Service
+	secrets        *secret.Store
+	now            func() time.Time
+	// MaxSize caps the decompressed size of an imported file.
+	MaxSize int64
+}
+
+// New returns a Service.
+func New(db *store.DB, log *audit.Log, est *establishment.Service, acc *account.Service, sec *secret.Store, now func() time.Time) *Service {
+	return &Service{db: db, audit: log, establishments: est, accounts: acc, secrets: sec, now: now, MaxSize: siecle.DefaultMaxSize}
+}
+
+// Warning is a remark about one student of the file; it never rejects the file.
+type Warning struct {
+	EleveID string `json:"eleve_id"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Change is one student the import created, updated, deactivated or reactivated.
+type Change struct {
+	EleveID string   `json:"eleve_id"`
+	Name    string   `json:"name"`
+	Class   string   `json:"class,omitempty"`
+	Fields  []string `json:"fields,omitempty"`
+}
+
+// Report tells what an import did (or would do, for a dry run).
+type Report struct {
+	ImportID        int64     `json:"import_id,omitempty"`
+	UAI             string    `json:"uai"`
+	File            string    `json:"file"`
+	DryRun          bool      `json:"dry_run"`
+	Year            int       `json:"year,omitempty"`
+	InFile          int       `json:"in_file"`
+	Created         int       `json:"created"`
+	Updated         int       `json:"updated"`
+	Deactivated     int       `json:"deactivated"`
+	Reactivated     int       `json:"reactivated"`
+	Unchanged       int       `json:"unchanged"`
+	AccountsCreated int       `json:"accounts_created"`
+	Warnings        []Warning `json:"warnings"`
+	// Absent lists the students of the establishment the file does not mention: they
+	// are kept as they are.
+	Absent  []Change `json:"absent"`
+	Changes struct {
+		Created     []Change `json:"created"`
+		Updated     []Change `json:"updated"`
+		Deactivated []Change `json:"deactivated"`
+		Reactivated []Change `json:"reactivated"`
+		// Truncated is true when a list was cut at maxListed entries (counts stay exact).
+		Truncated bool `json:"truncated,omitempty"`
+	} `json:"changes"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+	ActorLogin string    `json:"actor_login,omitempty"`
+}
+
+// maxListed caps each list of changes kept in a report.
+const maxListed = 5000
+
+func (r *Report) list(l *[]Change, c Change) {
+	if len(*l) >= maxListed {
+		r.Changes.Truncated = true
+		return
+	}
+	*l = append(*l, c)
+}
+
+// row is a student as the import compares it: the columns the file sets.
+type row struct {
+	EleveID, Elenoet, Unqid, INEStatus                 string
+	LastName, UsageName, FirstName, First2, First3     string
+	BirthDate, Sex, Class, Groups, MEF                 string
+	EntryDate, ExitDate, ExitReason, Status, PrevUAI string
+}
+
+// fields names the compared columns, for the report, in the order of values().
+var fields = []string{"elenoet", "unqid", "ine_status", "last_name", "usage_name", "first_name", "first_name2", "first_name3",
+	"birth_date", "sex", "class", "groups", "mef", "entry_date", "exit_date", "exit_reason", "status", "previous_uai"}
+
+func (r *row) values() []any {
+	unq := any(r.Unqid)
+	if r.Unqid == "" {
+		unq = nil
+	}
+	return []any{r.Elenoet, unq, r.INEStatus, r.LastName, r.UsageName, r.FirstName, r.First2, r.First3,
+		r.BirthDate, r.Sex, r.Class, r.Groups, r.MEF, r.EntryDate, r.ExitDate, r.ExitReason, r.Status, r.PrevUAI}
+}
+
+func (r *row) strings() []string {
+	return []string{r.Elenoet, r.Unqid, r.INEStatus, r.LastName, r.UsageName, r.FirstName, r.First2, r.First3,
+		r.BirthDate, r.Sex, r.Class, r.Groups, r.MEF, r.EntryDate, r.ExitDate, r.ExitReason, r.Status, r.PrevUAI}
+}
+
+func (r *row) name() string {
+	last := r.LastName
+	if r.UsageName != "" {
+		last = r.UsageName
+	}
+	return strings.TrimSpace(last + " " + r.FirstName)
+}
+
+func (r *row) search() string {
+	return student.SearchKey(strings.Join([]string{r.LastName, r.UsageName, r.FirstName, r.First2, r.First3, r.EleveID}, " "))
+}
+
+// existing is a stored student with its row.
+type existing struct {
+	id        int64
+	accountID sql.NullInt64
+	row
+}
+
+// parsed is the file, read whole before anything is written.
+type parsed struct {
+	params     siecle.Params
+	students   []*siecle.Student
+	structures map[string][]siecle.Structure
+}
+
+// read parses the file, refusing one of another establishment as soon as its
+// PARAMETRES are read.
+func read(r io.Reader, uai string) (*parsed, error) {
+	p := &parsed{structures: map[string][]siecle.Structure{}}
+	err := siecle.Read(r, siecle.HandlerFuncs{
+		OnParams: func(ps siecle.Params) error {
+			p.params = ps
+			return siecle.CheckUAI(ps, uai)
+		},
+		OnStudent: func(s siecle.Student) error {
+			p.students = append(p.students, &s)
+			return nil
+		},
+		OnStructures: func(id string, ss []siecle.Structure) error {
+			p.structures[id] = ss
+			return nil
+		},
+	})
+	if err != nil {
+		var fe *siecle.FileError
+		switch {
+		case errors.Is(err, siecle.ErrOtherEstablishment):
+			return nil, apperr.Invalid("other_establishment", "%v", err)
+		case errors.As(err, &fe):
+			return nil, apperr.Invalid("invalid_file", "%v", err).Wrap(err)
+		}
+		return nil, apperr.Invalid("invalid_file", "%v", err).Wrap(err)
+	}
+	if p.params.UAI == "" {
+		return nil, apperr.Invalid("invalid_file", "the file has no PARAMETRES/UAJ: it is not a complete SIECLE student export")
+	}
+	return p, nil
+}
+
+// Source is an uploaded or local file.
+type Source struct {
+	Name string
+	R    io.ReaderAt
+	Size int64
+}
+
+// Siecle imports a SIECLE student export (XML or the ZIP SIECLE produces) into the
+// establishment uai, on behalf of p (an administrator of it, or a platform admin).
+func (s *Service) Siecle(ctx context.Context, p *account.Principal, uai string, src Source, dryRun bool) (Report, error) {
+	e, err := s.establishments.Resolve(ctx, p, uai, account.RoleAdmin)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{UAI: e.UAI, File: src.Name, DryRun: dryRun, StartedAt: s.now().UTC(), ActorLogin: p.Login,
+		Warnings: []Warning{}, Absent: []Change{}}
+	rc, err := siecle.OpenReader(src.R, src.Size, s.MaxSize)
+	if err != nil {
+		return rep, apperr.Invalid("invalid_file", "%s: %v", src.Name, err)
+	}
+	defer rc.Close()
+	file, err := read(rc, e.UAI)
+	if err != nil {
+		return rep, err
+	}
+	rep.Year, rep.InFile = file.params.Year, len(file.students)
+	key, err := s.secrets.Get(ctx, secret.Unqid)
+	if err != nil {
+		return rep, err
+	}
+	mefs, err := s.knownMEFs(ctx, e.ID)
+	if err != nil {
+		return rep, err
+	}
+	today := s.now().In(paris).Format("2006-01-02")
+	incoming := make([]row, len(file.students))
+	for i, st := range file.students {
+		incoming[i] = toRow(st, file.structures[st.EleveID], key, today)
+		for _, w := range st.Warnings {
+			rep.Warnings = append(rep.Warnings, Warning{EleveID: st.EleveID, Field: w.Field, Message: w.Message})
+		}
+		if len(mefs) > 0 && st.MEF != "" && !mefs[string(st.MEF)] {
+			rep.Warnings = append(rep.Warnings, Warning{EleveID: st.EleveID, Field: "CODE_MEF",
+				Message: fmt.Sprintf("MEF %s inconnu de la nomenclature importée", st.MEF)})
+		}
+	}
+	file = nil // the parsed file is no longer needed: let the collector have it
+	err = s.db.Tx(ctx, func(ctx context.Context) error {
+		if err := s.apply(ctx, p, e, incoming, &rep, dryRun); err != nil {
+			return err
+		}
+		rep.FinishedAt = s.now().UTC()
+		if dryRun {
+			return nil
+		}
+		// The history row and the audit event commit with the data, or not at all.
+		return s.record(ctx, p, e, &rep)
+	})
+	if err != nil {
+		return Report{}, err
+	}
+	return rep, nil
+}
+
+var paris = func() *time.Location {
+	if l, err := time.LoadLocation("Europe/Paris"); err == nil {
+		return l
+	}
+	return time.UTC
+}()
+
+// toRow turns a file record into the stored form; the INE is hashed here and dropped.
+func toRow(st *siecle.Student, ss []siecle.Structure, key []byte, today string) row {
+	r := row{EleveID: st.EleveID, Elenoet: st.Elenoet, LastName: st.LastName, UsageName: st.UsageName,
+		FirstName: st.FirstName, First2: st.FirstName2, First3: st.FirstName3, BirthDate: st.BirthDate.String(),
+		Sex: st.Sex, MEF: string(st.MEF), EntryDate: st.EntryDate.String(), ExitDate: st.ExitDate.String(),
+		ExitReason: st.MotifSortie, PrevUAI: st.PreviousUAI, Status: student.StatusActive}
+	switch {
+	case st.INE.IsZero():
+		r.INEStatus = "missing"
+	default:
+		r.Unqid = Unqid(key, st.INE)
+		switch _, err := siecle.CheckINE(st.INE); {
+		case err != nil:
+			r.INEStatus = "invalid"
+		case st.INEKind == siecle.INEBEA:
+			r.INEStatus = "ok"
+		default:
+			r.INEStatus = "unchecked"
+		}
+	}
+	var groups []string
+	for _, x := range ss {
+		switch x.Type {
+		case siecle.StructureClass:
+			if r.Class == "" {
+				r.Class = x.Code
+			}
+		case siecle.StructureGroup:
+			groups = append(groups, x.Code)
+		}
+	}
+	sort.Strings(groups)
+	r.Groups = strings.Join(groups, ",")
+	// A student leaves on his exit date: a date still to come keeps him active until an
+	// import after it.
+	if r.ExitDate != "" && r.ExitDate <= today {
+		r.Status = student.StatusDeactivated
+	}
+	return r
+}
+
+// Unqid is the keyed, irreversible hash of an INE that identifies a student across
+// establishments (HMAC-SHA-256 of the normalised INE).
+func Unqid(key []byte, ine siecle.INE) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(ine.Reveal()))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func (s *Service) knownMEFs(ctx context.Context, establishmentID int64) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := s.db.Each(ctx, func(rows *sql.Rows) error {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return err
+		}
+		out[c] = true
+		return nil
+	}, `SELECT code FROM establishment_mefs WHERE establishment_id = $1`, establishmentID)
+	return out, err
+}
+
+func (s *Service) load(ctx context.Context, establishmentID int64) (map[string]*existing, error) {
+	out := map[string]*existing{}
+	err := s.db.Each(ctx, func(rows *sql.Rows) error {
+		var x existing
+		var unq sql.NullString
+		if err := rows.Scan(&x.id, &x.accountID, &x.EleveID, &x.Elenoet, &unq, &x.INEStatus, &x.LastName, &x.UsageName,
+			&x.FirstName, &x.First2, &x.First3, &x.BirthDate, &x.Sex, &x.Class, &x.Groups, &x.MEF, &x.EntryDate,
+			&x.ExitDate, &x.ExitReason, &x.Status, &x.PrevUAI); err != nil {
+			return err
+		}
+		x.Unqid = unq.String
+		out[x.EleveID] = &x
+		return nil
+	}, `SELECT id, account_id, eleve_id, elenoet, unqid, ine_status, last_name, usage_name, first_name, first_name2, first_name3,
+		birth_date, sex, class, groups, mef, entry_date, exit_date, exit_reason, status, previous_uai
+		FROM students WHERE establishment_id = $1`, establishmentID)
+	return out, err
+}
+
+// apply compares incoming with the stored students and writes the difference.
+func (s *Service) apply(ctx context.Context, p *account.Principal, e establishment.Establishment, incoming []row, rep *Report, dryRun bool) error {
+	stored, err := s.load(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	var creates []*row
+	var updates [][]any
+	var indexAdd, indexDel []*existing
+	seen := make(map[string]bool, len(incoming))
+	for i := range incoming {
+		in := &incoming[i]
+		seen[in.EleveID] = true
+		old, ok := stored[in.EleveID]
+		if !ok {
+			creates = append(creates, in)
+			rep.Created++
+			rep.list(&rep.Changes.Created, Change{EleveID: in.EleveID, Name: in.name(), Class: in.Class})
+			continue
+		}
+		a, b := old.strings(), in.strings()
+		var changed []string
+		for j := range a {
+			if a[j] != b[j] {
+				changed = append(changed, fields[j])
+			}
+		}
+		if len(changed) == 0 {
+			rep.Unchanged++
+			continue
+		}
+		c := Change{EleveID: in.EleveID, Name: in.name(), Class: in.Class, Fields: changed}
+		switch {
+		case old.Status == student.StatusActive && in.Status == student.StatusDeactivated:
+			rep.Deactivated++
+			rep.list(&rep.Changes.Deactivated, c)
+		case old.Status == student.StatusDeactivated && in.Status == student.StatusActive:
+			rep.Reactivated++
+			rep.list(&rep.Changes.Reactivated, c)
+		default:
+			rep.Updated++
+			rep.list(&rep.Changes.Updated, c)
+		}
+		// The index follows the status and the unqid.
+		after := &existing{id: old.id, row: *in}
+		if old.Status == student.StatusDeactivated && old.Unqid != "" && (in.Status != student.StatusDeactivated || in.Unqid != old.Unqid) {
+			indexDel = append(indexDel, old)
+		}
+		if in.Status == student.StatusDeactivated && in.Unqid != "" {
+			indexAdd = append(indexAdd, after)
+		}
+		updates = append(updates, append(append([]any{old.id}, in.values()...), in.search()))
+	}
+	for id, old := range stored {
+		if !seen[id] {
+			rep.Absent = append(rep.Absent, Change{EleveID: id, Name: old.name(), Class: old.Class})
+		}
+	}
+	sort.Slice(rep.Absent, func(i, j int) bool { return rep.Absent[i].EleveID < rep.Absent[j].EleveID })
+	if dryRun {
+		return nil
+	}
+
+	// New students: their accounts first (pending, no link yet), then the rows.
+	people := make([]account.Person, len(creates))
+	for i, c := range creates {
+		people[i] = account.Person{Key: c.EleveID, FirstName: c.FirstName, LastName: c.LastName}
+	}
+	accs, err := s.accounts.CreateMany(ctx, p.Actor(), account.Membership{Role: account.RoleStudent, EstablishmentID: e.ID, UAI: e.UAI}, people)
+	if err != nil {
+		return err
+	}
+	rep.AccountsCreated = len(accs)
+	cols := append(append([]string{"establishment_id", "eleve_id", "account_id", "nouvel_eleve", "created_at", "updated_at"}, fields...), "search")
+	rows := make([][]any, len(creates))
+	for i, c := range creates {
+		rows[i] = append(append([]any{e.ID, c.EleveID, accs[c.EleveID].ID, student.NouvelRecent, now, now}, c.values()...), c.search())
+	}
+	ids := map[string]int64{}
+	if err := s.db.InsertRows(ctx, "students", cols, rows, "id, eleve_id", func(r *sql.Rows) error {
+		var id int64
+		var eleve string
+		if err := r.Scan(&id, &eleve); err != nil {
+			return err
+		}
+		ids[eleve] = id
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, c := range creates {
+		if c.Status == student.StatusDeactivated && c.Unqid != "" {
+			indexAdd = append(indexAdd, &existing{id: ids[c.EleveID], row: *c})
+		}
+	}
+	if _, err := s.db.UpdateRows(ctx, "students", "id", "BIGINT", append(append([]string{}, fields...), "search"), updates, "updated_at = $1", now); err != nil {
+		return err
+	}
+	for _, x := range indexDel {
+		if _, err := s.db.Exec(ctx, `DELETE FROM deactivated_students WHERE unqid = $1 AND establishment_id = $2`, x.Unqid, e.ID); err != nil {
+			return err
+		}
+	}
+	for _, x := range indexAdd {
+		if _, err := s.db.Exec(ctx, `INSERT INTO deactivated_students (unqid, establishment_id, origin_uai, student_id, deactivated_on, mef)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (unqid, establishment_id) DO UPDATE SET student_id = excluded.student_id, deactivated_on = excluded.deactivated_on, mef = excluded.mef`,
+			x.Unqid, e.ID, e.UAI, x.id, x.ExitDate, x.MEF); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// record stores the import in the history and the audit trail.
+func (s *Service) record(ctx context.Context, p *account.Principal, e establishment.Establishment, rep *Report) error {
+	b, err := json.Marshal(rep)
+	if err != nil {
+		return err
+	}
+	{
+		err := s.db.QueryRow(ctx, `INSERT INTO imports (establishment_id, kind, file_name, actor_id, actor_login, started_at, finished_at,
+			created, updated, deactivated, reactivated, unchanged, absent, warnings, report)
+			VALUES ($1, 'siecle', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+			e.ID, rep.File, audit.ID(p.AccountID), p.Login, rep.StartedAt, rep.FinishedAt, rep.Created, rep.Updated, rep.Deactivated,
+			rep.Reactivated, rep.Unchanged, len(rep.Absent), len(rep.Warnings), string(b)).Scan(&rep.ImportID)
+		if err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, audit.Event{Action: audit.ImportRun, ActorID: audit.ID(p.AccountID), ActorLogin: p.Login,
+			EstablishmentID: &e.ID, Detail: map[string]any{"import_id": rep.ImportID, "kind": "siecle", "file": rep.File,
+				"created": rep.Created, "updated": rep.Updated, "deactivated": rep.Deactivated, "reactivated": rep.Reactivated,
+				"unchanged": rep.Unchanged, "absent": len(rep.Absent), "warnings": len(rep.Warnings), "accounts_created": rep.AccountsCreated}})
+	}
+}
