@@ -19,14 +19,21 @@ import (
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/httpx"
+	"github.com/cartable/cartable/internal/importer"
+	"github.com/cartable/cartable/internal/student"
 )
 
 // Server holds the API's dependencies.
 type Server struct {
 	Accounts       *account.Service
 	Establishments *establishment.Service
+	Students       *student.Service
+	Importer       *importer.Service
 	Audit          *audit.Log
-	Log            *slog.Logger
+	// TempDir receives uploads; MaxUpload caps them (bytes).
+	TempDir   string
+	MaxUpload int64
+	Log       *slog.Logger
 	// AuthLimiter limits login-like requests per client address.
 	AuthLimiter *httpx.Limiter
 	// SignupLimiter limits self sign-ups per client address.
@@ -82,6 +89,14 @@ func (s *Server) Register(mux *http.ServeMux) []Route {
 	authed("POST /api/v1/establishments", s.createEstablishment)
 	authed("GET /api/v1/establishments/{uai}", s.getEstablishment)
 	authed("PATCH /api/v1/establishments/{uai}", s.updateEstablishment)
+	authed("GET /api/v1/establishments/{uai}/students", s.listStudents)
+	authed("GET /api/v1/establishments/{uai}/students/{id}", s.getStudent)
+	authed("GET /api/v1/establishments/{uai}/classes", s.listClasses)
+	authed("POST /api/v1/establishments/{uai}/imports/siecle", s.importSiecle)
+	authed("POST /api/v1/establishments/{uai}/imports/nomenclature", s.importNomenclature)
+	authed("GET /api/v1/establishments/{uai}/imports", s.listImports)
+	authed("GET /api/v1/establishments/{uai}/imports/{id}", s.getImport)
+	authed("GET /api/v1/me/students", s.myStudentRecords)
 	// Unknown API paths answer JSON, not the web's HTML 404.
 	mux.Handle("/api/", s.wrap(func(http.ResponseWriter, *http.Request) error {
 		return apperr.NotFound("not_found", "no such API endpoint")

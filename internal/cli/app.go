@@ -148,7 +148,8 @@ func (a *App) Handler(ctx context.Context) (http.Handler, error) {
 		fmt.Fprintln(w, "ready")
 	})
 	mux.Handle("GET /metrics", a.Metrics.Handler())
-	apiSrv := &api.Server{Accounts: a.Accounts, Establishments: a.Establishments, Audit: a.Audit, Log: a.Log,
+	apiSrv := &api.Server{Accounts: a.Accounts, Establishments: a.Establishments, Students: a.Students, Importer: a.Importer,
+		TempDir: cfg.TempDir(), MaxUpload: cfg.MaxUpload(), Audit: a.Audit, Log: a.Log,
 		AuthLimiter: authLimiter, SignupLimiter: signupLimiter, OpenAPI: docs.OpenAPI, Now: a.Now}
 	a.APIRoutes = apiSrv.Register(mux)
 	webSrv := &web.Server{Accounts: a.Accounts, Establishments: a.Establishments, Audit: a.Audit, Log: a.Log,

@@ -49,6 +49,7 @@ type Config struct {
 	LoginRate       float64       // --login-rate: requests per minute per IP
 	LoginBurst      int           // --login-burst
 	SignupRate      float64       // --signup-rate: sign-ups per hour per IP
+	MaxUploadMiB    int           // --max-upload: largest accepted upload (MiB)
 
 	envErrs []error
 }
@@ -78,6 +79,7 @@ func Default() Config {
 		LoginRate:          30,
 		LoginBurst:         20,
 		SignupRate:         10,
+		MaxUploadMiB:       512,
 	}
 }
 
@@ -142,6 +144,7 @@ func (c *Config) Register(fs *flag.FlagSet, getenv func(string) string) {
 	r.float(&c.LoginRate, "login-rate", "login attempts per minute per IP (token bucket refill)")
 	r.integer(&c.LoginBurst, "login-burst", "login attempts an IP may make in a burst")
 	r.float(&c.SignupRate, "signup-rate", "self sign-ups per hour per IP")
+	r.integer(&c.MaxUploadMiB, "max-upload", "largest accepted upload (imports, attachments), in MiB")
 	c.envErrs = append(c.envErrs, r.errs...)
 }
 
@@ -300,6 +303,9 @@ func (c *Config) Validate() error {
 	if c.CredentialLifetime.IsZero() {
 		return fmt.Errorf("--credential-lifetime must be positive")
 	}
+	if c.MaxUploadMiB < 1 {
+		return fmt.Errorf("--max-upload must be at least 1 (MiB)")
+	}
 	if c.LoginRate <= 0 || c.LoginBurst < 1 || c.SignupRate <= 0 {
 		return fmt.Errorf("--login-rate, --login-burst and --signup-rate must be positive")
 	}
@@ -310,6 +316,12 @@ func (c *Config) Validate() error {
 func (c *Config) SecureCookie() bool {
 	return c.SecureCookies || c.TLSCert != "" || strings.HasPrefix(c.BaseURL, "https://")
 }
+
+// MaxUpload is the upload limit in bytes.
+func (c *Config) MaxUpload() int64 { return int64(c.MaxUploadMiB) << 20 }
+
+// TempDir is where uploads are spooled (in the data directory: /tmp may be small).
+func (c *Config) TempDir() string { return filepath.Join(c.DataDir, "tmp") }
 
 // KeyFile is the path of the key file in the data directory.
 func (c *Config) KeyFile() string { return filepath.Join(c.DataDir, "keys.json") }

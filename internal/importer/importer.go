@@ -104,9 +104,9 @@ func (r *Report) list(l *[]Change, c Change) {
 
 // row is a student as the import compares it: the columns the file sets.
 type row struct {
-	EleveID, Elenoet, Unqid, INEStatus                 string
-	LastName, UsageName, FirstName, First2, First3     string
-	BirthDate, Sex, Class, Groups, MEF                 string
+	EleveID, Elenoet, Unqid, INEStatus               string
+	LastName, UsageName, FirstName, First2, First3   string
+	BirthDate, Sex, Class, Groups, MEF               string
 	EntryDate, ExitDate, ExitReason, Status, PrevUAI string
 }
 

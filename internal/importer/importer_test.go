@@ -20,12 +20,12 @@ import (
 
 const sample = "../../../shared/samples/ElevesSansAdresses.example.xml"
 
-func source(t *testing.T, name string, b []byte) importer.Source {
+func source(t testing.TB, name string, b []byte) importer.Source {
 	t.Helper()
 	return importer.Source{Name: name, R: bytes.NewReader(b), Size: int64(len(b))}
 }
 
-func newEstablishment(t *testing.T, s *apptest.Server, uai string) establishment.Establishment {
+func newEstablishment(t testing.TB, s *apptest.Server, uai string) establishment.Establishment {
 	t.Helper()
 	name := "Lycée " + uai
 	e, err := s.App.Establishments.Create(context.Background(), account.Operator, establishment.Input{UAI: uai, Name: &name})

@@ -15,7 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -249,10 +249,11 @@ func (db *DB) Each(ctx context.Context, fn func(*sql.Rows) error, query string, 
 	return translate(rows.Err())
 }
 
-var placeholder = regexp.MustCompile(`\$(\d+)`)
-
 // Rebind rewrites a query written with $N placeholders for the engine. SQLite reads $N
-// as a *named* parameter bound by order of first appearance, so it gets ?N instead.
+// as a *named* parameter bound by order of first appearance, so it gets ?N instead — or
+// plain ? when the placeholders come in order, each once: binding numbered parameters
+// costs the driver a linear search per parameter, which made multi-row INSERTs with
+// thousands of parameters quadratic.
 func (db *DB) Rebind(query string) string {
 	if db.engine != SQLite {
 		return query
@@ -260,9 +261,61 @@ func (db *DB) Rebind(query string) string {
 	if v, ok := db.rebind.Load(query); ok {
 		return v.(string)
 	}
-	out := placeholder.ReplaceAllString(query, "?$1")
-	db.rebind.Store(query, out)
+	out := rebindSQLite(query)
+	if len(query) < 4096 { // bulk statements are built per call: do not grow the cache with them
+		db.rebind.Store(query, out)
+	}
 	return out
+}
+
+// rebindSQLite scans for $N (a hand-written loop: bulk statements run to megabytes).
+func rebindSQLite(q string) string {
+	sequential, n := true, 0
+	forEachPlaceholder(q, func(num string) {
+		n++
+		if sequential && num != strconv.Itoa(n) {
+			sequential = false
+		}
+	})
+	if n == 0 {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q))
+	last := 0
+	forEachPlaceholderAt(q, func(start, end int) {
+		b.WriteString(q[last:start])
+		if sequential {
+			b.WriteByte('?')
+		} else {
+			b.WriteByte('?')
+			b.WriteString(q[start+1 : end])
+		}
+		last = end
+	})
+	b.WriteString(q[last:])
+	return b.String()
+}
+
+func forEachPlaceholder(q string, fn func(num string)) {
+	forEachPlaceholderAt(q, func(start, end int) { fn(q[start+1 : end]) })
+}
+
+// forEachPlaceholderAt calls fn with the bounds of every $N in q.
+func forEachPlaceholderAt(q string, fn func(start, end int)) {
+	for i := 0; i < len(q); i++ {
+		if q[i] != '$' {
+			continue
+		}
+		j := i + 1
+		for j < len(q) && q[j] >= '0' && q[j] <= '9' {
+			j++
+		}
+		if j > i+1 {
+			fn(i, j)
+			i = j - 1
+		}
+	}
 }
 
 // sqliteTime is the fixed-width text form of instants in SQLite: fixed width keeps
