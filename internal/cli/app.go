@@ -152,7 +152,8 @@ func (a *App) Handler(ctx context.Context) (http.Handler, error) {
 		TempDir: cfg.TempDir(), MaxUpload: cfg.MaxUpload(), Audit: a.Audit, Log: a.Log,
 		AuthLimiter: authLimiter, SignupLimiter: signupLimiter, OpenAPI: docs.OpenAPI, Now: a.Now}
 	a.APIRoutes = apiSrv.Register(mux)
-	webSrv := &web.Server{Accounts: a.Accounts, Establishments: a.Establishments, Audit: a.Audit, Log: a.Log,
+	webSrv := &web.Server{Accounts: a.Accounts, Establishments: a.Establishments, Students: a.Students, Importer: a.Importer,
+		TempDir: cfg.TempDir(), MaxUpload: cfg.MaxUpload(), Audit: a.Audit, Log: a.Log,
 		AuthLimiter: authLimiter, SignupLimiter: signupLimiter, CSRFKey: csrf, SecureCookies: cfg.SecureCookie(),
 		TrustedProxies: cfg.TrustedProxies, Now: a.Now}
 	routes, err := webSrv.Register(mux)

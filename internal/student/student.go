@@ -72,11 +72,15 @@ type Student struct {
 
 // DisplayName is "NOM Prénom", with the usage name when there is one.
 func (s *Student) DisplayName() string {
-	last := s.LastName
+	return strings.TrimSpace(s.DisplayLast() + " " + s.FirstName)
+}
+
+// DisplayLast is the last name people use: the usage name when there is one.
+func (s *Student) DisplayLast() string {
 	if s.UsageName != "" {
-		last = s.UsageName
+		return s.UsageName
 	}
-	return strings.TrimSpace(last + " " + s.FirstName)
+	return s.LastName
 }
 
 // Transferable reports whether the student's INE lets the platform find his records

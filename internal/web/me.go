@@ -6,14 +6,18 @@ import (
 
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
+	"github.com/cartable/cartable/internal/establishment"
+	"github.com/cartable/cartable/internal/student"
 )
 
 type meData struct {
-	Account     account.Account
-	DaysLeft    int
-	Warn        bool
-	RenewalOpen bool
-	Sessions    []sessionRow
+	Account        account.Account
+	DaysLeft       int
+	Warn           bool
+	RenewalOpen    bool
+	Sessions       []sessionRow
+	Establishments []establishment.Establishment
+	Records        []student.Student
 }
 
 type sessionRow struct {
@@ -40,6 +44,18 @@ func (s *Server) mePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, x := range ss {
 		d.Sessions = append(d.Sessions, sessionRow{x, x.ID == p.SessionID})
+	}
+	ests, err := s.Establishments.Visible(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	for _, e := range ests {
+		if p.Has(account.RoleAdmin, e.ID) || p.Has(account.RoleTeacher, e.ID) || p.Has(account.RoleInspector, e.ID) {
+			d.Establishments = append(d.Establishments, e)
+		}
+	}
+	if d.Records, err = s.Students.Mine(r.Context(), p); err != nil {
+		return err
 	}
 	pg := s.newPage(r, "me.title")
 	pg.Data = d

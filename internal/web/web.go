@@ -31,7 +31,9 @@ import (
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/httpx"
+	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/qr"
+	"github.com/cartable/cartable/internal/student"
 )
 
 //go:embed templates/*.html
@@ -44,10 +46,15 @@ var staticFS embed.FS
 type Server struct {
 	Accounts       *account.Service
 	Establishments *establishment.Service
+	Students       *student.Service
+	Importer       *importer.Service
 	Audit          *audit.Log
-	Log            *slog.Logger
-	AuthLimiter    *httpx.Limiter
-	SignupLimiter  *httpx.Limiter
+	// TempDir receives uploads; MaxUpload caps them (bytes).
+	TempDir       string
+	MaxUpload     int64
+	Log           *slog.Logger
+	AuthLimiter   *httpx.Limiter
+	SignupLimiter *httpx.Limiter
 	// CSRFKey signs CSRF tokens; shared by all instances (a platform secret).
 	CSRFKey []byte
 	// SecureCookies marks cookies Secure and gives them the __Host- prefix.
@@ -79,11 +86,16 @@ func (s *Server) Register(mux *http.ServeMux) ([]Route, error) {
 	protect := http.NewCrossOriginProtection()
 	open := func(pattern string, h handlerFunc) {
 		routes = append(routes, Route{Pattern: pattern})
-		mux.Handle(pattern, protect.Handler(s.wrap(h, false)))
+		mux.Handle(pattern, protect.Handler(s.wrap(h, false, false)))
 	}
 	authed := func(pattern string, h handlerFunc) {
 		routes = append(routes, Route{Pattern: pattern, Auth: true})
-		mux.Handle(pattern, protect.Handler(s.wrap(h, true)))
+		mux.Handle(pattern, protect.Handler(s.wrap(h, true, false)))
+	}
+	// uploads parse their multipart body themselves and check its CSRF field.
+	upload := func(pattern string, h handlerFunc) {
+		routes = append(routes, Route{Pattern: pattern, Auth: true})
+		mux.Handle(pattern, protect.Handler(s.wrap(h, true, true)))
 	}
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(http.FileServerFS(static))))
@@ -114,9 +126,16 @@ func (s *Server) Register(mux *http.ServeMux) ([]Route, error) {
 	authed("POST /admin/establishments", s.createEstablishment)
 	authed("GET /admin/establishments/{uai}", s.establishmentPage)
 	authed("POST /admin/establishments/{uai}", s.updateEstablishment)
+	authed("GET /establishments/{uai}", s.dashboard)
+	authed("GET /establishments/{uai}/students", s.studentsPage)
+	authed("GET /establishments/{uai}/students/{id}", s.studentPage)
+	authed("GET /establishments/{uai}/imports", s.importsPage)
+	upload("POST /establishments/{uai}/imports", s.upload)
+	authed("GET /establishments/{uai}/imports/{id}", s.reportPage)
+	authed("POST /establishments/{uai}/letters", s.classLetters)
 	mux.Handle("/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return apperr.NotFound("not_found", "no such page")
-	}, false))
+	}, false, false))
 	return routes, nil
 }
 
@@ -151,8 +170,10 @@ func lang(r *http.Request) string {
 	return l
 }
 
-// wrap loads the session, enforces login (needAuth) and CSRF, and renders errors.
-func (s *Server) wrap(h handlerFunc, needAuth bool) http.Handler {
+// wrap loads the session, enforces login (needAuth) and CSRF, and renders errors. A
+// multipart handler checks the CSRF field of its form itself (checkCSRFValue): parsing
+// the form here would read the whole upload into memory.
+func (s *Server) wrap(h handlerFunc, needAuth, multipart bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		l := language(r)
@@ -169,7 +190,7 @@ func (s *Server) wrap(h handlerFunc, needAuth bool) http.Handler {
 		r = r.WithContext(ctx)
 		httpx.NoStore(w) // pages show personal data: never cache them
 		err := func() error {
-			if r.Method == http.MethodPost && !s.checkCSRF(r) {
+			if r.Method == http.MethodPost && !multipart && !s.checkCSRF(r) {
 				return apperr.Forbidden("csrf", "CSRF check failed")
 			}
 			if needAuth && principal(r) == nil {
@@ -228,11 +249,16 @@ func (s *Server) csrfToken(r *http.Request) string {
 }
 
 func (s *Server) checkCSRF(r *http.Request) bool {
+	return s.checkCSRFValue(r, r.PostFormValue("csrf"))
+}
+
+// checkCSRFValue checks a CSRF token against the request's cookie.
+func (s *Server) checkCSRFValue(r *http.Request, token string) bool {
 	c, err := r.Cookie(s.cookieName("csrf"))
 	if err != nil {
 		return false
 	}
-	got, err := base64.RawURLEncoding.DecodeString(r.PostFormValue("csrf"))
+	got, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil {
 		return false
 	}
@@ -286,6 +312,14 @@ func (s *Server) funcs() template.FuncMap {
 		"date":     func(t any) string { return "" },
 		"datetime": func(t any) string { return "" },
 		"admin":    func() bool { return false },
+		"list":     func(v ...string) []string { return v },
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
 	}
 }
 
@@ -359,11 +393,18 @@ func errorMessage(l string, err error) string {
 	if e.Code == "csrf" {
 		return T(l, "error.csrf")
 	}
+	if detailed[e.Code] {
+		// The detail says where the file is wrong (line, element, UAIs): keep it.
+		return T(l, e.Code) + " " + e.Message
+	}
 	if hasMessage(e.Code) {
 		return T(l, e.Code)
 	}
 	return e.Message
 }
+
+// detailed lists the errors whose own message adds what the translation cannot know.
+var detailed = map[string]bool{"invalid_file": true, "other_establishment": true, "invalid_uai": true}
 
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) {
