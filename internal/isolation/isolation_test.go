@@ -1,0 +1,296 @@
+// Package isolation holds the isolation matrix: for every API route and web page that
+// takes an id, an account of each role in establishment A asks for establishment B's
+// object and must get 403 or 404 with none of B's data. The test enumerates the
+// registered routes and fails on any route it does not cover, so every new route joins
+// the matrix.
+package isolation
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/apptest"
+	"github.com/cartable/cartable/internal/establishment"
+	"github.com/cartable/cartable/internal/importer"
+	"github.com/cartable/cartable/internal/siecle"
+	"github.com/cartable/cartable/internal/student"
+)
+
+// objects are establishment B's, the targets of the probes.
+type objects struct {
+	uai       string
+	studentID int64
+	importID  int64
+	accountID int64 // an account with a role in B only
+	sessionID int64 // a session of that account
+	markers   []string
+}
+
+// exempt lists the routes with a wildcard that is not an object of an establishment.
+var exempt = map[string]string{
+	"GET /api/v1/enrollments/{token}": "a single-use secret link, not an id",
+	"GET /enrol/{token}":              "a single-use secret link, not an id",
+	"POST /enrol/{token}":             "a single-use secret link, not an id",
+	"GET /lang/{lang}":                "the interface language",
+	"GET /{$}":                        "the home page (an end-of-path marker, not an id)",
+	"GET /static/":                    "static files",
+}
+
+// cases builds, for every covered route, the path that targets B's object.
+var cases = map[string]func(b objects) string{
+	"GET /api/v1/establishments/{uai}":          func(b objects) string { return "/api/v1/establishments/" + b.uai },
+	"PATCH /api/v1/establishments/{uai}":        func(b objects) string { return "/api/v1/establishments/" + b.uai },
+	"GET /api/v1/establishments/{uai}/students": func(b objects) string { return "/api/v1/establishments/" + b.uai + "/students" },
+	"GET /api/v1/establishments/{uai}/students/{id}": func(b objects) string {
+		return fmt.Sprintf("/api/v1/establishments/%s/students/%d", b.uai, b.studentID)
+	},
+	"GET /api/v1/establishments/{uai}/classes":         func(b objects) string { return "/api/v1/establishments/" + b.uai + "/classes" },
+	"POST /api/v1/establishments/{uai}/imports/siecle": func(b objects) string { return "/api/v1/establishments/" + b.uai + "/imports/siecle" },
+	"POST /api/v1/establishments/{uai}/imports/nomenclature": func(b objects) string {
+		return "/api/v1/establishments/" + b.uai + "/imports/nomenclature"
+	},
+	"GET /api/v1/establishments/{uai}/imports":      func(b objects) string { return "/api/v1/establishments/" + b.uai + "/imports" },
+	"GET /api/v1/establishments/{uai}/imports/{id}": func(b objects) string { return fmt.Sprintf("/api/v1/establishments/%s/imports/%d", b.uai, b.importID) },
+	"GET /api/v1/accounts/{id}":                     func(b objects) string { return fmt.Sprintf("/api/v1/accounts/%d", b.accountID) },
+	"POST /api/v1/accounts/{id}/reissue":            func(b objects) string { return fmt.Sprintf("/api/v1/accounts/%d/reissue", b.accountID) },
+	"POST /api/v1/accounts/{id}/unlock":             func(b objects) string { return fmt.Sprintf("/api/v1/accounts/%d/unlock", b.accountID) },
+	"POST /api/v1/accounts/{id}/expire":             func(b objects) string { return fmt.Sprintf("/api/v1/accounts/%d/expire", b.accountID) },
+	"POST /api/v1/accounts/{id}/disable":            func(b objects) string { return fmt.Sprintf("/api/v1/accounts/%d/disable", b.accountID) },
+	"DELETE /api/v1/me/sessions/{id}":               func(b objects) string { return fmt.Sprintf("/api/v1/me/sessions/%d", b.sessionID) },
+
+	"GET /admin/accounts/{id}":                func(b objects) string { return fmt.Sprintf("/admin/accounts/%d", b.accountID) },
+	"POST /admin/accounts/{id}/{action}":      func(b objects) string { return fmt.Sprintf("/admin/accounts/%d/reissue", b.accountID) },
+	"GET /admin/establishments/{uai}":         func(b objects) string { return "/admin/establishments/" + b.uai },
+	"POST /admin/establishments/{uai}":        func(b objects) string { return "/admin/establishments/" + b.uai },
+	"POST /me/sessions/{id}/revoke":           func(b objects) string { return fmt.Sprintf("/me/sessions/%d/revoke", b.sessionID) },
+	"GET /establishments/{uai}":               func(b objects) string { return "/establishments/" + b.uai },
+	"GET /establishments/{uai}/students":      func(b objects) string { return "/establishments/" + b.uai + "/students" },
+	"GET /establishments/{uai}/students/{id}": func(b objects) string { return fmt.Sprintf("/establishments/%s/students/%d", b.uai, b.studentID) },
+	"GET /establishments/{uai}/imports":       func(b objects) string { return "/establishments/" + b.uai + "/imports" },
+	"POST /establishments/{uai}/imports":      func(b objects) string { return "/establishments/" + b.uai + "/imports" },
+	"GET /establishments/{uai}/imports/{id}":  func(b objects) string { return fmt.Sprintf("/establishments/%s/imports/%d", b.uai, b.importID) },
+	"POST /establishments/{uai}/letters":      func(b objects) string { return "/establishments/" + b.uai + "/letters" },
+}
+
+func importFile(t *testing.T, s *apptest.Server, uai string, first, n int) importer.Report {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := siecle.Generate(&buf, siecle.GenOptions{UAI: uai, Students: n, Seed: int64(first + 1), FirstIndex: first, LeftPercent: 10}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.App.Importer.Siecle(context.Background(), account.OperatorPrincipal(), uai,
+		importer.Source{Name: uai + ".xml", R: bytes.NewReader(buf.Bytes()), Size: int64(buf.Len())}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// activate enrols an imported student's pending account so he can log in.
+func activateStudent(t *testing.T, s *apptest.Server, st student.Student) *apptest.User {
+	t.Helper()
+	ctx := context.Background()
+	enr, err := s.App.Accounts.Reissue(ctx, account.OperatorPrincipal(), st.AccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.App.Accounts.OpenEnrollment(ctx, enr.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &apptest.User{ID: c.AccountID, Login: c.Login, Password: c.Password, Secret: c.TOTPSecret}
+	if _, err := s.App.Accounts.Activate(ctx, account.Proof{Login: u.Login, Password: u.Password, Code: u.Code(s)}); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func TestIsolationMatrix(t *testing.T) {
+	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
+		ctx := context.Background()
+		mk := func(uai, name string) establishment.Establishment {
+			e, err := s.App.Establishments.Create(ctx, account.Operator, establishment.Input{UAI: uai, Name: &name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return e
+		}
+		a := mk("0691234S", "Lycée Alpha")
+		b := mk("0381234K", "Lycée Bravo Zulu")
+		importFile(t, s, a.UAI, 0, 40)
+		repB := importFile(t, s, b.UAI, 1000, 40)
+		op := account.OperatorPrincipal()
+		pageB, err := s.App.Students.List(ctx, op, b.UAI, student.Filter{Status: "active", Limit: 1})
+		if err != nil || len(pageB.Students) == 0 {
+			t.Fatal(err)
+		}
+		stB := pageB.Students[0]
+		teacherB := s.CreateUser("prof.bravo", account.Membership{Role: account.RoleTeacher, EstablishmentID: b.ID})
+		_, sessB, err := s.App.Accounts.StartSession(ctx, teacherB.ID, account.KindAPI, account.Client{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		objB := objects{uai: b.UAI, studentID: stB.ID, importID: repB.ImportID, accountID: teacherB.ID, sessionID: sessB.ID,
+			markers: []string{"Lycée Bravo Zulu", stB.Login, stB.EleveID, "prof.bravo"}}
+
+		// One account of each role in A.
+		pageA, err := s.App.Students.List(ctx, op, a.UAI, student.Filter{Status: "active", Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		users := map[string]*apptest.User{
+			"admin":     s.CreateUser("admin.alpha", account.Membership{Role: account.RoleAdmin, EstablishmentID: a.ID}),
+			"teacher":   s.CreateUser("prof.alpha", account.Membership{Role: account.RoleTeacher, EstablishmentID: a.ID}),
+			"inspector": s.CreateUser("insp.alpha", account.Membership{Role: account.RoleInspector, EstablishmentID: a.ID}),
+			"parent":    s.CreateUser("parent.alpha", account.Membership{Role: account.RoleParent, EstablishmentID: a.ID}),
+			"student":   activateStudent(t, s, pageA.Students[0]),
+		}
+
+		// Every route with an id is covered.
+		var routes []string
+		for _, r := range s.App.APIRoutes {
+			routes = append(routes, r.Pattern)
+		}
+		for _, r := range s.App.WebRoutes {
+			routes = append(routes, r.Pattern)
+		}
+		covered := 0
+		for _, pattern := range routes {
+			if !strings.Contains(pattern, "{") || exempt[pattern] != "" {
+				continue
+			}
+			build, ok := cases[pattern]
+			if !ok {
+				t.Errorf("route %q takes an id but is not in the isolation matrix: add it to cases", pattern)
+				continue
+			}
+			covered++
+			method, _, _ := strings.Cut(pattern, " ")
+			path := build(objB)
+			for role, u := range users {
+				status, body := probe(t, s, u, method, path)
+				if status != http.StatusForbidden && status != http.StatusNotFound {
+					t.Errorf("%s as %s of A: %s %s answered %d", pattern, role, method, path, status)
+				}
+				for _, m := range objB.markers {
+					if strings.Contains(body, m) {
+						t.Errorf("%s as %s of A: the answer contains B's data %q", pattern, role, m)
+					}
+				}
+			}
+		}
+		if covered < 20 {
+			t.Fatalf("only %d routes probed", covered)
+		}
+	})
+}
+
+// sessions caches one API token and one web client per user.
+var (
+	tokens = map[string]string{}
+	webs   = map[string]*http.Client{}
+)
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// probe sends the request as u: with a bearer token for /api/, through the web login
+// for pages (with a valid CSRF token, so that the refusal tested is the authorisation).
+func probe(t *testing.T, s *apptest.Server, u *apptest.User, method, path string) (int, string) {
+	t.Helper()
+	key := s.URL + u.Login
+	var req *http.Request
+	if strings.HasPrefix(path, "/api/") {
+		tok, ok := tokens[key]
+		if !ok {
+			tok = s.Token(u)
+			tokens[key] = tok
+		}
+		var body io.Reader
+		if method == "POST" || method == "PATCH" {
+			body = strings.NewReader(`{}`)
+		}
+		req, _ = http.NewRequest(method, s.URL+path, body)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	c, ok := webs[key]
+	if !ok {
+		c = webLogin(t, s, u)
+		webs[key] = c
+	}
+	var body io.Reader
+	var csrf string
+	if method == "POST" {
+		resp, err := c.Get(s.URL + "/me")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if m := csrfField.FindStringSubmatch(string(b)); m != nil {
+			csrf = m[1]
+		}
+		body = strings.NewReader(url.Values{"csrf": {csrf}, "class": {"X"}, "name": {"pwned"}}.Encode())
+	}
+	req, _ = http.NewRequest(method, s.URL+path, body)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func webLogin(t *testing.T, s *apptest.Server, u *apptest.User) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(path string) string {
+		resp, err := c.Get(s.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return string(b)
+	}
+	post := func(path string, v url.Values) int {
+		resp, err := c.PostForm(s.URL+path, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	m := csrfField.FindStringSubmatch(get("/login"))
+	if post("/login", url.Values{"csrf": {m[1]}, "login": {u.Login}, "password": {u.Password}}) != http.StatusSeeOther {
+		t.Fatal("password step")
+	}
+	m = csrfField.FindStringSubmatch(get("/login/code"))
+	if post("/login/code", url.Values{"csrf": {m[1]}, "code": {u.Code(s)}}) != http.StatusSeeOther {
+		t.Fatal("code step")
+	}
+	return c
+}
