@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,9 @@ import (
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/config"
 	"github.com/cartable/cartable/internal/establishment"
+	"github.com/cartable/cartable/internal/importer"
+	"github.com/cartable/cartable/internal/siecle"
+	"github.com/cartable/cartable/internal/student"
 )
 
 // demoMarker marks a directory made by `cartable demo`, which the next demo may wipe.
@@ -109,7 +113,46 @@ func seedDemo(ctx context.Context, app *App) ([]demoLink, error) {
 			{Role: account.RoleInspector, EstablishmentID: ids["0381234K"], UAI: "0381234K"}}},
 		{"admin.vercors", "Julien Favre", "administrator, Vercors", []account.Membership{{Role: account.RoleAdmin, EstablishmentID: ids["0381234K"], UAI: "0381234K"}}},
 	}
+	// Students: generated SIECLE files, imported as an administrator would. Vercors's
+	// file overlaps Canuts's: 40 students who left Canuts arrive at Vercors.
+	files := []struct {
+		uai            string
+		first, n, left int
+		previous       []string
+	}{
+		{"0691234S", 0, 600, 8, nil},
+		{"0381234K", 560, 500, 4, []string{"0691234S"}},
+		{"0442953W", 2000, 300, 5, nil},
+	}
+	for _, f := range files {
+		var nom, xml bytes.Buffer
+		if err := siecle.GenerateNomenclature(&nom); err != nil {
+			return nil, err
+		}
+		if _, err := app.Importer.Nomenclature(ctx, op, f.uai, importer.Source{Name: "Nomenclature.xml", R: bytes.NewReader(nom.Bytes()), Size: int64(nom.Len())}); err != nil {
+			return nil, err
+		}
+		o := siecle.GenOptions{UAI: f.uai, Students: f.n, Seed: int64(f.first + 1), FirstIndex: f.first, LeftPercent: f.left, PreviousUAIs: f.previous}
+		if err := siecle.Generate(&xml, o); err != nil {
+			return nil, err
+		}
+		if _, err := app.Importer.Siecle(ctx, op, f.uai, importer.Source{Name: "ElevesSansAdresses.xml", R: bytes.NewReader(xml.Bytes()), Size: int64(xml.Len())}, false); err != nil {
+			return nil, err
+		}
+	}
 	var links []demoLink
+	page, err := app.Students.List(ctx, op, "0691234S", student.Filter{Status: student.StatusActive, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(page.Students) > 0 {
+		st := page.Students[0]
+		enr, err := app.Accounts.Reissue(ctx, op, st.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		links = append(links, demoLink{login: st.Login, what: "student, Canuts, " + st.Class, url: enr.URL})
+	}
 	for _, a := range accounts {
 		_, enr, err := app.Accounts.Create(ctx, op, account.CreateInput{Login: a.login, DisplayName: a.name, Roles: a.roles})
 		if err != nil {
