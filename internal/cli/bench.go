@@ -34,7 +34,8 @@ func benchCmd() *cmd {
 	var clients, duration, rates, cpuProfile string
 	var users int
 	var asJSON bool
-	return &cmd{name: "bench", summary: "measure performance on a throw-away database", subs: []*cmd{
+	return &cmd{name: "bench", summary: "measure performance (login on a throw-away database; load fills the configured one)", subs: []*cmd{
+		loadCmd(),
 		{name: "login", summary: "login throughput and latency over HTTP (POST /api/v1/sessions), argon2id at production settings",
 			flags: func(fs *flag.FlagSet) {
 				fs.StringVar(&clients, "clients", "1,2,4,8,16", "comma-separated numbers of concurrent clients (closed loop)")

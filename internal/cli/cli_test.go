@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -169,6 +170,40 @@ func TestKeyRotation(t *testing.T) {
 			app2 := openTestApp(t, g)
 			defer app2.Close()
 			loginTestUser(t, app2, u)
+		})
+	}
+}
+
+// TestBulkLoad loads a small platform and checks the rows, then that ordinary writes
+// still work after it (the loader allocates ids itself).
+func TestBulkLoad(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(string(e), func(t *testing.T) {
+			g := []string{"--data", t.TempDir(), "--db", storetest.DSN(t, e), "--log-level", "warn", "--argon2-memory", "64", "--argon2-time", "1"}
+			if code, _, stderr := runCLI(t, append(g, "migrate")...); code != 0 {
+				t.Fatal(stderr)
+			}
+			code, out, stderr := runCLI(t, append(g, "bench", "load", "--establishments", "3", "--students", "50")...)
+			if code != 0 || !strings.Contains(out, "150 students") {
+				t.Fatalf("load: %d %s %s", code, out, stderr)
+			}
+			app := openTestApp(t, g)
+			defer app.Close()
+			var students, accounts, members int
+			ctx := context.Background()
+			for q, n := range map[string]*int{"SELECT COUNT(*) FROM students": &students, "SELECT COUNT(*) FROM accounts": &accounts,
+				"SELECT COUNT(*) FROM memberships WHERE role = 'student'": &members} {
+				if err := app.DB.QueryRow(ctx, q).Scan(n); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if students != 150 || accounts != 150 || members != 150 {
+				t.Fatalf("%d students, %d accounts, %d memberships", students, accounts, members)
+			}
+			enrolTestUser(t, app, "after.load")
+			if code, _, stderr := runCLI(t, append(g, "establishment", "create", "--uai", "0382032C", "--name", "After")...); code != 0 {
+				t.Fatalf("write after load: %s", stderr)
+			}
 		})
 	}
 }
