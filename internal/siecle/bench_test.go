@@ -36,6 +36,30 @@ func BenchmarkRead(b *testing.B) {
 	}
 }
 
+// BenchmarkTokenizer measures the XML tokenizer alone on the 10,000-student
+// export: every token read, character data checked but not kept.
+func BenchmarkTokenizer(b *testing.B) {
+	var buf bytes.Buffer
+	if err := Generate(&buf, GenOptions{Students: 10_000, Seed: 1, LeftPercent: 5}); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		t := newTokenizer(bytes.NewReader(data))
+		for {
+			k, err := t.next(skipText)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if k == tokEOF {
+				break
+			}
+		}
+	}
+}
+
 // BenchmarkReadMemory100k streams a 100,000-student export from a file
 // (written once, streamed too) and reports the heap the reader holds: the
 // largest live heap after a forced GC, sampled every 10,000 students, above

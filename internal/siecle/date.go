@@ -26,6 +26,18 @@ var ErrInvalidDate = errors.New("date invalide")
 // strict about the calendar: 31/02/2009 is an error. An empty string gives
 // the zero Date and no error, because an absent date is not a bad one.
 func ParseDate(s string) (Date, error) {
+	if len(s) == 10 && s[2] == '/' && s[5] == '/' {
+		// Fast path for the form SIECLE writes, dd/mm/yyyy; anything else,
+		// and every error, takes the general path below.
+		d, okd := twoDigits(s[0], s[1])
+		m, okm := twoDigits(s[3], s[4])
+		y1, oky1 := twoDigits(s[6], s[7])
+		y2, oky2 := twoDigits(s[8], s[9])
+		y := y1*100 + y2
+		if okd && okm && oky1 && oky2 && y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= daysIn(time.Month(m), y) {
+			return Date{Year: y, Month: time.Month(m), Day: d}, nil
+		}
+	}
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return Date{}, nil
@@ -45,9 +57,27 @@ func ParseDate(s string) (Date, error) {
 	return date, nil
 }
 
-// daysIn returns the number of days of month m in year y.
+// daysIn returns the number of days of month m (1–12) in year y of the
+// Gregorian calendar.
 func daysIn(m time.Month, y int) int {
-	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	switch m {
+	case time.February:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case time.April, time.June, time.September, time.November:
+		return 30
+	}
+	return 31
+}
+
+// twoDigits returns the number written by the ASCII digits a and b.
+func twoDigits(a, b byte) (int, bool) {
+	if a < '0' || a > '9' || b < '0' || b > '9' {
+		return 0, false
+	}
+	return int(a-'0')*10 + int(b-'0'), true
 }
 
 // DateOf returns the civil date of t in t's location.

@@ -76,6 +76,9 @@ func (i INE) LogValue() slog.Value { return slog.StringValue(i.redacted()) }
 // upper case: INEs are often typed or pasted as "120 345 678ab", and the hash
 // (unqid) must be the same for every spelling of the same identifier.
 func NormalizeINE(s string) INE {
+	if isCanonicalINE(s) {
+		return INE{v: s} // nothing to remove or upper-case: no copy
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
@@ -85,6 +88,17 @@ func NormalizeINE(s string) INE {
 		b.WriteRune(unicode.ToUpper(r))
 	}
 	return INE{v: b.String()}
+}
+
+// isCanonicalINE reports whether s holds only ASCII digits and upper-case
+// letters, the form NormalizeINE gives.
+func isCanonicalINE(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isDigit(c) && !isUpper(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // INEKind says which family of identifier an INE looks like. The kinds have

@@ -1,7 +1,6 @@
 package siecle
 
 import (
-	"encoding/xml"
 	"fmt"
 	"io"
 )
@@ -38,38 +37,69 @@ const rootNomenclatures = "BEE_NOMENCLATURES"
 // the reading and is returned unchanged.
 func ReadNomenclature(r io.Reader, fn func(MEFLabel) error) error {
 	p := newParser(r)
-	if _, err := p.root(rootNomenclatures, "un fichier de nomenclatures de SIECLE (Nomenclature.xml)"); err != nil {
+	if err := p.root(rootNomenclatures, "un fichier de nomenclatures de SIECLE (Nomenclature.xml)"); err != nil {
 		return err
 	}
-	var section func(xml.StartElement) error
-	section = func(e xml.StartElement) error {
-		switch e.Name.Local {
-		case "DONNEES":
-			return p.children(section)
-		case "MEFS":
-			return p.children(func(e xml.StartElement) error {
-				if e.Name.Local != "MEF" {
-					return p.skip()
-				}
-				m, err := readMEF(p, e)
-				if err != nil {
-					return err
-				}
-				return fn(m)
-			})
-		}
-		return p.skip()
+	if err := nomenclatureSection(p, fn); err != nil {
+		return err
 	}
-	return p.children(section)
+	return p.end(rootNomenclatures)
 }
 
-func readMEF(p *parser, e xml.StartElement) (MEFLabel, error) {
+// nomenclatureSection reads the children of the root or of DONNEES.
+func nomenclatureSection(p *parser, fn func(MEFLabel) error) error {
+	for {
+		ok, err := p.child()
+		if err != nil || !ok {
+			return err
+		}
+		switch string(p.name()) {
+		case "DONNEES":
+			err = nomenclatureSection(p, fn)
+		case "MEFS":
+			err = readMEFs(p, fn)
+		default:
+			err = p.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func readMEFs(p *parser, fn func(MEFLabel) error) error {
+	for {
+		ok, err := p.child()
+		if err != nil || !ok {
+			return err
+		}
+		if string(p.name()) != "MEF" {
+			err = p.skip()
+		} else {
+			var m MEFLabel
+			if m, err = readMEF(p); err == nil {
+				err = fn(m)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func readMEF(p *parser) (MEFLabel, error) {
 	m := MEFLabel{Line: p.line()}
-	raw := attr(e, "CODE_MEF")
+	raw := p.attr("CODE_MEF")
 	var parent string
-	err := p.children(func(c xml.StartElement) error {
-		var err error
-		switch c.Name.Local {
+	for {
+		ok, err := p.child()
+		if err != nil {
+			return m, err
+		}
+		if !ok {
+			break
+		}
+		switch string(p.name()) {
 		case "FORMATION":
 			m.Formation, err = p.text()
 		case "LIBELLE_LONG":
@@ -81,10 +111,9 @@ func readMEF(p *parser, e xml.StartElement) (MEFLabel, error) {
 		default:
 			err = p.skip()
 		}
-		return err
-	})
-	if err != nil {
-		return m, err
+		if err != nil {
+			return m, err
+		}
 	}
 	code, err := ParseMEF(raw)
 	if err != nil {

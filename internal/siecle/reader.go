@@ -1,7 +1,6 @@
 package siecle
 
 import (
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -179,16 +178,15 @@ func Read(r io.Reader, h Handler) error {
 		h = HandlerFuncs{} // validation only
 	}
 	p := newParser(r)
-	root, err := p.root(rootEleves, "un export élèves de SIECLE (ElevesSansAdresses.xml)")
-	if err != nil {
+	if err := p.root(rootEleves, "un export élèves de SIECLE (ElevesSansAdresses.xml)"); err != nil {
 		return err
 	}
 	er := &elevesReader{
 		p:       p,
 		h:       h,
-		version: attr(root, "VERSION"),
-		ids:     make(map[string]int),
-		structs: make(map[string]int),
+		version: p.attr("VERSION"),
+		ids:     newIDSet(),
+		structs: newIDSet(),
 	}
 	if err := er.section(); err != nil {
 		return err
@@ -197,7 +195,7 @@ func Read(r io.Reader, h Handler) error {
 		return &FileError{Line: p.line(), Element: rootEleves,
 			Msg: "élément PARAMETRES absent : impossible de savoir de quel établissement vient le fichier"}
 	}
-	return nil
+	return p.end(rootEleves)
 }
 
 // errStopAfterParams ends ReadParams early.
@@ -241,41 +239,62 @@ func CheckUAI(p Params, want string) error {
 
 // elevesReader holds the state of one Read.
 type elevesReader struct {
-	p         *parser
-	h         Handler
-	version   string
-	sawParams bool
-	ids       map[string]int // ELEVE_ID -> line, to report duplicates
-	structs   map[string]int // STRUCTURES_ELEVE@ELEVE_ID -> line
+	p          *parser
+	h          Handler
+	version    string
+	sawParams  bool
+	ids        idSet            // ELEVE_ID -> line, to report duplicates
+	structs    idSet            // STRUCTURES_ELEVE@ELEVE_ID -> line
+	vals       []byte           // text of the element being read (see span)
+	structList []structureSpans // structures of the STRUCTURES_ELEVE being read
 }
 
 // section reads the children of the root or of DONNEES. Containers are
 // recognised by name at any of these levels, so a file without DONNEES or
 // with PARAMETRES last is read the same.
 func (er *elevesReader) section() error {
-	return er.p.children(func(e xml.StartElement) error {
-		switch e.Name.Local {
-		case "PARAMETRES":
-			return er.params()
-		case "DONNEES":
-			return er.section()
-		case "ELEVES":
-			return er.p.children(func(e xml.StartElement) error {
-				if e.Name.Local == "ELEVE" {
-					return er.eleve(e)
-				}
-				return er.p.skip()
-			})
-		case "STRUCTURES":
-			return er.p.children(func(e xml.StartElement) error {
-				if e.Name.Local == "STRUCTURES_ELEVE" {
-					return er.structures(e)
-				}
-				return er.p.skip()
-			})
+	p := er.p
+	for {
+		ok, err := p.child()
+		if err != nil || !ok {
+			return err
 		}
-		return er.p.skip()
-	})
+		switch string(p.name()) {
+		case "PARAMETRES":
+			err = er.params()
+		case "DONNEES":
+			err = er.section()
+		case "ELEVES":
+			err = er.list("ELEVE", er.eleve)
+		case "STRUCTURES":
+			err = er.list("STRUCTURES_ELEVE", er.structures)
+		default:
+			err = p.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// list reads the children of a container, passing those named item to fn
+// and skipping the others.
+func (er *elevesReader) list(item string, fn func() error) error {
+	p := er.p
+	for {
+		ok, err := p.child()
+		if err != nil || !ok {
+			return err
+		}
+		if string(p.name()) == item {
+			err = fn()
+		} else {
+			err = p.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 func (er *elevesReader) params() error {
@@ -288,9 +307,15 @@ func (er *elevesReader) params() error {
 	out := Params{Version: er.version, Line: line}
 	var uaj, year, date string
 	uajLine := 0
-	err := p.children(func(e xml.StartElement) error {
-		var err error
-		switch e.Name.Local {
+	for {
+		ok, err := p.child()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		switch string(p.name()) {
 		case "UAJ":
 			uajLine = p.line()
 			uaj, err = p.text()
@@ -303,10 +328,9 @@ func (er *elevesReader) params() error {
 		default:
 			err = p.skip()
 		}
-		return err
-	})
-	if err != nil {
-		return err
+		if err != nil {
+			return err
+		}
 	}
 	if uaj == "" {
 		return &FileError{Line: line, Element: "PARAMETRES",
@@ -340,93 +364,128 @@ func (er *elevesReader) date(ws *[]Warning, field, v string) Date {
 	return d
 }
 
-func (er *elevesReader) eleve(e xml.StartElement) error {
+// Fields of ELEVE kept as text. While a student is read, their values
+// accumulate in elevesReader.vals; they become strings with a single
+// allocation per student.
+const (
+	fEleveID = iota
+	fElenoet
+	fIDNational
+	fRNIE
+	fBEA
+	fNom
+	fNomDeFamille
+	fNomUsage
+	fPrenom
+	fPrenom2
+	fPrenom3
+	fNaiss
+	fSexe
+	fEntree
+	fSortie
+	fMotif
+	fRegime
+	fMEF
+	fStatut
+	fPreviousUAI
+	numFields
+)
+
+func (er *elevesReader) eleve() error {
 	p := er.p
-	s := Student{Line: p.line(), EleveID: attr(e, "ELEVE_ID"), Elenoet: attr(e, "ELENOET")}
-	var idNational, rnie, bea, nom, nomDeFamille, sexe string
-	var naiss, entree, sortie string
-	err := p.children(func(c xml.StartElement) error {
-		var err error
-		switch c.Name.Local {
+	s := Student{Line: p.line()}
+	er.vals = er.vals[:0]
+	var f [numFields]span
+	f[fEleveID] = p.attrTo(&er.vals, "ELEVE_ID")
+	f[fElenoet] = p.attrTo(&er.vals, "ELENOET")
+	for {
+		ok, err := p.child()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		field := -1
+		switch string(p.name()) {
 		case "ID_NATIONAL":
-			idNational, err = p.text()
+			field = fIDNational
 		case "INE_RNIE":
-			rnie, err = p.text()
+			field = fRNIE
 		case "INE_BEA":
-			bea, err = p.text()
+			field = fBEA
 		case "ELENOET":
-			var v string
-			if v, err = p.text(); s.Elenoet == "" {
-				s.Elenoet = v
+			// The attribute wins; then the first non-empty child.
+			var v span
+			if v, err = p.textTo(&er.vals); f[fElenoet].empty() {
+				f[fElenoet] = v
 			}
 		case "NOM_DE_FAMILLE":
-			nomDeFamille, err = p.text()
+			field = fNomDeFamille
 		case "NOM":
-			nom, err = p.text()
+			field = fNom
 		case "NOM_USAGE":
-			s.UsageName, err = p.text()
+			field = fNomUsage
 		case "PRENOM":
-			s.FirstName, err = p.text()
+			field = fPrenom
 		case "PRENOM2":
-			s.FirstName2, err = p.text()
+			field = fPrenom2
 		case "PRENOM3":
-			s.FirstName3, err = p.text()
+			field = fPrenom3
 		case "DATE_NAISS":
-			naiss, err = p.text()
+			field = fNaiss
 		case "CODE_SEXE":
-			sexe, err = p.text()
+			field = fSexe
 		case "DATE_ENTREE":
-			entree, err = p.text()
+			field = fEntree
 		case "DATE_SORTIE":
-			sortie, err = p.text()
+			field = fSortie
 		case "CODE_MOTIF_SORTIE":
-			s.MotifSortie, err = p.text()
+			field = fMotif
 		case "CODE_REGIME":
-			s.Regime, err = p.text()
+			field = fRegime
 		case "CODE_MEF":
-			var v string
-			v, err = p.text()
-			s.MEF = MEF(v)
+			field = fMEF
 		case "CODE_STATUT":
-			s.Statut, err = p.text()
+			field = fStatut
 		case "SCOLARITE_AN_DERNIER":
 			// Only CODE_RNE is wanted: the CODE_MEF inside is last year's.
-			err = p.children(func(c xml.StartElement) error {
-				if c.Name.Local != "CODE_RNE" {
-					return p.skip()
-				}
-				v, err := p.text()
-				if v != "" {
-					s.PreviousUAI = v
-				}
-				return err
-			})
+			err = er.previousUAI(&f[fPreviousUAI])
 		default:
 			err = p.skip()
 		}
-		return err
-	})
-	if err != nil {
-		return err
+		if field >= 0 {
+			f[field], err = p.textTo(&er.vals)
+		}
+		if err != nil {
+			return err
+		}
 	}
+	all := string(er.vals)
+	get := func(i int) string { return all[f[i].off:f[i].end] }
+	s.EleveID, s.Elenoet = get(fEleveID), get(fElenoet)
 	if s.EleveID == "" {
 		return &FileError{Line: s.Line, Element: "ELEVE", Msg: "attribut ELEVE_ID absent : l'élève ne peut pas être identifié dans le fichier"}
 	}
-	if first, dup := er.ids[s.EleveID]; dup {
+	if first, dup := er.ids.add(s.EleveID, s.Line); dup {
 		return &FileError{Line: s.Line, Element: "ELEVE",
 			Msg: fmt.Sprintf("ELEVE_ID %s en double (déjà vu ligne %d) : le fichier est incohérent, exportez-le à nouveau", s.EleveID, first)}
 	}
-	er.ids[s.EleveID] = s.Line
 
-	s.LastName = nomDeFamille
+	s.LastName = get(fNomDeFamille)
 	if s.LastName == "" {
-		s.LastName = nom
+		s.LastName = get(fNom)
 	}
-	er.ine(&s, idNational, rnie, bea)
-	s.BirthDate = er.date(&s.Warnings, "DATE_NAISS", naiss)
-	s.EntryDate = er.date(&s.Warnings, "DATE_ENTREE", entree)
-	s.ExitDate = er.date(&s.Warnings, "DATE_SORTIE", sortie)
-	switch sexe {
+	s.UsageName = get(fNomUsage)
+	s.FirstName, s.FirstName2, s.FirstName3 = get(fPrenom), get(fPrenom2), get(fPrenom3)
+	s.MotifSortie, s.Regime, s.Statut = get(fMotif), get(fRegime), get(fStatut)
+	s.MEF = MEF(get(fMEF))
+	s.PreviousUAI = get(fPreviousUAI)
+	er.ine(&s, get(fIDNational), get(fRNIE), get(fBEA))
+	s.BirthDate = er.date(&s.Warnings, "DATE_NAISS", get(fNaiss))
+	s.EntryDate = er.date(&s.Warnings, "DATE_ENTREE", get(fEntree))
+	s.ExitDate = er.date(&s.Warnings, "DATE_SORTIE", get(fSortie))
+	switch sexe := get(fSexe); sexe {
 	case "1":
 		s.Sex = "M"
 	case "2":
@@ -452,6 +511,29 @@ func (er *elevesReader) eleve(e xml.StartElement) error {
 		}
 	}
 	return er.h.Student(s)
+}
+
+// previousUAI reads SCOLARITE_AN_DERNIER, keeping the last non-empty
+// CODE_RNE.
+func (er *elevesReader) previousUAI(rne *span) error {
+	p := er.p
+	for {
+		ok, err := p.child()
+		if err != nil || !ok {
+			return err
+		}
+		if string(p.name()) != "CODE_RNE" {
+			err = p.skip()
+		} else {
+			var v span
+			if v, err = p.textTo(&er.vals); !v.empty() {
+				*rne = v
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // ine picks the student's INE and records what is wrong with it. The
@@ -483,43 +565,122 @@ func (er *elevesReader) ine(s *Student, idNational, rnie, bea string) {
 	}
 }
 
-func (er *elevesReader) structures(e xml.StartElement) error {
+func (er *elevesReader) structures() error {
 	p := er.p
 	line := p.line()
-	id := attr(e, "ELEVE_ID")
-	var list []Structure
-	err := p.children(func(c xml.StartElement) error {
-		if c.Name.Local != "STRUCTURE" {
-			return p.skip()
-		}
-		var st Structure
-		err := p.children(func(c xml.StartElement) error {
-			var err error
-			switch c.Name.Local {
-			case "CODE_STRUCTURE":
-				st.Code, err = p.text()
-			case "TYPE_STRUCTURE":
-				st.Type, err = p.text()
-			default:
-				err = p.skip()
-			}
+	er.vals = er.vals[:0]
+	id := p.attrTo(&er.vals, "ELEVE_ID")
+	er.structList = er.structList[:0]
+	for {
+		ok, err := p.child()
+		if err != nil {
 			return err
-		})
-		if st.Code != "" {
-			list = append(list, st)
 		}
-		return err
-	})
-	if err != nil {
-		return err
+		if !ok {
+			break
+		}
+		if string(p.name()) != "STRUCTURE" {
+			err = p.skip()
+		} else {
+			err = er.structure()
+		}
+		if err != nil {
+			return err
+		}
 	}
-	if id == "" {
+	all := string(er.vals)
+	eleveID := all[id.off:id.end]
+	if eleveID == "" {
 		return &FileError{Line: line, Element: "STRUCTURES_ELEVE", Msg: "attribut ELEVE_ID absent : les classes et groupes ne peuvent pas être rattachés à un élève"}
 	}
-	if first, dup := er.structs[id]; dup {
+	if first, dup := er.structs.add(eleveID, line); dup {
 		return &FileError{Line: line, Element: "STRUCTURES_ELEVE",
-			Msg: fmt.Sprintf("structures de l'ELEVE_ID %s en double (déjà vues ligne %d)", id, first)}
+			Msg: fmt.Sprintf("structures de l'ELEVE_ID %s en double (déjà vues ligne %d)", eleveID, first)}
 	}
-	er.structs[id] = line
-	return er.h.Structures(id, list)
+	var list []Structure
+	if len(er.structList) > 0 {
+		list = make([]Structure, len(er.structList))
+		for i, st := range er.structList {
+			list[i] = Structure{Code: all[st.code.off:st.code.end], Type: all[st.typ.off:st.typ.end]}
+		}
+	}
+	return er.h.Structures(eleveID, list)
+}
+
+// structure reads one STRUCTURE and keeps it when it has a code.
+func (er *elevesReader) structure() error {
+	p := er.p
+	var code, typ span
+	for {
+		ok, err := p.child()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		switch string(p.name()) {
+		case "CODE_STRUCTURE":
+			code, err = p.textTo(&er.vals)
+		case "TYPE_STRUCTURE":
+			typ, err = p.textTo(&er.vals)
+		default:
+			err = p.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if !code.empty() {
+		er.structList = append(er.structList, structureSpans{code, typ})
+	}
+	return nil
+}
+
+// structureSpans is a STRUCTURE while its STRUCTURES_ELEVE is read.
+type structureSpans struct{ code, typ span }
+
+// idSet maps the ELEVE_IDs seen to the line of their first occurrence, to
+// report duplicates. SIECLE ids are numbers: they are kept as integers,
+// which retains no string of the file and hashes faster; any other id is
+// kept as a string of its own.
+type idSet struct {
+	num map[uint64]int
+	str map[string]int
+}
+
+func newIDSet() idSet {
+	return idSet{num: make(map[uint64]int, 1024), str: make(map[string]int)}
+}
+
+// add records id at line, or returns the line of its first occurrence.
+func (s idSet) add(id string, line int) (first int, dup bool) {
+	if n, ok := canonicalUint(id); ok {
+		if first, dup = s.num[n]; !dup {
+			s.num[n] = line
+		}
+		return first, dup
+	}
+	if first, dup = s.str[id]; !dup {
+		s.str[strings.Clone(id)] = line
+	}
+	return first, dup
+}
+
+// canonicalUint returns the value of s when s is the canonical decimal
+// writing of a number below 10^18 (no sign, no leading zero), so that two
+// different ids never share a value.
+func canonicalUint(s string) (uint64, bool) {
+	if len(s) == 0 || len(s) > 18 || (s[0] == '0' && len(s) > 1) {
+		return 0, false
+	}
+	var n uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, true
 }

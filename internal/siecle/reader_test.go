@@ -3,10 +3,13 @@ package siecle
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"golang.org/x/text/encoding/charmap"
@@ -465,5 +468,97 @@ func TestCheckUAI(t *testing.T) {
 	}
 	if _, err := ReadParams(strings.NewReader("<BEE_ELEVES/>")); err == nil {
 		t.Error("ReadParams without PARAMETRES succeeded")
+	}
+}
+
+// TestReadMarkup reads values written with the rest of XML: references,
+// HTML entities, CDATA sections, comments, processing instructions, CRLF
+// line ends, single quotes, a DOCTYPE, name space prefixes.
+func TestReadMarkup(t *testing.T) {
+	doc := "<?xml version='1.0' encoding='ISO-8859-15'?>\r\n" +
+		"<!DOCTYPE BEE_ELEVES SYSTEM \"eleves.dtd\">\r\n" +
+		"<BEE_ELEVES VERSION='2.1'><!-- export -->\r\n" +
+		"<PARAMETRES><UAJ> <![CDATA[0691234S]]> </UAJ></PARAMETRES>\r\n" +
+		"<DONNEES><ELEVES>\r\n" +
+		"<ELEVE ELEVE_ID='1&#50;' ELENOET=\"&#x33;\">\r\n" +
+		"<NOM_DE_FAMILLE>L&apos;HUILLIER &amp; C\xbcUR</NOM_DE_FAMILLE>\r\n" +
+		"<PRENOM>L<!-- accent -->&eacute;<?pi ?>a</PRENOM>\r\n" +
+		"<PRENOM2><![CDATA[<Zo\xe9>]]></PRENOM2>\r\n" +
+		"<x:CODE_SEXE xmlns:x='urn:x'>2</x:CODE_SEXE>\r\n" +
+		"</ELEVE>\r\n" +
+		"<ELEVE ELEVE_ID=\"13\"/>\r\n" +
+		"</ELEVES></DONNEES></BEE_ELEVES>\r\n"
+	c := mustRead(t, []byte(doc))
+	if len(c.students) != 2 || c.params[0].UAI != "0691234S" || c.params[0].Version != "2.1" {
+		t.Fatalf("params %+v, %d students", c.params, len(c.students))
+	}
+	s := c.students[0]
+	if s.EleveID != "12" || s.Elenoet != "3" || s.LastName != "L'HUILLIER & CŒUR" || s.FirstName != "Léa" ||
+		s.FirstName2 != "<Zoé>" || s.Sex != "F" || s.Line != 6 || c.students[1].Line != 12 {
+		t.Errorf("student = %+v", s)
+	}
+}
+
+// TestReadAfterRoot checks what may follow the root element: white space,
+// comments and processing instructions, but no text or second element (a
+// file cut and glued, or two exports concatenated).
+func TestReadAfterRoot(t *testing.T) {
+	const body = "<BEE_ELEVES><PARAMETRES><UAJ>0691234S</UAJ></PARAMETRES></BEE_ELEVES>"
+	if _, err := readAll(t, []byte(body+"\n<!-- fin -->\n<?x y?>\n\n")); err != nil {
+		t.Errorf("comment after the root: %v", err)
+	}
+	for _, tt := range []struct{ tail, msg string }{
+		{"\nx", "du texte suit la fin de l'élément racine BEE_ELEVES"},
+		{"\n\n<BEE_ELEVES>", "élément BEE_ELEVES après la fin de l'élément racine BEE_ELEVES"},
+		{"\n</BEE_ELEVES>", "sans élément ouvert"},
+		{"\n<!-- x", "tronqué"},
+	} {
+		_, err := readAll(t, []byte(body+tt.tail))
+		var fe *FileError
+		if !errors.As(err, &fe) || !strings.Contains(err.Error(), tt.msg) || fe.Line != strings.Count(tt.tail, "\n")+1 {
+			t.Errorf("%q after the root: %v", tt.tail, err)
+		}
+	}
+	err := ReadNomenclature(strings.NewReader("<BEE_NOMENCLATURES/>\n<BEE_NOMENCLATURES/>"), func(MEFLabel) error { return nil })
+	if !strings.Contains(fmt.Sprint(err), "après la fin") {
+		t.Errorf("nomenclature: %v", err)
+	}
+}
+
+// TestReadStrict checks the refusals added with the tokenizer: entity
+// declarations (their expansion is not performed, and is a known attack),
+// a DOCTYPE inside the root, and an XML declaration that is not first.
+func TestReadStrict(t *testing.T) {
+	for _, tt := range []struct{ doc, msg string }{
+		{"<!DOCTYPE BEE_ELEVES [\n<!ENTITY e \"x\">]><BEE_ELEVES/>", "<!ENTITY"},
+		{"<BEE_ELEVES>\n<!DOCTYPE BEE_ELEVES></BEE_ELEVES>", "DOCTYPE"},
+		{"<!-- x -->\n<?xml version=\"1.0\" encoding=\"ISO-8859-15\"?><BEE_ELEVES/>", "<?xml"},
+	} {
+		_, err := readAll(t, []byte(tt.doc))
+		var fe *FileError
+		if !errors.As(err, &fe) || fe.Line != 2 || !strings.Contains(err.Error(), "XML invalide") || !strings.Contains(err.Error(), tt.msg) {
+			t.Errorf("%q: %v", tt.doc, err)
+		}
+	}
+}
+
+// TestReadChunks reads the sample through readers that return few bytes at
+// a time, and through one that fails.
+func TestReadChunks(t *testing.T) {
+	for name, r := range map[string]io.Reader{
+		"one byte": iotest.OneByteReader(bytes.NewReader(sample(t))),
+		"half":     iotest.HalfReader(bytes.NewReader(sample(t))),
+		"data+EOF": iotest.DataErrReader(bytes.NewReader(sample(t))),
+	} {
+		c := &collected{}
+		if err := Read(r, c.handler()); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		checkSample(t, c, 0)
+	}
+	err := Read(iotest.TimeoutReader(iotest.HalfReader(bytes.NewReader(sample(t)))), nil)
+	var fe *FileError
+	if !errors.As(err, &fe) || !errors.Is(err, iotest.ErrTimeout) || !strings.Contains(err.Error(), "lecture impossible") {
+		t.Errorf("read error: %v", err)
 	}
 }

@@ -2,13 +2,10 @@ package siecle
 
 import (
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
-
-	"golang.org/x/text/encoding/charmap"
 )
 
 // FileError reports a file that cannot be read as a whole: XML syntax error,
@@ -70,11 +67,9 @@ func isINEElement(name string) bool {
 	return name == "ID_NATIONAL" || name == "INE_RNIE" || name == "INE_BEA"
 }
 
-// charsetReader converts the encodings SIECLE is known to declare into UTF-8
-// for encoding/xml. ISO-8859-1 is decoded as windows-1252, as browsers do,
-// because files labelled latin-1 are often produced on Windows and use its
-// extra characters (œ, ’, €) in the 0x80–0x9F range.
-func charsetReader(label string, input io.Reader) (io.Reader, error) {
+// charsetFor returns the decoding of an encoding SIECLE is known to declare,
+// nil for UTF-8. ISO-8859-1 is decoded as windows-1252 (see charsetWin1252).
+func charsetFor(label string) (*charset, error) {
 	norm := strings.Map(func(r rune) rune {
 		switch r {
 		case '-', '_', ' ', '.':
@@ -84,113 +79,75 @@ func charsetReader(label string, input io.Reader) (io.Reader, error) {
 	}, strings.ToLower(label))
 	switch norm {
 	case "iso885915", "iso885915:1999", "latin9", "l9", "csisolatin9":
-		return charmap.ISO8859_15.NewDecoder().Reader(input), nil
+		return charsetLatin9, nil
 	case "iso88591", "iso885911987", "latin1", "l1", "csisolatin1", "windows1252", "cp1252", "xcp1252",
 		"usascii", "ascii":
 		// ASCII is a subset of windows-1252; decoding it so tolerates the
 		// accented bytes that mislabelled files contain.
-		return charmap.Windows1252.NewDecoder().Reader(input), nil
+		return charsetWin1252, nil
 	case "utf8":
-		return input, nil
+		return nil, nil
 	}
 	return nil, fmt.Errorf("%w : %q (ISO-8859-15, ISO-8859-1, windows-1252 ou UTF-8 attendus)", ErrEncoding, label)
 }
 
-// bomSkipper drops a leading UTF-8 byte order mark, which Windows editors
-// add and encoding/xml rejects as text before the root.
-type bomSkipper struct {
-	r       io.Reader
-	checked bool
-}
-
-func (b *bomSkipper) Read(p []byte) (int, error) {
-	if b.checked {
-		return b.r.Read(p)
-	}
-	b.checked = true
-	var head [3]byte
-	n, err := io.ReadFull(b.r, head[:])
-	if n == 3 && head == [3]byte{0xEF, 0xBB, 0xBF} {
-		return b.r.Read(p)
-	}
-	b.r = io.MultiReader(bytes.NewReader(head[:n]), b.r)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return 0, err
-	}
-	return b.r.Read(p)
-}
-
-// parser wraps an xml.Decoder with the stack of open elements, so that any
-// error can say in which element it happened.
+// parser reads elements with the tokenizer and turns its errors into
+// *FileError naming the line and the element being read.
 type parser struct {
-	d     *xml.Decoder
-	stack []string
-	buf   []byte
+	t *tokenizer
 }
 
 func newParser(r io.Reader) *parser {
-	d := xml.NewDecoder(&bomSkipper{r: r})
-	d.CharsetReader = charsetReader
-	// HTML entities (&eacute;) appear in files edited by hand; accepting them
-	// costs nothing.
-	d.Entity = xml.HTMLEntity
-	return &parser{d: d, stack: make([]string, 0, 8)}
+	return &parser{t: newTokenizer(r)}
 }
 
-// line returns the current line in the document.
-func (p *parser) line() int {
-	l, _ := p.d.InputPos()
-	return l
-}
+// line returns the current line in the document: after a start tag, the
+// line of its '>'.
+func (p *parser) line() int { return p.t.line }
 
 // current returns the innermost open element, or "".
-func (p *parser) current() string {
-	if len(p.stack) == 0 {
-		return ""
-	}
-	return p.stack[len(p.stack)-1]
+func (p *parser) current() string { return string(p.t.currentLocal()) }
+
+// name returns the local name of the element just started. Compare it with
+// a switch on string(p.name()), which does not allocate.
+func (p *parser) name() []byte { return p.t.name[p.t.nlocal:] }
+
+// attr returns the trimmed value of the attribute named name of the element
+// just started, or "".
+func (p *parser) attr(name string) string {
+	return string(bytes.TrimSpace(p.t.attr(name)))
 }
 
-// next returns the next token, keeping the element stack, and turns decoder
-// errors into *FileError.
-func (p *parser) next() (xml.Token, error) {
-	tok, err := p.d.Token()
+// next returns the next token (see tokenizer.next) and turns errors into
+// *FileError.
+func (p *parser) next(mode readMode) (tokKind, error) {
+	k, err := p.t.next(mode)
 	if err != nil {
-		return nil, p.fail(err)
+		return k, p.fail(err)
 	}
-	switch t := tok.(type) {
-	case xml.StartElement:
-		p.stack = append(p.stack, t.Name.Local)
-	case xml.EndElement:
-		if len(p.stack) > 0 {
-			p.stack = p.stack[:len(p.stack)-1]
-		}
-	}
-	return tok, nil
+	return k, nil
 }
 
-// fail converts an error of the decoder or of the underlying reader.
+// fail converts an error of the tokenizer or of the underlying reader.
 func (p *parser) fail(err error) error {
 	fe := &FileError{Line: p.line(), Element: p.current(), Err: err}
-	var se *xml.SyntaxError
+	var se *syntaxError
 	switch {
-	case errors.Is(err, io.EOF) && len(p.stack) == 0:
-		fe.Msg = "le fichier est vide ou ne contient aucun élément XML"
 	case errors.As(err, &se):
-		fe.Line = se.Line
+		fe.Line = se.line
 		switch {
-		case strings.HasPrefix(se.Msg, "unexpected EOF"):
+		case se.eof:
 			fe.Msg = "le fichier est tronqué : il s'arrête avant la fin du document (téléchargement ou copie interrompu ?)"
 			if fe.Element != "" {
 				fe.Msg = fmt.Sprintf("le fichier est tronqué : il s'arrête avant la fin de l'élément %s (téléchargement ou copie interrompu ?)", fe.Element)
 			}
 		case isINEElement(fe.Element):
-			// The decoder may quote the text it choked on: never let an INE
+			// The message may quote the text it choked on: never let an INE
 			// reach a message.
 			fe.Msg = "XML invalide dans l'identifiant national (contenu non reproduit)"
 			fe.Err = errors.New("XML invalide")
 		default:
-			fe.Msg = "XML invalide : " + se.Msg
+			fe.Msg = "XML invalide : " + se.msg
 		}
 	case errors.Is(err, ErrEncoding):
 		fe.Msg = "encodage déclaré non pris en charge : " + encodingLabel(err)
@@ -200,7 +157,7 @@ func (p *parser) fail(err error) error {
 	return fe
 }
 
-// encodingLabel extracts the declared label from a charsetReader error.
+// encodingLabel extracts the declared label from a charsetFor error.
 func encodingLabel(err error) string {
 	s := err.Error()
 	if i := strings.Index(s, ErrEncoding.Error()+" : "); i >= 0 {
@@ -211,26 +168,54 @@ func encodingLabel(err error) string {
 
 // root reads up to the root element and checks its name. The message names
 // the root found, and the file it belongs to when known, so that a user who
-// picked the wrong file learns which file he picked.
-func (p *parser) root(want, what string) (xml.StartElement, error) {
+// picked the wrong file learns which file he picked. The root's attributes
+// are then available with attr.
+func (p *parser) root(want, what string) error {
 	for {
-		tok, err := p.next()
+		p.t.text = p.t.text[:0]
+		k, err := p.next(reportText)
 		if err != nil {
-			return xml.StartElement{}, err
+			return err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if t.Name.Local != want {
-				msg := fmt.Sprintf("ce fichier n'est pas %s : son élément racine est %s, %s attendu", what, t.Name.Local, want)
-				if hint := rootHint(t.Name.Local); hint != "" {
+		switch k {
+		case tokEOF:
+			return &FileError{Line: p.line(), Msg: "le fichier est vide ou ne contient aucun élément XML", Err: io.EOF}
+		case tokStart:
+			if name := string(p.name()); name != want {
+				msg := fmt.Sprintf("ce fichier n'est pas %s : son élément racine est %s, %s attendu", what, name, want)
+				if hint := rootHint(name); hint != "" {
 					msg += " (" + hint + ")"
 				}
-				return t, &FileError{Line: p.line(), Element: t.Name.Local, Msg: msg}
+				return &FileError{Line: p.line(), Element: name, Msg: msg}
 			}
-			return t, nil
-		case xml.CharData:
-			if len(bytes.TrimSpace(t)) > 0 {
-				return xml.StartElement{}, &FileError{Line: p.line(), Msg: "ce fichier n'est pas un document XML (du texte précède le premier élément)"}
+			return nil
+		case tokText:
+			if len(bytes.TrimSpace(p.t.text)) > 0 {
+				return &FileError{Line: p.line(), Msg: "ce fichier n'est pas un document XML (du texte précède le premier élément)"}
+			}
+		}
+	}
+}
+
+// end checks that nothing but white space, comments and processing
+// instructions follows the root element, whose end was just read: text or a
+// second element there is a broken or concatenated file.
+func (p *parser) end(root string) error {
+	for {
+		p.t.text = p.t.text[:0]
+		k, err := p.next(reportText)
+		if err != nil {
+			return err
+		}
+		switch k {
+		case tokEOF:
+			return nil
+		case tokStart:
+			return &FileError{Line: p.line(), Element: string(p.name()),
+				Msg: fmt.Sprintf("élément %s après la fin de l'élément racine %s : le fichier est incohérent (deux fichiers mis bout à bout ?)", p.name(), root)}
+		case tokText:
+			if len(bytes.TrimSpace(p.t.text)) > 0 {
+				return &FileError{Line: p.line(), Msg: fmt.Sprintf("du texte suit la fin de l'élément racine %s : le fichier est incohérent", root)}
 			}
 		}
 	}
@@ -254,73 +239,90 @@ func rootHint(root string) string {
 	return ""
 }
 
-// skip consumes the rest of the current element, whose start was just read.
-func (p *parser) skip() error {
-	depth := 1
-	for depth > 0 {
-		tok, err := p.next()
+// child reads up to the next child of the current element: it returns true
+// with the child just started (name, attr), or false once the current
+// element has ended. The caller must consume the child (text, skip or a
+// child loop of its own).
+func (p *parser) child() (bool, error) {
+	for {
+		k, err := p.t.next(skipText)
 		if err != nil {
-			return err
+			return false, p.fail(err)
 		}
-		switch tok.(type) {
-		case xml.StartElement:
-			depth++
-		case xml.EndElement:
-			depth--
+		switch k {
+		case tokStart:
+			return true, nil
+		case tokEnd, tokEOF:
+			return false, nil
 		}
 	}
-	return nil
+}
+
+// skip consumes the rest of the current element, whose start was just read.
+func (p *parser) skip() error {
+	depth := p.t.depth()
+	for {
+		k, err := p.t.next(skipText)
+		if err != nil {
+			return p.fail(err)
+		}
+		if k == tokEnd && p.t.depth() < depth || k == tokEOF {
+			return nil
+		}
+	}
+}
+
+// span locates a value in a buffer of values.
+type span struct{ off, end int }
+
+func (s span) empty() bool { return s.off == s.end }
+
+// attrTo appends the trimmed value of the attribute name of the element
+// just started to *dst and returns where it is.
+func (p *parser) attrTo(dst *[]byte, name string) span {
+	off := len(*dst)
+	*dst = append(*dst, bytes.TrimSpace(p.t.attr(name))...)
+	return span{off, len(*dst)}
+}
+
+// textTo is text appending the value to *dst instead of allocating it.
+func (p *parser) textTo(dst *[]byte) (span, error) {
+	p.t.text = p.t.text[:0]
+	for {
+		k, err := p.t.next(keepText)
+		if err != nil {
+			return span{}, p.fail(err)
+		}
+		switch k {
+		case tokStart:
+			if err := p.skip(); err != nil {
+				return span{}, err
+			}
+		case tokEnd:
+			off := len(*dst)
+			*dst = append(*dst, bytes.TrimSpace(p.t.text)...)
+			return span{off, len(*dst)}, nil
+		}
+	}
 }
 
 // text returns the trimmed character data of the current element (whose
 // start was just read) and consumes its end. Nested elements are skipped:
 // a leaf that unexpectedly grew children still yields its own text.
 func (p *parser) text() (string, error) {
-	p.buf = p.buf[:0]
+	p.t.text = p.t.text[:0]
 	for {
-		tok, err := p.next()
+		k, err := p.next(keepText)
 		if err != nil {
 			return "", err
 		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			p.buf = append(p.buf, t...)
-		case xml.StartElement:
+		switch k {
+		case tokStart:
 			if err := p.skip(); err != nil {
 				return "", err
 			}
-		case xml.EndElement:
-			return string(bytes.TrimSpace(p.buf)), nil
+		case tokEnd:
+			return string(bytes.TrimSpace(p.t.text)), nil
 		}
 	}
-}
-
-// children calls fn for each child element of the current element (whose
-// start was just read) and returns at its end. fn must consume the child
-// (text, skip or its own children loop).
-func (p *parser) children(fn func(xml.StartElement) error) error {
-	for {
-		tok, err := p.next()
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if err := fn(t); err != nil {
-				return err
-			}
-		case xml.EndElement:
-			return nil
-		}
-	}
-}
-
-// attr returns the trimmed value of the attribute named name, or "".
-func attr(e xml.StartElement, name string) string {
-	for _, a := range e.Attr {
-		if a.Name.Local == name {
-			return strings.TrimSpace(a.Value)
-		}
-	}
-	return ""
 }
