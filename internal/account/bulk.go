@@ -14,8 +14,6 @@ import (
 
 // Person is someone an import creates an account for.
 type Person struct {
-	// Key identifies the person in the caller's batch (e.g. the ELEVE_ID).
-	Key                 string
 	FirstName, LastName string
 }
 
@@ -68,11 +66,11 @@ type Created struct {
 }
 
 // CreateMany creates pending accounts with one role each, inside the caller's
-// transaction, choosing for every person a login unique on the platform (LoginBase,
+// transaction (written with COPY on PostgreSQL), choosing for every person a login unique on the platform (LoginBase,
 // then LoginBase2, LoginBase3…). No enrolment link is issued: links are made when the
-// letters are printed. It returns the accounts by Person.Key.
-func (s *Service) CreateMany(ctx context.Context, actor Actor, role Membership, people []Person) (map[string]Created, error) {
-	out := make(map[string]Created, len(people))
+// letters are printed. It returns the accounts in the order of people.
+func (s *Service) CreateMany(ctx context.Context, actor Actor, role Membership, people []Person) ([]Created, error) {
+	out := make([]Created, len(people))
 	if len(people) == 0 {
 		return out, nil
 	}
@@ -135,9 +133,12 @@ func (s *Service) CreateMany(ctx context.Context, actor Actor, role Membership, 
 		next[b] = n
 	}
 	now := s.now()
-	rows := make([][]any, len(people))
-	byLogin := make(map[string]string, len(people))
-	for i, p := range people {
+	ids, err := s.db.NextIDs(ctx, "accounts", len(people))
+	if err != nil {
+		return nil, err
+	}
+	logins := make([]string, len(people))
+	for i := range people {
 		login := bases[i]
 		if taken[login] {
 			n := max(next[bases[i]], 2)
@@ -148,27 +149,19 @@ func (s *Service) CreateMany(ctx context.Context, actor Actor, role Membership, 
 			next[bases[i]] = n + 1
 		}
 		taken[login] = true
-		byLogin[login] = p.Key
-		name := strings.TrimSpace(p.FirstName + " " + p.LastName)
-		rows[i] = []any{login, name, "pending", "fr", nullID(actor.ID), now, now}
+		logins[i] = login
+		out[i] = Created{ID: ids[i], Login: login}
 	}
-	err := s.db.InsertRows(ctx, "accounts", []string{"login", "display_name", "status", "lang", "created_by", "created_at", "updated_at"},
-		rows, "id, login", func(r *sql.Rows) error {
-			var c Created
-			if err := r.Scan(&c.ID, &c.Login); err != nil {
-				return err
-			}
-			out[byLogin[c.Login]] = c
-			return nil
-		})
-	if err != nil {
+	if _, err := s.db.CopyFunc(ctx, "accounts", []string{"id", "login", "display_name", "status", "lang", "created_by", "created_at", "updated_at"},
+		len(people), func(i int) []any {
+			name := strings.TrimSpace(people[i].FirstName + " " + people[i].LastName)
+			return []any{ids[i], logins[i], name, "pending", "fr", nullID(actor.ID), now, now}
+		}); err != nil {
 		return nil, err
 	}
-	ms := make([][]any, 0, len(out))
-	for _, c := range out {
-		ms = append(ms, []any{c.ID, nullID(role.EstablishmentID), string(role.Role), now})
-	}
-	if err := s.db.InsertRows(ctx, "memberships", []string{"account_id", "establishment_id", "role", "created_at"}, ms, "", nil); err != nil {
+	if _, err := s.db.CopyFunc(ctx, "memberships", []string{"account_id", "establishment_id", "role", "created_at"}, len(ids), func(i int) []any {
+		return []any{ids[i], nullID(role.EstablishmentID), string(role.Role), now}
+	}); err != nil {
 		return nil, err
 	}
 	return out, nil

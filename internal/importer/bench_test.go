@@ -72,13 +72,16 @@ func BenchmarkImport(b *testing.B) {
 							"2009-01-01", "F", "2NDPRO-A", "", "24720002310", "2024-09-02", "", "", "active", "", "nom prenom"}
 					}
 					b.StartTimer()
+					// The fastest plain load each engine offers: COPY on PostgreSQL, multi-row
+					// INSERTs on SQLite, in one transaction.
 					err := db.Tx(context.Background(), func(ctx context.Context) error {
-						if err := db.InsertRows(ctx, "accounts", []string{"login", "display_name", "status", "lang", "created_by", "created_at", "updated_at"}, accRows, "", nil); err != nil {
+						if _, err := db.CopyRows(ctx, "accounts", []string{"login", "display_name", "status", "lang", "created_by", "created_at", "updated_at"}, accRows); err != nil {
 							return err
 						}
-						return db.InsertRows(ctx, "students", []string{"establishment_id", "eleve_id", "nouvel_eleve", "created_at", "updated_at",
+						_, err := db.CopyRows(ctx, "students", []string{"establishment_id", "eleve_id", "nouvel_eleve", "created_at", "updated_at",
 							"elenoet", "unqid", "ine_status", "last_name", "usage_name", "first_name", "first_name2", "first_name3",
-							"birth_date", "sex", "class", "groups", "mef", "entry_date", "exit_date", "exit_reason", "status", "previous_uai", "search"}, stRows, "", nil)
+							"birth_date", "sex", "class", "groups", "mef", "entry_date", "exit_date", "exit_reason", "status", "previous_uai", "search"}, stRows)
+						return err
 					})
 					if err != nil {
 						b.Fatal(err)

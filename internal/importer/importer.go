@@ -144,31 +144,48 @@ func (r *row) search() string {
 type existing struct {
 	id        int64
 	accountID sql.NullInt64
+	seen      bool // the file lists him
 	row
 }
 
-// parsed is the file, read whole before anything is written.
+// parsed is the file, read whole before anything is written, already in the stored
+// form (the INE hashed, then dropped).
 type parsed struct {
-	params     siecle.Params
-	students   []*siecle.Student
-	structures map[string][]siecle.Structure
+	params   siecle.Params
+	rows     []row
+	index    map[string]int // ELEVE_ID → rows index
+	pending  map[string][]siecle.Structure
+	warnings []Warning
 }
 
 // read parses the file, refusing one of another establishment as soon as its
-// PARAMETRES are read.
-func read(r io.Reader, uai string) (*parsed, error) {
-	p := &parsed{structures: map[string][]siecle.Structure{}}
+// PARAMETRES are read. Each student is turned into his row as he is read: the file's own
+// records are not kept, which keeps a 100,000-student import small in memory.
+func read(r io.Reader, uai string, key []byte, mefs map[string]bool, today string) (*parsed, error) {
+	p := &parsed{index: map[string]int{}, pending: map[string][]siecle.Structure{}}
 	err := siecle.Read(r, siecle.HandlerFuncs{
 		OnParams: func(ps siecle.Params) error {
 			p.params = ps
 			return siecle.CheckUAI(ps, uai)
 		},
-		OnStudent: func(s siecle.Student) error {
-			p.students = append(p.students, &s)
+		OnStudent: func(st siecle.Student) error {
+			p.index[st.EleveID] = len(p.rows)
+			p.rows = append(p.rows, toRow(&st, key, today))
+			if ss, ok := p.pending[st.EleveID]; ok {
+				delete(p.pending, st.EleveID)
+				p.structures(st.EleveID, ss)
+			}
+			for _, w := range st.Warnings {
+				p.warnings = append(p.warnings, Warning{EleveID: st.EleveID, Field: w.Field, Message: w.Message})
+			}
+			if len(mefs) > 0 && st.MEF != "" && !mefs[string(st.MEF)] {
+				p.warnings = append(p.warnings, Warning{EleveID: st.EleveID, Field: "CODE_MEF",
+					Message: fmt.Sprintf("MEF %s inconnu de la nomenclature importée", st.MEF)})
+			}
 			return nil
 		},
 		OnStructures: func(id string, ss []siecle.Structure) error {
-			p.structures[id] = ss
+			p.structures(id, ss)
 			return nil
 		},
 	})
@@ -185,7 +202,33 @@ func read(r io.Reader, uai string) (*parsed, error) {
 	if p.params.UAI == "" {
 		return nil, apperr.Invalid("invalid_file", "the file has no PARAMETRES/UAJ: it is not a complete SIECLE student export")
 	}
+	p.index, p.pending = nil, nil
 	return p, nil
+}
+
+// structures sets the class (the first structure of type D) and the groups of a
+// student. Structures come after the students in SIECLE files, but order is not assumed:
+// those of a student not read yet are kept until he is.
+func (p *parsed) structures(id string, ss []siecle.Structure) {
+	i, ok := p.index[id]
+	if !ok {
+		p.pending[id] = ss // his ELEVE may come later; if never, they are dropped
+		return
+	}
+	r := &p.rows[i]
+	var groups []string
+	for _, x := range ss {
+		switch x.Type {
+		case siecle.StructureClass:
+			if r.Class == "" {
+				r.Class = x.Code
+			}
+		case siecle.StructureGroup:
+			groups = append(groups, x.Code)
+		}
+	}
+	sort.Strings(groups)
+	r.Groups = strings.Join(groups, ",")
 }
 
 // Source is an uploaded or local file.
@@ -204,16 +247,6 @@ func (s *Service) Siecle(ctx context.Context, p *account.Principal, uai string, 
 	}
 	rep := Report{UAI: e.UAI, File: src.Name, DryRun: dryRun, StartedAt: s.now().UTC(), ActorLogin: p.Login,
 		Warnings: []Warning{}, Absent: []Change{}}
-	rc, err := siecle.OpenReader(src.R, src.Size, s.MaxSize)
-	if err != nil {
-		return rep, apperr.Invalid("invalid_file", "%s: %v", src.Name, err)
-	}
-	defer rc.Close()
-	file, err := read(rc, e.UAI)
-	if err != nil {
-		return rep, err
-	}
-	rep.Year, rep.InFile = file.params.Year, len(file.students)
 	key, err := s.secrets.Get(ctx, secret.Unqid)
 	if err != nil {
 		return rep, err
@@ -222,19 +255,18 @@ func (s *Service) Siecle(ctx context.Context, p *account.Principal, uai string, 
 	if err != nil {
 		return rep, err
 	}
-	today := s.now().In(paris).Format("2006-01-02")
-	incoming := make([]row, len(file.students))
-	for i, st := range file.students {
-		incoming[i] = toRow(st, file.structures[st.EleveID], key, today)
-		for _, w := range st.Warnings {
-			rep.Warnings = append(rep.Warnings, Warning{EleveID: st.EleveID, Field: w.Field, Message: w.Message})
-		}
-		if len(mefs) > 0 && st.MEF != "" && !mefs[string(st.MEF)] {
-			rep.Warnings = append(rep.Warnings, Warning{EleveID: st.EleveID, Field: "CODE_MEF",
-				Message: fmt.Sprintf("MEF %s inconnu de la nomenclature importée", st.MEF)})
-		}
+	rc, err := siecle.OpenReader(src.R, src.Size, s.MaxSize)
+	if err != nil {
+		return rep, apperr.Invalid("invalid_file", "%s: %v", src.Name, err)
 	}
-	file = nil // the parsed file is no longer needed: let the collector have it
+	defer rc.Close()
+	file, err := read(rc, e.UAI, key, mefs, s.now().In(paris).Format("2006-01-02"))
+	if err != nil {
+		return rep, err
+	}
+	rep.Year, rep.InFile = file.params.Year, len(file.rows)
+	rep.Warnings = append(rep.Warnings, file.warnings...)
+	incoming := file.rows
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
 		if err := s.apply(ctx, p, e, incoming, &rep, dryRun); err != nil {
 			return err
@@ -260,7 +292,7 @@ var paris = func() *time.Location {
 }()
 
 // toRow turns a file record into the stored form; the INE is hashed here and dropped.
-func toRow(st *siecle.Student, ss []siecle.Structure, key []byte, today string) row {
+func toRow(st *siecle.Student, key []byte, today string) row {
 	r := row{EleveID: st.EleveID, Elenoet: st.Elenoet, LastName: st.LastName, UsageName: st.UsageName,
 		FirstName: st.FirstName, First2: st.FirstName2, First3: st.FirstName3, BirthDate: st.BirthDate.String(),
 		Sex: st.Sex, MEF: string(st.MEF), EntryDate: st.EntryDate.String(), ExitDate: st.ExitDate.String(),
@@ -279,19 +311,6 @@ func toRow(st *siecle.Student, ss []siecle.Structure, key []byte, today string) 
 			r.INEStatus = "unchecked"
 		}
 	}
-	var groups []string
-	for _, x := range ss {
-		switch x.Type {
-		case siecle.StructureClass:
-			if r.Class == "" {
-				r.Class = x.Code
-			}
-		case siecle.StructureGroup:
-			groups = append(groups, x.Code)
-		}
-	}
-	sort.Strings(groups)
-	r.Groups = strings.Join(groups, ",")
 	// A student leaves on his exit date: a date still to come keeps him active until an
 	// import after it.
 	if r.ExitDate != "" && r.ExitDate <= today {
@@ -350,11 +369,12 @@ func (s *Service) apply(ctx context.Context, p *account.Principal, e establishme
 	var creates []*row
 	var updates [][]any
 	var indexAdd, indexDel []*existing
-	seen := make(map[string]bool, len(incoming))
 	for i := range incoming {
 		in := &incoming[i]
-		seen[in.EleveID] = true
 		old, ok := stored[in.EleveID]
+		if ok {
+			old.seen = true
+		}
 		if !ok {
 			creates = append(creates, in)
 			rep.Created++
@@ -395,7 +415,7 @@ func (s *Service) apply(ctx context.Context, p *account.Principal, e establishme
 		updates = append(updates, append(append([]any{old.id}, in.values()...), in.search()))
 	}
 	for id, old := range stored {
-		if !seen[id] {
+		if !old.seen {
 			rep.Absent = append(rep.Absent, Change{EleveID: id, Name: old.name(), Class: old.Class})
 		}
 	}
@@ -407,33 +427,27 @@ func (s *Service) apply(ctx context.Context, p *account.Principal, e establishme
 	// New students: their accounts first (pending, no link yet), then the rows.
 	people := make([]account.Person, len(creates))
 	for i, c := range creates {
-		people[i] = account.Person{Key: c.EleveID, FirstName: c.FirstName, LastName: c.LastName}
+		people[i] = account.Person{FirstName: c.FirstName, LastName: c.LastName}
 	}
 	accs, err := s.accounts.CreateMany(ctx, p.Actor(), account.Membership{Role: account.RoleStudent, EstablishmentID: e.ID, UAI: e.UAI}, people)
 	if err != nil {
 		return err
 	}
 	rep.AccountsCreated = len(accs)
-	cols := append(append([]string{"establishment_id", "eleve_id", "account_id", "nouvel_eleve", "created_at", "updated_at"}, fields...), "search")
-	rows := make([][]any, len(creates))
-	for i, c := range creates {
-		rows[i] = append(append([]any{e.ID, c.EleveID, accs[c.EleveID].ID, student.NouvelRecent, now, now}, c.values()...), c.search())
+	cols := append(append([]string{"id", "establishment_id", "eleve_id", "account_id", "nouvel_eleve", "created_at", "updated_at"}, fields...), "search")
+	newIDs, err := s.db.NextIDs(ctx, "students", len(creates))
+	if err != nil {
+		return err
 	}
-	ids := map[string]int64{}
-	if err := s.db.InsertRows(ctx, "students", cols, rows, "id, eleve_id", func(r *sql.Rows) error {
-		var id int64
-		var eleve string
-		if err := r.Scan(&id, &eleve); err != nil {
-			return err
-		}
-		ids[eleve] = id
-		return nil
+	if _, err := s.db.CopyFunc(ctx, "students", cols, len(creates), func(i int) []any {
+		c := creates[i]
+		return append(append([]any{newIDs[i], e.ID, c.EleveID, accs[i].ID, student.NouvelRecent, now, now}, c.values()...), c.search())
 	}); err != nil {
 		return err
 	}
-	for _, c := range creates {
+	for i, c := range creates {
 		if c.Status == student.StatusDeactivated && c.Unqid != "" {
-			indexAdd = append(indexAdd, &existing{id: ids[c.EleveID], row: *c})
+			indexAdd = append(indexAdd, &existing{id: newIDs[i], row: *c})
 		}
 	}
 	if _, err := s.db.UpdateRows(ctx, "students", "id", "BIGINT", append(append([]string{}, fields...), "search"), updates, "updated_at = $1", now); err != nil {

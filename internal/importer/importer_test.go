@@ -318,3 +318,24 @@ func TestLoginBase(t *testing.T) {
 		}
 	}
 }
+
+// TestStructuresBeforeStudents: child order is not assumed, STRUCTURES may come first.
+func TestStructuresBeforeStudents(t *testing.T) {
+	data, err := os.ReadFile(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(data, []byte("<STRUCTURES>"))
+	j := bytes.Index(data, []byte("</STRUCTURES>")) + len("</STRUCTURES>")
+	k := bytes.Index(data, []byte("<ELEVES>"))
+	moved := append(append(append(append([]byte{}, data[:k]...), data[i:j]...), data[k:i]...), data[j:]...)
+	s := apptest.Start(t, "sqlite")
+	newEstablishment(t, s, "0691234S")
+	if _, err := s.App.Importer.Siecle(context.Background(), account.OperatorPrincipal(), "0691234S", source(t, "moved.xml", moved), false); err != nil {
+		t.Fatal(err)
+	}
+	page, _ := s.App.Students.List(context.Background(), account.OperatorPrincipal(), "0691234S", student.Filter{Query: "1234501"})
+	if len(page.Students) != 1 || page.Students[0].Class != "2NDPRO-A" || len(page.Students[0].Groups) == 0 {
+		t.Fatalf("class from structures placed first: %+v", page.Students)
+	}
+}

@@ -183,7 +183,14 @@ func (db *DB) Tx(ctx context.Context, fn func(ctx context.Context) error) (err e
 	if InTx(ctx) {
 		return fn(ctx)
 	}
-	tx, err := db.sql.BeginTx(ctx, nil)
+	// The transaction runs on a dedicated connection, kept in the context too, so that
+	// CopyRows can reach the driver's connection (PostgreSQL COPY) inside it.
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return translate(err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return translate(err)
 	}
@@ -198,8 +205,11 @@ func (db *DB) Tx(ctx context.Context, fn func(ctx context.Context) error) (err e
 		}
 		err = translate(tx.Commit())
 	}()
-	return fn(context.WithValue(ctx, txKey{}, tx))
+	ctx = context.WithValue(ctx, txKey{}, tx)
+	return fn(context.WithValue(ctx, connKey{}, conn))
 }
+
+type connKey struct{}
 
 // Exec runs a statement.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
