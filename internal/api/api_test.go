@@ -1,8 +1,13 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -241,4 +246,121 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 			t.Errorf("docs/openapi.yaml does not describe %s", r.Pattern)
 		}
 	}
+}
+
+func TestHealthReadinessMetrics(t *testing.T) {
+	s := apptest.Start(t, "sqlite")
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready"} {
+		resp := s.Do("GET", path, "", nil, nil)
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || strings.TrimSpace(string(b)) != want {
+			t.Errorf("%s: %d %q", path, resp.StatusCode, b)
+		}
+	}
+	// A login attempt, then the metrics show it with the request counters.
+	s.Do("POST", "/api/v1/sessions", "", map[string]string{"login": "nobody", "password": "x", "code": "123456"}, nil)
+	resp := s.Do("GET", "/metrics", "", nil, nil)
+	b, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		`cartable_http_requests_total{method="POST",route="POST /api/v1/sessions",status="401"} 1`,
+		`cartable_login_attempts_total{outcome="failed"} 1`,
+		`cartable_http_request_duration_seconds_bucket{method="GET",route="GET /healthz"`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+func TestSelfSignup(t *testing.T) {
+	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
+		var eb errorBody
+		resp := s.Do("POST", "/api/v1/signups", "", map[string]string{"login": "new.user"}, &eb)
+		wantError(t, resp, eb, http.StatusForbidden, "signup_disabled")
+	})
+	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
+		var enr struct {
+			Login         string `json:"login"`
+			EnrollmentURL string `json:"enrollment_url"`
+		}
+		resp := s.Do("POST", "/api/v1/signups", "", map[string]string{"login": "New.User", "display_name": "New"}, &enr)
+		if resp.StatusCode != http.StatusCreated || enr.Login != "new.user" || !strings.Contains(enr.EnrollmentURL, "/enrol/cte_") {
+			t.Fatalf("signup: %d %+v", resp.StatusCode, enr)
+		}
+		var eb errorBody
+		resp = s.Do("POST", "/api/v1/signups", "", map[string]string{"login": "new.user"}, &eb)
+		wantError(t, resp, eb, http.StatusConflict, "login_taken")
+		// The per-IP limit (burst 3 per hour here) stops loops of sign-ups.
+		last := resp
+		for i := range 5 {
+			last = s.Do("POST", "/api/v1/signups", "", map[string]string{"login": "spam" + string(rune('a'+i))}, nil)
+		}
+		if last.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("sign-up flood: %d", last.StatusCode)
+		}
+	}, func(c *config.Config) { c.SelfSignup = true })
+}
+
+// TestStudentContract: upload a SIECLE file through the API, then read the students
+// with the fields the contract lists.
+func TestStudentContract(t *testing.T) {
+	data, err := os.ReadFile("../../../shared/samples/ElevesSansAdresses.example.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
+		admin := s.CreateUser("root", account.Membership{Role: account.RolePlatformAdmin})
+		tok := s.Token(admin)
+		resp := s.Do("POST", "/api/v1/establishments", tok, map[string]any{"uai": "0691234S", "name": "Lycée", "transfers_send": true}, nil)
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("create establishment: %d", resp.StatusCode)
+		}
+		req, _ := http.NewRequest("POST", s.URL+"/api/v1/establishments/0691234S/imports/siecle?name=ElevesSansAdresses.xml", bytes.NewReader(data))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/xml")
+		r2, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep map[string]any
+		json.NewDecoder(r2.Body).Decode(&rep)
+		r2.Body.Close()
+		if r2.StatusCode != http.StatusCreated || rep["created"].(float64) != 2 {
+			t.Fatalf("upload: %d %v", r2.StatusCode, rep)
+		}
+		var list struct {
+			Students []map[string]any `json:"students"`
+		}
+		s.Do("GET", "/api/v1/establishments/0691234S/students", tok, nil, &list)
+		if len(list.Students) != 2 {
+			t.Fatalf("students: %v", list)
+		}
+		for _, st := range list.Students {
+			for _, k := range []string{"id", "eleve_id", "login", "last_name", "first_name", "class", "mef", "status", "nouvel_eleve", "previous_uai", "entry_date", "exit_date"} {
+				if _, ok := st[k]; !ok {
+					t.Errorf("student lacks %q: %v", k, st)
+				}
+			}
+			if _, ok := st["nouvel_eleve"].(string); !ok {
+				t.Errorf("nouvel_eleve is not a string: %v", st["nouvel_eleve"])
+			}
+			for k, v := range st {
+				if s, ok := v.(string); ok && (strings.Contains(s, "120345678AB") || strings.Contains(s, "0123456789M")) {
+					t.Errorf("INE returned in %s", k)
+				}
+			}
+		}
+		var one map[string]any
+		resp = s.Do("GET", fmt.Sprintf("/api/v1/establishments/0691234S/students/%v", list.Students[0]["id"]), tok, nil, &one)
+		if resp.StatusCode != 200 || one["eleve_id"] != list.Students[0]["eleve_id"] {
+			t.Fatalf("one student: %d %v", resp.StatusCode, one)
+		}
+		var hist struct {
+			Imports []map[string]any `json:"imports"`
+		}
+		s.Do("GET", "/api/v1/establishments/0691234S/imports", tok, nil, &hist)
+		if len(hist.Imports) != 1 || hist.Imports[0]["file"] != "ElevesSansAdresses.xml" {
+			t.Fatalf("history: %v", hist)
+		}
+	})
 }

@@ -207,3 +207,57 @@ func TestBulkLoad(t *testing.T) {
 		})
 	}
 }
+
+// TestImportCommand checks the import contract: --json keys, a refused file exits
+// non-zero with its reason on standard error and changes nothing.
+func TestImportCommand(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(string(e), func(t *testing.T) {
+			dir := t.TempDir()
+			g := []string{"--data", dir, "--db", storetest.DSN(t, e), "--log-level", "warn"}
+			cli := func(args ...string) (int, string, string) { return runCLI(t, append(append([]string{}, g...), args...)...) }
+			cli("migrate")
+			cli("establishment", "create", "--uai", "0691234S", "--name", "A")
+			cli("establishment", "create", "--uai", "0381234K", "--name", "B")
+			file := filepath.Join(dir, "e.xml")
+			if code, _, stderr := runCLI(t, "gen", "siecle", "--uai", "0691234S", "--students", "80", "--left", "10", "--out", file); code != 0 {
+				t.Fatal(stderr)
+			}
+			code, _, stderr := cli("import", "siecle", "--uai", "0381234K", file)
+			if code == 0 || !strings.Contains(stderr, "0691234S") || !strings.Contains(stderr, "0381234K") {
+				t.Fatalf("file of another establishment: %d %s", code, stderr)
+			}
+			code, out, stderr := cli("import", "siecle", "--uai", "0691234S", "--dry-run", "--json", file)
+			var rep map[string]any
+			if code != 0 || json.Unmarshal([]byte(out), &rep) != nil {
+				t.Fatalf("dry run: %d %s %s", code, out, stderr)
+			}
+			for _, k := range []string{"created", "updated", "deactivated", "reactivated", "unchanged", "warnings"} {
+				if _, ok := rep[k]; !ok {
+					t.Errorf("--json lacks %q", k)
+				}
+			}
+			if rep["created"].(float64) != 80 {
+				t.Fatalf("dry run created %v", rep["created"])
+			}
+			code, out, _ = cli("import", "siecle", "--uai", "0691234S", "--json", file)
+			if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || rep["created"].(float64) != 80 {
+				t.Fatalf("import: %d %s", code, out)
+			}
+			if w, ok := rep["warnings"].([]any); !ok || len(w) == 0 {
+				t.Fatalf("warnings: %v", rep["warnings"])
+			} else if first := w[0].(map[string]any); first["eleve_id"] == nil || first["field"] == nil || first["message"] == nil {
+				t.Fatalf("warning shape: %v", first)
+			}
+			code, out, _ = cli("import", "siecle", "--uai", "0691234S", "--json", file)
+			if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || rep["unchanged"].(float64) != 80 {
+				t.Fatalf("re-import: %d %s", code, out)
+			}
+			os.WriteFile(file, []byte("<BEE_ELEVES><PARAMETRES><UAJ>0691234S</UAJ>"), 0o600)
+			code, _, stderr = cli("import", "siecle", "--uai", "0691234S", file)
+			if code == 0 || !strings.Contains(stderr, "ligne") {
+				t.Fatalf("truncated file: %d %s", code, stderr)
+			}
+		})
+	}
+}

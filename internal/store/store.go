@@ -93,9 +93,6 @@ func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
 	switch engine {
 	case SQLite:
 		path := src
-		if i := strings.IndexByte(path, '?'); i >= 0 {
-			path = path[:i]
-		}
 		if dir := filepath.Dir(path); dir != "" {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return nil, fmt.Errorf("create database directory: %w", err)
@@ -110,7 +107,7 @@ func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
 		q.Add("_pragma", "synchronous(NORMAL)")
 		q.Set("_txlock", "immediate")
 		q.Set("_time_format", "sqlite")
-		db.sql, err = sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+		db.sql, err = sql.Open("sqlite", "file:"+escapeSQLitePath(path)+"?"+q.Encode())
 		if err != nil {
 			return nil, err
 		}
@@ -138,6 +135,13 @@ func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
 		return nil, fmt.Errorf("connect to %s: %w", db.dsn, err)
 	}
 	return db, nil
+}
+
+// escapeSQLitePath escapes what an SQLite URI filename would read as syntax: a '#'
+// starts a fragment and a '?' the query, so a data directory containing either would
+// silently open another file. SQLite decodes %HH escapes in URI filenames.
+func escapeSQLitePath(p string) string {
+	return strings.NewReplacer("%", "%25", "#", "%23", "?", "%3F").Replace(p)
 }
 
 // Engine returns the database engine.
