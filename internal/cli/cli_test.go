@@ -215,7 +215,9 @@ func TestImportCommand(t *testing.T) {
 		t.Run(string(e), func(t *testing.T) {
 			dir := t.TempDir()
 			g := []string{"--data", dir, "--db", storetest.DSN(t, e), "--log-level", "warn"}
-			cli := func(args ...string) (int, string, string) { return runCLI(t, append(append([]string{}, g...), args...)...) }
+			cli := func(args ...string) (int, string, string) {
+				return runCLI(t, append(append([]string{}, g...), args...)...)
+			}
 			cli("migrate")
 			cli("establishment", "create", "--uai", "0691234S", "--name", "A")
 			cli("establishment", "create", "--uai", "0381234K", "--name", "B")
