@@ -453,18 +453,37 @@ func (s *Service) apply(ctx context.Context, p *account.Principal, e establishme
 	if _, err := s.db.UpdateRows(ctx, "students", "id", "BIGINT", append(append([]string{}, fields...), "search"), updates, "updated_at = $1", now); err != nil {
 		return err
 	}
-	for _, x := range indexDel {
-		if _, err := s.db.Exec(ctx, `DELETE FROM deactivated_students WHERE unqid = $1 AND establishment_id = $2`, x.Unqid, e.ID); err != nil {
+	// The index of deactivated students follows, in batches.
+	for start := 0; start < len(indexDel); start += 500 {
+		chunk := indexDel[start:min(start+500, len(indexDel))]
+		args := []any{e.ID}
+		ph := make([]string, len(chunk))
+		for i, x := range chunk {
+			args = append(args, x.Unqid)
+			ph[i] = fmt.Sprintf("$%d", i+2)
+		}
+		if _, err := s.db.Exec(ctx, `DELETE FROM deactivated_students WHERE establishment_id = $1 AND unqid IN (`+strings.Join(ph, ", ")+`)`, args...); err != nil {
 			return err
 		}
 	}
+	// One row per unqid: a file giving the same INE to two students keeps the last.
+	byUnqid := map[string]*existing{}
+	var order []string
 	for _, x := range indexAdd {
-		if _, err := s.db.Exec(ctx, `INSERT INTO deactivated_students (unqid, establishment_id, origin_uai, student_id, deactivated_on, mef)
-			VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (unqid, establishment_id) DO UPDATE SET student_id = excluded.student_id, deactivated_on = excluded.deactivated_on, mef = excluded.mef`,
-			x.Unqid, e.ID, e.UAI, x.id, x.ExitDate, x.MEF); err != nil {
-			return err
+		if _, dup := byUnqid[x.Unqid]; !dup {
+			order = append(order, x.Unqid)
 		}
+		byUnqid[x.Unqid] = x
+	}
+	adds := make([][]any, 0, len(order))
+	for _, u := range order {
+		x := byUnqid[u]
+		adds = append(adds, []any{x.Unqid, e.ID, e.UAI, x.id, x.ExitDate, x.MEF})
+	}
+	if err := s.db.InsertRowsOn(ctx, "deactivated_students", []string{"unqid", "establishment_id", "origin_uai", "student_id", "deactivated_on", "mef"}, adds,
+		`ON CONFLICT (unqid, establishment_id) DO UPDATE SET student_id = excluded.student_id, deactivated_on = excluded.deactivated_on, mef = excluded.mef`,
+		"", nil); err != nil {
+		return err
 	}
 	return nil
 }

@@ -16,6 +16,12 @@ const maxParams = 30000
 // row. When returning is not empty (e.g. "id, eleve_id"), scan is called for every
 // returned row; rows come back in no guaranteed order, so return a natural key too.
 func (db *DB) InsertRows(ctx context.Context, table string, columns []string, rows [][]any, returning string, scan func(*sql.Rows) error) error {
+	return db.InsertRowsOn(ctx, table, columns, rows, "", returning, scan)
+}
+
+// InsertRowsOn is InsertRows with a conflict clause ("ON CONFLICT (…) DO …") after the
+// values.
+func (db *DB) InsertRowsOn(ctx context.Context, table string, columns []string, rows [][]any, onConflict, returning string, scan func(*sql.Rows) error) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -43,6 +49,9 @@ func (db *DB) InsertRows(ctx context.Context, table string, columns []string, ro
 			}
 			b.WriteByte(')')
 			args = append(args, row...)
+		}
+		if onConflict != "" {
+			b.WriteString(" " + onConflict)
 		}
 		if returning == "" {
 			if _, err := db.Exec(ctx, b.String(), args...); err != nil {
