@@ -211,6 +211,9 @@ type Service struct {
 
 	// OnLogin, when set, is told the outcome of every login attempt (for metrics).
 	OnLogin func(outcome string)
+	// AccessRule, when set, tells what an account may do now (see Access); it is
+	// consulted at login and on every authenticated request.
+	AccessRule func(ctx context.Context, accountID int64, now time.Time) (Access, error)
 }
 
 // Options are optional dependencies of New.

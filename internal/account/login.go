@@ -283,6 +283,12 @@ func (s *Service) finishLogin(ctx context.Context, v verdict) (Account, error) {
 		s.observe("expired")
 		return Account{}, s.expired(ctx, v.row, now)
 	}
+	if a, err := s.accessOf(ctx, acc.ID); err != nil {
+		return Account{}, err
+	} else if a.Mode == AccessEnded {
+		s.observe("access_ended")
+		return Account{}, accessEnded(a)
+	}
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
 		if err := s.consumeOrFail(ctx, v, "last_login_at = $2", "status = 'active'"); err != nil {
 			return err

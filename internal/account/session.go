@@ -33,6 +33,10 @@ type Principal struct {
 	SessionKind string
 	// CredentialsExpireAt is when the password and TOTP expire (nil before activation).
 	CredentialsExpireAt *time.Time
+	// PassportOnly restricts a student who left to downloading his passport, until
+	// AccessUntil.
+	PassportOnly bool
+	AccessUntil  time.Time
 }
 
 // Actor returns the principal as an audit actor.
@@ -242,7 +246,28 @@ func (s *Service) Authenticate(ctx context.Context, token string, kinds ...strin
 	if p.Roles, err = s.memberships(ctx, p.AccountID); err != nil {
 		return nil, err
 	}
+	if hasRole(p.Roles, RoleStudent) {
+		a, err := s.accessOf(ctx, p.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		switch a.Mode {
+		case AccessEnded:
+			return nil, errNoSession
+		case AccessPassportOnly:
+			p.PassportOnly, p.AccessUntil = true, a.Until
+		}
+	}
 	return &p, nil
+}
+
+func hasRole(ms []Membership, r Role) bool {
+	for _, m := range ms {
+		if m.Role == r {
+			return true
+		}
+	}
+	return false
 }
 
 // Logout ends the session of token.
@@ -339,4 +364,32 @@ func (s *Service) CreateToken(ctx context.Context, p *Principal, accountID int64
 // PurgeSessions deletes expired sessions and pending logins; it returns how many.
 func (s *Service) PurgeSessions(ctx context.Context) (int64, error) {
 	return s.db.ExecCount(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, s.now())
+}
+
+// Access modes of an account, decided by the rules of other packages (a student who
+// left keeps a passport-only access for three months).
+const (
+	AccessFull         = "full"
+	AccessPassportOnly = "passport-only"
+	AccessEnded        = "ended"
+)
+
+// Access is what an account may do now.
+type Access struct {
+	Mode string
+	// Until is when a passport-only access ends (or ended).
+	Until time.Time
+}
+
+// accessOf asks the AccessRule, when set.
+func (s *Service) accessOf(ctx context.Context, accountID int64) (Access, error) {
+	if s.AccessRule == nil {
+		return Access{Mode: AccessFull}, nil
+	}
+	return s.AccessRule(ctx, accountID, s.now())
+}
+
+func accessEnded(a Access) error {
+	return apperr.Forbidden("access_ended", "your establishment deactivated your account and the three months during which you could download your data ended on %s: ask the establishment if you need your records",
+		a.Until.UTC().Format("2006-01-02"))
 }

@@ -17,9 +17,11 @@ import (
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/httpx"
 	"github.com/cartable/cartable/internal/importer"
+	"github.com/cartable/cartable/internal/passport"
 	"github.com/cartable/cartable/internal/student"
 )
 
@@ -29,6 +31,8 @@ type Server struct {
 	Establishments *establishment.Service
 	Students       *student.Service
 	Importer       *importer.Service
+	Competencies   *competency.Service
+	Passports      *passport.Service
 	Audit          *audit.Log
 	// TempDir receives uploads; MaxUpload caps them (bytes).
 	TempDir   string
@@ -97,6 +101,24 @@ func (s *Server) Register(mux *http.ServeMux) []Route {
 	authed("GET /api/v1/establishments/{uai}/imports", s.listImports)
 	authed("GET /api/v1/establishments/{uai}/imports/{id}", s.getImport)
 	authed("GET /api/v1/me/students", s.myStudentRecords)
+	authed("GET /api/v1/me/passport", s.myPassport)
+	authed("GET /api/v1/me/passport.zip", s.myPassportZIP)
+	authed("GET /api/v1/referentials", s.listReferentials)
+	authed("GET /api/v1/referentials/{code}", s.getReferential)
+	authed("PUT /api/v1/referentials/{code}", s.putReferential)
+	authed("GET /api/v1/establishments/{uai}/evaluations", s.listEvaluations)
+	authed("POST /api/v1/establishments/{uai}/evaluations", s.createEvaluation)
+	authed("GET /api/v1/establishments/{uai}/evaluations/{id}", s.getEvaluation)
+	authed("PUT /api/v1/establishments/{uai}/evaluations/{id}/results", s.saveResults)
+	authed("DELETE /api/v1/establishments/{uai}/evaluations/{id}", s.deleteEvaluation)
+	authed("GET /api/v1/establishments/{uai}/students/{id}/results", s.studentResults)
+	authed("GET /api/v1/establishments/{uai}/students/{id}/passport", s.studentPassport)
+	authed("GET /api/v1/establishments/{uai}/students/{id}/situations", s.listSituations)
+	authed("POST /api/v1/establishments/{uai}/students/{id}/situations", s.createSituation)
+	authed("PUT /api/v1/establishments/{uai}/students/{id}/situations/{sid}", s.updateSituation)
+	authed("PUT /api/v1/establishments/{uai}/students/{id}/situations/{sid}/assessment", s.assessSituation)
+	authed("POST /api/v1/establishments/{uai}/students/{id}/situations/{sid}/attachments", s.addAttachment)
+	authed("GET /api/v1/establishments/{uai}/students/{id}/attachments/{aid}", s.getAttachment)
 	// Unknown API paths answer JSON, not the web's HTML 404.
 	mux.Handle("/api/", s.wrap(func(http.ResponseWriter, *http.Request) error {
 		return apperr.NotFound("not_found", "no such API endpoint")
@@ -114,6 +136,14 @@ func (s *Server) wrap(h handlerFunc) http.Handler {
 
 type principalKey struct{}
 
+// passportOnlyRoutes are what a student who left may still use (seed 001, section d).
+var passportOnlyRoutes = map[string]bool{
+	"GET /api/v1/me":                  true,
+	"GET /api/v1/me/passport":         true,
+	"GET /api/v1/me/passport.zip":     true,
+	"DELETE /api/v1/sessions/current": true,
+}
+
 // authenticated checks the bearer token and passes the principal to h.
 func (s *Server) authenticated(h authFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
@@ -126,6 +156,17 @@ func (s *Server) authenticated(h authFunc) handlerFunc {
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="cartable", error="invalid_token"`)
 			return err
+		}
+		// Every route of an establishment checks first that the caller has a role there:
+		// nothing of the request (body, other ids) is looked at before.
+		if uai := r.PathValue("uai"); uai != "" {
+			if _, err := s.Establishments.Resolve(r.Context(), p, uai); err != nil {
+				return err
+			}
+		}
+		if p.PassportOnly && !passportOnlyRoutes[r.Pattern] {
+			return apperr.Forbidden("passport_only", "your establishment deactivated your account: until %s you can only download your passport (GET /api/v1/me/passport.zip)",
+				p.AccessUntil.UTC().Format("2006-01-02"))
 		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), p)
 	}

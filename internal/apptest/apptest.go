@@ -92,6 +92,10 @@ func Start(t testing.TB, e store.Engine, opts ...Option) *Server {
 		cancel()
 		t.Fatal(err)
 	}
+	if _, err := cli.LoadBuiltinReferentials(ctx, app); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
 	done := make(chan error, 1)
 	go func() { done <- app.Serve(ctx, ln) }()
 	t.Cleanup(func() {

@@ -44,6 +44,18 @@ const (
 	StudentViewed       = "student.viewed"
 	ImportRun           = "import.run"
 	LettersPrinted      = "letters.printed"
+	ReferentialSaved    = "referential.saved"
+	EvaluationCreated   = "evaluation.created"
+	EvaluationSaved     = "evaluation.saved"
+	EvaluationViewed    = "evaluation.viewed"
+	EvaluationDeleted   = "evaluation.deleted"
+	ResultsViewed       = "student.results_viewed"
+	SituationCreated    = "situation.created"
+	SituationUpdated    = "situation.updated"
+	SituationViewed     = "situation.viewed"
+	AttachmentAdded     = "attachment.added"
+	AttachmentRead      = "attachment.read"
+	PassportProduced    = "passport.produced"
 )
 
 // Source describes where a request came from; the HTTP layer puts it in the context.

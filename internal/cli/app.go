@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -16,11 +17,14 @@ import (
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/api"
 	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/blob"
+	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/config"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/httpx"
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/keyring"
+	"github.com/cartable/cartable/internal/passport"
 	"github.com/cartable/cartable/internal/secret"
 	"github.com/cartable/cartable/internal/store"
 	"github.com/cartable/cartable/internal/student"
@@ -40,6 +44,9 @@ type App struct {
 	Secrets        *secret.Store
 	Students       *student.Service
 	Importer       *importer.Service
+	Competencies   *competency.Service
+	Passports      *passport.Service
+	Blobs          blob.Store
 	Metrics        *httpx.Metrics
 	Now            func() time.Time
 
@@ -93,6 +100,16 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, o Options)
 	a.Secrets = secret.New(db, keys, o.Now)
 	a.Students = student.New(db, a.Audit, a.Establishments, o.Now)
 	a.Importer = importer.New(db, a.Audit, a.Establishments, a.Accounts, a.Secrets, o.Now)
+	a.Competencies = competency.New(db, a.Audit, a.Establishments, a.Students, o.Now)
+	blobs, err := blob.NewLocal(filepath.Join(cfg.DataDir, "blobs"))
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Blobs = blobs
+	a.Passports = passport.New(db, a.Audit, a.Establishments, a.Students, a.Competencies, blobs, o.Now)
+	a.Passports.MaxAttachment = int64(cfg.MaxAttachmentMiB) << 20
+	a.Accounts.AccessRule = a.Students.AccessMode
 	return a, nil
 }
 
@@ -149,10 +166,12 @@ func (a *App) Handler(ctx context.Context) (http.Handler, error) {
 	})
 	mux.Handle("GET /metrics", a.Metrics.Handler())
 	apiSrv := &api.Server{Accounts: a.Accounts, Establishments: a.Establishments, Students: a.Students, Importer: a.Importer,
+		Competencies: a.Competencies, Passports: a.Passports,
 		TempDir: cfg.TempDir(), MaxUpload: cfg.MaxUpload(), Audit: a.Audit, Log: a.Log,
 		AuthLimiter: authLimiter, SignupLimiter: signupLimiter, OpenAPI: docs.OpenAPI, Now: a.Now}
 	a.APIRoutes = apiSrv.Register(mux)
 	webSrv := &web.Server{Accounts: a.Accounts, Establishments: a.Establishments, Students: a.Students, Importer: a.Importer,
+		Competencies: a.Competencies, Passports: a.Passports,
 		TempDir: cfg.TempDir(), MaxUpload: cfg.MaxUpload(), Audit: a.Audit, Log: a.Log,
 		AuthLimiter: authLimiter, SignupLimiter: signupLimiter, CSRFKey: csrf, SecureCookies: cfg.SecureCookie(),
 		TrustedProxies: cfg.TrustedProxies, Now: a.Now}

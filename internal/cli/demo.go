@@ -113,6 +113,9 @@ func seedDemo(ctx context.Context, app *App) ([]demoLink, error) {
 			{Role: account.RoleInspector, EstablishmentID: ids["0381234K"], UAI: "0381234K"}}},
 		{"admin.vercors", "Julien Favre", "administrator, Vercors", []account.Membership{{Role: account.RoleAdmin, EstablishmentID: ids["0381234K"], UAI: "0381234K"}}},
 	}
+	if _, err := LoadBuiltinReferentials(ctx, app); err != nil {
+		return nil, err
+	}
 	// Students: generated SIECLE files, imported as an administrator would. Vercors's
 	// file overlaps Canuts's: 40 students who left Canuts arrive at Vercors.
 	files := []struct {

@@ -41,15 +41,16 @@ type Config struct {
 	APISessionTTL      time.Duration // --api-session-ttl
 	TokenTTL           time.Duration // --token-ttl
 
-	Argon2Memory    uint          // --argon2-memory (KiB)
-	Argon2Time      uint          // --argon2-time
-	Argon2Threads   uint          // --argon2-threads
-	HashConcurrency int           // --hash-concurrency
-	HashQueueWait   time.Duration // --hash-queue-wait
-	LoginRate       float64       // --login-rate: requests per minute per IP
-	LoginBurst      int           // --login-burst
-	SignupRate      float64       // --signup-rate: sign-ups per hour per IP
-	MaxUploadMiB    int           // --max-upload: largest accepted upload (MiB)
+	Argon2Memory     uint          // --argon2-memory (KiB)
+	Argon2Time       uint          // --argon2-time
+	Argon2Threads    uint          // --argon2-threads
+	HashConcurrency  int           // --hash-concurrency
+	HashQueueWait    time.Duration // --hash-queue-wait
+	LoginRate        float64       // --login-rate: requests per minute per IP
+	LoginBurst       int           // --login-burst
+	SignupRate       float64       // --signup-rate: sign-ups per hour per IP
+	MaxUploadMiB     int           // --max-upload: largest accepted upload (MiB)
+	MaxAttachmentMiB int           // --max-attachment: largest file attached to a situation (MiB)
 
 	envErrs []error
 }
@@ -80,6 +81,7 @@ func Default() Config {
 		LoginBurst:         20,
 		SignupRate:         10,
 		MaxUploadMiB:       512,
+		MaxAttachmentMiB:   20,
 	}
 }
 
@@ -144,7 +146,8 @@ func (c *Config) Register(fs *flag.FlagSet, getenv func(string) string) {
 	r.float(&c.LoginRate, "login-rate", "login attempts per minute per IP (token bucket refill)")
 	r.integer(&c.LoginBurst, "login-burst", "login attempts an IP may make in a burst")
 	r.float(&c.SignupRate, "signup-rate", "self sign-ups per hour per IP")
-	r.integer(&c.MaxUploadMiB, "max-upload", "largest accepted upload (imports, attachments), in MiB")
+	r.integer(&c.MaxUploadMiB, "max-upload", "largest accepted upload (SIECLE imports), in MiB")
+	r.integer(&c.MaxAttachmentMiB, "max-attachment", "largest file a student attaches to a professional situation, in MiB")
 	c.envErrs = append(c.envErrs, r.errs...)
 }
 
@@ -303,8 +306,8 @@ func (c *Config) Validate() error {
 	if c.CredentialLifetime.IsZero() {
 		return fmt.Errorf("--credential-lifetime must be positive")
 	}
-	if c.MaxUploadMiB < 1 {
-		return fmt.Errorf("--max-upload must be at least 1 (MiB)")
+	if c.MaxUploadMiB < 1 || c.MaxAttachmentMiB < 1 {
+		return fmt.Errorf("--max-upload and --max-attachment must be at least 1 (MiB)")
 	}
 	if c.LoginRate <= 0 || c.LoginBurst < 1 || c.SignupRate <= 0 {
 		return fmt.Errorf("--login-rate, --login-burst and --signup-rate must be positive")

@@ -19,20 +19,25 @@ import (
 
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apptest"
+	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/importer"
+	"github.com/cartable/cartable/internal/passport"
 	"github.com/cartable/cartable/internal/siecle"
 	"github.com/cartable/cartable/internal/student"
 )
 
 // objects are establishment B's, the targets of the probes.
 type objects struct {
-	uai       string
-	studentID int64
-	importID  int64
-	accountID int64 // an account with a role in B only
-	sessionID int64 // a session of that account
-	markers   []string
+	uai          string
+	studentID    int64
+	importID     int64
+	evaluationID int64
+	situationID  int64
+	attachmentID int64
+	accountID    int64 // an account with a role in B only
+	sessionID    int64 // a session of that account
+	markers      []string
 }
 
 // exempt lists the routes with a wildcard that is not an object of an establishment.
@@ -42,6 +47,8 @@ var exempt = map[string]string{
 	"POST /enrol/{token}":             "a single-use secret link, not an id",
 	"GET /lang/{lang}":                "the interface language",
 	"GET /{$}":                        "the home page (an end-of-path marker, not an id)",
+	"GET /api/v1/referentials/{code}": "referentials are platform-wide, not establishment data",
+	"PUT /api/v1/referentials/{code}": "referentials are platform-wide (writes: platform administrators, tested in competency)",
 	"GET /static/":                    "static files",
 }
 
@@ -79,6 +86,80 @@ var cases = map[string]func(b objects) string{
 	"POST /establishments/{uai}/imports":      func(b objects) string { return "/establishments/" + b.uai + "/imports" },
 	"GET /establishments/{uai}/imports/{id}":  func(b objects) string { return fmt.Sprintf("/establishments/%s/imports/%d", b.uai, b.importID) },
 	"POST /establishments/{uai}/letters":      func(b objects) string { return "/establishments/" + b.uai + "/letters" },
+
+	"GET /api/v1/establishments/{uai}/evaluations":  func(b objects) string { return "/api/v1/establishments/" + b.uai + "/evaluations" },
+	"POST /api/v1/establishments/{uai}/evaluations": func(b objects) string { return "/api/v1/establishments/" + b.uai + "/evaluations" },
+	"GET /api/v1/establishments/{uai}/evaluations/{id}": func(b objects) string {
+		return fmt.Sprintf("/api/v1/establishments/%s/evaluations/%d", b.uai, b.evaluationID)
+	},
+	"PUT /api/v1/establishments/{uai}/evaluations/{id}/results": func(b objects) string {
+		return fmt.Sprintf("/api/v1/establishments/%s/evaluations/%d/results", b.uai, b.evaluationID)
+	},
+	"DELETE /api/v1/establishments/{uai}/evaluations/{id}": func(b objects) string {
+		return fmt.Sprintf("/api/v1/establishments/%s/evaluations/%d", b.uai, b.evaluationID)
+	},
+	"GET /api/v1/establishments/{uai}/students/{id}/results": func(b objects) string {
+		return fmt.Sprintf("/api/v1/establishments/%s/students/%d/results", b.uai, b.studentID)
+	},
+	"GET /api/v1/establishments/{uai}/students/{id}/passport": func(b objects) string {
+		return fmt.Sprintf("/api/v1/establishments/%s/students/%d/passport", b.uai, b.studentID)
+	},
+	"GET /api/v1/establishments/{uai}/students/{id}/situations": func(b objects) string {
+		return fmt.Sprintf("/api/v1/establishments/%s/students/%d/situations", b.uai, b.studentID)
+	},
+	"POST /api/v1/establishments/{uai}/students/{id}/situations": func(b objects) string {
+		return fmt.Sprintf("/api/v1/establishments/%s/students/%d/situations", b.uai, b.studentID)
+	},
+	"PUT /api/v1/establishments/{uai}/students/{id}/situations/{sid}": func(b objects) string {
+		return fmt.Sprintf("/api/v1/establishments/%s/students/%d/situations/%d", b.uai, b.studentID, b.situationID)
+	},
+	"PUT /api/v1/establishments/{uai}/students/{id}/situations/{sid}/assessment": func(b objects) string {
+		return fmt.Sprintf("/api/v1/establishments/%s/students/%d/situations/%d/assessment", b.uai, b.studentID, b.situationID)
+	},
+	"POST /api/v1/establishments/{uai}/students/{id}/situations/{sid}/attachments": func(b objects) string {
+		return fmt.Sprintf("/api/v1/establishments/%s/students/%d/situations/%d/attachments", b.uai, b.studentID, b.situationID)
+	},
+	"GET /api/v1/establishments/{uai}/students/{id}/attachments/{aid}": func(b objects) string {
+		return fmt.Sprintf("/api/v1/establishments/%s/students/%d/attachments/%d", b.uai, b.studentID, b.attachmentID)
+	},
+	"GET /establishments/{uai}/evaluations":  func(b objects) string { return "/establishments/" + b.uai + "/evaluations" },
+	"POST /establishments/{uai}/evaluations": func(b objects) string { return "/establishments/" + b.uai + "/evaluations" },
+	"GET /establishments/{uai}/evaluations/{id}": func(b objects) string {
+		return fmt.Sprintf("/establishments/%s/evaluations/%d", b.uai, b.evaluationID)
+	},
+	"POST /establishments/{uai}/evaluations/{id}": func(b objects) string {
+		return fmt.Sprintf("/establishments/%s/evaluations/%d", b.uai, b.evaluationID)
+	},
+	"POST /establishments/{uai}/evaluations/{id}/cells": func(b objects) string {
+		return fmt.Sprintf("/establishments/%s/evaluations/%d/cells", b.uai, b.evaluationID)
+	},
+	"GET /establishments/{uai}/evaluations/{id}/grid.csv": func(b objects) string {
+		return fmt.Sprintf("/establishments/%s/evaluations/%d/grid.csv", b.uai, b.evaluationID)
+	},
+	"POST /establishments/{uai}/evaluations/{id}/grid.csv": func(b objects) string {
+		return fmt.Sprintf("/establishments/%s/evaluations/%d/grid.csv", b.uai, b.evaluationID)
+	},
+	"GET /establishments/{uai}/students/{id}/results": func(b objects) string {
+		return fmt.Sprintf("/establishments/%s/students/%d/results", b.uai, b.studentID)
+	},
+	"GET /establishments/{uai}/students/{id}/situations": func(b objects) string {
+		return fmt.Sprintf("/establishments/%s/students/%d/situations", b.uai, b.studentID)
+	},
+	"POST /establishments/{uai}/students/{id}/situations": func(b objects) string {
+		return fmt.Sprintf("/establishments/%s/students/%d/situations", b.uai, b.studentID)
+	},
+	"POST /establishments/{uai}/students/{id}/situations/{sid}/assessment": func(b objects) string {
+		return fmt.Sprintf("/establishments/%s/students/%d/situations/%d/assessment", b.uai, b.studentID, b.situationID)
+	},
+	"POST /establishments/{uai}/students/{id}/situations/{sid}/attachments": func(b objects) string {
+		return fmt.Sprintf("/establishments/%s/students/%d/situations/%d/attachments", b.uai, b.studentID, b.situationID)
+	},
+	"GET /establishments/{uai}/students/{id}/attachments/{aid}": func(b objects) string {
+		return fmt.Sprintf("/establishments/%s/students/%d/attachments/%d", b.uai, b.studentID, b.attachmentID)
+	},
+	"GET /establishments/{uai}/students/{id}/passport.zip": func(b objects) string {
+		return fmt.Sprintf("/establishments/%s/students/%d/passport.zip", b.uai, b.studentID)
+	},
 }
 
 func importFile(t *testing.T, s *apptest.Server, uai string, first, n int) importer.Report {
@@ -140,7 +221,8 @@ func TestIsolationMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		objB := objects{uai: b.UAI, studentID: stB.ID, importID: repB.ImportID, accountID: teacherB.ID, sessionID: sessB.ID,
-			markers: []string{"Lycée Bravo Zulu", stB.Login, stB.EleveID, "prof.bravo"}}
+			markers: []string{"Lycée Bravo Zulu", stB.Login, stB.EleveID, "prof.bravo", "Évaluation secrète Bravo", "Situation secrète Bravo"}}
+		objB.evaluationID, objB.situationID, objB.attachmentID = recordsOf(t, s, b.UAI, stB.ID)
 
 		// One account of each role in A.
 		pageA, err := s.App.Students.List(ctx, op, a.UAI, student.Filter{Status: "active", Limit: 1})
@@ -194,6 +276,32 @@ func TestIsolationMatrix(t *testing.T) {
 	})
 }
 
+// recordsOf gives a student of an establishment an evaluation, a situation and a file.
+func recordsOf(t *testing.T, s *apptest.Server, uai string, studentID int64) (evalID, situationID, attachmentID int64) {
+	t.Helper()
+	ctx := context.Background()
+	op := account.OperatorPrincipal()
+	refs, err := s.App.Competencies.Referentials(ctx)
+	if err != nil || len(refs) == 0 {
+		t.Fatalf("referentials: %v", err)
+	}
+	ref := refs[0]
+	ev, err := s.App.Competencies.Create(ctx, op, uai, competency.Input{Title: "Évaluation secrète Bravo", Date: "2026-10-01", Diploma: ref.Code,
+		Results: []competency.Result{{StudentID: studentID, Competency: ref.Competencies[0].Code, Value: ref.Scale[0].Value}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sit, err := s.App.Passports.CreateSituation(ctx, op, uai, studentID, passport.SituationInput{Level: "bac", Title: "Situation secrète Bravo", Description: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.App.Passports.Attach(ctx, op, uai, studentID, sit.ID, "secret.pdf", strings.NewReader("%PDF-1.4\n%%EOF\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev.ID, sit.ID, a.ID
+}
+
 // sessions caches one API token and one web client per user.
 var (
 	tokens = map[string]string{}
@@ -215,7 +323,7 @@ func probe(t *testing.T, s *apptest.Server, u *apptest.User, method, path string
 			tokens[key] = tok
 		}
 		var body io.Reader
-		if method == "POST" || method == "PATCH" {
+		if method == "POST" || method == "PATCH" || method == "PUT" {
 			body = strings.NewReader(`{}`)
 		}
 		req, _ = http.NewRequest(method, s.URL+path, body)

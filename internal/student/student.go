@@ -71,12 +71,12 @@ type Student struct {
 }
 
 // DisplayName is "NOM Prénom", with the usage name when there is one.
-func (s *Student) DisplayName() string {
+func (s Student) DisplayName() string {
 	return strings.TrimSpace(s.DisplayLast() + " " + s.FirstName)
 }
 
 // DisplayLast is the last name people use: the usage name when there is one.
-func (s *Student) DisplayLast() string {
+func (s Student) DisplayLast() string {
 	if s.UsageName != "" {
 		return s.UsageName
 	}
@@ -85,7 +85,7 @@ func (s *Student) DisplayLast() string {
 
 // Transferable reports whether the student's INE lets the platform find his records
 // in another establishment.
-func (s *Student) Transferable() bool { return s.INEStatus == "ok" || s.INEStatus == "unchecked" }
+func (s Student) Transferable() bool { return s.INEStatus == "ok" || s.INEStatus == "unchecked" }
 
 // Service reads students.
 type Service struct {
@@ -234,20 +234,29 @@ func (s *Service) List(ctx context.Context, p *account.Principal, uai string, f 
 
 var errNotFound = apperr.NotFound("student_not_found", "no such student")
 
-// Get returns one student of establishment uai, if p may see him: staff see every
-// student of their establishment, a student only himself. Staff access is audited.
-func (s *Service) Get(ctx context.Context, p *account.Principal, uai string, id int64) (Student, error) {
+// Lookup returns one student of establishment uai if p may see him — staff see every
+// student of their establishment, a student only himself — and whether p is staff.
+// It records nothing: each feature audits its own access.
+func (s *Service) Lookup(ctx context.Context, p *account.Principal, uai string, id int64) (Student, bool, error) {
 	e, all, err := s.Access(ctx, p, uai)
 	if err != nil {
-		return Student{}, err
+		return Student{}, false, err
 	}
 	st, err := scan(s.db.QueryRow(ctx, `SELECT `+columns+from+` WHERE s.establishment_id = $1 AND s.id = $2`, e.ID, id))
 	if errors.Is(err, store.ErrNotFound) || err == nil && !all && st.AccountID != p.AccountID {
-		return Student{}, errNotFound
+		return Student{}, false, errNotFound
 	}
+	return st, all, err
+}
+
+// Get returns one student of establishment uai, if p may see him (see Lookup). Staff
+// access is audited.
+func (s *Service) Get(ctx context.Context, p *account.Principal, uai string, id int64) (Student, error) {
+	st, all, err := s.Lookup(ctx, p, uai, id)
 	if err != nil {
 		return Student{}, err
 	}
+	e := establishment.Establishment{ID: st.EstablishmentID}
 	if all {
 		if err := s.audit.Record(ctx, audit.Event{Action: audit.StudentViewed, ActorID: audit.ID(p.AccountID), ActorLogin: p.Login,
 			TargetID: audit.ID(st.AccountID), TargetLogin: st.Login, EstablishmentID: &e.ID,

@@ -14,11 +14,14 @@ import (
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	if p == nil {
+	switch {
+	case p == nil:
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
-		return nil
+	case p.PassportOnly:
+		http.Redirect(w, r, "/me/passport", http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, "/me", http.StatusSeeOther)
 	}
-	http.Redirect(w, r, "/me", http.StatusSeeOther)
 	return nil
 }
 

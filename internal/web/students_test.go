@@ -85,7 +85,7 @@ func TestImportPagesAndLetters(t *testing.T) {
 	}
 	st := fetch(t, c, "GET", s.URL+"/establishments/0691234S/students/"+m[1], nil)
 	if st.status != 200 || !strings.Contains(st.body, "ELEVE_ID") {
-		t.Fatalf("student page: %d", st.status)
+		t.Fatalf("student page: %d\n%s", st.status, s.Logs.String())
 	}
 	// Letters for the first class with pending accounts.
 	cm := regexp.MustCompile(`name="class" value="([^"]+)"`).FindStringSubmatch(dash.body)

@@ -29,9 +29,11 @@ import (
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/httpx"
 	"github.com/cartable/cartable/internal/importer"
+	"github.com/cartable/cartable/internal/passport"
 	"github.com/cartable/cartable/internal/qr"
 	"github.com/cartable/cartable/internal/student"
 )
@@ -48,6 +50,8 @@ type Server struct {
 	Establishments *establishment.Service
 	Students       *student.Service
 	Importer       *importer.Service
+	Competencies   *competency.Service
+	Passports      *passport.Service
 	Audit          *audit.Log
 	// TempDir receives uploads; MaxUpload caps them (bytes).
 	TempDir       string
@@ -92,8 +96,9 @@ func (s *Server) Register(mux *http.ServeMux) ([]Route, error) {
 		routes = append(routes, Route{Pattern: pattern, Auth: true})
 		mux.Handle(pattern, protect.Handler(s.wrap(h, true, false)))
 	}
-	// uploads parse their multipart body themselves and check its CSRF field.
-	upload := func(pattern string, h handlerFunc) {
+	// selfChecked routes parse their body themselves (multipart uploads, the grid's JSON)
+	// and check its CSRF token.
+	selfChecked := func(pattern string, h handlerFunc) {
 		routes = append(routes, Route{Pattern: pattern, Auth: true})
 		mux.Handle(pattern, protect.Handler(s.wrap(h, true, true)))
 	}
@@ -130,9 +135,25 @@ func (s *Server) Register(mux *http.ServeMux) ([]Route, error) {
 	authed("GET /establishments/{uai}/students", s.studentsPage)
 	authed("GET /establishments/{uai}/students/{id}", s.studentPage)
 	authed("GET /establishments/{uai}/imports", s.importsPage)
-	upload("POST /establishments/{uai}/imports", s.upload)
+	selfChecked("POST /establishments/{uai}/imports", s.upload)
 	authed("GET /establishments/{uai}/imports/{id}", s.reportPage)
 	authed("POST /establishments/{uai}/letters", s.classLetters)
+	authed("GET /establishments/{uai}/evaluations", s.evaluationsPage)
+	authed("POST /establishments/{uai}/evaluations", s.createEvaluation)
+	authed("GET /establishments/{uai}/evaluations/{id}", s.gridPage)
+	authed("POST /establishments/{uai}/evaluations/{id}", s.saveGrid)
+	selfChecked("POST /establishments/{uai}/evaluations/{id}/cells", s.saveCells)
+	authed("GET /establishments/{uai}/evaluations/{id}/grid.csv", s.gridCSV)
+	selfChecked("POST /establishments/{uai}/evaluations/{id}/grid.csv", s.importGridCSV)
+	authed("GET /establishments/{uai}/students/{id}/results", s.resultsPage)
+	authed("GET /establishments/{uai}/students/{id}/situations", s.situationsPage)
+	authed("POST /establishments/{uai}/students/{id}/situations", s.saveSituation)
+	authed("POST /establishments/{uai}/students/{id}/situations/{sid}/assessment", s.assessSituation)
+	selfChecked("POST /establishments/{uai}/students/{id}/situations/{sid}/attachments", s.attach)
+	authed("GET /establishments/{uai}/students/{id}/attachments/{aid}", s.downloadAttachment)
+	authed("GET /establishments/{uai}/students/{id}/passport.zip", s.studentPassportZIP)
+	authed("GET /me/passport", s.passportPage)
+	authed("GET /me/passport.zip", s.passportZIP)
 	mux.Handle("/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return apperr.NotFound("not_found", "no such page")
 	}, false, false))
@@ -148,6 +169,14 @@ func staticHandler(h http.Handler) http.Handler {
 
 // handlerFunc is a page handler; it returns an error instead of writing one.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// passportOnlyPages are the pages a student who left may still open.
+var passportOnlyPages = map[string]bool{
+	"GET /me/passport":     true,
+	"GET /me/passport.zip": true,
+	"POST /logout":         true,
+	"GET /lang/{lang}":     true,
+}
 
 type ctxKey int
 
@@ -199,6 +228,20 @@ func (s *Server) wrap(h handlerFunc, needAuth, multipart bool) http.Handler {
 					return nil
 				}
 				return apperr.Unauthenticated("unauthenticated", "not logged in")
+			}
+			// Every page of an establishment checks first that the caller has a role there.
+			if uai := r.PathValue("uai"); uai != "" && principal(r) != nil && strings.HasPrefix(r.URL.Path, "/establishments/") {
+				if _, err := s.Establishments.Resolve(r.Context(), principal(r), uai); err != nil {
+					return err
+				}
+			}
+			// A student who left may only download his passport (seed 001, section d).
+			if p := principal(r); p != nil && p.PassportOnly && !passportOnlyPages[r.Pattern] {
+				if r.Method == http.MethodGet {
+					http.Redirect(w, r, "/me/passport", http.StatusSeeOther)
+					return nil
+				}
+				return apperr.Forbidden("passport_only", "passport only")
 			}
 			return h(w, r)
 		}()
@@ -404,7 +447,8 @@ func errorMessage(l string, err error) string {
 }
 
 // detailed lists the errors whose own message adds what the translation cannot know.
-var detailed = map[string]bool{"invalid_file": true, "other_establishment": true, "invalid_uai": true}
+var detailed = map[string]bool{"invalid_file": true, "other_establishment": true, "invalid_uai": true,
+	"invalid_results": true, "invalid_situation": true}
 
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) {

@@ -1,0 +1,52 @@
+package student
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/config"
+)
+
+// AfterExit is how long a student who left keeps his access (to download his passport
+// only), counted from his exit date (seed 001, section d).
+var AfterExit = config.MustPeriod("3mo")
+
+// AccessMode tells what the account may do now: everything, only download his passport
+// (a student whose every record is deactivated, within three months of his last exit
+// date), or nothing (after that). Accounts with any other role are unaffected.
+func (s *Service) AccessMode(ctx context.Context, accountID int64, now time.Time) (account.Access, error) {
+	var other int
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM memberships WHERE account_id = $1 AND role <> 'student'`, accountID).Scan(&other); err != nil {
+		return account.Access{}, err
+	}
+	if other > 0 {
+		return account.Access{Mode: account.AccessFull}, nil
+	}
+	var active int
+	var lastExit sql.NullString
+	if err := s.db.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0), MAX(exit_date)
+		FROM students WHERE account_id = $1`, accountID).Scan(&active, &lastExit); err != nil {
+		return account.Access{}, err
+	}
+	if active > 0 || !lastExit.Valid || lastExit.String == "" {
+		return account.Access{Mode: account.AccessFull}, nil
+	}
+	exit, err := time.ParseInLocation("2006-01-02", lastExit.String, paris)
+	if err != nil {
+		return account.Access{Mode: account.AccessFull}, nil
+	}
+	until := AfterExit.After(exit)
+	if now.Before(until) {
+		return account.Access{Mode: account.AccessPassportOnly, Until: until}, nil
+	}
+	return account.Access{Mode: account.AccessEnded, Until: until}, nil
+}
+
+var paris = func() *time.Location {
+	if l, err := time.LoadLocation("Europe/Paris"); err == nil {
+		return l
+	}
+	return time.UTC
+}()
