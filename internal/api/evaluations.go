@@ -46,7 +46,7 @@ func (s *Server) putReferential(w http.ResponseWriter, r *http.Request, p *accou
 	var ref competency.Referential
 	var err error
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	body := io.LimitReader(r.Body, maxBody)
+	body := http.MaxBytesReader(w, r.Body, 8<<20) // refused, not silently cut, when larger
 	if mt == "text/csv" {
 		ref, err = competency.ParseCSV(body)
 	} else {

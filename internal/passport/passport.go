@@ -8,6 +8,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/audit"
@@ -160,14 +161,18 @@ func (s *Service) Mine(ctx context.Context, p *account.Principal) (*Passport, er
 // file under its original name. lang chooses the language of the PDF.
 func (s *Service) WriteZIP(ctx context.Context, w io.Writer, pp *Passport, lang string) error {
 	z := zip.NewWriter(w)
-	pdf, err := z.Create("passeport.pdf")
+	// Every entry carries the passport's time: the same passport gives the same ZIP.
+	header := func(name string) *zip.FileHeader {
+		return &zip.FileHeader{Name: name, Method: zip.Deflate, Modified: pp.GeneratedAt}
+	}
+	pdf, err := z.CreateHeader(header("passeport.pdf"))
 	if err != nil {
 		return err
 	}
 	if err := WritePDF(pdf, pp, PDFOptions{Lang: lang}); err != nil {
 		return err
 	}
-	js, err := z.Create("passeport.json")
+	js, err := z.CreateHeader(header("passeport.json"))
 	if err != nil {
 		return err
 	}
@@ -179,7 +184,7 @@ func (s *Service) WriteZIP(ctx context.Context, w io.Writer, pp *Passport, lang 
 	for _, rec := range pp.Records {
 		for _, x := range rec.Situations {
 			for _, a := range x.Attachments {
-				if err := s.copyBlob(ctx, z, a); err != nil {
+				if err := s.copyBlob(ctx, z, a, pp.GeneratedAt); err != nil {
 					return err
 				}
 			}
@@ -188,14 +193,14 @@ func (s *Service) WriteZIP(ctx context.Context, w io.Writer, pp *Passport, lang 
 	return z.Close()
 }
 
-func (s *Service) copyBlob(ctx context.Context, z *zip.Writer, a Attachment) error {
+func (s *Service) copyBlob(ctx context.Context, z *zip.Writer, a Attachment, modified time.Time) error {
 	rc, err := s.blobs.Open(ctx, a.SHA256)
 	if err != nil {
 		return fmt.Errorf("attachment %d: %w", a.ID, err)
 	}
 	defer rc.Close()
 	// PDF and ZIP content is already compressed: stored as is.
-	f, err := z.CreateHeader(&zip.FileHeader{Name: a.Path, Method: zip.Store, Modified: s.now().UTC()})
+	f, err := z.CreateHeader(&zip.FileHeader{Name: a.Path, Method: zip.Store, Modified: modified})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package passport
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -306,7 +307,7 @@ func (s *Service) Attach(ctx context.Context, p *account.Principal, uai string, 
 		return Attachment{}, err
 	}
 	name = cleanName(name)
-	head := make([]byte, 1024)
+	head := make([]byte, blob.SniffLen)
 	n, err := io.ReadFull(r, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		return Attachment{}, apperr.Invalid("bad_upload", "the file could not be read")
@@ -316,7 +317,7 @@ func (s *Service) Attach(ctx context.Context, p *account.Principal, uai string, 
 	if !ok {
 		return Attachment{}, apperr.Unsupported("unsupported_file", "%s is neither a PDF nor a ZIP file (the content was checked, not the name)", name)
 	}
-	sum, size, err := s.blobs.Put(ctx, io.MultiReader(strings.NewReader(string(head)), r), s.MaxAttachment)
+	sum, size, err := s.blobs.Put(ctx, io.MultiReader(bytes.NewReader(head), r), s.MaxAttachment)
 	if errors.Is(err, blob.ErrTooLarge) {
 		return Attachment{}, apperr.TooLarge("too_large", "%s is larger than %d MiB", name, s.MaxAttachment>>20)
 	}
