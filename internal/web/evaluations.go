@@ -321,5 +321,3 @@ func (s *Server) importGridCSV(w http.ResponseWriter, r *http.Request) error {
 	pg.Data = d2
 	return s.render(w, r, "grid", pg)
 }
-
-
