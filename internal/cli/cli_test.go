@@ -183,7 +183,7 @@ func TestBulkLoad(t *testing.T) {
 			if code, _, stderr := runCLI(t, append(g, "migrate")...); code != 0 {
 				t.Fatal(stderr)
 			}
-			code, out, stderr := runCLI(t, append(g, "bench", "load", "--establishments", "3", "--students", "50")...)
+			code, out, stderr := runCLI(t, append(g, "bench", "load", "--establishments", "3", "--students", "50", "--results", "8")...)
 			if code != 0 || !strings.Contains(out, "150 students") {
 				t.Fatalf("load: %d %s %s", code, out, stderr)
 			}
@@ -199,6 +199,10 @@ func TestBulkLoad(t *testing.T) {
 			}
 			if students != 150 || accounts != 150 || members != 150 {
 				t.Fatalf("%d students, %d accounts, %d memberships", students, accounts, members)
+			}
+			var results int
+			if err := app.DB.QueryRow(ctx, `SELECT COUNT(*) FROM evaluation_results`).Scan(&results); err != nil || results != 150*8 {
+				t.Fatalf("%d results (%v), want %d", results, err, 150*8)
 			}
 			enrolTestUser(t, app, "after.load")
 			if code, _, stderr := runCLI(t, append(g, "establishment", "create", "--uai", "0382032C", "--name", "After")...); code != 0 {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/secret"
 	"github.com/cartable/cartable/internal/siecle"
@@ -19,12 +20,13 @@ import (
 // import's checks. Person i of the load has the INE the SIECLE generator gives person i,
 // so files generated with --first-index meet these students.
 func loadCmd() *cmd {
-	var ests, students, firstUAI int
+	var ests, students, firstUAI, results int
 	return &cmd{name: "load", summary: "bulk-load establishments × students into the configured database (scale benchmarks)",
 		flags: func(fs *flag.FlagSet) {
 			fs.IntVar(&ests, "establishments", 100, "number of establishments")
 			fs.IntVar(&students, "students", 1000, "students per establishment")
 			fs.IntVar(&firstUAI, "first-uai", 1000000, "number of the first UAI (7 digits; the check letter is computed)")
+			fs.IntVar(&results, "results", 0, "evaluation results per student (4 per evaluation, one evaluation per class every 4 results)")
 		},
 		run: func(ctx context.Context, r *runner, args []string) error {
 			app, err := r.open(ctx)
@@ -33,7 +35,7 @@ func loadCmd() *cmd {
 			}
 			defer app.Close()
 			start := time.Now()
-			n, err := bulkLoad(ctx, app, ests, students, firstUAI, func(done int) {
+			n, err := bulkLoad(ctx, app, ests, students, firstUAI, results, func(done int) {
 				fmt.Fprintf(r.stderr, "\r%d/%d establishments, %.0fs", done, ests, time.Since(start).Seconds())
 			})
 			fmt.Fprintln(r.stderr)
@@ -50,7 +52,7 @@ func loadCmd() *cmd {
 // bulkLoad writes ests establishments of per students each and returns the number of
 // students written. Ids are allocated here (after the current maximum) so that rows of
 // different tables can reference each other without reading them back.
-func bulkLoad(ctx context.Context, app *App, ests, per, firstUAI int, progress func(int)) (int, error) {
+func bulkLoad(ctx context.Context, app *App, ests, per, firstUAI, resultsPer int, progress func(int)) (int, error) {
 	db := app.DB
 	key, err := app.Secrets.Get(ctx, secret.Unqid)
 	if err != nil {
@@ -73,11 +75,32 @@ func bulkLoad(ctx context.Context, app *App, ests, per, firstUAI int, progress f
 	if err != nil {
 		return 0, err
 	}
+	var ref competency.Referential
+	evID := int64(1)
+	if resultsPer > 0 {
+		refs, err := LoadBuiltinReferentials(ctx, app)
+		if err != nil {
+			return 0, err
+		}
+		ref = refs[0]
+		for _, r := range refs {
+			if len(r.Competencies) > len(ref.Competencies) {
+				ref = r
+			}
+		}
+		if ref, err = app.Competencies.Referential(ctx, ref.Code); err != nil {
+			return 0, err
+		}
+		if evID, err = nextID("evaluations"); err != nil {
+			return 0, err
+		}
+	}
 	mefs := siecle.GeneratedMEFs()
 	now := time.Now().UTC()
 	entry := now.AddDate(0, -2, 0).Format("2006-01-02")
 	total := 0
-	var establishments, accounts, members, rows [][]any
+	var establishments, accounts, members, rows, evals [][]any
+	var results []loadResult
 	// flush writes what is buffered: a few large COPYs are much faster than many small.
 	flush := func() error {
 		for _, t := range []struct {
@@ -90,12 +113,22 @@ func bulkLoad(ctx context.Context, app *App, ests, per, firstUAI int, progress f
 			{"memberships", []string{"account_id", "establishment_id", "role", "created_at"}, &members},
 			{"students", []string{"id", "establishment_id", "eleve_id", "account_id", "nouvel_eleve", "unqid", "ine_status",
 				"last_name", "first_name", "birth_date", "sex", "class", "mef", "entry_date", "status", "search", "created_at", "updated_at"}, &rows},
+			{"evaluations", []string{"id", "establishment_id", "title", "eval_date", "level", "class", "referential_id", "author_name", "created_at", "updated_at"}, &evals},
 		} {
 			if _, err := db.CopyRows(ctx, t.table, t.cols, *t.rows); err != nil {
 				return err
 			}
 			*t.rows = (*t.rows)[:0]
 		}
+		// Results are many: streamed to COPY, never a [][]any of millions.
+		if _, err := db.CopyFunc(ctx, "evaluation_results", []string{"establishment_id", "evaluation_id", "student_id", "competency", "value", "updated_at"},
+			len(results), func(i int) []any {
+				x := results[i]
+				return []any{x.est, x.eval, x.student, ref.Competencies[x.comp].Code, ref.Scale[x.value].Value, now}
+			}); err != nil {
+			return err
+		}
+		results = results[:0]
 		return nil
 	}
 	for e := range ests {
@@ -115,7 +148,29 @@ func bulkLoad(ctx context.Context, app *App, ests, per, firstUAI int, progress f
 			accID++
 			stID++
 		}
-		if len(rows) >= 50000 || e == ests-1 {
+		if resultsPer > 0 {
+			// One evaluation per class and per 4 results, 4 competencies each.
+			nEval := (resultsPer + 3) / 4
+			classStart := 0
+			for classStart < per {
+				size := min(35, per-classStart)
+				class := rows[len(rows)-per+classStart][11].(string)
+				for k := range nEval {
+					date := now.AddDate(0, -nEval+k, 0).Format("2006-01-02")
+					evals = append(evals, []any{evID, estID, fmt.Sprintf("Évaluation %d", k+1), date, "", class, ref.ID, "bench", now, now})
+					for j := range size {
+						sid := rows[len(rows)-per+classStart+j][0].(int64)
+						for c := 0; c < 4 && k*4+c < resultsPer; c++ {
+							results = append(results, loadResult{est: estID, eval: evID, student: sid,
+								comp: (k*4 + c) % len(ref.Competencies), value: (j + k + c) % len(ref.Scale)})
+						}
+					}
+					evID++
+				}
+				classStart += size
+			}
+		}
+		if len(rows) >= 50000 || len(results) >= 1000000 || e == ests-1 {
 			if err := flush(); err != nil {
 				return total, err
 			}
@@ -128,7 +183,7 @@ func bulkLoad(ctx context.Context, app *App, ests, per, firstUAI int, progress f
 	}
 	// Explicit ids bypass PostgreSQL's identity sequences: move them past the rows.
 	if db.Engine() == store.Postgres {
-		for _, t := range []string{"establishments", "accounts", "students"} {
+		for _, t := range []string{"establishments", "accounts", "students", "evaluations"} {
 			if _, err := db.Exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), (SELECT MAX(id) FROM `+t+`))`); err != nil {
 				return total, err
 			}
@@ -138,6 +193,12 @@ func bulkLoad(ctx context.Context, app *App, ests, per, firstUAI int, progress f
 		}
 	}
 	return total, nil
+}
+
+// loadResult is one evaluation result to write, compact until its row is made.
+type loadResult struct {
+	est, eval, student int64
+	comp, value        int
 }
 
 var benchNames = []string{"Léa", "Noé", "Zoé", "Inès", "Maël", "Chloé", "Théo", "Anaïs", "Jérôme", "Maëlys", "Loïc", "Hélène", "Gaël", "Clément", "Éloïse", "Benoît"}

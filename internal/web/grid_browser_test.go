@@ -1,0 +1,112 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+
+	cdp "github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/apptest"
+	"github.com/cartable/cartable/internal/competency"
+	"github.com/cartable/cartable/internal/importer"
+	"github.com/cartable/cartable/internal/siecle"
+	"github.com/cartable/cartable/internal/store"
+	"github.com/cartable/cartable/internal/student"
+)
+
+// TestBrowserGrid: a teacher fills the grid with the keyboard alone, every value is saved
+// as typed, and a value typed while the network is down survives a reload and is sent.
+func TestBrowserGrid(t *testing.T) {
+	ctx := apptest.Browser(t)
+	s := apptest.Start(t, store.SQLite)
+	bg := context.Background()
+	op := account.OperatorPrincipal()
+	e, err := s.App.Establishments.Create(bg, account.Operator, establishmentInput("0691234S", "Lycée des Canuts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := siecle.Generate(&buf, siecle.GenOptions{UAI: e.UAI, Students: 60, Seed: 4}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.Importer.Siecle(bg, op, e.UAI, importer.Source{Name: "f.xml", R: bytes.NewReader(buf.Bytes()), Size: int64(buf.Len())}, false); err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.App.Students.List(bg, op, e.UAI, student.Filter{Status: "active", Limit: 1})
+	if err != nil || len(page.Students) == 0 {
+		t.Fatal(err)
+	}
+	class := page.Students[0].Class
+	refs, _ := s.App.Competencies.Referentials(bg)
+	ref := refs[0]
+	teacher := s.CreateUser("prof.grille", account.Membership{Role: account.RoleTeacher, EstablishmentID: e.ID})
+	ev, err := s.App.Competencies.Create(bg, op, e.UAI, competency.Input{Title: "Grille au clavier", Date: "2026-10-20", Class: class, Diploma: ref.Code})
+	if err != nil {
+		t.Fatal(err)
+	}
+	do := func(steps ...cdp.Action[cdp.Void]) {
+		t.Helper()
+		if err := cdp.Do(ctx, steps...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	results := func() map[string]string {
+		t.Helper()
+		got, err := s.App.Competencies.Get(bg, op, e.UAI, ev.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for _, r := range got.Results {
+			m[fmt.Sprintf("%d/%s", r.StudentID, r.Competency)] = r.Value
+		}
+		return m
+	}
+
+	do(cdp.Navigate(s.URL+"/login"), cdp.WaitVisible(cdp.ID("login")),
+		cdp.SendKeys(cdp.ID("login"), teacher.Login), cdp.SendKeys(cdp.ID("password"), teacher.Password),
+		cdp.Submit(cdp.ID("password")), cdp.WaitVisible(cdp.ID("code")),
+		cdp.SendKeys(cdp.ID("code"), teacher.Code(s)), cdp.Submit(cdp.ID("code")), cdp.WaitVisible(cdp.ID("me-login")))
+	do(cdp.Navigate(fmt.Sprintf("%s/establishments/%s/evaluations/%d?class=%s", s.URL, e.UAI, ev.ID, class)),
+		cdp.WaitVisible(cdp.CSS(`select[data-row="0"][data-col="0"]`)))
+	firstStudent := get(t, ctx, cdp.Evaluate[string](`document.querySelector('tr[data-student]').getAttribute('data-student')`))
+
+	// Keyboard only: a value's first letter chooses it, the arrows move, Delete clears.
+	top := ref.Scale[len(ref.Scale)-1].Value // e.g. "M"
+	low := ref.Scale[0].Value               // e.g. "NA"
+	do(cdp.Focus(cdp.CSS(`select[data-row="0"][data-col="0"]`)),
+		cdp.KeyEvent(top[:1]), cdp.KeyEvent(kb.ArrowRight), cdp.KeyEvent(low[:1]),
+		cdp.KeyEvent(kb.ArrowDown), cdp.KeyEvent(top[:1]))
+	focused := get(t, ctx, cdp.Evaluate[string](`document.activeElement.getAttribute('data-row') + ',' + document.activeElement.getAttribute('data-col')`))
+	if focused != "1,1" {
+		t.Fatalf("after →, ↓ the focus is on %s, want 1,1", focused)
+	}
+	get(t, ctx, cdp.Poll[bool](`document.querySelectorAll('select.dirty').length === 0 && document.getElementById('grid-status').textContent !== ''`))
+	got := results()
+	if got[firstStudent+"/"+ref.Competencies[0].Code] != top || got[firstStudent+"/"+ref.Competencies[1].Code] != low || len(got) != 3 {
+		t.Fatalf("saved results %v", got)
+	}
+
+	// The network goes down: the change waits on this device, survives a reload, and is
+	// sent when the page comes back.
+	do(cdp.Func(func(ctx context.Context, tg *cdp.Target) error {
+		_, err := cdp.Run(ctx, cdp.Evaluate[bool](`(window.fetch = () => Promise.reject(new TypeError('offline')), true)`))
+		return err
+	}), cdp.Focus(cdp.CSS(`select[data-row="0"][data-col="2"]`)), cdp.KeyEvent(top[:1]))
+	get(t, ctx, cdp.Poll[bool](`document.getElementById('grid-status').className.indexOf('offline') >= 0`))
+	if n := len(results()); n != 3 {
+		t.Fatalf("saved while offline: %d results", n)
+	}
+	do(cdp.Reload(), cdp.WaitVisible(cdp.CSS(`select[data-row="0"][data-col="2"]`)))
+	get(t, ctx, cdp.Poll[bool](`document.querySelectorAll('select.dirty').length === 0 && document.getElementById('grid-status').className.indexOf('saved') >= 0`))
+	if got := results(); got[firstStudent+"/"+ref.Competencies[2].Code] != top {
+		t.Fatalf("the offline change was lost: %v", got)
+	}
+	if left := get(t, ctx, cdp.Evaluate[int](`Object.keys(localStorage).length`)); left != 0 {
+		t.Fatalf("%d entries left in localStorage", left)
+	}
+}
