@@ -77,7 +77,7 @@ func TestBrowserGrid(t *testing.T) {
 
 	// Keyboard only: a value's first letter chooses it, the arrows move, Delete clears.
 	top := ref.Scale[len(ref.Scale)-1].Value // e.g. "M"
-	low := ref.Scale[0].Value               // e.g. "NA"
+	low := ref.Scale[0].Value                // e.g. "NA"
 	do(cdp.Focus(cdp.CSS(`select[data-row="0"][data-col="0"]`)),
 		cdp.KeyEvent(top[:1]), cdp.KeyEvent(kb.ArrowRight), cdp.KeyEvent(low[:1]),
 		cdp.KeyEvent(kb.ArrowDown), cdp.KeyEvent(top[:1]))
