@@ -267,3 +267,32 @@ func TestImportCommand(t *testing.T) {
 		})
 	}
 }
+
+// TestDemoSeed builds the demo's data on a fresh database: establishments, students
+// from generated files, evaluations, a situation and the enrolment links it prints.
+func TestDemoSeed(t *testing.T) {
+	g := []string{"--data", t.TempDir(), "--log-level", "warn", "--argon2-memory", "64", "--argon2-time", "1"}
+	if code, _, stderr := runCLI(t, append(g, "migrate")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	app := openTestApp(t, g)
+	defer app.Close()
+	links, err := seedDemo(context.Background(), app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(links) != 6 || !strings.Contains(links[0].url, "/enrol/cte_") || !strings.HasPrefix(links[0].what, "student") {
+		t.Fatalf("links: %+v", links)
+	}
+	ctx := context.Background()
+	var students, evals, situations int
+	for q, n := range map[string]*int{"SELECT COUNT(*) FROM students": &students, "SELECT COUNT(*) FROM evaluations": &evals,
+		"SELECT COUNT(*) FROM situations": &situations} {
+		if err := app.DB.QueryRow(ctx, q).Scan(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if students != 1400 || evals != 2 || situations != 1 {
+		t.Fatalf("%d students, %d evaluations, %d situations", students, evals, situations)
+	}
+}

@@ -9,10 +9,14 @@ import (
 	"os"
 	"path/filepath"
 
+	"time"
+
 	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/config"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/importer"
+	"github.com/cartable/cartable/internal/passport"
 	"github.com/cartable/cartable/internal/siecle"
 	"github.com/cartable/cartable/internal/student"
 )
@@ -42,7 +46,7 @@ func demoCmd() *cmd {
 			}
 			fmt.Fprintf(r.stdout, "\ncartable demo — data in %s\n\nOpen %s and enrol with one of these single-use links\n(install an authenticator app such as FreeOTP or Google Authenticator first):\n\n", cfg.DataDir, cfg.BaseURL)
 			for _, l := range links {
-				fmt.Fprintf(r.stdout, "  %-16s %-44s %s\n", l.login, l.what, l.url)
+				fmt.Fprintf(r.stdout, "  %-22s %-30s %s\n", l.login, l.what, l.url)
 			}
 			fmt.Fprintf(r.stdout, "\nStop with Ctrl-C. Run the demo again for a fresh start.\n\n")
 			return app.Serve(ctx, nil)
@@ -150,6 +154,9 @@ func seedDemo(ctx context.Context, app *App) ([]demoLink, error) {
 	}
 	if len(page.Students) > 0 {
 		st := page.Students[0]
+		if err := demoRecords(ctx, app, st); err != nil {
+			return nil, err
+		}
 		enr, err := app.Accounts.Reissue(ctx, op, st.AccountID)
 		if err != nil {
 			return nil, err
@@ -164,4 +171,37 @@ func seedDemo(ctx context.Context, app *App) ([]demoLink, error) {
 		links = append(links, demoLink{login: a.login, what: a.what, url: enr.URL})
 	}
 	return links, nil
+}
+
+// demoRecords gives the demo student's class two evaluations against the referential its
+// MEF prepares, and the demo student a professional situation, so every page has
+// something to show.
+func demoRecords(ctx context.Context, app *App, st student.Student) error {
+	op := account.OperatorPrincipal()
+	refs, err := app.Competencies.ForMEF(ctx, st.MEF)
+	if err != nil || len(refs) == 0 {
+		return err
+	}
+	ref := refs[0]
+	page, err := app.Students.List(ctx, op, st.UAI, student.Filter{Class: st.Class, Status: student.StatusActive, Limit: 100})
+	if err != nil {
+		return err
+	}
+	for k, title := range []string{"Évaluation de début d'année", "Évaluation de mi-parcours"} {
+		in := competency.Input{Title: title, Date: time.Now().AddDate(0, -2+k, 0).Format("2006-01-02"), Level: "seconde", Class: st.Class, Diploma: ref.Code}
+		for i, x := range page.Students {
+			for j, c := range ref.Competencies[:min(6, len(ref.Competencies))] {
+				in.Results = append(in.Results, competency.Result{StudentID: x.ID, Competency: c.Code, Value: ref.Scale[min(len(ref.Scale)-1, (i+j+k*2)%len(ref.Scale))].Value})
+			}
+		}
+		in.Comments = []competency.Comment{{StudentID: st.ID, Text: "Progrès nets depuis la rentrée ; soigner la présentation des documents."}}
+		if _, err := app.Competencies.Create(ctx, op, st.UAI, in); err != nil {
+			return err
+		}
+	}
+	_, err = app.Passports.CreateSituation(ctx, op, st.UAI, st.ID, passport.SituationInput{Level: "bac", Context: "PFMP", Period: "du 2 au 27 mars",
+		Company: "Électricité Dupré & fils", Title: "Mise en service d'un tableau de distribution",
+		Description:  "Lecture du schéma, câblage des départs, contrôle des continuités puis mise en service en présence du tuteur.",
+		Competencies: []string{ref.Competencies[0].Code}})
+	return err
 }
