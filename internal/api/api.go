@@ -21,8 +21,10 @@ import (
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/httpx"
 	"github.com/cartable/cartable/internal/importer"
+	"github.com/cartable/cartable/internal/jobs"
 	"github.com/cartable/cartable/internal/passport"
 	"github.com/cartable/cartable/internal/student"
+	"github.com/cartable/cartable/internal/transfer"
 )
 
 // Server holds the API's dependencies.
@@ -33,6 +35,8 @@ type Server struct {
 	Importer       *importer.Service
 	Competencies   *competency.Service
 	Passports      *passport.Service
+	Transfers      *transfer.Service
+	Jobs           *jobs.Runner
 	Audit          *audit.Log
 	// TempDir receives uploads; MaxUpload caps them (bytes).
 	TempDir   string
@@ -119,6 +123,10 @@ func (s *Server) Register(mux *http.ServeMux) []Route {
 	authed("PUT /api/v1/establishments/{uai}/students/{id}/situations/{sid}/assessment", s.assessSituation)
 	authed("POST /api/v1/establishments/{uai}/students/{id}/situations/{sid}/attachments", s.addAttachment)
 	authed("GET /api/v1/establishments/{uai}/students/{id}/attachments/{aid}", s.getAttachment)
+	authed("GET /api/v1/establishments/{uai}/transfers", s.transfers)
+	authed("GET /api/v1/jobs", s.listJobRuns)
+	authed("POST /api/v1/jobs/{job}/runs", s.runJob)
+	authed("GET /api/v1/me/notices", s.myNotices)
 	// Unknown API paths answer JSON, not the web's HTML 404.
 	mux.Handle("/api/", s.wrap(func(http.ResponseWriter, *http.Request) error {
 		return apperr.NotFound("not_found", "no such API endpoint")
@@ -141,6 +149,7 @@ var passportOnlyRoutes = map[string]bool{
 	"GET /api/v1/me":                  true,
 	"GET /api/v1/me/passport":         true,
 	"GET /api/v1/me/passport.zip":     true,
+	"GET /api/v1/me/notices":          true,
 	"DELETE /api/v1/sessions/current": true,
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/cartable/cartable/internal/config"
 	"github.com/cartable/cartable/internal/credential"
 	"github.com/cartable/cartable/internal/qr"
+	"go.yaml.in/yaml/v3"
 )
 
 type errorBody struct {
@@ -216,25 +218,33 @@ func TestUnknownAPIPathIsJSON(t *testing.T) {
 // TestOpenAPIListsEveryRoute keeps docs/openapi.yaml in step with the registered routes.
 func TestOpenAPIListsEveryRoute(t *testing.T) {
 	s := apptest.Start(t, "sqlite")
-	var doc strings.Builder
 	resp := s.Do("GET", "/api/v1/openapi.yaml", "", nil, nil)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("openapi: %d", resp.StatusCode)
 	}
-	b := make([]byte, 1<<20)
-	n, _ := resp.Body.Read(b)
-	doc.Write(b[:n])
-	paths := map[string]map[string]bool{}
-	cur := ""
-	for _, line := range strings.Split(doc.String(), "\n") {
-		switch {
-		case strings.HasPrefix(line, "  /"):
-			cur = strings.TrimSuffix(strings.TrimSpace(line), ":")
-			paths[cur] = map[string]bool{}
-		case cur != "" && strings.HasPrefix(line, "    ") && !strings.HasPrefix(line, "     ") && strings.HasSuffix(line, ":"):
-			paths[cur][strings.ToUpper(strings.TrimSuffix(strings.TrimSpace(line), ":"))] = true
-		case !strings.HasPrefix(line, " "):
-			cur = ""
+	served, _ := io.ReadAll(resp.Body)
+	raw, err := os.ReadFile("../../docs/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(served, raw) {
+		t.Fatal("the served document is not docs/openapi.yaml")
+	}
+	var doc struct {
+		OpenAPI    string                               `yaml:"openapi"`
+		Paths      map[string]map[string]map[string]any `yaml:"paths"`
+		Components map[string]map[string]any            `yaml:"components"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("docs/openapi.yaml is not valid YAML: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("openapi version %q", doc.OpenAPI)
+	}
+	// Every $ref points at a component that exists.
+	for _, m := range regexp.MustCompile(`\$ref: '#/components/([a-zA-Z]+)/([a-zA-Z]+)'`).FindAllStringSubmatch(string(raw), -1) {
+		if _, ok := doc.Components[m[1]][m[2]]; !ok {
+			t.Errorf("$ref to a missing component %s/%s", m[1], m[2])
 		}
 	}
 	if len(s.App.APIRoutes) < 10 {
@@ -242,7 +252,7 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 	}
 	for _, r := range s.App.APIRoutes {
 		method, path, _ := strings.Cut(r.Pattern, " ")
-		if !paths[path][method] {
+		if _, ok := doc.Paths[path][strings.ToLower(method)]; !ok {
 			t.Errorf("docs/openapi.yaml does not describe %s", r.Pattern)
 		}
 	}

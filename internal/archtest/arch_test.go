@@ -25,8 +25,34 @@ var forbidden = map[string][]string{
 	"establishment": {"web", "api", "cli", "httpx"},
 	"letter":        {"store", "account", "web", "api", "cli"},
 	"httpx":         {"web", "api", "cli", "account", "establishment"},
+	"blob":          {"*"},
+	"jobs":          {"account", "establishment", "audit", "web", "api", "cli", "httpx", "transfer"},
+	"secret":        {"account", "establishment", "audit", "web", "api", "cli", "httpx"},
+	"student":       {"web", "api", "cli", "httpx", "importer", "competency", "passport", "transfer"},
+	"importer":      {"web", "api", "cli", "httpx", "competency", "passport", "transfer"},
+	"competency":    {"web", "api", "cli", "httpx", "importer", "passport", "transfer"},
+	"passport":      {"web", "api", "cli", "httpx", "importer", "transfer"},
+	"transfer":      {"web", "api", "cli", "httpx", "importer", "passport", "jobs"},
 	"api":           {"web", "cli"},
 	"web":           {"api", "cli"},
+}
+
+// support are the packages outside the rule: the command line wires everything, and
+// the others are tests' helpers and data.
+var support = map[string]bool{"cli": true, "apptest": true, "archtest": true, "isolation": true, "store/storetest": true, "competency/builtin": true}
+
+// TestEveryPackageHasARule: a new package must say what it may not import.
+func TestEveryPackageHasARule(t *testing.T) {
+	out, err := exec.Command("go", "list", mod+"...").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		name := strings.TrimPrefix(p, mod)
+		if _, ok := forbidden[name]; !ok && !support[name] {
+			t.Errorf("package %s has no entry in forbidden (archtest) nor in docs/architecture.md's rule", name)
+		}
+	}
 }
 
 // allowedEverywhere are leaves any package may use.

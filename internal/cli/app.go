@@ -23,11 +23,13 @@ import (
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/httpx"
 	"github.com/cartable/cartable/internal/importer"
+	"github.com/cartable/cartable/internal/jobs"
 	"github.com/cartable/cartable/internal/keyring"
 	"github.com/cartable/cartable/internal/passport"
 	"github.com/cartable/cartable/internal/secret"
 	"github.com/cartable/cartable/internal/store"
 	"github.com/cartable/cartable/internal/student"
+	"github.com/cartable/cartable/internal/transfer"
 	"github.com/cartable/cartable/internal/web"
 )
 
@@ -47,6 +49,8 @@ type App struct {
 	Competencies   *competency.Service
 	Passports      *passport.Service
 	Blobs          blob.Store
+	Transfers      *transfer.Service
+	Jobs           *jobs.Runner
 	Metrics        *httpx.Metrics
 	Now            func() time.Time
 
@@ -110,6 +114,9 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, o Options)
 	a.Passports = passport.New(db, a.Audit, a.Establishments, a.Students, a.Competencies, blobs, o.Now)
 	a.Passports.MaxAttachment = int64(cfg.MaxAttachmentMiB) << 20
 	a.Accounts.AccessRule = a.Students.AccessMode
+	a.Transfers = transfer.New(db, a.Audit, a.Establishments, a.Competencies, blobs, o.Now)
+	a.Jobs = jobs.New(db, log, o.Now)
+	a.Jobs.OnRun = a.Metrics.Job
 	return a, nil
 }
 
@@ -166,12 +173,12 @@ func (a *App) Handler(ctx context.Context) (http.Handler, error) {
 	})
 	mux.Handle("GET /metrics", a.Metrics.Handler())
 	apiSrv := &api.Server{Accounts: a.Accounts, Establishments: a.Establishments, Students: a.Students, Importer: a.Importer,
-		Competencies: a.Competencies, Passports: a.Passports,
+		Competencies: a.Competencies, Passports: a.Passports, Transfers: a.Transfers, Jobs: a.Jobs,
 		TempDir: cfg.TempDir(), MaxUpload: cfg.MaxUpload(), Audit: a.Audit, Log: a.Log,
 		AuthLimiter: authLimiter, SignupLimiter: signupLimiter, OpenAPI: docs.OpenAPI, Now: a.Now}
 	a.APIRoutes = apiSrv.Register(mux)
 	webSrv := &web.Server{Accounts: a.Accounts, Establishments: a.Establishments, Students: a.Students, Importer: a.Importer,
-		Competencies: a.Competencies, Passports: a.Passports,
+		Competencies: a.Competencies, Passports: a.Passports, Transfers: a.Transfers, Jobs: a.Jobs,
 		TempDir: cfg.TempDir(), MaxUpload: cfg.MaxUpload(), Audit: a.Audit, Log: a.Log,
 		AuthLimiter: authLimiter, SignupLimiter: signupLimiter, CSRFKey: csrf, SecureCookies: cfg.SecureCookie(),
 		TrustedProxies: cfg.TrustedProxies, Now: a.Now}

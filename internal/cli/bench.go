@@ -37,6 +37,8 @@ func benchCmd() *cmd {
 	return &cmd{name: "bench", summary: "measure performance (login on a throw-away database; load fills the configured one)", subs: []*cmd{
 		loadCmd(),
 		benchPagesCmd(),
+		benchTransferCmd(),
+		benchPurgeCmd(),
 		{name: "login", summary: "login throughput and latency over HTTP (POST /api/v1/sessions), argon2id at production settings",
 			flags: func(fs *flag.FlagSet) {
 				fs.StringVar(&clients, "clients", "1,2,4,8,16", "comma-separated numbers of concurrent clients (closed loop)")

@@ -208,6 +208,27 @@ func TestBulkLoad(t *testing.T) {
 			if code, _, stderr := runCLI(t, append(g, "establishment", "create", "--uai", "0382032C", "--name", "After")...); code != 0 {
 				t.Fatalf("write after load: %s", stderr)
 			}
+			app.Close()
+
+			// The job benchmarks, small: they add their students, move and purge them.
+			code, out, stderr = runCLI(t, append(g, "bench", "transfer", "--pending", "40", "--with-data", "20", "--evaluations", "3",
+				"--situations", "1", "--file-size", "100", "--json")...)
+			var tr TransferBench
+			if code != 0 || json.Unmarshal([]byte(out), &tr) != nil {
+				t.Fatalf("bench transfer: %d %s %s", code, out, stderr)
+			}
+			if tr.Counts.Transferred != 20 || tr.Counts.Examined != 40 || tr.RerunCounts.Waiting != 20 || tr.FloorSeconds <= 0 ||
+				tr.RowsMoved != 20*3+20*3*4+20*3+20+20 {
+				t.Fatalf("bench transfer: %+v", tr)
+			}
+			code, out, stderr = runCLI(t, append(g, "bench", "purge", "--students", "50", "--with-files", "5", "--file-size", "100", "--json")...)
+			var pr PurgeBench
+			if code != 0 || json.Unmarshal([]byte(out), &pr) != nil {
+				t.Fatalf("bench purge: %d %s %s", code, out, stderr)
+			}
+			if pr.Counts.Purged != 50 || pr.Counts.FilesDeleted != 5 || pr.Counts.AccountsDeleted != 50 || pr.Results != 50*8 {
+				t.Fatalf("bench purge: %+v", pr)
+			}
 		})
 	}
 }

@@ -142,8 +142,9 @@ func bulkLoad(ctx context.Context, app *App, ests, per, firstUAI, resultsPer int
 			class := fmt.Sprintf("%s-%c", mef.Formation, 'A'+rune(i/35%26))
 			accounts = append(accounts, []any{accID, login, first + " " + last, "pending", "fr", now, now})
 			members = append(members, []any{accID, estID, "student", now})
+			unqid, ineStatus := benchINE(key, person)
 			rows = append(rows, []any{stID, estID, fmt.Sprint(10000000 + person), accID, student.NouvelSettled,
-				importer.Unqid(key, siecle.GeneratedINE(person)), "ok", last, first, "2008-05-17", "F", class, string(mef.Code),
+				unqid, ineStatus, last, first, "2008-05-17", "F", class, string(mef.Code),
 				entry, student.StatusActive, student.SearchKey(last + " " + first), now, now})
 			accID++
 			stID++
@@ -188,7 +189,7 @@ func bulkLoad(ctx context.Context, app *App, ests, per, firstUAI, resultsPer int
 				return total, err
 			}
 		}
-		if _, err := db.Exec(ctx, `ANALYZE`); err != nil {
+		if _, err := db.Exec(ctx, analyzeTables); err != nil {
 			return total, err
 		}
 	}
@@ -203,3 +204,37 @@ type loadResult struct {
 
 var benchNames = []string{"Léa", "Noé", "Zoé", "Inès", "Maël", "Chloé", "Théo", "Anaïs", "Jérôme", "Maëlys", "Loïc", "Hélène", "Gaël", "Clément", "Éloïse", "Benoît"}
 var benchSurnames = []string{"MARTIN", "BERNARD", "DUBOIS", "THOMAS", "ROBERT", "RICHARD", "PETIT", "DURAND", "LEROY", "MOREAU", "SIMON", "LAURENT", "LEFÈVRE", "MICHEL", "GARCIA", "DAVID", "BERTRAND", "ROUX", "VINCENT", "FOURNIER", "N'DIAYE", "LE GOFF", "FRANÇOIS", "MERCIER", "GUÉRIN"}
+
+// benchINE is the unqid and INE status the importer gives person p's generated INE.
+func benchINE(key []byte, p int) (unqid any, status string) {
+	ine := siecle.GeneratedINE(p)
+	if ine.IsZero() {
+		return nil, "missing"
+	}
+	switch kind, err := siecle.CheckINE(ine); {
+	case err != nil:
+		status = "invalid"
+	case kind == siecle.INEBEA:
+		status = "ok"
+	default:
+		status = "unchecked"
+	}
+	return importer.Unqid(key, ine), status
+}
+
+// benchPersons returns n person indexes from first on whose generated INE is valid and
+// their own (the generator gives a few persons none, an invalid one, or a neighbour's).
+func benchPersons(first, n int) []int {
+	out := make([]int, 0, n)
+	for p := first; len(out) < n; p++ {
+		if r := p % 100; r != 21 && r != 49 && r != 66 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// analyzeTables refreshes PostgreSQL's statistics of the tables the benchmarks fill
+// (only those of the configured schema, not the whole database).
+const analyzeTables = `ANALYZE establishments, accounts, memberships, students, deactivated_students, evaluations,
+	evaluation_results, evaluation_comments, situations, attachments`

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/cartable/cartable/internal/jobs"
 )
 
 func serveCmd() *cmd {
@@ -47,6 +49,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
+	if err := a.schedule(bg); err != nil {
+		return err
+	}
 	go a.background(bg)
 	errc := make(chan error, 1)
 	go func() {
@@ -69,6 +74,29 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	stopBG()
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
+	}
+	return nil
+}
+
+// schedule starts the daily transfer and the weekly purge, when configured.
+func (a *App) schedule(ctx context.Context) error {
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		loc = time.UTC
+	}
+	for _, j := range []struct{ name, spec string }{
+		{"transfer", a.Config.TransferSchedule},
+		{"purge", a.Config.PurgeSchedule},
+	} {
+		if j.spec == "" {
+			continue
+		}
+		sc, err := jobs.ParseSchedule(j.spec, loc)
+		if err != nil {
+			return fmt.Errorf("--%s-schedule: %w", j.name, err)
+		}
+		fn, _ := a.Transfers.Job(j.name)
+		go a.Jobs.Every(ctx, j.name, sc, fn)
 	}
 	return nil
 }

@@ -51,6 +51,8 @@ type Config struct {
 	SignupRate       float64       // --signup-rate: sign-ups per hour per IP
 	MaxUploadMiB     int           // --max-upload: largest accepted upload (MiB)
 	MaxAttachmentMiB int           // --max-attachment: largest file attached to a situation (MiB)
+	TransferSchedule string        // --transfer-schedule: daily time of the transfer job ("" disables)
+	PurgeSchedule    string        // --purge-schedule: weekly day and time of the purge ("" disables)
 
 	envErrs []error
 }
@@ -82,6 +84,8 @@ func Default() Config {
 		SignupRate:         10,
 		MaxUploadMiB:       512,
 		MaxAttachmentMiB:   20,
+		TransferSchedule:   "02:30",
+		PurgeSchedule:      "sun 03:30",
 	}
 }
 
@@ -148,6 +152,8 @@ func (c *Config) Register(fs *flag.FlagSet, getenv func(string) string) {
 	r.float(&c.SignupRate, "signup-rate", "self sign-ups per hour per IP")
 	r.integer(&c.MaxUploadMiB, "max-upload", "largest accepted upload (SIECLE imports), in MiB")
 	r.integer(&c.MaxAttachmentMiB, "max-attachment", "largest file a student attaches to a professional situation, in MiB")
+	r.str(&c.TransferSchedule, "transfer-schedule", "time of the daily transfer job, HH:MM Europe/Paris (empty: not scheduled)")
+	r.str(&c.PurgeSchedule, "purge-schedule", "day and time of the weekly purge, e.g. \"sun 03:30\" Europe/Paris (empty: not scheduled)")
 	c.envErrs = append(c.envErrs, r.errs...)
 }
 

@@ -50,6 +50,8 @@ var exempt = map[string]string{
 	"GET /api/v1/referentials/{code}": "referentials are platform-wide, not establishment data",
 	"PUT /api/v1/referentials/{code}": "referentials are platform-wide (writes: platform administrators, tested in competency)",
 	"GET /static/":                    "static files",
+	"POST /api/v1/jobs/{job}/runs":    "a job name; platform administrators only (tested in api: TestJobsAPI)",
+	"POST /admin/jobs/{job}":          "a job name; platform administrators only (tested in web: TestJobsPage)",
 }
 
 // cases builds, for every covered route, the path that targets B's object.
@@ -122,8 +124,10 @@ var cases = map[string]func(b objects) string{
 	"GET /api/v1/establishments/{uai}/students/{id}/attachments/{aid}": func(b objects) string {
 		return fmt.Sprintf("/api/v1/establishments/%s/students/%d/attachments/%d", b.uai, b.studentID, b.attachmentID)
 	},
-	"GET /establishments/{uai}/evaluations":  func(b objects) string { return "/establishments/" + b.uai + "/evaluations" },
-	"POST /establishments/{uai}/evaluations": func(b objects) string { return "/establishments/" + b.uai + "/evaluations" },
+	"GET /api/v1/establishments/{uai}/transfers": func(b objects) string { return "/api/v1/establishments/" + b.uai + "/transfers" },
+	"GET /establishments/{uai}/transfers":        func(b objects) string { return "/establishments/" + b.uai + "/transfers" },
+	"GET /establishments/{uai}/evaluations":      func(b objects) string { return "/establishments/" + b.uai + "/evaluations" },
+	"POST /establishments/{uai}/evaluations":     func(b objects) string { return "/establishments/" + b.uai + "/evaluations" },
 	"GET /establishments/{uai}/evaluations/{id}": func(b objects) string {
 		return fmt.Sprintf("/establishments/%s/evaluations/%d", b.uai, b.evaluationID)
 	},

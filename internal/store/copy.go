@@ -19,8 +19,9 @@ func (db *DB) CopyRows(ctx context.Context, table string, columns []string, rows
 // NextIDs reserves n ids of table's id column, so rows written with CopyRows can carry
 // them and reference each other without reading them back. On PostgreSQL they come from
 // the identity sequence; on SQLite, whose writers are serialised by the transaction's
-// lock, they follow the largest id ever given (AUTOINCREMENT's counter), so ctx must
-// carry the transaction that writes them.
+// lock, they follow the largest id ever given (AUTOINCREMENT's counter), which is moved
+// past them, so ctx must carry the transaction that writes them; two calls in one
+// transaction never return the same id.
 func (db *DB) NextIDs(ctx context.Context, table string, n int) ([]int64, error) {
 	if n == 0 {
 		return nil, nil
@@ -47,7 +48,12 @@ func (db *DB) NextIDs(ctx context.Context, table string, n int) ([]int64, error)
 	for i := range n {
 		ids = append(ids, top+1+int64(i))
 	}
-	return ids, nil
+	// Reserve them: the next call (or an AUTOINCREMENT insert) starts after.
+	c, err := db.ExecCount(ctx, `UPDATE sqlite_sequence SET seq = $2 WHERE name = $1`, table, top+int64(n))
+	if err == nil && c == 0 {
+		_, err = db.Exec(ctx, `INSERT INTO sqlite_sequence (name, seq) VALUES ($1, $2)`, table, top+int64(n))
+	}
+	return ids, err
 }
 
 // CopyFunc is CopyRows for n rows produced one at a time by row(i): the rows are never

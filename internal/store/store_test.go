@@ -207,3 +207,44 @@ func TestSQLitePathWithURISyntax(t *testing.T) {
 		t.Fatalf("the database is not where asked: %v", err)
 	}
 }
+
+// TestNextIDs: ids reserved twice in one transaction do not overlap, rows copied with
+// them land, and an ordinary insert afterwards gets a later id.
+func TestNextIDs(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Now()
+		err := db.Tx(ctx, func(ctx context.Context) error {
+			a, err := db.NextIDs(ctx, "accounts", 3)
+			if err != nil {
+				return err
+			}
+			b, err := db.NextIDs(ctx, "accounts", 2)
+			if err != nil {
+				return err
+			}
+			if len(a) != 3 || len(b) != 2 || b[0] <= a[2] {
+				t.Fatalf("overlapping reservations %v %v", a, b)
+			}
+			var rows [][]any
+			for i, id := range append(a, b...) {
+				rows = append(rows, []any{id, fmt.Sprintf("next%d", i), "pending", now, now})
+			}
+			_, err = db.CopyRows(ctx, "accounts", []string{"id", "login", "status", "created_at", "updated_at"}, rows)
+			if err != nil {
+				return err
+			}
+			var id int64
+			if err := db.QueryRow(ctx, `INSERT INTO accounts (login, status, created_at, updated_at) VALUES ('after', 'pending', $1, $1) RETURNING id`, now).Scan(&id); err != nil {
+				return err
+			}
+			if id <= b[1] {
+				t.Fatalf("insert after the reservations got id %d (reserved up to %d)", id, b[1])
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/student"
+	"github.com/cartable/cartable/internal/transfer"
 )
 
 type meData struct {
@@ -18,6 +19,7 @@ type meData struct {
 	Sessions       []sessionRow
 	Establishments []establishment.Establishment
 	Records        []student.Student
+	Notices        []transfer.Notice
 }
 
 type sessionRow struct {
@@ -55,6 +57,9 @@ func (s *Server) mePage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if d.Records, err = s.Students.Mine(r.Context(), p); err != nil {
+		return err
+	}
+	if d.Notices, err = s.Transfers.Notices(r.Context(), p); err != nil {
 		return err
 	}
 	pg := s.newPage(r, "me.title")

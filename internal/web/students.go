@@ -26,6 +26,9 @@ type dashboardData struct {
 	Pending int
 	IsAdmin bool
 	Staff   bool
+	// Received is the number of students whose records came from another establishment
+	// in the last week (administrators only).
+	Received int
 }
 
 // dashboard is an establishment's home: students per class, last imports, accounts
@@ -51,6 +54,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	if d.IsAdmin {
 		if d.Imports, err = s.Importer.History(r.Context(), p, e.UAI, 5); err != nil {
+			return err
+		}
+		if d.Received, err = s.Transfers.Received(r.Context(), p, e.UAI, 7); err != nil {
 			return err
 		}
 	}

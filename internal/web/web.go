@@ -33,9 +33,11 @@ import (
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/httpx"
 	"github.com/cartable/cartable/internal/importer"
+	"github.com/cartable/cartable/internal/jobs"
 	"github.com/cartable/cartable/internal/passport"
 	"github.com/cartable/cartable/internal/qr"
 	"github.com/cartable/cartable/internal/student"
+	"github.com/cartable/cartable/internal/transfer"
 )
 
 //go:embed templates/*.html
@@ -52,6 +54,8 @@ type Server struct {
 	Importer       *importer.Service
 	Competencies   *competency.Service
 	Passports      *passport.Service
+	Transfers      *transfer.Service
+	Jobs           *jobs.Runner
 	Audit          *audit.Log
 	// TempDir receives uploads; MaxUpload caps them (bytes).
 	TempDir       string
@@ -152,6 +156,9 @@ func (s *Server) Register(mux *http.ServeMux) ([]Route, error) {
 	selfChecked("POST /establishments/{uai}/students/{id}/situations/{sid}/attachments", s.attach)
 	authed("GET /establishments/{uai}/students/{id}/attachments/{aid}", s.downloadAttachment)
 	authed("GET /establishments/{uai}/students/{id}/passport.zip", s.studentPassportZIP)
+	authed("GET /establishments/{uai}/transfers", s.transfersPage)
+	authed("GET /admin/jobs", s.jobsPage)
+	authed("POST /admin/jobs/{job}", s.runJob)
 	authed("GET /me/passport", s.passportPage)
 	authed("GET /me/passport.zip", s.passportZIP)
 	mux.Handle("/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {

@@ -1,0 +1,88 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/apperr"
+	"github.com/cartable/cartable/internal/httpx"
+	"github.com/cartable/cartable/internal/jobs"
+	"github.com/cartable/cartable/internal/transfer"
+)
+
+func (s *Server) transfers(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+	d, err := s.Transfers.Dashboard(r.Context(), p, r.PathValue("uai"))
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Get("format") == "csv" {
+		return writeTransfersCSV(w, d, r.URL.Query().Get("list"))
+	}
+	httpx.WriteJSON(w, http.StatusOK, d)
+	return nil
+}
+
+// mayReadJobs: platform administrators, and establishment administrators, who see the
+// history of the jobs that move their students' records.
+func mayReadJobs(p *account.Principal) bool {
+	return p.IsPlatformAdmin() || len(p.Establishments(account.RoleAdmin)) > 0
+}
+
+func (s *Server) listJobRuns(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+	if !mayReadJobs(p) {
+		return apperr.Forbidden("forbidden", "administrators only")
+	}
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	runs, err := s.Jobs.History(r.Context(), r.URL.Query().Get("job"), limit)
+	if err != nil {
+		return err
+	}
+	if !p.IsPlatformAdmin() {
+		runs = jobs.ForEstablishments(runs)
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"runs": runs})
+	return nil
+}
+
+func (s *Server) runJob(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+	if !p.IsPlatformAdmin() {
+		return apperr.Forbidden("forbidden", "platform administrators only")
+	}
+	fn, ok := s.Transfers.Job(r.PathValue("job"))
+	if !ok {
+		return apperr.NotFound("job_not_found", "no such job: transfer or purge")
+	}
+	run, err := s.Jobs.Do(r.Context(), r.PathValue("job"), p.Login, fn)
+	if errors.Is(err, jobs.ErrBusy) {
+		return apperr.Conflict("job_running", "the job is running on another instance")
+	}
+	if err != nil && run.ID == 0 {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, run)
+	return nil
+}
+
+func (s *Server) myNotices(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+	ns, err := s.Transfers.Notices(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	if ns == nil {
+		ns = []transfer.Notice{}
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"notices": ns})
+	return nil
+}
+
+func writeTransfersCSV(w http.ResponseWriter, d transfer.Dashboard, list string) error {
+	if list == "" {
+		list = "done"
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="transferts-%s-%s.csv"`, d.UAI, list))
+	return d.WriteCSV(w, list)
+}

@@ -1,0 +1,135 @@
+package transfer
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/establishment"
+)
+
+// Done is a transfer received or sent, or a diploma change.
+type Done struct {
+	Kind      string `json:"kind"`      // transfer or diploma_change
+	Direction string `json:"direction"` // received or sent
+	Date      string `json:"date"`
+	StudentID int64  `json:"student_id"`
+	LastName  string `json:"last_name"`
+	FirstName string `json:"first_name"`
+	OtherUAI  string `json:"other_uai"`
+	Receipt
+	Reason string `json:"reason,omitempty"`
+}
+
+// Waiting is a student of the establishment waiting for his records.
+type Waiting struct {
+	StudentID   int64  `json:"student_id"`
+	LastName    string `json:"last_name"`
+	FirstName   string `json:"first_name"`
+	Class       string `json:"class"`
+	EntryDate   string `json:"entry_date"`
+	PreviousUAI string `json:"previous_uai"`
+	OtherUAI    string `json:"other_uai"`
+	State       string `json:"state"` // waiting, impossible, no_ine, or "" when not examined yet
+	Reason      string `json:"reason,omitempty"`
+}
+
+// Dashboard is an establishment's view of the transfers.
+type Dashboard struct {
+	UAI        string    `json:"uai"`
+	Done       []Done    `json:"done"`
+	Pending    []Waiting `json:"pending"`
+	Impossible []Waiting `json:"impossible"`
+}
+
+// Dashboard returns the transfers received and sent in the last six months, the
+// students waiting (and for what) and the transfers impossible with their reason. For
+// the establishment's administrators and the platform's.
+func (s *Service) Dashboard(ctx context.Context, p *account.Principal, uai string) (Dashboard, error) {
+	e, err := s.establishments.Resolve(ctx, p, uai, account.RoleAdmin)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	return s.dashboard(ctx, e)
+}
+
+func (s *Service) dashboard(ctx context.Context, e establishment.Establishment) (Dashboard, error) {
+	d := Dashboard{UAI: e.UAI, Done: []Done{}, Pending: []Waiting{}, Impossible: []Waiting{}}
+	since := Retention.Before(s.today()).Format("2006-01-02")
+	err := s.db.Each(ctx, func(rows *sql.Rows) error {
+		var x Done
+		var to, from int64
+		var toStudent, fromStudent sql.NullInt64
+		var toUAI, fromUAI string
+		if err := rows.Scan(&x.Kind, &to, &toStudent, &from, &fromStudent, &toUAI, &fromUAI, &x.LastName, &x.FirstName, &x.Date,
+			&x.Evaluations, &x.Results, &x.Comments, &x.Situations, &x.Files, &x.Reason); err != nil {
+			return err
+		}
+		if to == e.ID {
+			x.Direction, x.StudentID, x.OtherUAI = "received", toStudent.Int64, fromUAI
+		} else {
+			x.Direction, x.StudentID, x.OtherUAI = "sent", fromStudent.Int64, toUAI
+		}
+		d.Done = append(d.Done, x)
+		return nil
+	}, `SELECT kind, to_establishment_id, to_student_id, from_establishment_id, from_student_id, to_uai, from_uai, last_name, first_name,
+		done_on, evaluations, results, comments, situations, files, reason FROM transfers
+		WHERE (to_establishment_id = $1 OR (from_establishment_id = $1 AND kind = 'transfer')) AND done_on >= $2
+		ORDER BY done_on DESC, id DESC`, e.ID, since)
+	if err != nil {
+		return d, err
+	}
+	err = s.db.Each(ctx, func(rows *sql.Rows) error {
+		var w Waiting
+		var state, reason, other sql.NullString
+		if err := rows.Scan(&w.StudentID, &w.LastName, &w.FirstName, &w.Class, &w.EntryDate, &w.PreviousUAI, &state, &reason, &other); err != nil {
+			return err
+		}
+		w.State, w.Reason, w.OtherUAI = state.String, reason.String, other.String
+		if w.State == "impossible" {
+			d.Impossible = append(d.Impossible, w)
+		} else {
+			d.Pending = append(d.Pending, w)
+		}
+		return nil
+	}, `SELECT s.id, s.last_name, s.first_name, s.class, s.entry_date, s.previous_uai, t.state, t.reason, t.origin_uai
+		FROM students s LEFT JOIN transfer_states t ON t.student_id = s.id
+		WHERE s.establishment_id = $1 AND s.nouvel_eleve = '1' AND s.status = 'active'
+		ORDER BY s.last_name, s.first_name`, e.ID)
+	return d, err
+}
+
+// Notice is what a student is told about his records that moved.
+type Notice struct {
+	Date    string `json:"date"`
+	FromUAI string `json:"from_uai"`
+	ToUAI   string `json:"to_uai"`
+	Kind    string `json:"kind"`
+	Receipt
+}
+
+// Notices returns the transfers concerning the principal's own student records.
+func (s *Service) Notices(ctx context.Context, p *account.Principal) ([]Notice, error) {
+	var out []Notice
+	err := s.db.Each(ctx, func(rows *sql.Rows) error {
+		var n Notice
+		err := rows.Scan(&n.Kind, &n.Date, &n.FromUAI, &n.ToUAI, &n.Evaluations, &n.Results, &n.Comments, &n.Situations, &n.Files)
+		out = append(out, n)
+		return err
+	}, `SELECT t.kind, t.done_on, t.from_uai, t.to_uai, t.evaluations, t.results, t.comments, t.situations, t.files
+		FROM transfers t JOIN students s ON s.id = t.to_student_id WHERE s.account_id = $1 ORDER BY t.done_on DESC`, p.AccountID)
+	return out, err
+}
+
+// Received counts the students whose records an establishment received in the last
+// days, for the notice on its administrators' home page.
+func (s *Service) Received(ctx context.Context, p *account.Principal, uai string, days int) (int, error) {
+	e, err := s.establishments.Resolve(ctx, p, uai, account.RoleAdmin)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = s.db.QueryRow(ctx, `SELECT COUNT(*) FROM transfers WHERE to_establishment_id = $1 AND kind = 'transfer' AND done_on >= $2`,
+		e.ID, s.today().AddDate(0, 0, -days).Format("2006-01-02")).Scan(&n)
+	return n, err
+}

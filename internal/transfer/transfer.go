@@ -1,0 +1,390 @@
+// Package transfer moves a student's records to his new establishment (the daily job),
+// deletes the records of students who left more than six months ago (the weekly purge),
+// and shows each establishment what came, what left and what waits (seed 001).
+//
+// The protocol: an import that deactivates a student puts his unqid in the shared index
+// of deactivated students; every day, each student with nouvelEleve = 1 is looked up in
+// it. Found in another establishment that allows sending, by an establishment that allows
+// receiving, preparing the same diploma: his evaluations (with results and comments,
+// their author becoming "ancien établissement") and his professional situations (with
+// their files) move, in one transaction per student, and are deleted at the origin.
+// The order of the two imports does not matter: a student not found yet is looked up
+// again the next day, until he has been there six months.
+package transfer
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/blob"
+	"github.com/cartable/cartable/internal/competency"
+	"github.com/cartable/cartable/internal/config"
+	"github.com/cartable/cartable/internal/establishment"
+	"github.com/cartable/cartable/internal/siecle"
+	"github.com/cartable/cartable/internal/store"
+	"github.com/cartable/cartable/internal/student"
+)
+
+// Retention is how long records are kept after a student leaves, and how long a new
+// student may still receive records (seed 001: six months).
+var Retention = config.MustPeriod("6mo")
+
+// Service runs the jobs and the dashboard.
+type Service struct {
+	db             *store.DB
+	audit          *audit.Log
+	establishments *establishment.Service
+	competencies   *competency.Service
+	blobs          blob.Store
+	now            func() time.Time
+	// Workers is how many students are examined at once; 0 chooses by engine.
+	Workers int
+	// crash, when set by tests, is called at each step of a student's move; an error
+	// aborts the whole run there, as a crash would.
+	crash func(step string) error
+}
+
+// New returns a Service.
+func New(db *store.DB, log *audit.Log, est *establishment.Service, comp *competency.Service, blobs blob.Store, now func() time.Time) *Service {
+	return &Service{db: db, audit: log, establishments: est, competencies: comp, blobs: blobs, now: now}
+}
+
+var paris = func() *time.Location {
+	if l, err := time.LoadLocation("Europe/Paris"); err == nil {
+		return l
+	}
+	return time.UTC
+}()
+
+// today is the civil date in France.
+func (s *Service) today() time.Time {
+	t := s.now().In(paris)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, paris)
+}
+
+// Counts are what a transfer run did.
+type Counts struct {
+	Examined       int `json:"examined"`
+	Transferred    int `json:"transferred"`
+	Impossible     int `json:"impossible"`
+	DiplomaChanged int `json:"diploma_changed"`
+	AgedOut        int `json:"aged_out"`
+	Waiting        int `json:"waiting"`
+	NoINE          int `json:"no_ine"`
+	// Errors counts the students whose examination failed; the run goes on with the
+	// others and reports the first errors, and they are looked at again the next day.
+	Errors int `json:"errors"`
+}
+
+// maxErrors stops a run whose failures are systemic (the database is gone) rather than
+// about one student.
+const maxErrors = 20
+
+// candidate is a student waiting for his records.
+type candidate struct {
+	id, establishmentID int64
+	uai                 string
+	receive             bool
+	unqid               sql.NullString
+	mef, entry          string
+	lastName, firstName string
+	// his state as last recorded, so that an unchanged one is not written again
+	state, reason, stateOrigin string
+}
+
+// origin is where a candidate's records are.
+type origin struct {
+	establishmentID, studentID int64
+	uai, mef, deactivatedOn    string
+	send                       bool
+}
+
+// The reasons a transfer cannot happen, shown to administrators.
+const (
+	reasonNoSend    = "l'établissement d'origine n'autorise pas l'envoi des données"
+	reasonNoReceive = "l'établissement d'accueil n'autorise pas la réception des données"
+	reasonBoth      = "aucun des deux établissements n'autorise le transfert des données"
+	reasonDiploma   = "l'élève ne prépare plus le même diplôme (MEF %s → %s) : les référentiels diffèrent, rien n'est transféré"
+	reasonNoINE     = "INE absent dans SIECLE : l'élève ne peut pas être retrouvé dans un autre établissement"
+)
+
+// RunTransfers runs the daily job once over every student with nouvelEleve = 1. A
+// failure on one student does not stop the others: the run reports it (and fails) at
+// the end, and the next run tries him again.
+func (s *Service) RunTransfers(ctx context.Context) (Counts, error) {
+	var errs []error
+	c, err := s.runTransfers(ctx, &errs)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	return c, errors.Join(errs...)
+}
+
+// workers is how many students are examined at once: each move is a short
+// transaction that mostly waits for the database, so PostgreSQL runs several side by
+// side; SQLite has one writer.
+func (s *Service) workers() int {
+	if s.Workers > 0 {
+		return s.Workers
+	}
+	if s.db.Engine() == store.Postgres {
+		return 4
+	}
+	return 1
+}
+
+func (s *Service) runTransfers(ctx context.Context, errs *[]error) (Counts, error) {
+	var c Counts
+	today := s.today()
+	cutoff := Retention.Before(today).Format("2006-01-02")
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var mu sync.Mutex
+	var fatal error
+	touched := map[int64][]any{} // origin establishment → evaluations moves emptied, maybe
+	stop := func(err error) {
+		if fatal == nil {
+			fatal = err
+			cancel(err)
+		}
+	}
+	var after int64
+	for {
+		batch, err := s.candidates(ctx, after, 1000)
+		if err != nil {
+			return c, err
+		}
+		if len(batch) == 0 {
+			break
+		}
+		after = batch[len(batch)-1].id
+		origins, err := s.origins(ctx, batch)
+		if err != nil {
+			return c, err
+		}
+		work := make(chan candidate)
+		var wg sync.WaitGroup
+		for range s.workers() {
+			wg.Go(func() {
+				for cand := range work {
+					var n Counts
+					var e emptied
+					err := s.examine(ctx, cand, origins[cand.unqid.String], today, cutoff, &n, &e)
+					mu.Lock()
+					c.add(n)
+					c.Examined++
+					touched[e.establishmentID] = append(touched[e.establishmentID], e.evaluations...)
+					switch {
+					case err == nil:
+					case ctx.Err() != nil || errors.Is(err, errCrash):
+						stop(fmt.Errorf("student %d: %w", cand.id, err))
+					default:
+						c.Errors++
+						*errs = append(*errs, fmt.Errorf("student %d (%s): %w", cand.id, cand.uai, err))
+						if c.Errors >= maxErrors {
+							stop(fmt.Errorf("stopped after %d errors", c.Errors))
+						}
+					}
+					mu.Unlock()
+				}
+			})
+		}
+	feed:
+		for _, cand := range batch {
+			select {
+			case work <- cand:
+			case <-ctx.Done():
+				break feed
+			}
+		}
+		close(work)
+		wg.Wait()
+		if fatal != nil {
+			return c, fatal
+		}
+		if ctx.Err() != nil {
+			return c, context.Cause(ctx)
+		}
+	}
+	for est, ids := range touched {
+		seen := map[any]bool{}
+		ids = slices.DeleteFunc(ids, func(id any) bool { dup := seen[id]; seen[id] = true; return dup })
+		if err := s.deleteEmptyEvaluations(ctx, est, ids); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// add sums the counts of one examination into c.
+func (c *Counts) add(o Counts) {
+	c.Transferred += o.Transferred
+	c.Impossible += o.Impossible
+	c.DiplomaChanged += o.DiplomaChanged
+	c.AgedOut += o.AgedOut
+	c.Waiting += o.Waiting
+	c.NoINE += o.NoINE
+}
+
+func (s *Service) candidates(ctx context.Context, after int64, limit int) ([]candidate, error) {
+	var out []candidate
+	err := s.db.Each(ctx, func(rows *sql.Rows) error {
+		var c candidate
+		var state, reason, stateOrigin sql.NullString
+		err := rows.Scan(&c.id, &c.establishmentID, &c.uai, &c.receive, &c.unqid, &c.mef, &c.entry, &c.lastName, &c.firstName,
+			&state, &reason, &stateOrigin)
+		c.state, c.reason, c.stateOrigin = state.String, reason.String, stateOrigin.String
+		out = append(out, c)
+		return err
+	}, `SELECT s.id, s.establishment_id, e.uai, e.transfers_receive, s.unqid, s.mef, s.entry_date, s.last_name, s.first_name,
+		t.state, t.reason, t.origin_uai
+		FROM students s JOIN establishments e ON e.id = s.establishment_id LEFT JOIN transfer_states t ON t.student_id = s.id
+		WHERE s.nouvel_eleve = '1' AND s.status = 'active' AND s.id > $1 ORDER BY s.id LIMIT `+fmt.Sprint(limit), after)
+	return out, err
+}
+
+// origins finds, for a batch of candidates, where their records are: the index row of
+// the most recent deactivation of the same unqid in another establishment.
+func (s *Service) origins(ctx context.Context, batch []candidate) (map[string][]origin, error) {
+	out := map[string][]origin{}
+	var unqids []any
+	var ph []string
+	for _, c := range batch {
+		if c.unqid.Valid && c.unqid.String != "" {
+			unqids = append(unqids, c.unqid.String)
+			ph = append(ph, fmt.Sprintf("$%d", len(unqids)))
+		}
+	}
+	if len(unqids) == 0 {
+		return out, nil
+	}
+	err := s.db.Each(ctx, func(rows *sql.Rows) error {
+		var u string
+		var o origin
+		if err := rows.Scan(&u, &o.establishmentID, &o.uai, &o.studentID, &o.mef, &o.deactivatedOn, &o.send); err != nil {
+			return err
+		}
+		out[u] = append(out[u], o)
+		return nil
+	}, `SELECT d.unqid, d.establishment_id, d.origin_uai, d.student_id, d.mef, d.deactivated_on, e.transfers_send
+		FROM deactivated_students d JOIN establishments e ON e.id = d.establishment_id
+		WHERE d.unqid IN (`+strings.Join(ph, ", ")+`)`, unqids...)
+	for u := range out {
+		sort.Slice(out[u], func(i, j int) bool { return out[u][i].deactivatedOn > out[u][j].deactivatedOn })
+	}
+	return out, err
+}
+
+// examine decides for one candidate and acts.
+func (s *Service) examine(ctx context.Context, c candidate, found []origin, today time.Time, cutoff string, n *Counts, touched *emptied) error {
+	now := s.now()
+	if c.entry != "" && c.entry < cutoff {
+		// Here for more than six months: no longer receives records.
+		_, err := s.db.Exec(ctx, `UPDATE students SET nouvel_eleve = '0', updated_at = $2 WHERE id = $1 AND nouvel_eleve = '1'`, c.id, now)
+		if err == nil {
+			_, err = s.db.Exec(ctx, `DELETE FROM transfer_states WHERE student_id = $1`, c.id)
+		}
+		n.AgedOut++
+		return err
+	}
+	if !c.unqid.Valid || c.unqid.String == "" {
+		n.NoINE++
+		return s.state(ctx, c, "no_ine", reasonNoINE, "")
+	}
+	var o *origin
+	for i := range found {
+		if found[i].establishmentID != c.establishmentID {
+			o = &found[i]
+			break
+		}
+	}
+	if o == nil {
+		n.Waiting++
+		return s.state(ctx, c, "waiting", "", "")
+	}
+	if !siecle.SameDiploma(siecle.MEF(o.mef), siecle.MEF(c.mef)) && o.mef != "" && c.mef != "" {
+		n.DiplomaChanged++
+		return s.diplomaChanged(ctx, c, o, today)
+	}
+	switch {
+	case !o.send && !c.receive:
+		n.Impossible++
+		return s.state(ctx, c, "impossible", reasonBoth, o.uai)
+	case !o.send:
+		n.Impossible++
+		return s.state(ctx, c, "impossible", reasonNoSend, o.uai)
+	case !c.receive:
+		n.Impossible++
+		return s.state(ctx, c, "impossible", reasonNoReceive, o.uai)
+	}
+	moved, err := s.move(ctx, c, o, today, touched)
+	if errors.Is(err, errAlreadyDone) {
+		return nil // another instance moved him, or his origin reactivated him meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	if moved {
+		n.Transferred++
+	}
+	return nil
+}
+
+// state records where a waiting student stands, for the dashboard, when it changed:
+// "since" is when he entered that state.
+func (s *Service) state(ctx context.Context, c candidate, state, reason, originUAI string) error {
+	if c.state == state && c.reason == reason && c.stateOrigin == originUAI {
+		return nil
+	}
+	_, err := s.db.Exec(ctx, `INSERT INTO transfer_states (student_id, establishment_id, state, reason, origin_uai, since)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (student_id) DO UPDATE SET state = excluded.state, reason = excluded.reason, origin_uai = excluded.origin_uai, since = excluded.since`,
+		c.id, c.establishmentID, state, reason, originUAI, s.now())
+	return err
+}
+
+// diplomaChanged records that a student prepares another diploma: nothing moves.
+func (s *Service) diplomaChanged(ctx context.Context, c candidate, o *origin, today time.Time) error {
+	return s.db.Tx(ctx, func(ctx context.Context) error {
+		n, err := s.db.ExecCount(ctx, `UPDATE students SET nouvel_eleve = $2, updated_at = $3 WHERE id = $1 AND nouvel_eleve = '1'`,
+			c.id, student.NouvelChangementDiplo, s.now())
+		if err != nil || n == 0 {
+			return err
+		}
+		reason := fmt.Sprintf(reasonDiploma, o.mef, c.mef)
+		if _, err := s.db.Exec(ctx, `INSERT INTO transfers (kind, to_establishment_id, to_student_id, from_establishment_id, from_student_id,
+			from_uai, to_uai, last_name, first_name, done_on, reason, created_at) VALUES ('diploma_change', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			c.establishmentID, c.id, o.establishmentID, o.studentID, o.uai, c.uai, c.lastName, c.firstName, today.Format("2006-01-02"), reason, s.now()); err != nil {
+			return err
+		}
+		if _, err := s.db.Exec(ctx, `DELETE FROM transfer_states WHERE student_id = $1`, c.id); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, audit.Event{Action: audit.TransferDiplomaChanged, ActorLogin: "(job)", EstablishmentID: &c.establishmentID,
+			Detail: map[string]any{"student_id": c.id, "from_uai": o.uai, "reason": reason}})
+	})
+}
+
+var errAlreadyDone = errors.New("transfer: already done")
+
+// FormerEstablishment is the author of moved evaluations.
+const FormerEstablishment = competency.FormerEstablishment
+
+// Job returns the job called name ("transfer" or "purge") as the jobs runner takes it.
+func (s *Service) Job(name string) (func(context.Context) (any, error), bool) {
+	switch name {
+	case "transfer":
+		return func(ctx context.Context) (any, error) { return s.RunTransfers(ctx) }, true
+	case "purge":
+		return func(ctx context.Context) (any, error) { return s.RunPurge(ctx) }, true
+	}
+	return nil, false
+}

@@ -1,0 +1,370 @@
+package web
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"text/template/parse"
+
+	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/student"
+)
+
+// i18nUse is one place that asks for a message.
+type i18nUse struct {
+	where string // file:line
+	key   string // the key; for a dynamic key, the printf format that builds it
+	nargs int    // arguments given to the message, -1 when unknown
+	// dynamic is set for (t (printf "prefix.%s" .X)); bad for a t whose key is
+	// neither a literal nor a printf with a literal format.
+	dynamic, bad bool
+}
+
+// templateI18nUses returns every call of t in the templates.
+func templateI18nUses(t *testing.T) []i18nUse {
+	t.Helper()
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no templates: %v", err)
+	}
+	var uses []i18nUse
+	for _, name := range names {
+		b, err := fs.ReadFile(templateFS, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trees := map[string]*parse.Tree{}
+		tr := parse.New(name)
+		tr.Mode = parse.SkipFuncCheck
+		if _, err := tr.Parse(string(b), "{{", "}}", trees); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, tree := range trees {
+			walkTemplate(tree, tree.Root, &uses)
+		}
+	}
+	return uses
+}
+
+func walkTemplate(tree *parse.Tree, n parse.Node, uses *[]i18nUse) {
+	switch n := n.(type) {
+	case nil:
+	case *parse.ListNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Nodes {
+			walkTemplate(tree, c, uses)
+		}
+	case *parse.ActionNode:
+		walkTemplate(tree, n.Pipe, uses)
+	case *parse.TemplateNode:
+		walkTemplate(tree, n.Pipe, uses)
+	case *parse.IfNode:
+		walkBranch(tree, &n.BranchNode, uses)
+	case *parse.RangeNode:
+		walkBranch(tree, &n.BranchNode, uses)
+	case *parse.WithNode:
+		walkBranch(tree, &n.BranchNode, uses)
+	case *parse.PipeNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Cmds {
+			walkTemplate(tree, c, uses)
+		}
+	case *parse.CommandNode:
+		if id, ok := n.Args[0].(*parse.IdentifierNode); ok && id.Ident == "t" {
+			loc, _ := tree.ErrorContext(n)
+			u := i18nUse{where: loc, nargs: len(n.Args) - 2, bad: true}
+			if len(n.Args) >= 2 {
+				switch k := n.Args[1].(type) {
+				case *parse.StringNode:
+					u.key, u.bad = k.Text, false
+				case *parse.PipeNode:
+					if len(k.Cmds) == 1 && len(k.Cmds[0].Args) >= 2 {
+						fn, ok1 := k.Cmds[0].Args[0].(*parse.IdentifierNode)
+						format, ok2 := k.Cmds[0].Args[1].(*parse.StringNode)
+						if ok1 && ok2 && fn.Ident == "printf" {
+							u.key, u.dynamic, u.bad = format.Text, true, false
+						}
+					}
+				}
+			}
+			*uses = append(*uses, u)
+		}
+		for _, a := range n.Args {
+			walkTemplate(tree, a, uses)
+		}
+	}
+}
+
+func walkBranch(tree *parse.Tree, b *parse.BranchNode, uses *[]i18nUse) {
+	walkTemplate(tree, b.Pipe, uses)
+	walkTemplate(tree, b.List, uses)
+	walkTemplate(tree, b.ElseList, uses)
+}
+
+// goI18nUses returns the literal keys the package's Go code passes to T and newPage,
+// and the error codes it returns (apperr constructors, pathInt), which errorMessage
+// translates.
+func goI18nUses(t *testing.T) (keys, codes []i18nUse) {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	lit := func(e ast.Expr) (string, bool) {
+		b, ok := e.(*ast.BasicLit)
+		if !ok || b.Kind != token.STRING {
+			return "", false
+		}
+		s, err := strconv.Unquote(b.Value)
+		return s, err == nil
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := parser.ParseFile(fset, name, src, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			where := fset.Position(call.Pos()).String()
+			switch fn := call.Fun.(type) {
+			case *ast.Ident:
+				switch {
+				case fn.Name == "T" && len(call.Args) >= 2:
+					// T(l, e.Code) is errorMessage's: the codes are checked apart.
+					if k, ok := lit(call.Args[1]); ok {
+						keys = append(keys, i18nUse{where: where, key: k, nargs: len(call.Args) - 2})
+					}
+				case fn.Name == "pathInt" && len(call.Args) == 3:
+					if c, ok := lit(call.Args[2]); ok {
+						codes = append(codes, i18nUse{where: where, key: c, nargs: -1})
+					}
+				}
+			case *ast.SelectorExpr:
+				x, _ := fn.X.(*ast.Ident)
+				switch {
+				case fn.Sel.Name == "newPage" && len(call.Args) >= 2:
+					if k, ok := lit(call.Args[1]); ok {
+						keys = append(keys, i18nUse{where: where, key: k, nargs: len(call.Args) - 2})
+					}
+				case x != nil && x.Name == "apperr" && len(call.Args) >= 1:
+					if c, ok := lit(call.Args[0]); ok {
+						codes = append(codes, i18nUse{where: where, key: c, nargs: -1})
+					}
+				}
+			}
+			return true
+		})
+	}
+	return keys, codes
+}
+
+// verbRE matches a fmt verb.
+var verbRE = regexp.MustCompile(`%(\[\d+\])?[-+# 0]*(\d+|\*)?(\.(\d+|\*)?)?[a-zA-Z%]`)
+
+func verbs(s string) []string {
+	var out []string
+	for _, v := range verbRE.FindAllString(s, -1) {
+		if v != "%%" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// verbArgsExceptions are messages deliberately given fewer arguments than verbs.
+var verbArgsExceptions = map[string]string{
+	// grid.html puts it in a data- attribute; static/grid.js replaces its %s with the
+	// server's explanation.
+	"grid.error": "filled by grid.js",
+}
+
+// checkUse fails when a key has no message, or is given another number of arguments
+// than its message has verbs.
+func checkUse(t *testing.T, u i18nUse) {
+	t.Helper()
+	m, ok := catalog[u.key]
+	if !ok {
+		t.Errorf("%s: key %q has no message in the catalog", u.where, u.key)
+		return
+	}
+	if n := len(verbs(m.fr)); u.nargs >= 0 && n != u.nargs && verbArgsExceptions[u.key] == "" {
+		t.Errorf("%s: key %q is given %d arguments, its message has %d verbs (%q)", u.where, u.key, u.nargs, n, m.fr)
+	}
+}
+
+// TestI18nTemplateKeys checks that every literal key the templates pass to t has a
+// message, with as many verbs as the template gives arguments.
+func TestI18nTemplateKeys(t *testing.T) {
+	uses := templateI18nUses(t)
+	if len(uses) < 100 {
+		t.Fatalf("only %d calls of t found in the templates: is the parser broken?", len(uses))
+	}
+	for _, u := range uses {
+		switch {
+		case u.bad:
+			t.Errorf("%s: t is called with a key that is neither a literal nor (printf \"literal\" …): list how it is built in dynamicKeys", u.where)
+		case !u.dynamic:
+			checkUse(t, u)
+		}
+	}
+}
+
+// TestI18nGoKeys checks the keys the Go code of the package asks for (page titles,
+// infos) and the error codes it returns.
+func TestI18nGoKeys(t *testing.T) {
+	keys, codes := goI18nUses(t)
+	if len(keys) < 20 {
+		t.Fatalf("only %d keys found in the Go code: is the parser broken?", len(keys))
+	}
+	for _, u := range keys {
+		checkUse(t, u)
+	}
+	for _, u := range codes {
+		if errorCodeExceptions[u.key] == "" {
+			checkUse(t, u)
+		}
+	}
+}
+
+// errorCodeExceptions are the codes of the package that need no message of their own.
+var errorCodeExceptions = map[string]string{
+	"csrf":         "errorMessage shows error.csrf",
+	"not_found":    "renderError shows error.notfound",
+	"invalid_json": "answered as JSON to grid.js, never on a page",
+}
+
+// dynamicKeys are the keys built at run time, by where they are built.
+var dynamicKeys = []string{
+	// partials.html, imports-table: (printf "imports.kind.%s" .Kind); importer writes
+	// the kinds 'siecle' and 'nomenclature' in the imports table.
+	"imports.kind.siecle", "imports.kind.nomenclature",
+	// me.html, students.html, student.html: (printf "status.%s" .Status); student.Status*.
+	"status." + student.StatusActive, "status." + student.StatusDeactivated,
+	// students.html: (printf "nouvel.%s" $v) over (list "1" "0" "changementDiplome" "date"),
+	// the values student.Filter.NouvelEleve accepts.
+	"nouvel." + student.NouvelRecent, "nouvel." + student.NouvelSettled, "nouvel." + student.NouvelChangementDiplo, "nouvel.date",
+	// student.html: (printf "student.ine.%s" .INEStatus); importer.toRow sets ok,
+	// unchecked, missing or invalid.
+	"student.ine.ok", "student.ine.unchecked", "student.ine.missing", "student.ine.invalid",
+	// transfers.html: (printf "transfers.%s" .Direction); transfer.Dashboard sets
+	// "received" or "sent".
+	"transfers.received", "transfers.sent",
+	// partials.html, runs: (printf "jobs.job.%s" .Job) and (printf "jobs.status.%s" .Status);
+	// the jobs transfer.Service.Job knows, and the statuses jobs.Runner records.
+	"jobs.job.transfer", "jobs.job.purge", "jobs.status.running", "jobs.status.ok", "jobs.status.failed",
+	// students.html, student.html: (printf "state.%s" .AccountState), the accounts'
+	// stored status; accounts.html and account.html: account.State adds expired and locked.
+	"state." + string(account.StatusPending), "state." + string(account.StatusActive), "state." + string(account.StatusDisabled),
+	"state.expired", "state.locked",
+	// me.html, accounts.html…: (printf "role.%s" .Role); more below from account.Roles.
+	"role.admin", "role.teacher", "role.student",
+	// me.html: (printf "kind.%s" .Kind), the kinds of sessions.
+	"kind." + account.KindWeb, "kind." + account.KindAPI, "kind." + account.KindPersonal,
+	// web.go, errorMessage: T(l, e.Code) with the codes the services return to the pages
+	// (the package's own codes are found in its source by TestI18nGoKeys).
+	"invalid_file", "other_establishment", "invalid_uai", "invalid_results", "invalid_situation",
+	"no_file", "empty_file", "too_large", "bad_upload", "unsupported_file",
+	"student_not_found", "import_not_found", "evaluation_not_found", "referential_not_found",
+	"situation_not_found", "attachment_not_found", "session_not_found", "account_not_found", "establishment_not_found",
+	"invalid_status", "invalid_nouvel_eleve", "invalid_title", "invalid_date", "invalid_diploma",
+	"invalid_level", "invalid_assessment", "invalid_list", "no_pending_in_class", "no_pending_selected", "letter_empty",
+	"passport_only", "access_ended", "invalid_expiring", "invalid_form", "invalid_state", "invalid_role",
+	"invalid_name", "uai_taken", "establishment_required", "not_active", "account_disabled",
+	"forbidden", "unauthenticated", "internal", "overloaded", "too_many_attempts",
+}
+
+// TestI18nDynamicKeys checks that the keys built at run time have messages, and that
+// every (printf …) building a key in the templates is covered by dynamicKeys.
+func TestI18nDynamicKeys(t *testing.T) {
+	keys := append([]string{}, dynamicKeys...)
+	for _, r := range account.Roles {
+		keys = append(keys, "role."+string(r))
+	}
+	for _, k := range keys {
+		if !hasMessage(k) {
+			t.Errorf("dynamic key %q has no message in the catalog", k)
+		}
+	}
+	for _, u := range templateI18nUses(t) {
+		if !u.dynamic {
+			continue
+		}
+		re := regexp.MustCompile("^" + verbRE.ReplaceAllString(regexp.QuoteMeta(u.key), ".+") + "$")
+		found := false
+		for _, k := range keys {
+			found = found || re.MatchString(k)
+		}
+		if !found {
+			t.Errorf("%s: the keys built by (printf %q …) are not listed in dynamicKeys", u.where, u.key)
+		}
+	}
+}
+
+// TestCatalogVerbs checks every message: both languages present, with the same fmt
+// verbs in the same order, and formatting without error.
+func TestCatalogVerbs(t *testing.T) {
+	if len(catalog) < len(recordsCatalog)+100 {
+		t.Fatalf("catalog has %d messages: recordsCatalog not merged?", len(catalog))
+	}
+	for k, m := range catalog {
+		if strings.TrimSpace(m.fr) == "" || strings.TrimSpace(m.en) == "" {
+			t.Errorf("%s: empty message (fr %q, en %q)", k, m.fr, m.en)
+			continue
+		}
+		vf, ve := verbs(m.fr), verbs(m.en)
+		if strings.Join(vf, " ") != strings.Join(ve, " ") {
+			t.Errorf("%s: verbs differ: fr %v, en %v", k, vf, ve)
+			continue
+		}
+		args := make([]any, len(vf))
+		for i, v := range vf {
+			args[i] = "x"
+			if strings.HasSuffix(v, "d") {
+				args[i] = 7
+			}
+		}
+		for _, l := range []string{langFR, langEN} {
+			if s := T(l, k, args...); strings.Contains(s, "%!") {
+				t.Errorf("%s (%s): bad format: %s", k, l, s)
+			}
+		}
+	}
+}
+
+// TestCatalogMerged checks that init merged recordsCatalog into catalog.
+func TestCatalogMerged(t *testing.T) {
+	for k, m := range recordsCatalog {
+		if catalog[k] != m {
+			t.Errorf("%s: not merged into catalog", k)
+		}
+	}
+	if got := T(langEN, "est.active"); got == "est.active" {
+		t.Errorf("T still returns the key: %q", got)
+	}
+	if got := fmt.Sprint(T(langFR, "students.count", 1, 100, 250)); got != "Élèves 1 à 100 sur 250" {
+		t.Errorf("students.count = %q", got)
+	}
+}
