@@ -65,20 +65,7 @@ func newSchool(t *testing.T, s *apptest.Server, uai string, first int) *school {
 
 func activate(t *testing.T, s *apptest.Server, st student.Student) *apptest.User {
 	t.Helper()
-	ctx := context.Background()
-	enr, err := s.App.Accounts.Reissue(ctx, account.OperatorPrincipal(), st.AccountID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := s.App.Accounts.OpenEnrollment(ctx, enr.Token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := &apptest.User{ID: c.AccountID, Login: c.Login, Password: c.Password, Secret: c.TOTPSecret}
-	if _, err := s.App.Accounts.Activate(ctx, account.Proof{Login: u.Login, Password: u.Password, Code: u.Code(s)}); err != nil {
-		t.Fatal(err)
-	}
-	return u
+	return s.Activate(st.AccountID)
 }
 
 func TestEvaluationContract(t *testing.T) {

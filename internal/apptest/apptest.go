@@ -181,6 +181,27 @@ func (s *Server) CreateUser(login string, roles ...account.Membership) *User {
 	return u
 }
 
+// Activate delivers new credentials to an existing account (a student's, created by an
+// import) and activates it, through the services.
+func (s *Server) Activate(accountID int64) *User {
+	t := s.t
+	t.Helper()
+	ctx := context.Background()
+	enr, err := s.App.Accounts.Reissue(ctx, account.OperatorPrincipal(), accountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.App.Accounts.OpenEnrollment(ctx, enr.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &User{ID: c.AccountID, Login: c.Login, Password: c.Password, Secret: c.TOTPSecret, Recovery: c.RecoveryCodes}
+	if _, err := s.App.Accounts.Activate(ctx, account.Proof{Login: u.Login, Password: u.Password, Code: u.Code(s)}); err != nil {
+		t.Fatalf("activate %s: %v", c.Login, err)
+	}
+	return u
+}
+
 // Token logs u in through the API and returns a bearer token.
 func (s *Server) Token(u *User) string {
 	s.t.Helper()

@@ -140,6 +140,7 @@ var recordsCatalog = map[string]msg{
 	"situations.title":             {"Situations professionnelles — %s", "Professional situations — %s"},
 	"situations.link":              {"Situations professionnelles", "Professional situations"},
 	"situations.none":              {"Aucune situation professionnelle pour l'instant.", "No professional situation yet."},
+	"situations.edit":              {"Modifier la fiche", "Edit the sheet"},
 	"situations.new":               {"Nouvelle situation professionnelle", "New professional situation"},
 	"situations.level":             {"Niveau", "Level"},
 	"situations.level.bac":         {"Niveau BAC", "BAC level"},

@@ -120,7 +120,8 @@ type situationsData struct {
 	Staff      bool
 	CanAssess  bool
 	MaxMiB     int64
-	Edit       *passport.Situation
+	// New prefills the form of a new sheet.
+	New passport.Situation
 }
 
 func (s *Server) situationsData(r *http.Request) (situationsData, error) {
@@ -137,7 +138,7 @@ func (s *Server) situationsData(r *http.Request) (situationsData, error) {
 	if err != nil {
 		return situationsData{}, err
 	}
-	return situationsData{Student: st, Situations: list, Staff: staff, MaxMiB: s.Passports.MaxAttachment >> 20,
+	return situationsData{Student: st, Situations: list, Staff: staff, MaxMiB: s.Passports.MaxAttachment >> 20, New: passport.Situation{Level: "bac"},
 		CanAssess: staff && (p.IsPlatformAdmin() || p.Has(account.RoleTeacher, st.EstablishmentID) || p.Has(account.RoleAdmin, st.EstablishmentID))}, nil
 }
 
