@@ -10,7 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/store/storetest"
+	"github.com/cartable/cartable/internal/transfer"
 )
 
 // runCLI runs the command line and returns its exit status, stdout and stderr.
@@ -302,7 +304,8 @@ func TestDemoSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(links) != 6 || !strings.Contains(links[0].url, "/enrol/cte_") || !strings.HasPrefix(links[0].what, "student") {
+	if len(links) != 7 || !strings.Contains(links[0].url, "/enrol/cte_") || !strings.HasPrefix(links[0].what, "student") ||
+		!strings.Contains(links[1].what, "records from Canuts") {
 		t.Fatalf("links: %+v", links)
 	}
 	ctx := context.Background()
@@ -313,7 +316,22 @@ func TestDemoSeed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if students != 1400 || evals != 2 || situations != 1 {
+	// The demo student's class and the class of the student who moved have two
+	// evaluations each; the one who moved took copies of his to Vercors, with his sheet.
+	if students != 1400 || evals != 6 || situations != 2 {
 		t.Fatalf("%d students, %d evaluations, %d situations", students, evals, situations)
+	}
+	d, err := app.Transfers.Dashboard(ctx, account.OperatorPrincipal(), "0381234K")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var moved *transfer.Done
+	for i, x := range d.Done {
+		if x.Evaluations > 0 {
+			moved = &d.Done[i]
+		}
+	}
+	if moved == nil || moved.Evaluations != 2 || moved.Situations != 1 || moved.OtherUAI != "0691234S" || len(d.Pending) == 0 {
+		t.Fatalf("Vercors's transfers: %+v", d)
 	}
 }

@@ -3,12 +3,13 @@ package cli
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-
+	"regexp"
 	"time"
 
 	"github.com/cartable/cartable/internal/account"
@@ -19,6 +20,7 @@ import (
 	"github.com/cartable/cartable/internal/passport"
 	"github.com/cartable/cartable/internal/siecle"
 	"github.com/cartable/cartable/internal/student"
+	"github.com/cartable/cartable/internal/transfer"
 )
 
 // demoMarker marks a directory made by `cartable demo`, which the next demo may wipe.
@@ -120,8 +122,13 @@ func seedDemo(ctx context.Context, app *App) ([]demoLink, error) {
 	if _, err := LoadBuiltinReferentials(ctx, app); err != nil {
 		return nil, err
 	}
-	// Students: generated SIECLE files, imported as an administrator would. Vercors's
-	// file overlaps Canuts's: 40 students who left Canuts arrive at Vercors.
+	// Students: generated SIECLE files of this school year, imported as an administrator
+	// would. Vercors's file overlaps Canuts's: 40 students of Canuts are at Vercors too.
+	now := app.Now()
+	year := now.Year()
+	if now.Month() < time.September {
+		year--
+	}
 	files := []struct {
 		uai            string
 		first, n, left int
@@ -139,13 +146,17 @@ func seedDemo(ctx context.Context, app *App) ([]demoLink, error) {
 		if _, err := app.Importer.Nomenclature(ctx, op, f.uai, importer.Source{Name: "Nomenclature.xml", R: bytes.NewReader(nom.Bytes()), Size: int64(nom.Len())}); err != nil {
 			return nil, err
 		}
-		o := siecle.GenOptions{UAI: f.uai, Students: f.n, Seed: int64(f.first + 1), FirstIndex: f.first, LeftPercent: f.left, PreviousUAIs: f.previous}
+		o := siecle.GenOptions{UAI: f.uai, Students: f.n, Seed: int64(f.first + 1), FirstIndex: f.first, LeftPercent: f.left, PreviousUAIs: f.previous, Year: year}
 		if err := siecle.Generate(&xml, o); err != nil {
 			return nil, err
 		}
 		if _, err := app.Importer.Siecle(ctx, op, f.uai, importer.Source{Name: "ElevesSansAdresses.xml", R: bytes.NewReader(xml.Bytes()), Size: int64(xml.Len())}, false); err != nil {
 			return nil, err
 		}
+	}
+	moved, err := demoTransfer(ctx, app, files[0].first, files[0].n, year)
+	if err != nil {
+		return nil, fmt.Errorf("demo transfer: %w", err)
 	}
 	var links []demoLink
 	page, err := app.Students.List(ctx, op, "0691234S", student.Filter{Status: student.StatusActive, Limit: 1})
@@ -162,6 +173,17 @@ func seedDemo(ctx context.Context, app *App) ([]demoLink, error) {
 			return nil, err
 		}
 		links = append(links, demoLink{login: st.Login, what: "student, Canuts, " + st.Class, url: enr.URL})
+	}
+	if moved != 0 {
+		st, _, err := app.Students.Lookup(ctx, op, "0381234K", moved)
+		if err != nil {
+			return nil, err
+		}
+		enr, err := app.Accounts.Reissue(ctx, op, st.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		links = append(links, demoLink{login: st.Login, what: "student, Vercors, records from Canuts", url: enr.URL})
 	}
 	for _, a := range accounts {
 		_, enr, err := app.Accounts.Create(ctx, op, account.CreateInput{Login: a.login, DisplayName: a.name, Roles: a.roles})
@@ -204,4 +226,54 @@ func demoRecords(ctx context.Context, app *App, st student.Student) error {
 		Description:  "Lecture du schéma, câblage des départs, contrôle des continuités puis mise en service en présence du tuteur.",
 		Competencies: []string{ref.Competencies[0].Code}})
 	return err
+}
+
+// demoTransfer makes one student who has records at Canuts and has just arrived at
+// Vercors leave Canuts, then runs the transfer job: both dashboards show the receipt and
+// Vercors's students waiting. It returns his id at Vercors (0 when the generated files
+// offer no such student).
+func demoTransfer(ctx context.Context, app *App, first, n, year int) (int64, error) {
+	op := account.OperatorPrincipal()
+	// A newcomer at Vercors who is still active at Canuts, preparing the same diploma.
+	var canutsID, vercorsID int64
+	var eleveID, mefA, mefB string
+	err := app.DB.Each(ctx, func(rows *sql.Rows) error {
+		if canutsID != 0 {
+			return nil
+		}
+		if err := rows.Scan(&canutsID, &eleveID, &mefA, &vercorsID, &mefB); err != nil {
+			return err
+		}
+		if !siecle.SameDiploma(siecle.MEF(mefA), siecle.MEF(mefB)) {
+			canutsID = 0
+		}
+		return nil
+	}, `SELECT a.id, a.eleve_id, a.mef, b.id, b.mef FROM students a JOIN establishments ea ON ea.id = a.establishment_id
+		JOIN students b ON b.unqid = a.unqid JOIN establishments eb ON eb.id = b.establishment_id
+		WHERE ea.uai = '0691234S' AND eb.uai = '0381234K' AND a.status = 'active' AND b.status = 'active' AND b.nouvel_eleve = '1'
+		AND b.entry_date >= $1 ORDER BY a.id`, transfer.Retention.Before(app.Now()).Format("2006-01-02"))
+	if err != nil || canutsID == 0 {
+		return 0, err
+	}
+	st, _, err := app.Students.Lookup(ctx, op, "0691234S", canutsID)
+	if err != nil {
+		return 0, err
+	}
+	if err := demoRecords(ctx, app, st); err != nil {
+		return 0, err
+	}
+	// Canuts's next export gives him an exit date.
+	var xml bytes.Buffer
+	if err := siecle.Generate(&xml, siecle.GenOptions{UAI: "0691234S", Students: n, Seed: int64(first + 1), FirstIndex: first, LeftPercent: 8, Year: year}); err != nil {
+		return 0, err
+	}
+	exit := app.Now().AddDate(0, 0, -3).Format("02/01/2006")
+	re := regexp.MustCompile(`(?s)(<ELEVE ELEVE_ID="` + regexp.QuoteMeta(eleveID) + `".*?)(</ELEVE>)`)
+	data := re.ReplaceAll(xml.Bytes(), []byte("${1}<DATE_SORTIE>"+exit+"</DATE_SORTIE><CODE_MOTIF_SORTIE>19</CODE_MOTIF_SORTIE>${2}"))
+	if _, err := app.Importer.Siecle(ctx, op, "0691234S", importer.Source{Name: "ElevesSansAdresses.xml", R: bytes.NewReader(data), Size: int64(len(data))}, false); err != nil {
+		return 0, err
+	}
+	fn, _ := app.Transfers.Job("transfer")
+	_, err = app.Jobs.Do(ctx, "transfer", "demo", fn)
+	return vercorsID, err
 }

@@ -316,6 +316,11 @@ func defuse(s string) string {
 	return s
 }
 
+// SpreadsheetCell returns s as a CSV cell safe to open in a spreadsheet: a value that
+// would run as a formula gets an apostrophe before it (see defuse). Other packages'
+// CSV exports use it.
+func SpreadsheetCell(s string) string { return defuse(s) }
+
 // undefuse reverses defuse.
 func undefuse(s string) string {
 	if strings.HasPrefix(s, "'") && formulaLike(s[1:]) {

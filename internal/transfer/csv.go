@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/cartable/cartable/internal/apperr"
+	"github.com/cartable/cartable/internal/competency"
 )
 
 // WriteCSV writes one list of the dashboard (done, pending or impossible) as CSV for a
@@ -14,9 +15,10 @@ func (d Dashboard) WriteCSV(w io.Writer, list string) error {
 	var rows [][]string
 	switch list {
 	case "done":
-		rows = append(rows, []string{"date", "sens", "type", "student_id", "nom", "prenom", "autre_uai", "evaluations", "resultats", "commentaires", "situations", "fichiers", "raison"})
+		rows = append(rows, []string{"date", "sens", "type", "student_id", "nom", "prenom", "autre_uai", "autre_etablissement", "evaluations", "resultats",
+			"commentaires", "situations", "fichiers", "raison"})
 		for _, x := range d.Done {
-			rows = append(rows, []string{x.Date, x.Direction, x.Kind, strconv.FormatInt(x.StudentID, 10), x.LastName, x.FirstName, x.OtherUAI,
+			rows = append(rows, []string{x.Date, x.Direction, x.Kind, strconv.FormatInt(x.StudentID, 10), x.LastName, x.FirstName, x.OtherUAI, x.OtherName,
 				strconv.Itoa(x.Evaluations), strconv.Itoa(x.Results), strconv.Itoa(x.Comments), strconv.Itoa(x.Situations), strconv.Itoa(x.Files), x.Reason})
 		}
 	case "pending", "impossible":
@@ -36,6 +38,12 @@ func (d Dashboard) WriteCSV(w io.Writer, list string) error {
 	}
 	cw := csv.NewWriter(w)
 	cw.Comma = ';'
+	cw.UseCRLF = true
+	for _, row := range rows {
+		for i, c := range row {
+			row[i] = competency.SpreadsheetCell(c) // names come from files: no formula may run
+		}
+	}
 	if err := cw.WriteAll(rows); err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ type Done struct {
 	LastName  string `json:"last_name"`
 	FirstName string `json:"first_name"`
 	OtherUAI  string `json:"other_uai"`
+	OtherName string `json:"other_name"`
 	Receipt
 	Reason string `json:"reason,omitempty"`
 }
@@ -60,22 +61,23 @@ func (s *Service) dashboard(ctx context.Context, e establishment.Establishment) 
 		var x Done
 		var to, from int64
 		var toStudent, fromStudent sql.NullInt64
-		var toUAI, fromUAI string
-		if err := rows.Scan(&x.Kind, &to, &toStudent, &from, &fromStudent, &toUAI, &fromUAI, &x.LastName, &x.FirstName, &x.Date,
+		var toUAI, fromUAI, toName, fromName string
+		if err := rows.Scan(&x.Kind, &to, &toStudent, &from, &fromStudent, &toUAI, &fromUAI, &toName, &fromName, &x.LastName, &x.FirstName, &x.Date,
 			&x.Evaluations, &x.Results, &x.Comments, &x.Situations, &x.Files, &x.Reason); err != nil {
 			return err
 		}
 		if to == e.ID {
-			x.Direction, x.StudentID, x.OtherUAI = "received", toStudent.Int64, fromUAI
+			x.Direction, x.StudentID, x.OtherUAI, x.OtherName = "received", toStudent.Int64, fromUAI, fromName
 		} else {
-			x.Direction, x.StudentID, x.OtherUAI = "sent", fromStudent.Int64, toUAI
+			x.Direction, x.StudentID, x.OtherUAI, x.OtherName = "sent", fromStudent.Int64, toUAI, toName
 		}
 		d.Done = append(d.Done, x)
 		return nil
-	}, `SELECT kind, to_establishment_id, to_student_id, from_establishment_id, from_student_id, to_uai, from_uai, last_name, first_name,
-		done_on, evaluations, results, comments, situations, files, reason FROM transfers
-		WHERE (to_establishment_id = $1 OR (from_establishment_id = $1 AND kind = 'transfer')) AND done_on >= $2
-		ORDER BY done_on DESC, id DESC`, e.ID, since)
+	}, `SELECT t.kind, t.to_establishment_id, t.to_student_id, t.from_establishment_id, t.from_student_id, t.to_uai, t.from_uai,
+		et.name, ef.name, t.last_name, t.first_name, t.done_on, t.evaluations, t.results, t.comments, t.situations, t.files, t.reason
+		FROM transfers t JOIN establishments et ON et.id = t.to_establishment_id JOIN establishments ef ON ef.id = t.from_establishment_id
+		WHERE (t.to_establishment_id = $1 OR (t.from_establishment_id = $1 AND t.kind = 'transfer')) AND t.done_on >= $2
+		ORDER BY t.done_on DESC, t.id DESC`, e.ID, since)
 	if err != nil {
 		return d, err
 	}
@@ -101,10 +103,11 @@ func (s *Service) dashboard(ctx context.Context, e establishment.Establishment) 
 
 // Notice is what a student is told about his records that moved.
 type Notice struct {
-	Date    string `json:"date"`
-	FromUAI string `json:"from_uai"`
-	ToUAI   string `json:"to_uai"`
-	Kind    string `json:"kind"`
+	Date     string `json:"date"`
+	FromUAI  string `json:"from_uai"`
+	FromName string `json:"from_name"`
+	ToUAI    string `json:"to_uai"`
+	Kind     string `json:"kind"`
 	Receipt
 }
 
@@ -113,11 +116,12 @@ func (s *Service) Notices(ctx context.Context, p *account.Principal) ([]Notice, 
 	var out []Notice
 	err := s.db.Each(ctx, func(rows *sql.Rows) error {
 		var n Notice
-		err := rows.Scan(&n.Kind, &n.Date, &n.FromUAI, &n.ToUAI, &n.Evaluations, &n.Results, &n.Comments, &n.Situations, &n.Files)
+		err := rows.Scan(&n.Kind, &n.Date, &n.FromUAI, &n.FromName, &n.ToUAI, &n.Evaluations, &n.Results, &n.Comments, &n.Situations, &n.Files)
 		out = append(out, n)
 		return err
-	}, `SELECT t.kind, t.done_on, t.from_uai, t.to_uai, t.evaluations, t.results, t.comments, t.situations, t.files
-		FROM transfers t JOIN students s ON s.id = t.to_student_id WHERE s.account_id = $1 ORDER BY t.done_on DESC`, p.AccountID)
+	}, `SELECT t.kind, t.done_on, t.from_uai, e.name, t.to_uai, t.evaluations, t.results, t.comments, t.situations, t.files
+		FROM transfers t JOIN students s ON s.id = t.to_student_id JOIN establishments e ON e.id = t.from_establishment_id
+		WHERE s.account_id = $1 ORDER BY t.done_on DESC`, p.AccountID)
 	return out, err
 }
 

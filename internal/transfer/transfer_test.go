@@ -429,3 +429,21 @@ func TestPurge(t *testing.T) {
 		}
 	})
 }
+
+// TestDashboardCSV: the export has a header, one row per entry, and a name that a
+// spreadsheet would run as a formula is defused.
+func TestDashboardCSV(t *testing.T) {
+	d := transfer.Dashboard{UAI: "0381234K", Done: []transfer.Done{{Kind: "transfer", Direction: "received", Date: "2026-11-23", StudentID: 7,
+		LastName: "=HYPERLINK(\"http://x\")", FirstName: "Zoé", OtherUAI: "0691234S", OtherName: "Lycée Alpha", Receipt: transfer.Receipt{Evaluations: 3}}}}
+	var buf bytes.Buffer
+	if err := d.WriteCSV(&buf, "done"); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.HasPrefix(out, "\ufeffdate;sens;") || strings.Count(out, "\r\n") != 2 || !strings.Contains(out, `'=HYPERLINK`) || !strings.Contains(out, "Lycée Alpha") {
+		t.Fatalf("CSV:\n%s", out)
+	}
+	if err := d.WriteCSV(&buf, "everything"); err == nil {
+		t.Fatal("an unknown list is accepted")
+	}
+}

@@ -162,11 +162,11 @@ func (s *Server) enrolReveal(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	pwQR, err := newQRImage(c.Password, 300)
+	pwQR, err := newQRImage(c.Password, enrolQRPixels)
 	if err != nil {
 		return err
 	}
-	totpQR, err := newQRImage(c.OTPAuthURI, 300)
+	totpQR, err := newQRImage(c.OTPAuthURI, enrolQRPixels)
 	if err != nil {
 		return err
 	}
@@ -268,3 +268,9 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 }
 
 func httpStatus(err error) int { return httpx.Status(apperr.KindOf(err)) }
+
+// enrolQRPixels is the side of the enrolment page's QR codes: small enough to fit a
+// phone's column (about 280 CSS pixels on a 360–390 px screen) at their own pixel size.
+// A code the browser shrinks to fit loses whole rows of pixels unevenly, and readers
+// then miss it.
+const enrolQRPixels = 256

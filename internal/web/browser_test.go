@@ -69,6 +69,13 @@ func TestBrowserEnrolmentToLogout(t *testing.T) {
 	shot(t, ctx, "screenshot-login")
 
 	do(cdp.Navigate(enr.URL), cdp.WaitVisible(cdp.ID("reveal")), cdp.Click(cdp.ID("reveal")), cdp.WaitVisible(cdp.ID("totp-qr")))
+	// On a phone the codes show at their own pixel size: shrunk to fit, they lose rows
+	// of pixels and readers miss them.
+	for _, id := range []string{"totp-qr", "password-qr"} {
+		if ok := get(t, ctx, cdp.Evaluate[bool](`(() => { const i = document.getElementById("`+id+`"); return i.naturalWidth === i.clientWidth })()`)); !ok {
+			t.Errorf("%s is scaled on a phone-sized screen", id)
+		}
+	}
 	totpPNG := get(t, ctx, cdp.Screenshot(cdp.ID("totp-qr")))
 	passwordPNG := get(t, ctx, cdp.Screenshot(cdp.ID("password-qr")))
 	// The password is also available as text, behind a "show" control.

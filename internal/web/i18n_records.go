@@ -175,8 +175,8 @@ var recordsCatalog = map[string]msg{
 	// My account: a student's records and the notices about them (me.html).
 	"me.establishments": {"Mes établissements", "My establishments"},
 	"me.record":         {"Ma scolarité", "My schooling"},
-	"notice.transfer":   {"Le %s, votre dossier de l'établissement %s a été transféré ici (évaluations : %d, situations professionnelles : %d).", "On %s, your records from establishment %s were transferred here (evaluations: %d, professional situations: %d)."},
-	"notice.diploma":    {"Le %s : vous préparez un autre diplôme qu'à l'établissement %s, votre dossier de cet établissement n'a donc pas été transféré.", "On %s: you are preparing a different diploma than at establishment %s, so your records from there were not transferred."},
+	"notice.transfer":   {"Le %s, votre dossier de l'établissement %s (%s) a été transféré ici : %d évaluation(s), %d situation(s) professionnelle(s).", "On %s, your records from %s (%s) were transferred here: %d evaluation(s), %d professional situation(s)."},
+	"notice.diploma":    {"Le %s : vous ne préparez plus le même diplôme qu'à l'établissement %s (%s), votre dossier de cet établissement n'a donc pas été transféré.", "On %s: you no longer prepare the same diploma as at %s (%s), so your records from there were not transferred."},
 
 	// Transfers of an establishment (transfers.html).
 	"transfers.title":           {"Transferts — %s", "Transfers — %s"},

@@ -417,6 +417,15 @@ func (s *Server) formatTime(l string, v any, withTime bool) string {
 			return "—"
 		}
 		t = *x
+	case string: // a civil date, YYYY-MM-DD
+		if x == "" {
+			return "—"
+		}
+		d, err := time.ParseInLocation("2006-01-02", x, s.paris)
+		if err != nil {
+			return x
+		}
+		t = d
 	default:
 		return ""
 	}
