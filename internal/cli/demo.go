@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"text/tabwriter"
 	"time"
 
 	"github.com/cartable/cartable/internal/account"
@@ -47,8 +48,12 @@ func demoCmd() *cmd {
 				return err
 			}
 			fmt.Fprintf(r.stdout, "\ncartable demo — data in %s\n\nOpen %s and enrol with one of these single-use links\n(install an authenticator app such as FreeOTP or Google Authenticator first):\n\n", cfg.DataDir, cfg.BaseURL)
+			tw := tabwriter.NewWriter(r.stdout, 0, 4, 2, ' ', 0)
 			for _, l := range links {
-				fmt.Fprintf(r.stdout, "  %-22s %-30s %s\n", l.login, l.what, l.url)
+				fmt.Fprintf(tw, "  %s\t%s\t%s\n", l.login, l.what, l.url)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
 			}
 			fmt.Fprintf(r.stdout, "\nStop with Ctrl-C. Run the demo again for a fresh start.\n\n")
 			return app.Serve(ctx, nil)
