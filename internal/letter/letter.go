@@ -132,9 +132,9 @@ func write(w io.Writer, letters []Letter, o Options, compress bool) error {
 	pdf.AliasNbPages("{nb}")
 
 	tr := pdf.UnicodeTranslatorFromDescriptor("cp1252")
-	text := func(s string) string { return tr(toCP1252(s)) }
+	text := func(s string) string { return tr(CoreFontText(s, false)) }
 
-	footerLeft := text(truncate(o.Title, 60))
+	footerLeft := text(Truncate(o.Title, 60))
 	footerRight := text(fmt.Sprintf(m.generated, formatDate(generated, m.lang)) + " · ")
 	pdf.SetFooterFunc(func() {
 		pdf.SetXY(margin, pageH-14)
@@ -170,7 +170,7 @@ func (l Letter) validate(generated time.Time) error {
 		return errors.New("no login")
 	case utf8.RuneCountInString(l.Login) > maxLogin:
 		return fmt.Errorf("login longer than %d characters", maxLogin)
-	case toCP1252(l.Login) != l.Login:
+	case CoreFontText(l.Login, false) != l.Login:
 		// Transliterating a name is fine; printing a login that is not the real one
 		// is not.
 		return errors.New("login has characters the letter cannot print as they are")
@@ -254,7 +254,7 @@ func drawLetter(pdf *fpdf.Fpdf, text func(string) string, l Letter, m messages, 
 	pdf.SetTextColor(0, 0, 0)
 
 	// Header: the establishment, then a rule.
-	establishment := truncate(l.Establishment, maxName)
+	establishment := Truncate(l.Establishment, maxName)
 	if establishment == "" {
 		establishment = "cartable"
 	}
@@ -273,11 +273,11 @@ func drawLetter(pdf *fpdf.Fpdf, text func(string) string, l Letter, m messages, 
 	pdf.CellFormat(contentW, 11, text(m.title), "", 1, "L", false, 0, "")
 
 	pdf.SetXY(margin, pdf.GetY()+3)
-	if name := text(truncate(l.FullName, maxName)); name != "" {
+	if name := text(Truncate(l.FullName, maxName)); name != "" {
 		fitFont(pdf, "Helvetica", "B", 18, 12, contentW, name)
 		pdf.MultiCell(contentW, 8, name, "", "L", false)
 	}
-	if class := text(truncate(l.Class, maxClass)); class != "" {
+	if class := text(Truncate(l.Class, maxClass)); class != "" {
 		pdf.SetX(margin)
 		pdf.SetFont("Helvetica", "", 13)
 		pdf.CellFormat(contentW, 7, text(m.class)+class, "", 1, "L", false, 0, "")
@@ -309,7 +309,7 @@ func drawLetter(pdf *fpdf.Fpdf, text func(string) string, l Letter, m messages, 
 	pdf.SetFont("Helvetica", "B", 12)
 	pdf.CellFormat(contentW, 7, text(m.howTo), "", 1, "L", false, 0, "")
 	pdf.SetFont("Helvetica", "", 10.5)
-	for i, step := range m.steps(formatDate(l.ExpiresAt.In(paris), m.lang), truncate(l.Issuer, maxName)) {
+	for i, step := range m.steps(formatDate(l.ExpiresAt.In(paris), m.lang), Truncate(l.Issuer, maxName)) {
 		pdf.SetXY(margin, pdf.GetY()+1.5)
 		pdf.CellFormat(7, 5, fmt.Sprintf("%d.", i+1), "", 0, "L", false, 0, "")
 		pdf.MultiCell(contentW-7, 5, text(step), "", "L", false)

@@ -77,7 +77,7 @@ func content(t testing.TB, pdf []byte) string {
 
 // cp1252 is how s appears in the page content.
 func cp1252(s string) string {
-	return fpdf.New("P", "mm", "A4", "").UnicodeTranslatorFromDescriptor("cp1252")(toCP1252(s))
+	return fpdf.New("P", "mm", "A4", "").UnicodeTranslatorFromDescriptor("cp1252")(CoreFontText(s, false))
 }
 
 func TestWriteThreeLetters(t *testing.T) {
@@ -235,8 +235,33 @@ func TestToCP1252(t *testing.T) {
 		"a\u2060b":              "ab",
 		"a\u2011b−c":            "a-b-c",
 	} {
-		if got := toCP1252(in); got != want {
-			t.Errorf("toCP1252(%q) = %q, want %q", in, got, want)
+		if got := CoreFontText(in, false); got != want {
+			t.Errorf("CoreFontText(%q, false) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestCoreFontTextCases: diacritics cp1252 has are kept on a letter that has several,
+// and multi-line texts keep their line breaks (the passport's descriptions).
+func TestCoreFontTextCases(t *testing.T) {
+	for _, tc := range []struct {
+		in        string
+		multiline bool
+		want      string
+	}{
+		{"Léa Dûrand-Œuvray", false, "Léa Dûrand-Œuvray"},
+		{"cœur, 10 €, l’été", false, "cœur, 10 €, l’été"},
+		{"Łódź Ştefan", false, "Lódz Stefan"},
+		{"3ᵉ ﬁn", false, "3e fin"},
+		{"Ngọc Trần ǘ", false, "Ngoc Trân ü"}, // the marks cp1252 has are kept
+		{"王😀", false, "??"},
+		{"a\tb\nc\u200bd", false, "a b cd"},
+		{"a\r\nb\rc\nd\u2028e\tf", true, "a\nb\nc\nd\ne f"},
+		{"16\u202fh", false, "16\u00a0h"},
+		{"\x1fnb\x1f", false, " nb "}, // the passport's page-number alias cannot come from a text
+	} {
+		if got := CoreFontText(tc.in, tc.multiline); got != tc.want {
+			t.Errorf("CoreFontText(%q, %v) = %q, want %q", tc.in, tc.multiline, got, tc.want)
 		}
 	}
 }
@@ -246,9 +271,11 @@ func TestToCP1252(t *testing.T) {
 func TestCP1252AgreesWithFpdf(t *testing.T) {
 	tr := fpdf.New("P", "mm", "A4", "").UnicodeTranslatorFromDescriptor("cp1252")
 	for r := rune(0); r < 0x3000; r++ {
-		s := toCP1252(string(r))
-		if got := tr(s); strings.Contains(got, ".") && !strings.Contains(s, ".") {
-			t.Fatalf("U+%04X: toCP1252 gives %q, which fpdf cannot encode", r, s)
+		for _, multiline := range []bool{false, true} {
+			s := CoreFontText(string(r), multiline)
+			if got := tr(s); strings.Contains(got, ".") && !strings.Contains(s, ".") {
+				t.Fatalf("U+%04X: CoreFontText gives %q, which fpdf cannot encode", r, s)
+			}
 		}
 	}
 }
@@ -373,7 +400,7 @@ func TestWorstCaseFitsOnePage(t *testing.T) {
 			t.Fatal(err)
 		}
 		pdf.AddPage()
-		bottom := drawLetter(pdf, func(s string) string { return tr(toCP1252(s)) }, worst, messagesFor(lang), code, paris)
+		bottom := drawLetter(pdf, func(s string) string { return tr(CoreFontText(s, false)) }, worst, messagesFor(lang), code, paris)
 		if err := pdf.Error(); err != nil {
 			t.Fatal(err)
 		}

@@ -10,14 +10,19 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// toCP1252 returns s with every rune the PDF core fonts cannot show replaced by the
-// closest one they can. The core fonts (Helvetica, Courier) are encoded in cp1252, which
-// covers French, including œ, Œ, € and ’; fpdf's translator turns anything else into
-// '.', which would silently misspell a pupil's name. Here a letter with a diacritic
-// outside cp1252 loses the diacritic (ğ → g, ł → l), a compatibility form becomes its
-// plain form (the ᵉ of "3ᵉ" → e, ﬁ → fi), and what remains unknown becomes '?', so the
-// reader sees that something was lost rather than a plausible wrong name.
-func toCP1252(s string) string {
+// CoreFontText returns s with every rune the PDF core fonts cannot show replaced by the
+// closest one they can. The core fonts are encoded in cp1252, which covers French
+// (œ, Œ, €, ’ included); fpdf's translator turns anything else into '.', which would
+// silently misspell a name. Here a letter with a diacritic cp1252 lacks loses the
+// diacritic (ğ → g, ł → l, ầ → â), a compatibility form becomes its plain form (the ᵉ of
+// "3ᵉ" → e, ﬁ → fi), and what remains unknown becomes '?', so the reader sees that
+// something was lost. With multiline, line breaks are kept (as "\n"); otherwise they
+// become spaces, like tabs and control characters.
+// The letters and the passport's PDF summary both write with it.
+func CoreFontText(s string, multiline bool) string {
+	if multiline {
+		s = strings.ReplaceAll(s, "\r\n", "\n")
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
@@ -27,12 +32,10 @@ func toCP1252(s string) string {
 			// before ":" and inside « » so that they never start a line.
 			b.WriteRune(r)
 		case r == '\u202f' || r == '\u2007':
-			// Narrow and figure no-break spaces, missing from cp1252: keep them
-			// unbreakable.
 			b.WriteRune('\u00a0')
+		case multiline && (r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029' || r == '\v' || r == '\f' || r == '\u0085'):
+			b.WriteByte('\n')
 		case unicode.IsSpace(r) || unicode.IsControl(r):
-			// A tab or a line break from an imported file must not start a new line in
-			// a one-line field.
 			b.WriteByte(' ')
 		case unicode.Is(unicode.Cf, r):
 			// Invisible format characters (zero-width space, soft hyphen, direction
@@ -76,26 +79,36 @@ func transliterate(r rune) string {
 	case '‐', '‑', '‒', '−':
 		return "-"
 	}
-	var b strings.Builder
+	// Decomposed, the rune is base letters followed by their diacritics. Each
+	// diacritic is kept if cp1252 has the letter with it, so that a letter with two
+	// loses only the one cp1252 lacks (Vietnamese ầ → â, not a).
+	var out []rune // the cp1252 letters so far; the last one takes the next marks
 	for _, d := range norm.NFKD.String(string(r)) {
 		switch {
 		case unicode.Is(unicode.Mn, d):
-			// the diacritic cp1252 cannot carry
+			if len(out) == 0 {
+				continue
+			}
+			last := out[len(out)-1]
+			if c := []rune(norm.NFC.String(string([]rune{last, d}))); len(c) == 1 && inCP1252(c[0]) {
+				out[len(out)-1] = c[0]
+			}
 		case inCP1252(d) && !unicode.IsControl(d):
-			b.WriteRune(d)
+			out = append(out, d)
 		default:
 			return "?"
 		}
 	}
-	if b.Len() == 0 {
+	if len(out) == 0 {
 		return "?"
 	}
-	return b.String()
+	return string(out)
 }
 
-// truncate shortens s to at most n runes, marking the cut with an ellipsis, so that an
-// absurdly long imported value cannot push the page's content onto the footer.
-func truncate(s string, n int) string {
+// Truncate shortens s to at most n runes, marking the cut with an ellipsis, so that an
+// absurdly long imported value cannot push a line off its place (a table row taller
+// than a page, the content onto the footer).
+func Truncate(s string, n int) string {
 	s = strings.TrimSpace(s)
 	if len([]rune(s)) <= n {
 		return s

@@ -11,12 +11,10 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // dates print in Paris time even where the host has no zoneinfo (distroless, scratch)
-	"unicode"
 	"unicode/utf16"
 
+	"github.com/cartable/cartable/internal/letter"
 	"github.com/go-pdf/fpdf"
-	"golang.org/x/text/encoding/charmap"
-	"golang.org/x/text/unicode/norm"
 )
 
 // PDFOptions apply to the PDF summary of a passport.
@@ -149,13 +147,13 @@ type pdfRenderer struct {
 }
 
 // text returns s as the core fonts print it: cp1252, one line.
-func (r *pdfRenderer) text(s string) string { return r.tr(toCP1252(s, false)) }
+func (r *pdfRenderer) text(s string) string { return r.tr(letter.CoreFontText(s, false)) }
 
 // para returns s as the core fonts print it, keeping its line breaks. Several empty
 // lines in a row print as one: a text pasted with hundreds of them would otherwise
 // print pages of nothing.
 func (r *pdfRenderer) para(s string) string {
-	lines := strings.Split(toCP1252(s, true), "\n")
+	lines := strings.Split(letter.CoreFontText(s, true), "\n")
 	kept := lines[:0]
 	for _, l := range lines {
 		l = strings.TrimRight(l, " ")
@@ -323,9 +321,9 @@ func (r *pdfRenderer) blockTitle(b *blockGroup) string {
 	case b.code == "":
 		return r.text(r.m.noBlock)
 	case b.label == "":
-		return r.text(truncate(b.code, maxLabel))
+		return r.text(letter.Truncate(b.code, maxLabel))
 	}
-	return r.text(truncate(b.code+" — "+b.label, maxLabel))
+	return r.text(letter.Truncate(b.code+" — "+b.label, maxLabel))
 }
 
 // evaluationRow returns the cells of one line of the list of evaluations.
@@ -336,8 +334,8 @@ func (r *pdfRenderer) evaluationRow(e *Evaluation) []pdfCell {
 	}
 	return []pdfCell{
 		{text: r.text(r.m.civilDate(e.Date, false))},
-		{text: r.text(truncate(title, maxLabel))},
-		{text: r.text(truncate(e.Author, maxLabel))},
+		{text: r.text(letter.Truncate(title, maxLabel))},
+		{text: r.text(letter.Truncate(e.Author, maxLabel))},
 	}
 }
 
@@ -348,9 +346,9 @@ func (r *pdfRenderer) competencyRow(c *competencyStat) []pdfCell {
 		value = c.latest.Value
 	}
 	return []pdfCell{
-		{text: r.text(truncate(c.code, maxCode))},
-		{text: r.text(truncate(c.latest.CompetencyLabel, maxLabel))},
-		{text: r.text(truncate(value, maxLabel)), bar: true, rank: c.latest.Rank, scale: c.latest.ScaleSize},
+		{text: r.text(letter.Truncate(c.code, maxCode))},
+		{text: r.text(letter.Truncate(c.latest.CompetencyLabel, maxLabel))},
+		{text: r.text(letter.Truncate(value, maxLabel)), bar: true, rank: c.latest.Rank, scale: c.latest.ScaleSize},
 		{text: r.text(r.m.civilDate(c.latestDate, false))},
 		{text: fmt.Sprint(c.count)},
 	}
@@ -817,113 +815,6 @@ func fullName(id Identity) string {
 		name = id.Login
 	}
 	return name
-}
-
-// toCP1252 returns s with every rune the PDF core fonts cannot show replaced by the
-// closest one they can. The core fonts are encoded in cp1252, which covers French
-// (œ, Œ, €, ’ included); fpdf's translator turns anything else into '.', which would
-// silently misspell a name. Here a letter with a diacritic cp1252 lacks loses the
-// diacritic (ğ → g, ł → l, ầ → â), a compatibility form becomes its plain form (the ᵉ of
-// "3ᵉ" → e, ﬁ → fi), and what remains unknown becomes '?', so the reader sees that
-// something was lost. With multiline, line breaks are kept (as "\n"); otherwise they
-// become spaces, like tabs and control characters.
-//
-// It is the rule of internal/letter, which keeps it unexported; the passport adds
-// multi-line texts.
-func toCP1252(s string, multiline bool) string {
-	if multiline {
-		s = strings.ReplaceAll(s, "\r\n", "\n")
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		switch {
-		case r == '\u00a0':
-			// Checked before IsSpace, which counts it: French typography puts it
-			// before ":" and inside « » so that they never start a line.
-			b.WriteRune(r)
-		case r == '\u202f' || r == '\u2007':
-			b.WriteRune('\u00a0')
-		case multiline && (r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029' || r == '\v' || r == '\f' || r == '\u0085'):
-			b.WriteByte('\n')
-		case unicode.IsSpace(r) || unicode.IsControl(r):
-			b.WriteByte(' ')
-		case unicode.Is(unicode.Cf, r):
-			// Invisible format characters (zero-width space, soft hyphen, direction
-			// marks) have nothing to print.
-		case inCP1252(r):
-			b.WriteRune(r)
-		default:
-			b.WriteString(transliterate(r))
-		}
-	}
-	return b.String()
-}
-
-// inCP1252 reports whether r has a glyph in the cp1252 core fonts.
-func inCP1252(r rune) bool {
-	if r < 0x80 {
-		return true
-	}
-	_, ok := charmap.Windows1252.EncodeRune(r)
-	return ok
-}
-
-// transliterate returns the cp1252 spelling of a rune that cp1252 lacks.
-func transliterate(r rune) string {
-	// Letters whose stroke is not a combining mark, so decomposition leaves them whole.
-	switch r {
-	case 'ł':
-		return "l"
-	case 'Ł':
-		return "L"
-	case 'đ':
-		return "d"
-	case 'Đ':
-		return "D"
-	case 'ı':
-		return "i"
-	case 'ħ':
-		return "h"
-	case 'Ħ':
-		return "H"
-	case '‐', '‑', '‒', '−':
-		return "-"
-	}
-	// Decomposed, the rune is base letters followed by their diacritics. Each
-	// diacritic is kept if cp1252 has the letter with it, so that a letter with two
-	// loses only the one cp1252 lacks (Vietnamese ầ → â, not a).
-	var out []rune // the cp1252 letters so far; the last one takes the next marks
-	for _, d := range norm.NFKD.String(string(r)) {
-		switch {
-		case unicode.Is(unicode.Mn, d):
-			if len(out) == 0 {
-				continue
-			}
-			last := out[len(out)-1]
-			if c := []rune(norm.NFC.String(string([]rune{last, d}))); len(c) == 1 && inCP1252(c[0]) {
-				out[len(out)-1] = c[0]
-			}
-		case inCP1252(d) && !unicode.IsControl(d):
-			out = append(out, d)
-		default:
-			return "?"
-		}
-	}
-	if len(out) == 0 {
-		return "?"
-	}
-	return string(out)
-}
-
-// truncate shortens s to at most n runes, marking the cut with an ellipsis, so that an
-// absurdly long imported value cannot make a table row taller than a page.
-func truncate(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if len([]rune(s)) <= n {
-		return s
-	}
-	return strings.TrimSpace(string([]rune(s)[:n-1])) + "…"
 }
 
 // pdfMessages is the text of the PDF summary in one language. The French text is the

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/cartable/cartable/internal/letter"
 	"github.com/go-pdf/fpdf"
 )
 
@@ -187,7 +188,7 @@ func inflated(t testing.TB, pdf []byte) string {
 
 // cp1252 is s as it appears in the page content.
 func cp1252(s string) string {
-	return fpdf.New("P", "mm", "A4", "").UnicodeTranslatorFromDescriptor("")(toCP1252(s, false))
+	return fpdf.New("P", "mm", "A4", "").UnicodeTranslatorFromDescriptor("")(letter.CoreFontText(s, false))
 }
 
 func TestWritePDFRealisticPassport(t *testing.T) {
@@ -588,41 +589,6 @@ func cmpInt(a, b int) int {
 		return 1
 	}
 	return 0
-}
-
-func TestToCP1252(t *testing.T) {
-	for _, tc := range []struct {
-		in        string
-		multiline bool
-		want      string
-	}{
-		{"Léa Dûrand-Œuvray", false, "Léa Dûrand-Œuvray"},
-		{"cœur, 10 €, l’été", false, "cœur, 10 €, l’été"},
-		{"Łódź Ştefan", false, "Lódz Stefan"},
-		{"3ᵉ ﬁn", false, "3e fin"},
-		{"Ngọc Trần ǘ", false, "Ngoc Trân ü"}, // the marks cp1252 has are kept
-		{"王😀", false, "??"},
-		{"a\tb\nc\u200bd", false, "a b cd"},
-		{"a\r\nb\rc\nd\u2028e\tf", true, "a\nb\nc\nd\ne f"},
-		{"16\u202fh", false, "16\u00a0h"},
-		{"\x1fnb\x1f", false, " nb "}, // the page alias cannot come from a text
-	} {
-		if got := toCP1252(tc.in, tc.multiline); got != tc.want {
-			t.Errorf("toCP1252(%q, %v) = %q, want %q", tc.in, tc.multiline, got, tc.want)
-		}
-	}
-}
-
-// The cp1252 table of x/text (used to decide what to keep) and fpdf's (used to
-// encode) must agree, or a kept character would still print as '.'.
-func TestCP1252AgreesWithFpdf(t *testing.T) {
-	tr := fpdf.New("P", "mm", "A4", "").UnicodeTranslatorFromDescriptor("")
-	for r := rune(0); r < 0x3000; r++ {
-		s := toCP1252(string(r), true)
-		if got := tr(s); strings.Contains(got, ".") && !strings.Contains(s, ".") {
-			t.Fatalf("U+%04X: toCP1252 gives %q, which fpdf cannot encode", r, s)
-		}
-	}
 }
 
 func TestDatesAndSizes(t *testing.T) {
