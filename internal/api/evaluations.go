@@ -34,7 +34,7 @@ func (s *Server) getReferential(w http.ResponseWriter, r *http.Request, p *accou
 	}
 	if r.URL.Query().Get("format") == "csv" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.csv"`, ref.Code))
+		httpx.Attachment(w, fmt.Sprintf("%s.csv", ref.Code))
 		return competency.WriteCSV(w, &ref)
 	}
 	httpx.WriteJSON(w, http.StatusOK, ref)
@@ -181,11 +181,7 @@ func (s *Server) createSituation(w http.ResponseWriter, r *http.Request, p *acco
 }
 
 func (s *Server) updateSituation(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	sid, err := pathID(r, "sid")
+	id, sid, err := situationPath(r)
 	if err != nil {
 		return err
 	}
@@ -202,11 +198,7 @@ func (s *Server) updateSituation(w http.ResponseWriter, r *http.Request, p *acco
 }
 
 func (s *Server) assessSituation(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	sid, err := pathID(r, "sid")
+	id, sid, err := situationPath(r)
 	if err != nil {
 		return err
 	}
@@ -225,11 +217,7 @@ func (s *Server) assessSituation(w http.ResponseWriter, r *http.Request, p *acco
 // addAttachment receives a file (multipart field "file", or the raw body with a name
 // query parameter) and attaches it to a situation.
 func (s *Server) addAttachment(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	sid, err := pathID(r, "sid")
+	id, sid, err := situationPath(r)
 	if err != nil {
 		return err
 	}
@@ -275,7 +263,7 @@ func (s *Server) getAttachment(w http.ResponseWriter, r *http.Request, p *accoun
 	defer rc.Close()
 	w.Header().Set("Content-Type", a.ContentType)
 	w.Header().Set("Content-Length", strconv.FormatInt(a.Size, 10))
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Name}))
+	httpx.Attachment(w, a.Name)
 	_, err = io.Copy(w, rc)
 	return err
 }
@@ -301,7 +289,7 @@ func (s *Server) myPassportZIP(w http.ResponseWriter, r *http.Request, p *accoun
 	}
 	httpx.NoStore(w)
 	w.Header().Set("Content-Type", "application/zip")
-	w.Header().Set("Content-Disposition", `attachment; filename="passeport-`+p.Login+`.zip"`)
+	httpx.Attachment(w, "passeport-"+p.Login+".zip")
 	return s.Passports.WriteZIP(r.Context(), w, pp, p.Lang)
 }
 
@@ -313,4 +301,13 @@ func (s *Server) myPassport(w http.ResponseWriter, r *http.Request, p *account.P
 	httpx.NoStore(w)
 	httpx.WriteJSON(w, http.StatusOK, pp)
 	return nil
+}
+
+// situationPath returns the student and situation ids of a …/students/{id}/situations/{sid}/… path.
+func situationPath(r *http.Request) (id, sid int64, err error) {
+	if id, err = pathID(r, "id"); err != nil {
+		return 0, 0, err
+	}
+	sid, err = pathID(r, "sid")
+	return id, sid, err
 }

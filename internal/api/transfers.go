@@ -83,6 +83,6 @@ func writeTransfersCSV(w http.ResponseWriter, d transfer.Dashboard, list string)
 		list = "done"
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="transferts-%s-%s.csv"`, d.UAI, list))
+	httpx.Attachment(w, fmt.Sprintf("transferts-%s-%s.csv", d.UAI, list))
 	return d.WriteCSV(w, list)
 }

@@ -96,61 +96,56 @@ func keysCmd() *cmd {
 			}},
 		{name: "retire", summary: "retire an old key once no secret uses it", flags: idFlag,
 			run: func(ctx context.Context, r *runner, args []string) error {
-				if id == "" {
-					return usagef("keys retire needs --id")
-				}
-				f, db, err := openKeyFile(ctx, r)
-				if err != nil {
-					return err
-				}
-				defer db.Close()
-				counts, err := countByKey(ctx, db)
-				if err != nil {
-					return err
-				}
-				if counts[id] > 0 {
-					return fmt.Errorf("key %s still protects %d secret(s): run `cartable keys reencrypt` first", id, counts[id])
-				}
-				if err := f.Retire(id); err != nil {
-					return err
-				}
-				if err := f.Save(); err != nil {
-					return err
-				}
-				if err := audit.New(db, time.Now).Record(ctx, audit.Event{Action: audit.KeyRetired, ActorLogin: account.Operator.Login,
-					Detail: map[string]any{"key_id": id}}); err != nil {
-					return err
-				}
-				fmt.Fprintf(r.stdout, "key %s retired\n", id)
-				return nil
+				return changeUnusedKey(ctx, r, "retire", id, ": run `cartable keys reencrypt` first", func(f *keyring.File, db *store.DB) error {
+					if err := f.Retire(id); err != nil {
+						return err
+					}
+					if err := f.Save(); err != nil {
+						return err
+					}
+					if err := audit.New(db, time.Now).Record(ctx, audit.Event{Action: audit.KeyRetired, ActorLogin: account.Operator.Login,
+						Detail: map[string]any{"key_id": id}}); err != nil {
+						return err
+					}
+					fmt.Fprintf(r.stdout, "key %s retired\n", id)
+					return nil
+				})
 			}},
 		{name: "remove", summary: "delete a retired key from the key file", flags: idFlag,
 			run: func(ctx context.Context, r *runner, args []string) error {
-				if id == "" {
-					return usagef("keys remove needs --id")
-				}
-				f, db, err := openKeyFile(ctx, r)
-				if err != nil {
-					return err
-				}
-				defer db.Close()
-				counts, err := countByKey(ctx, db)
-				if err != nil {
-					return err
-				}
-				if counts[id] > 0 {
-					return fmt.Errorf("key %s still protects %d secret(s)", id, counts[id])
-				}
-				if err := f.Remove(id); err != nil {
-					return err
-				}
-				if err := f.Save(); err != nil {
-					return err
-				}
-				fmt.Fprintf(r.stdout, "key %s removed\n", id)
-				return nil
+				return changeUnusedKey(ctx, r, "remove", id, "", func(f *keyring.File, db *store.DB) error {
+					if err := f.Remove(id); err != nil {
+						return err
+					}
+					if err := f.Save(); err != nil {
+						return err
+					}
+					fmt.Fprintf(r.stdout, "key %s removed\n", id)
+					return nil
+				})
 			}},
 	}}
+}
+
+// changeUnusedKey opens the key file and the database, checks that no secret is
+// encrypted under key id, and calls change. hint ends the refusal's message.
+func changeUnusedKey(ctx context.Context, r *runner, verb, id, hint string, change func(*keyring.File, *store.DB) error) error {
+	if id == "" {
+		return usagef("keys %s needs --id", verb)
+	}
+	f, db, err := openKeyFile(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	counts, err := countByKey(ctx, db)
+	if err != nil {
+		return err
+	}
+	if counts[id] > 0 {
+		return fmt.Errorf("key %s still protects %d secret(s)%s", id, counts[id], hint)
+	}
+	return change(f, db)
 }
 
 var errEnvKeys = fmt.Errorf("the keys come from CARTABLE_KEYS, not from a key file: to rotate, put a new key first in the variable, restart the instances, then run `cartable keys reencrypt`")

@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"mime"
 	"net/http/httptest"
 	"net/netip"
 	"testing"
@@ -57,5 +58,17 @@ func TestLimiter(t *testing.T) {
 	l.mu.Unlock()
 	if n != 1 {
 		t.Fatalf("%d buckets kept after an idle hour", n)
+	}
+}
+
+// TestAttachment: a download name with quotes, spaces or accents survives the header.
+func TestAttachment(t *testing.T) {
+	for _, name := range []string{"passeport-lea.martin.zip", `rapport "final".pdf`, "évaluation 1 — 2CAP-A.csv"} {
+		rec := httptest.NewRecorder()
+		Attachment(rec, name)
+		disp, params, err := mime.ParseMediaType(rec.Header().Get("Content-Disposition"))
+		if err != nil || disp != "attachment" || params["filename"] != name {
+			t.Errorf("%q: %q → %q %v (%v)", name, rec.Header().Get("Content-Disposition"), disp, params, err)
+		}
 	}
 }

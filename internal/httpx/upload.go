@@ -113,3 +113,10 @@ func uploadError(err error, max int64) error {
 	}
 	return apperr.Invalid("bad_upload", "the upload was interrupted or malformed: %s", fmt.Sprint(err))
 }
+
+// Attachment makes the answer a download named filename. The name is quoted (and
+// encoded per RFC 2231 when it is not ASCII) so that a quote or a non-ASCII letter in
+// it cannot break the header.
+func Attachment(w http.ResponseWriter, filename string) {
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": filename}))
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/establishment"
+	"github.com/cartable/cartable/internal/httpx"
 	"github.com/cartable/cartable/internal/letter"
 )
 
@@ -312,7 +313,7 @@ func (s *Server) letters(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="cartable-courriers-%s.pdf"`, s.Now().UTC().Format("20060102-1504")))
+	httpx.Attachment(w, fmt.Sprintf("cartable-courriers-%s.pdf", s.Now().UTC().Format("20060102-1504")))
 	_, err := w.Write(buf.Bytes())
 	return err
 }

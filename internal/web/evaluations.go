@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"sort"
@@ -269,7 +268,7 @@ func (s *Server) gridCSV(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": fmt.Sprintf("evaluation-%d-%s.csv", d.Evaluation.ID, safeFileName(d.Class))}))
+	httpx.Attachment(w, fmt.Sprintf("evaluation-%d-%s.csv", d.Evaluation.ID, safeFileName(d.Class)))
 	_, err = w.Write(buf.Bytes())
 	return err
 }

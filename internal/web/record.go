@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"mime"
 	"net/http"
 	"sort"
 	"strconv"
@@ -267,7 +266,7 @@ func (s *Server) downloadAttachment(w http.ResponseWriter, r *http.Request) erro
 	}
 	defer rc.Close()
 	w.Header().Set("Content-Type", a.ContentType)
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Name}))
+	httpx.Attachment(w, a.Name)
 	_, err = io.Copy(w, rc)
 	return err
 }
@@ -306,7 +305,7 @@ func (s *Server) passportZIP(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/zip")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "passeport-" + p.Login + ".zip"}))
+	httpx.Attachment(w, "passeport-"+p.Login+".zip")
 	_, err = w.Write(buf.Bytes())
 	return err
 }
@@ -327,7 +326,7 @@ func (s *Server) studentPassportZIP(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	w.Header().Set("Content-Type", "application/zip")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "passeport-" + pp.Student.Login + ".zip"}))
+	httpx.Attachment(w, "passeport-"+pp.Student.Login+".zip")
 	_, err = w.Write(buf.Bytes())
 	return err
 }

@@ -279,7 +279,7 @@ func (s *Server) classLetters(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="courriers-%s-%s.pdf"`, e.UAI, safeFileName(class)))
+	httpx.Attachment(w, fmt.Sprintf("courriers-%s-%s.pdf", e.UAI, safeFileName(class)))
 	_, err = w.Write(buf.Bytes())
 	return err
 }

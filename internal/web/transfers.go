@@ -2,12 +2,12 @@ package web
 
 import (
 	"errors"
-	"mime"
 	"net/http"
 
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/establishment"
+	"github.com/cartable/cartable/internal/httpx"
 	"github.com/cartable/cartable/internal/jobs"
 	"github.com/cartable/cartable/internal/transfer"
 )
@@ -36,7 +36,7 @@ func (s *Server) transfersPage(w http.ResponseWriter, r *http.Request) error {
 			list = "done"
 		}
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "transferts-" + d.UAI + "-" + list + ".csv"}))
+		httpx.Attachment(w, "transferts-"+d.UAI+"-"+list+".csv")
 		return d.WriteCSV(w, list)
 	}
 	runs, err := s.Jobs.History(r.Context(), "", 20)
