@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 )
 
 // Kind classifies an error for the transports.
@@ -114,6 +115,22 @@ func Unsupported(code, format string, args ...any) *Error {
 // TooLarge reports a payload over a limit.
 func TooLarge(code, format string, args ...any) *Error {
 	return newf(KindTooLarge, code, format, args...)
+}
+
+// TooLong reports a text field over its documented limit (docs/limits.md). The message
+// names the field, so that a page, an API client or an import report says which one.
+func TooLong(field string, max int) *Error {
+	return newf(KindInvalid, "too_long", "%s: more than %d characters", field, max)
+}
+
+// CheckLen returns TooLong when value holds more than max characters (runes, not bytes:
+// a limit is what a user can count).
+func CheckLen(field, value string, max int) error {
+	// A string of at most max bytes has at most max runes: skip the count.
+	if len(value) <= max || utf8.RuneCountInString(value) <= max {
+		return nil
+	}
+	return TooLong(field, max)
 }
 
 // Internal wraps an unexpected error; its message is generic.

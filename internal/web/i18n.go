@@ -177,6 +177,7 @@ var catalog = map[string]msg{
 	"error.title":    {"Erreur", "Error"},
 	"error.back":     {"Retour à l'accueil", "Back to home"},
 	"error.csrf":     {"Le formulaire a expiré ou ne vient pas de cartable. Rechargez la page et recommencez.", "The form expired or did not come from cartable. Reload the page and try again."},
+	"too_long":       {"Texte trop long :", "Text too long:"},
 	"error.notfound": {"Cette page n'existe pas.", "This page does not exist."},
 
 	// Error codes of the services.
