@@ -58,7 +58,12 @@ const (
 	PassportProduced       = "passport.produced"
 	TransferDone           = "transfer.done"
 	TransferDiplomaChanged = "transfer.diploma_changed"
-	PurgeRun               = "purge.run"
+	// TransferIdentityRefused: a new student carries the INE of a student who left
+	// another establishment, with another birth date (a typo, or a forged import).
+	TransferIdentityRefused = "transfer.identity_refused"
+	TransferConfirmed       = "transfer.confirmed"
+	TransferRefused         = "transfer.refused"
+	PurgeRun                = "purge.run"
 )
 
 // Source describes where a request came from; the HTTP layer puts it in the context.

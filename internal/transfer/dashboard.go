@@ -3,6 +3,9 @@ package transfer
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
 
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/establishment"
@@ -20,6 +23,11 @@ type Done struct {
 	OtherName string `json:"other_name"`
 	Receipt
 	Reason string `json:"reason,omitempty"`
+	// Matched names what proved it is the same person (MatchINE…); ConfirmedBy and
+	// ConfirmedAt, the origin administrator who confirmed it.
+	Matched     []string   `json:"matched"`
+	ConfirmedBy string     `json:"confirmed_by,omitempty"`
+	ConfirmedAt *time.Time `json:"confirmed_at,omitempty"`
 }
 
 // Waiting is a student of the establishment waiting for his records.
@@ -31,8 +39,12 @@ type Waiting struct {
 	EntryDate   string `json:"entry_date"`
 	PreviousUAI string `json:"previous_uai"`
 	OtherUAI    string `json:"other_uai"`
-	State       string `json:"state"` // waiting, impossible, no_ine, or "" when not examined yet
+	State       string `json:"state"` // waiting, impossible, no_ine, to_confirm, refused, or "" when not examined yet
 	Reason      string `json:"reason,omitempty"`
+	// ReasonCodes and ReasonParams are the stable form of the reason (Code…), rendered
+	// in the reader's language.
+	ReasonCodes  []string          `json:"reason_codes,omitempty"`
+	ReasonParams map[string]string `json:"reason_params,omitempty"`
 }
 
 // Dashboard is an establishment's view of the transfers.
@@ -41,6 +53,9 @@ type Dashboard struct {
 	Done       []Done    `json:"done"`
 	Pending    []Waiting `json:"pending"`
 	Impossible []Waiting `json:"impossible"`
+	// Requests are the new students elsewhere who claim this establishment's former
+	// students and need its administrator's attention.
+	Requests []Request `json:"requests"`
 }
 
 // Dashboard returns the transfers received and sent in the last six months, the
@@ -55,15 +70,16 @@ func (s *Service) Dashboard(ctx context.Context, p *account.Principal, uai strin
 }
 
 func (s *Service) dashboard(ctx context.Context, e establishment.Establishment) (Dashboard, error) {
-	d := Dashboard{UAI: e.UAI, Done: []Done{}, Pending: []Waiting{}, Impossible: []Waiting{}}
+	d := Dashboard{UAI: e.UAI, Done: []Done{}, Pending: []Waiting{}, Impossible: []Waiting{}, Requests: []Request{}}
 	since := Retention.Before(s.today()).Format("2006-01-02")
 	err := s.db.Each(ctx, func(rows *sql.Rows) error {
 		var x Done
 		var to, from int64
 		var toStudent, fromStudent sql.NullInt64
-		var toUAI, fromUAI, toName, fromName string
+		var toUAI, fromUAI, toName, fromName, matched string
+		var confirmedAt sql.NullTime
 		if err := rows.Scan(&x.Kind, &to, &toStudent, &from, &fromStudent, &toUAI, &fromUAI, &toName, &fromName, &x.LastName, &x.FirstName, &x.Date,
-			&x.Evaluations, &x.Results, &x.Comments, &x.Situations, &x.Files, &x.Reason); err != nil {
+			&x.Evaluations, &x.Results, &x.Comments, &x.Situations, &x.Files, &x.Reason, &matched, &x.ConfirmedBy, &confirmedAt); err != nil {
 			return err
 		}
 		if to == e.ID {
@@ -71,10 +87,16 @@ func (s *Service) dashboard(ctx context.Context, e establishment.Establishment) 
 		} else {
 			x.Direction, x.StudentID, x.OtherUAI, x.OtherName = "sent", fromStudent.Int64, toUAI, toName
 		}
+		x.Matched = split(matched)
+		if confirmedAt.Valid {
+			at := confirmedAt.Time.UTC()
+			x.ConfirmedAt = &at
+		}
 		d.Done = append(d.Done, x)
 		return nil
 	}, `SELECT t.kind, t.to_establishment_id, t.to_student_id, t.from_establishment_id, t.from_student_id, t.to_uai, t.from_uai,
-		et.name, ef.name, t.last_name, t.first_name, t.done_on, t.evaluations, t.results, t.comments, t.situations, t.files, t.reason
+		et.name, ef.name, t.last_name, t.first_name, t.done_on, t.evaluations, t.results, t.comments, t.situations, t.files, t.reason,
+		t.matched, t.confirmed_by, t.confirmed_at
 		FROM transfers t JOIN establishments et ON et.id = t.to_establishment_id JOIN establishments ef ON ef.id = t.from_establishment_id
 		WHERE (t.to_establishment_id = $1 OR (t.from_establishment_id = $1 AND t.kind = 'transfer')) AND t.done_on >= $2
 		ORDER BY t.done_on DESC, t.id DESC`, e.ID, since)
@@ -83,22 +105,60 @@ func (s *Service) dashboard(ctx context.Context, e establishment.Establishment) 
 	}
 	err = s.db.Each(ctx, func(rows *sql.Rows) error {
 		var w Waiting
-		var state, reason, other sql.NullString
-		if err := rows.Scan(&w.StudentID, &w.LastName, &w.FirstName, &w.Class, &w.EntryDate, &w.PreviousUAI, &state, &reason, &other); err != nil {
+		var state, reason, codes, params, other sql.NullString
+		if err := rows.Scan(&w.StudentID, &w.LastName, &w.FirstName, &w.Class, &w.EntryDate, &w.PreviousUAI, &state, &reason, &codes, &params, &other); err != nil {
 			return err
 		}
 		w.State, w.Reason, w.OtherUAI = state.String, reason.String, other.String
-		if w.State == "impossible" {
+		w.ReasonCodes, w.ReasonParams = split(codes.String), decodeParams(params.String)
+		if w.State == "impossible" || w.State == "refused" {
 			d.Impossible = append(d.Impossible, w)
 		} else {
 			d.Pending = append(d.Pending, w)
 		}
 		return nil
-	}, `SELECT s.id, s.last_name, s.first_name, s.class, s.entry_date, s.previous_uai, t.state, t.reason, t.origin_uai
+	}, `SELECT s.id, s.last_name, s.first_name, s.class, s.entry_date, s.previous_uai, t.state, t.reason, t.reason_code, t.reason_params, t.origin_uai
 		FROM students s LEFT JOIN transfer_states t ON t.student_id = s.id
 		WHERE s.establishment_id = $1 AND s.nouvel_eleve = '1' AND s.status = 'active'
 		ORDER BY s.last_name, s.first_name`, e.ID)
+	if err != nil {
+		return d, err
+	}
+	// What other establishments' new students claim of this one's former students.
+	err = s.db.Each(ctx, func(rows *sql.Rows) error {
+		var r Request
+		var codes, params string
+		if err := rows.Scan(&r.CandidateID, &r.CandidateLastName, &r.CandidateFirstName, &r.CandidatePreviousUAI, &r.OtherUAI, &r.OtherName,
+			&r.StudentID, &r.LastName, &r.FirstName, &r.State, &codes, &params, &r.Since); err != nil {
+			return err
+		}
+		r.ReasonCodes, r.ReasonParams, r.Since = split(codes), decodeParams(params), r.Since.UTC()
+		d.Requests = append(d.Requests, r)
+		return nil
+	}, `SELECT c.id, c.last_name, c.first_name, c.previous_uai, ed.uai, ed.name, o.id, o.last_name, o.first_name, t.state, t.reason_code, t.reason_params, t.since
+		FROM transfer_states t JOIN students c ON c.establishment_id = t.establishment_id AND c.id = t.student_id
+		JOIN establishments ed ON ed.id = t.establishment_id
+		JOIN students o ON o.establishment_id = t.origin_establishment_id AND o.id = t.origin_student_id
+		WHERE t.origin_establishment_id = $1 AND t.state IN ('to_confirm', 'refused') AND c.nouvel_eleve = '1'
+		ORDER BY t.state DESC, t.since DESC, c.id`, e.ID)
 	return d, err
+}
+
+// split reads a comma-separated list of codes; none gives an empty list.
+func split(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
+}
+
+// decodeParams reads stored reason parameters (nil for none).
+func decodeParams(s string) map[string]string {
+	var m map[string]string
+	if s != "" && s != "{}" {
+		_ = json.Unmarshal([]byte(s), &m) // written by state(): a JSON object of strings
+	}
+	return m
 }
 
 // Notice is what a student is told about his records that moved.

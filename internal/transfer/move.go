@@ -38,7 +38,7 @@ func (s *Service) step(name string) error {
 // instance, or a re-run after a crash, skip him instead of moving twice. Attached files
 // are content-addressed: the rows written here point at the same stored content, which
 // no commit ever deletes, so a crash at any point loses no file.
-func (s *Service) move(ctx context.Context, c candidate, o *origin, today time.Time, touched *emptied) (bool, error) {
+func (s *Service) move(ctx context.Context, c candidate, o *origin, id identity, today time.Time, touched *emptied) (bool, error) {
 	now := s.now()
 	var rec Receipt
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
@@ -50,7 +50,8 @@ func (s *Service) move(ctx context.Context, c candidate, o *origin, today time.T
 		if n == 0 {
 			return errAlreadyDone
 		}
-		n, err = s.db.ExecCount(ctx, `DELETE FROM deactivated_students WHERE unqid = $1 AND establishment_id = $2`, c.unqid.String, o.establishmentID)
+		n, err = s.db.ExecCount(ctx, `DELETE FROM deactivated_students WHERE unqid = $1 AND establishment_id = $2 AND student_id = $3`,
+			c.unqid.String, o.establishmentID, o.studentID)
 		if err != nil {
 			return err
 		}
@@ -72,18 +73,26 @@ func (s *Service) move(ctx context.Context, c candidate, o *origin, today time.T
 		if err := s.step("situations"); err != nil {
 			return err
 		}
+		var confirmedAt any
+		if id.confirmedAt != nil {
+			confirmedAt = *id.confirmedAt
+		}
+		matched := strings.Join(id.matched, ",")
 		if _, err := s.db.Exec(ctx, `INSERT INTO transfers (kind, to_establishment_id, to_student_id, from_establishment_id, from_student_id,
-			from_uai, to_uai, last_name, first_name, done_on, evaluations, results, comments, situations, files, created_at)
-			VALUES ('transfer', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-			c.establishmentID, c.id, o.establishmentID, o.studentID, o.uai, c.uai, c.lastName, c.firstName, today.Format("2006-01-02"),
-			rec.Evaluations, rec.Results, rec.Comments, rec.Situations, rec.Files, now); err != nil {
+			from_uai, to_uai, last_name, first_name, done_on, evaluations, results, comments, situations, files, matched, confirmed_by, confirmed_at, created_at)
+			VALUES ('transfer', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+			c.establishmentID, c.id, o.establishmentID, o.studentID, o.uai, c.uai, c.last, c.first, today.Format("2006-01-02"),
+			rec.Evaluations, rec.Results, rec.Comments, rec.Situations, rec.Files, matched, id.confirmedBy, confirmedAt, now); err != nil {
 			return err
 		}
 		if _, err := s.db.Exec(ctx, `DELETE FROM transfer_states WHERE student_id = $1`, c.id); err != nil {
 			return err
 		}
 		detail := map[string]any{"from_uai": o.uai, "to_uai": c.uai, "evaluations": rec.Evaluations, "results": rec.Results,
-			"comments": rec.Comments, "situations": rec.Situations, "files": rec.Files}
+			"comments": rec.Comments, "situations": rec.Situations, "files": rec.Files, "matched": matched}
+		if id.confirmedBy != "" {
+			detail["confirmed_by"] = id.confirmedBy
+		}
 		for _, est := range []int64{c.establishmentID, o.establishmentID} {
 			d := map[string]any{"student_id": c.id}
 			if est == o.establishmentID {

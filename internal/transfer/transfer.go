@@ -15,6 +15,7 @@ package transfer
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -79,6 +80,8 @@ type Counts struct {
 	AgedOut        int `json:"aged_out"`
 	Waiting        int `json:"waiting"`
 	NoINE          int `json:"no_ine"`
+	ToConfirm      int `json:"to_confirm"`
+	Refused        int `json:"refused"`
 	// Errors counts the students whose examination failed; the run goes on with the
 	// others and reports the first errors, and they are looked at again the next day.
 	Errors int `json:"errors"`
@@ -95,16 +98,21 @@ type candidate struct {
 	receive             bool
 	unqid               sql.NullString
 	mef, entry          string
-	lastName, firstName string
+	person
+	birth, previousUAI string
 	// his state as last recorded, so that an unchanged one is not written again
-	state, reason, stateOrigin string
+	state, reason, stateCodes, stateParams, stateOrigin string
+	stateOriginStudent                                  int64
 }
 
-// origin is where a candidate's records are.
+// origin is where a candidate's records are: the index row, and the origin student
+// as his establishment knows him (his row stays until the purge, which removes both).
 type origin struct {
 	establishmentID, studentID int64
 	uai, mef, deactivatedOn    string
 	send                       bool
+	person
+	birth string
 }
 
 // The reasons a transfer cannot happen, shown to administrators.
@@ -170,6 +178,10 @@ func (s *Service) runTransfers(ctx context.Context, errs *[]error) (Counts, erro
 		if err != nil {
 			return c, err
 		}
+		decided, err := s.decisions(ctx, batch[0].id, after)
+		if err != nil {
+			return c, err
+		}
 		work := make(chan candidate)
 		var wg sync.WaitGroup
 		for range s.workers() {
@@ -177,7 +189,7 @@ func (s *Service) runTransfers(ctx context.Context, errs *[]error) (Counts, erro
 				for cand := range work {
 					var n Counts
 					var e emptied
-					err := s.examine(ctx, cand, origins[cand.unqid.String], today, cutoff, &n, &e)
+					err := s.examine(ctx, cand, origins[cand.unqid.String], decided, today, cutoff, &n, &e)
 					mu.Lock()
 					c.add(n)
 					c.Examined++
@@ -232,27 +244,34 @@ func (c *Counts) add(o Counts) {
 	c.AgedOut += o.AgedOut
 	c.Waiting += o.Waiting
 	c.NoINE += o.NoINE
+	c.ToConfirm += o.ToConfirm
+	c.Refused += o.Refused
 }
 
+// candidates returns the students waiting for their records after the id after, in
+// order: the next batch of the job, or (limit 1) the student a confirmation concerns.
 func (s *Service) candidates(ctx context.Context, after int64, limit int) ([]candidate, error) {
 	var out []candidate
 	err := s.db.Each(ctx, func(rows *sql.Rows) error {
 		var c candidate
-		var state, reason, stateOrigin sql.NullString
-		err := rows.Scan(&c.id, &c.establishmentID, &c.uai, &c.receive, &c.unqid, &c.mef, &c.entry, &c.lastName, &c.firstName,
-			&state, &reason, &stateOrigin)
-		c.state, c.reason, c.stateOrigin = state.String, reason.String, stateOrigin.String
+		var state, reason, codes, params, stateOrigin sql.NullString
+		var originStudent sql.NullInt64
+		err := rows.Scan(&c.id, &c.establishmentID, &c.uai, &c.receive, &c.unqid, &c.mef, &c.entry, &c.last, &c.usage, &c.first, &c.first2,
+			&c.birth, &c.previousUAI, &state, &reason, &codes, &params, &stateOrigin, &originStudent)
+		c.state, c.reason, c.stateCodes, c.stateParams, c.stateOrigin = state.String, reason.String, codes.String, params.String, stateOrigin.String
+		c.stateOriginStudent = originStudent.Int64
 		out = append(out, c)
 		return err
-	}, `SELECT s.id, s.establishment_id, e.uai, e.transfers_receive, s.unqid, s.mef, s.entry_date, s.last_name, s.first_name,
-		t.state, t.reason, t.origin_uai
+	}, `SELECT s.id, s.establishment_id, e.uai, e.transfers_receive, s.unqid, s.mef, s.entry_date, s.last_name, s.usage_name, s.first_name,
+		s.first_name2, s.birth_date, s.previous_uai, t.state, t.reason, t.reason_code, t.reason_params, t.origin_uai, t.origin_student_id
 		FROM students s JOIN establishments e ON e.id = s.establishment_id LEFT JOIN transfer_states t ON t.student_id = s.id
 		WHERE s.nouvel_eleve = '1' AND s.status = 'active' AND s.id > $1 ORDER BY s.id LIMIT `+fmt.Sprint(limit), after)
 	return out, err
 }
 
-// origins finds, for a batch of candidates, where their records are: the index row of
-// the most recent deactivation of the same unqid in another establishment.
+// origins finds, for a batch of candidates, where their records are: the index rows of
+// the deactivations of the same unqid, most recent first, with the origin student's
+// birth date and names, which the match compares.
 func (s *Service) origins(ctx context.Context, batch []candidate) (map[string][]origin, error) {
 	out := map[string][]origin{}
 	var unqids []any
@@ -269,13 +288,16 @@ func (s *Service) origins(ctx context.Context, batch []candidate) (map[string][]
 	err := s.db.Each(ctx, func(rows *sql.Rows) error {
 		var u string
 		var o origin
-		if err := rows.Scan(&u, &o.establishmentID, &o.uai, &o.studentID, &o.mef, &o.deactivatedOn, &o.send); err != nil {
+		if err := rows.Scan(&u, &o.establishmentID, &o.uai, &o.studentID, &o.mef, &o.deactivatedOn, &o.send,
+			&o.birth, &o.last, &o.usage, &o.first, &o.first2); err != nil {
 			return err
 		}
 		out[u] = append(out[u], o)
 		return nil
-	}, `SELECT d.unqid, d.establishment_id, d.origin_uai, d.student_id, d.mef, d.deactivated_on, e.transfers_send
+	}, `SELECT d.unqid, d.establishment_id, d.origin_uai, d.student_id, d.mef, d.deactivated_on, e.transfers_send,
+		o.birth_date, o.last_name, o.usage_name, o.first_name, o.first_name2
 		FROM deactivated_students d JOIN establishments e ON e.id = d.establishment_id
+		JOIN students o ON o.establishment_id = d.establishment_id AND o.id = d.student_id
 		WHERE d.unqid IN (`+strings.Join(ph, ", ")+`)`, unqids...)
 	for u := range out {
 		sort.Slice(out[u], func(i, j int) bool { return out[u][i].deactivatedOn > out[u][j].deactivatedOn })
@@ -283,8 +305,12 @@ func (s *Service) origins(ctx context.Context, batch []candidate) (map[string][]
 	return out, err
 }
 
-// examine decides for one candidate and acts.
-func (s *Service) examine(ctx context.Context, c candidate, found []origin, today time.Time, cutoff string, n *Counts, touched *emptied) error {
+// examine decides for one candidate and acts. Who he is comes first: a birth date that
+// differs, or a pair the origin refused, never moves anything; a match the file does not
+// prove (ancienRNE, names) waits for the origin administrator, and until then the
+// destination is not told where the records are. Then, as before, the diploma and the
+// two consents.
+func (s *Service) examine(ctx context.Context, c candidate, found []origin, decided map[pair]decision, today time.Time, cutoff string, n *Counts, touched *emptied) error {
 	now := s.now()
 	if c.entry != "" && c.entry < cutoff {
 		// Here for more than six months: no longer receives records.
@@ -297,7 +323,7 @@ func (s *Service) examine(ctx context.Context, c candidate, found []origin, toda
 	}
 	if !c.unqid.Valid || c.unqid.String == "" {
 		n.NoINE++
-		return s.state(ctx, c, "no_ine", reasonNoINE, "")
+		return s.state(ctx, c, stateRow{state: "no_ine", reason: reasonNoINE})
 	}
 	var o *origin
 	for i := range found {
@@ -308,8 +334,33 @@ func (s *Service) examine(ctx context.Context, c candidate, found []origin, toda
 	}
 	if o == nil {
 		n.Waiting++
-		return s.state(ctx, c, "waiting", "", "")
+		return s.state(ctx, c, stateRow{state: "waiting"})
 	}
+	var d *decision
+	if x, ok := decided[pair{c.id, o.studentID}]; ok {
+		d = &x
+	}
+	id := identify(c, o, d)
+	if id.refused != "" {
+		n.Refused++
+		return s.state(ctx, c, stateRow{state: "refused", codes: []string{id.refused}, params: id.params, origin: o})
+	}
+	if len(id.confirm) > 0 {
+		switch {
+		case !o.send && !c.receive:
+			n.Impossible++
+			return s.state(ctx, c, stateRow{state: "impossible", reason: reasonBoth, origin: o})
+		case !o.send:
+			n.Impossible++
+			return s.state(ctx, c, stateRow{state: "impossible", reason: reasonNoSend, origin: o})
+		case !c.receive:
+			n.Impossible++
+			return s.state(ctx, c, stateRow{state: "impossible", reason: reasonNoReceive, origin: o})
+		}
+		n.ToConfirm++
+		return s.state(ctx, c, stateRow{state: "to_confirm", codes: id.confirm, params: id.params, origin: o})
+	}
+	// The same person, coming from o: the destination may know where from.
 	if !siecle.SameDiploma(siecle.MEF(o.mef), siecle.MEF(c.mef)) && o.mef != "" && c.mef != "" {
 		n.DiplomaChanged++
 		return s.diplomaChanged(ctx, c, o, today)
@@ -317,15 +368,15 @@ func (s *Service) examine(ctx context.Context, c candidate, found []origin, toda
 	switch {
 	case !o.send && !c.receive:
 		n.Impossible++
-		return s.state(ctx, c, "impossible", reasonBoth, o.uai)
+		return s.state(ctx, c, stateRow{state: "impossible", reason: reasonBoth, origin: o, shown: true})
 	case !o.send:
 		n.Impossible++
-		return s.state(ctx, c, "impossible", reasonNoSend, o.uai)
+		return s.state(ctx, c, stateRow{state: "impossible", reason: reasonNoSend, origin: o, shown: true})
 	case !c.receive:
 		n.Impossible++
-		return s.state(ctx, c, "impossible", reasonNoReceive, o.uai)
+		return s.state(ctx, c, stateRow{state: "impossible", reason: reasonNoReceive, origin: o, shown: true})
 	}
-	moved, err := s.move(ctx, c, o, today, touched)
+	moved, err := s.move(ctx, c, o, id, today, touched)
 	if errors.Is(err, errAlreadyDone) {
 		return nil // another instance moved him, or his origin reactivated him meanwhile
 	}
@@ -338,17 +389,69 @@ func (s *Service) examine(ctx context.Context, c candidate, found []origin, toda
 	return nil
 }
 
-// state records where a waiting student stands, for the dashboard, when it changed:
-// "since" is when he entered that state.
-func (s *Service) state(ctx context.Context, c candidate, state, reason, originUAI string) error {
-	if c.state == state && c.reason == reason && c.stateOrigin == originUAI {
+// stateRow is where a waiting student stands.
+type stateRow struct {
+	state, reason string
+	// codes and params are the stable reason of the states about who he is
+	codes  []string
+	params map[string]string
+	// origin is the index row found; shown tells whether the destination may see it
+	origin *origin
+	shown  bool
+}
+
+// state records where a waiting student stands, for the dashboards, when it changed:
+// "since" is when he entered that state. A refusal because the birth dates differ is
+// audited at both establishments when it is first found: someone may have forged an INE.
+func (s *Service) state(ctx context.Context, c candidate, r stateRow) error {
+	params := "{}"
+	if len(r.params) > 0 {
+		b, err := json.Marshal(r.params)
+		if err != nil {
+			return err
+		}
+		params = string(b)
+	}
+	codes := strings.Join(r.codes, ",")
+	var shownUAI string
+	var originEst, originStudent any
+	var originID int64
+	if r.origin != nil {
+		originEst, originStudent, originID = r.origin.establishmentID, r.origin.studentID, r.origin.studentID
+		if r.shown {
+			shownUAI = r.origin.uai
+		}
+	}
+	if c.state == r.state && c.reason == r.reason && c.stateCodes == codes && (c.stateParams == params || c.stateParams == "" && params == "{}") &&
+		c.stateOrigin == shownUAI && c.stateOriginStudent == originID {
 		return nil
 	}
-	_, err := s.db.Exec(ctx, `INSERT INTO transfer_states (student_id, establishment_id, state, reason, origin_uai, since)
-		VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (student_id) DO UPDATE SET state = excluded.state, reason = excluded.reason, origin_uai = excluded.origin_uai, since = excluded.since`,
-		c.id, c.establishmentID, state, reason, originUAI, s.now())
-	return err
+	return s.db.Tx(ctx, func(ctx context.Context) error {
+		if _, err := s.db.Exec(ctx, `INSERT INTO transfer_states (student_id, establishment_id, state, reason, reason_code, reason_params, origin_uai,
+			origin_establishment_id, origin_student_id, since)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+			ON CONFLICT (student_id) DO UPDATE SET state = excluded.state, reason = excluded.reason, reason_code = excluded.reason_code,
+			reason_params = excluded.reason_params, origin_uai = excluded.origin_uai, origin_establishment_id = excluded.origin_establishment_id,
+			origin_student_id = excluded.origin_student_id, since = excluded.since`,
+			c.id, c.establishmentID, r.state, r.reason, codes, params, shownUAI, originEst, originStudent, s.now()); err != nil {
+			return err
+		}
+		if r.state != "refused" || codes != CodeBirthDateDiffers {
+			return nil
+		}
+		// Each side's event names only its own student; the destination's not the origin.
+		o := r.origin
+		for _, e := range []audit.Event{
+			{EstablishmentID: &c.establishmentID, Detail: map[string]any{"student_id": c.id, "reason": codes}},
+			{EstablishmentID: &o.establishmentID, Detail: map[string]any{"student_id": o.studentID, "to_uai": c.uai, "to_student_id": c.id, "reason": codes}},
+		} {
+			e.Action, e.Outcome, e.ActorLogin = audit.TransferIdentityRefused, "refused", "(job)"
+			if err := s.audit.Record(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // diplomaChanged records that a student prepares another diploma: nothing moves.
@@ -362,7 +465,7 @@ func (s *Service) diplomaChanged(ctx context.Context, c candidate, o *origin, to
 		reason := fmt.Sprintf(reasonDiploma, o.mef, c.mef)
 		if _, err := s.db.Exec(ctx, `INSERT INTO transfers (kind, to_establishment_id, to_student_id, from_establishment_id, from_student_id,
 			from_uai, to_uai, last_name, first_name, done_on, reason, created_at) VALUES ('diploma_change', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			c.establishmentID, c.id, o.establishmentID, o.studentID, o.uai, c.uai, c.lastName, c.firstName, today.Format("2006-01-02"), reason, s.now()); err != nil {
+			c.establishmentID, c.id, o.establishmentID, o.studentID, o.uai, c.uai, c.last, c.first, today.Format("2006-01-02"), reason, s.now()); err != nil {
 			return err
 		}
 		if _, err := s.db.Exec(ctx, `DELETE FROM transfer_states WHERE student_id = $1`, c.id); err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/cartable/cartable/internal/siecle"
 	"github.com/cartable/cartable/internal/student"
 	"github.com/cartable/cartable/internal/transfer"
+	"golang.org/x/text/encoding/charmap"
 )
 
 var op = account.OperatorPrincipal()
@@ -30,6 +31,7 @@ type world struct {
 	a, b     establishment.Establishment
 	fileA    []byte
 	x        student.Student // at A
+	xEleveB  string          // X's ELEVE_ID in B's file
 	evals    int             // evaluations of X at A
 	results  int
 	comments int
@@ -69,7 +71,53 @@ func leave(data []byte, eleveID, date string) []byte {
 	return re.ReplaceAll(data, []byte("${1}<DATE_SORTIE>"+date+"</DATE_SORTIE>${2}"))
 }
 
+// eleveRE finds the students of a SIECLE file, in order.
+var eleveRE = regexp.MustCompile(`(?s)<ELEVE ELEVE_ID="(\d+)".*?</ELEVE>`)
+
+// editStudent applies edit to the k-th student of a file.
+func editStudent(data []byte, k int, edit func(string) string) []byte {
+	m := eleveRE.FindAllIndex(data, -1)[k]
+	out := append([]byte{}, data[:m[0]]...)
+	out = append(out, edit(string(data[m[0]:m[1]]))...)
+	return append(out, data[m[1]:]...)
+}
+
+// from says that the student's last school was uai (SCOLARITE_AN_DERNIER/CODE_RNE,
+// our ancienRNE); "" removes it.
+func from(uai string) func(string) string {
+	return func(el string) string {
+		el = regexp.MustCompile(`(?s)\s*<SCOLARITE_AN_DERNIER>.*?</SCOLARITE_AN_DERNIER>`).ReplaceAllString(el, "")
+		if uai == "" {
+			return el
+		}
+		return strings.Replace(el, "</ELEVE>", "<SCOLARITE_AN_DERNIER><CODE_RNE>"+uai+"</CODE_RNE></SCOLARITE_AN_DERNIER></ELEVE>", 1)
+	}
+}
+
+// set gives an element of the student a new value.
+func set(tag, value string) func(string) string {
+	return func(el string) string {
+		return regexp.MustCompile(`<`+tag+`>[^<]*</`+tag+`>`).ReplaceAllLiteralString(el, "<"+tag+">"+value+"</"+tag+">")
+	}
+}
+
+// tag reads an element of the student.
+func tag(el, name string) string {
+	m := regexp.MustCompile(`<` + name + `>([^<]*)</` + name + `>`).FindStringSubmatch(el)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
 func newWorld(t *testing.T, s *apptest.Server, sendA, receiveB bool) *world {
+	t.Helper()
+	return newWorldWith(t, s, sendA, receiveB, nil)
+}
+
+// newWorldWith builds the world where B's file says of X what edits say (by default,
+// what SIECLE says of a student who came from A: his ancienRNE is A).
+func newWorldWith(t *testing.T, s *apptest.Server, sendA, receiveB bool, edits ...func(*world) func(string) string) *world {
 	t.Helper()
 	ctx := context.Background()
 	w := &world{s: s}
@@ -125,18 +173,42 @@ func newWorld(t *testing.T, s *apptest.Server, sendA, receiveB bool) *world {
 	if rep.Deactivated != 1 {
 		t.Fatalf("X not deactivated: %+v", rep)
 	}
-	importFile(t, s, w.b.UAI, gen(t, w.b.UAI, 2))
+	// Both files start at person 0: X is at the same place in B's file as in A's.
+	k := 0
+	for i, m := range eleveRE.FindAllSubmatch(w.fileA, -1) {
+		if string(m[1]) == w.x.EleveID {
+			k = i
+		}
+	}
+	// In UTF-8, so that the edits may hold any name.
+	fileB, err := charmap.ISO8859_15.NewDecoder().Bytes(gen(t, w.b.UAI, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fileB = bytes.Replace(fileB, []byte(`encoding="ISO-8859-15"`), []byte(`encoding="UTF-8"`), 1)
+	fileB = editStudent(fileB, k, from(w.a.UAI))
+	for _, e := range edits {
+		if e != nil {
+			fileB = editStudent(fileB, k, e(w))
+		}
+	}
+	w.xEleveB = string(eleveRE.FindAllSubmatch(fileB, -1)[k][1])
+	importFile(t, s, w.b.UAI, fileB)
 	return w
 }
 
 func (w *world) xAt(t *testing.T, uai string) student.Student {
 	t.Helper()
-	page, err := w.s.App.Students.List(context.Background(), op, uai, student.Filter{Query: w.x.FirstName + " " + w.x.LastName, Limit: 100})
+	eleveID := w.x.EleveID
+	if uai == w.b.UAI {
+		eleveID = w.xEleveB
+	}
+	page, err := w.s.App.Students.List(context.Background(), op, uai, student.Filter{Query: eleveID, Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, st := range page.Students {
-		if st.BirthDate == w.x.BirthDate {
+		if st.EleveID == eleveID {
 			return st
 		}
 	}
@@ -227,6 +299,12 @@ func TestTransferMovesRecords(t *testing.T) {
 		db, _ := s.App.Transfers.Dashboard(context.Background(), op, w.b.UAI)
 		if len(db.Done) != 1 || db.Done[0].Direction != "received" || db.Done[0].Files != w.files || db.Done[0].StudentID != xb.ID {
 			t.Fatalf("B's dashboard: %+v", db.Done)
+		}
+		// Both receipts name what matched: the same person, coming from A.
+		for _, d := range []transfer.Done{da.Done[0], db.Done[0]} {
+			if got := strings.Join(d.Matched, ","); got != "ine,birth_date,previous_uai,names" || d.ConfirmedBy != "" || d.ConfirmedAt != nil {
+				t.Fatalf("receipt (%s) matched %q, confirmed by %q", d.Direction, got, d.ConfirmedBy)
+			}
 		}
 		if len(db.Pending) == 0 {
 			t.Fatal("B's other new students are not shown waiting")
@@ -445,5 +523,25 @@ func TestDashboardCSV(t *testing.T) {
 	}
 	if err := d.WriteCSV(&buf, "everything"); err == nil {
 		t.Fatal("an unknown list is accepted")
+	}
+	// The receipt says what matched or who confirmed; the requests list what waits.
+	at := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
+	d.Done[0].Matched, d.Done[0].ConfirmedBy, d.Done[0].ConfirmedAt = []string{"ine", "birth_date"}, "admin.alpha", &at
+	d.Requests = []transfer.Request{{CandidateID: 9, StudentID: 7, LastName: "Durand", FirstName: "Zoé", CandidateLastName: "Durant",
+		CandidateFirstName: "Zoé", OtherUAI: "0381234K", OtherName: "Lycée Bravo", State: "to_confirm", Since: at,
+		ReasonCodes: []string{transfer.CodePreviousUAIOther, transfer.CodeNamesDiffer}, ReasonParams: map[string]string{"previous_uai": "0442953W"}}}
+	buf.Reset()
+	if err := d.WriteCSV(&buf, "done"); err != nil {
+		t.Fatal(err)
+	}
+	if out := buf.String(); !strings.Contains(out, ";correspondance;confirme_par;confirme_le\r\n") || !strings.Contains(out, ";ine+birth_date;admin.alpha;2026-11-20T09:30:00Z\r\n") {
+		t.Fatalf("CSV:\n%s", out)
+	}
+	buf.Reset()
+	if err := d.WriteCSV(&buf, "requests"); err != nil {
+		t.Fatal(err)
+	}
+	if out := buf.String(); strings.Count(out, "\r\n") != 2 || !strings.Contains(out, "to_confirm;2026-11-20;7;Durand;Zoé;9;Durant;Zoé;;0381234K;Lycée Bravo;;previous_uai_other+names_differ previous_uai=0442953W") {
+		t.Fatalf("CSV:\n%s", out)
 	}
 }
