@@ -124,6 +124,8 @@ func (s *Server) Register(mux *http.ServeMux) []Route {
 	authed("POST /api/v1/establishments/{uai}/students/{id}/situations/{sid}/attachments", s.addAttachment)
 	authed("GET /api/v1/establishments/{uai}/students/{id}/attachments/{aid}", s.getAttachment)
 	authed("GET /api/v1/establishments/{uai}/transfers", s.transfers)
+	authed("POST /api/v1/establishments/{uai}/transfers/requests/{id}/confirm", s.confirmTransfer)
+	authed("POST /api/v1/establishments/{uai}/transfers/requests/{id}/refuse", s.refuseTransfer)
 	authed("GET /api/v1/jobs", s.listJobRuns)
 	authed("POST /api/v1/jobs/{job}/runs", s.runJob)
 	authed("GET /api/v1/me/notices", s.myNotices)

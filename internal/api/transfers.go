@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -20,6 +21,42 @@ func (s *Server) transfers(w http.ResponseWriter, r *http.Request, p *account.Pr
 	}
 	if r.URL.Query().Get("format") == "csv" {
 		return writeTransfersCSV(w, d, r.URL.Query().Get("list"))
+	}
+	httpx.WriteJSON(w, http.StatusOK, d)
+	return nil
+}
+
+func (s *Server) confirmTransfer(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+	return s.decideTransfer(w, r, p, s.Transfers.Confirm)
+}
+
+func (s *Server) refuseTransfer(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+	return s.decideTransfer(w, r, p, s.Transfers.Refuse)
+}
+
+// decideTransfer is the origin administrator's answer to a request: {id} is the new
+// student at the other establishment, student_id his own former student.
+func (s *Server) decideTransfer(w http.ResponseWriter, r *http.Request, p *account.Principal,
+	decide func(context.Context, *account.Principal, string, int64, int64) (transfer.Decision, error)) error {
+	candidate, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		StudentID int64 `json:"student_id"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.StudentID <= 0 {
+		return apperr.Invalid("invalid_student", "student_id: the id of the student who left this establishment is required")
+	}
+	d, err := decide(r.Context(), p, r.PathValue("uai"), candidate, in.StudentID)
+	if err != nil {
+		return err
+	}
+	if d.MoveErr != nil {
+		s.Log.Warn("transfer confirmed, move left to the nightly job", "student", candidate, "err", d.MoveErr)
 	}
 	httpx.WriteJSON(w, http.StatusOK, d)
 	return nil
