@@ -164,6 +164,16 @@ var cases = map[string]func(b objects) string{
 	"GET /establishments/{uai}/students/{id}/passport.zip": func(b objects) string {
 		return fmt.Sprintf("/establishments/%s/students/%d/passport.zip", b.uai, b.studentID)
 	},
+	// A request names a new student elsewhere; B's student stands for one whose origin is B.
+	"POST /api/v1/establishments/{uai}/transfers/requests/{id}/confirm": func(b objects) string {
+		return fmt.Sprintf("/api/v1/establishments/%s/transfers/requests/%d/confirm", b.uai, b.studentID)
+	},
+	"POST /api/v1/establishments/{uai}/transfers/requests/{id}/refuse": func(b objects) string {
+		return fmt.Sprintf("/api/v1/establishments/%s/transfers/requests/%d/refuse", b.uai, b.studentID)
+	},
+	"POST /establishments/{uai}/transfers/requests/{id}/{action}": func(b objects) string {
+		return fmt.Sprintf("/establishments/%s/transfers/requests/%d/confirm", b.uai, b.studentID)
+	},
 }
 
 func importFile(t *testing.T, s *apptest.Server, uai string, first, n int) importer.Report {
@@ -240,6 +250,10 @@ func TestIsolationMatrix(t *testing.T) {
 			"parent":    s.CreateUser("parent.alpha", account.Membership{Role: account.RoleParent, EstablishmentID: a.ID}),
 			"student":   activateStudent(t, s, pageA.Students[0]),
 		}
+		// An account with roles in two establishments, neither of them B.
+		c := mk("0442953W", "Lycée Charlie")
+		users["admin of A and C"] = s.CreateUser("admin.alpha.charlie", account.Membership{Role: account.RoleAdmin, EstablishmentID: a.ID},
+			account.Membership{Role: account.RoleAdmin, EstablishmentID: c.ID})
 
 		// Every route with an id is covered.
 		var routes []string

@@ -294,6 +294,7 @@ var dynamicKeys = []string{
 	"passport_only", "access_ended", "invalid_expiring", "invalid_form", "invalid_state", "invalid_role",
 	"invalid_name", "uai_taken", "establishment_required", "not_active", "account_disabled",
 	"forbidden", "unauthenticated", "internal", "overloaded", "too_many_attempts",
+	"transfer_request_not_found", "transfer_already_decided",
 }
 
 // TestI18nDynamicKeys checks that the keys built at run time have messages, and that

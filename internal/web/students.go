@@ -29,6 +29,9 @@ type dashboardData struct {
 	// Received is the number of students whose records came from another establishment
 	// in the last week (administrators only).
 	Received int
+	// Attention is the number of other establishments' requests about its former
+	// students that its administrators should look at (transfer.Service.Attention).
+	Attention int
 }
 
 // dashboard is an establishment's home: students per class, last imports, accounts
@@ -57,6 +60,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if d.Received, err = s.Transfers.Received(r.Context(), p, e.UAI, 7); err != nil {
+			return err
+		}
+		if d.Attention, err = s.Transfers.Attention(r.Context(), p, e.UAI); err != nil {
 			return err
 		}
 	}

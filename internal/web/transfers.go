@@ -3,6 +3,9 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
@@ -15,11 +18,14 @@ import (
 type transfersData struct {
 	E         establishment.Establishment
 	Dashboard transfer.Dashboard
-	Runs      []jobs.Run
+	// Matched says, for each receipt of Dashboard.Done, what proved the match.
+	Matched []string
+	Runs    []jobs.Run
 }
 
 // transfersPage is an establishment's transfer dashboard: received and sent in the last
-// six months, waiting, impossible, and the history of the job runs; CSV exports.
+// six months, waiting, impossible, the requests of other establishments about its
+// former students, and the history of the job runs; CSV exports.
 func (s *Server) transfersPage(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
 	e, err := s.Establishments.Resolve(r.Context(), p, r.PathValue("uai"), account.RoleAdmin)
@@ -29,6 +35,17 @@ func (s *Server) transfersPage(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.Transfers.Dashboard(r.Context(), p, e.UAI)
 	if err != nil {
 		return err
+	}
+	l := lang(r)
+	for _, list := range [][]transfer.Waiting{d.Pending, d.Impossible} {
+		for i, x := range list {
+			if len(x.ReasonCodes) > 0 {
+				list[i].Reason = s.transferReason(l, x.State, x.ReasonCodes, x.ReasonParams, false)
+			}
+		}
+	}
+	for i, x := range d.Requests {
+		d.Requests[i].Reason = s.transferReason(l, x.State, x.ReasonCodes, x.ReasonParams, true)
 	}
 	if r.URL.Query().Get("format") == "csv" {
 		list := r.URL.Query().Get("list")
@@ -47,8 +64,112 @@ func (s *Server) transfersPage(w http.ResponseWriter, r *http.Request) error {
 		runs = jobs.ForEstablishments(runs)
 	}
 	pg := s.newPage(r, "transfers.title", e.Name)
-	pg.Data = transfersData{E: e, Dashboard: d, Runs: runs}
+	switch r.URL.Query().Get("done") {
+	case "moved":
+		pg.Info = T(l, "transfers.done.moved")
+	case "confirmed":
+		pg.Info = T(l, "transfers.done.confirmed")
+	case "refused":
+		pg.Info = T(l, "transfers.done.refused")
+	}
+	data := transfersData{E: e, Dashboard: d, Runs: runs}
+	for _, x := range d.Done {
+		data.Matched = append(data.Matched, s.transferMatch(l, x))
+	}
+	pg.Data = data
 	return s.render(w, r, "transfers", pg)
+}
+
+// decideTransfer is the origin administrator's answer to a request about one of his
+// former students (the form's "student") and a new student elsewhere ({id}): confirm,
+// which moves the records at once when it can, or refuse, final for the pair.
+func (s *Server) decideTransfer(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	candidate, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return apperr.NotFound("transfer_request_not_found", "no such request")
+	}
+	studentID, err := strconv.ParseInt(r.PostFormValue("student"), 10, 64)
+	if err != nil {
+		return apperr.NotFound("transfer_request_not_found", "no such request")
+	}
+	uai := r.PathValue("uai")
+	var d transfer.Decision
+	switch r.PathValue("action") {
+	case "confirm":
+		d, err = s.Transfers.Confirm(r.Context(), p, uai, candidate, studentID)
+	case "refuse":
+		d, err = s.Transfers.Refuse(r.Context(), p, uai, candidate, studentID)
+	default:
+		return apperr.NotFound("not_found", "no such action")
+	}
+	if err != nil {
+		return err
+	}
+	done := d.Decision
+	if d.Moved {
+		done = "moved"
+	}
+	if d.MoveErr != nil {
+		s.Log.Warn("transfer confirmed, move left to the nightly job", "student", candidate, "err", d.MoveErr)
+	}
+	http.Redirect(w, r, "/establishments/"+url.PathEscape(uai)+"/transfers?done="+done+"#requests", http.StatusSeeOther)
+	return nil
+}
+
+// transferReason words the reason codes of a state for the reader: origin tells
+// whether he is the origin (who decides) or the destination (who waits).
+func (s *Server) transferReason(l, state string, codes []string, params map[string]string, origin bool) string {
+	var parts []string
+	for _, c := range codes {
+		switch c {
+		case transfer.CodeBirthDateDiffers:
+			parts = append(parts, T(l, "transfers.code.birth_date_differs"))
+		case transfer.CodeRefusedByOrigin:
+			if origin {
+				parts = append(parts, T(l, "transfers.code.refused_by_you", params["by"], s.formatTime(l, params["on"], false)))
+			} else {
+				parts = append(parts, T(l, "transfers.code.refused_by_origin", s.formatTime(l, params["on"], false)))
+			}
+		case transfer.CodeBirthDateMissing:
+			parts = append(parts, T(l, "transfers.code.birth_date_missing"))
+		case transfer.CodePreviousUAIMissing:
+			parts = append(parts, T(l, "transfers.code.previous_uai_missing"))
+		case transfer.CodePreviousUAIOther:
+			parts = append(parts, T(l, "transfers.code.previous_uai_other", params["previous_uai"]))
+		case transfer.CodeNamesDiffer:
+			parts = append(parts, T(l, "transfers.code.names_differ"))
+		default:
+			parts = append(parts, c)
+		}
+	}
+	why := strings.Join(parts, T(l, "transfers.code.sep"))
+	if state == "to_confirm" && !origin {
+		return T(l, "transfers.to_confirm.destination", why)
+	}
+	return why
+}
+
+// transferMatch words what a receipt says proved the match.
+func (s *Server) transferMatch(l string, x transfer.Done) string {
+	var parts []string
+	for _, m := range x.Matched {
+		switch m {
+		case transfer.MatchINE:
+			parts = append(parts, T(l, "transfers.match.ine"))
+		case transfer.MatchBirthDate:
+			parts = append(parts, T(l, "transfers.match.birth_date"))
+		case transfer.MatchPreviousUAI:
+			parts = append(parts, T(l, "transfers.match.previous_uai"))
+		case transfer.MatchNames:
+			parts = append(parts, T(l, "transfers.match.names"))
+		}
+	}
+	out := strings.Join(parts, ", ")
+	if x.ConfirmedBy != "" {
+		out += T(l, "transfers.match.confirmed", x.ConfirmedBy, s.formatTime(l, x.ConfirmedAt, false))
+	}
+	return out
 }
 
 type jobsData struct {

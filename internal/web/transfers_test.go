@@ -1,14 +1,21 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apptest"
+	"github.com/cartable/cartable/internal/establishment"
+	"github.com/cartable/cartable/internal/importer"
+	"github.com/cartable/cartable/internal/siecle"
 	"github.com/cartable/cartable/internal/store"
 )
 
@@ -69,3 +76,156 @@ func TestJobsPage(t *testing.T) {
 
 // consentNone is how the dashboard says (as HTML) that an establishment allows no transfer.
 const consentNone = "Cet établissement n&#39;envoie ni ne reçoit de données d&#39;élèves"
+
+// oneStudent is a SIECLE file of uai holding only the generated person i, whose last
+// school (ancienRNE) is prev ("" none), under the first name first ("" his own).
+func oneStudent(t *testing.T, uai string, i int, prev, first string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := siecle.Generate(&buf, siecle.GenOptions{UAI: uai, Students: 1, FirstIndex: i, Seed: int64(i + 7), Year: time.Now().Year()}); err != nil {
+		t.Fatal(err)
+	}
+	data := regexp.MustCompile(`(?s)\s*<SCOLARITE_AN_DERNIER>.*?</SCOLARITE_AN_DERNIER>`).ReplaceAll(buf.Bytes(), nil)
+	if prev != "" {
+		data = bytes.Replace(data, []byte("</ELEVE>"), []byte("<SCOLARITE_AN_DERNIER><CODE_RNE>"+prev+"</CODE_RNE></SCOLARITE_AN_DERNIER></ELEVE>"), 1)
+	}
+	if first != "" {
+		data = regexp.MustCompile(`<PRENOM>[^<]*</PRENOM>`).ReplaceAll(data, []byte("<PRENOM>"+first+"</PRENOM>"))
+	}
+	return data
+}
+
+func importSiecle(t *testing.T, s *apptest.Server, uai string, data []byte) {
+	t.Helper()
+	if _, err := s.App.Importer.Siecle(context.Background(), account.OperatorPrincipal(), uai,
+		importer.Source{Name: "f.xml", R: bytes.NewReader(data), Size: int64(len(data))}, false); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTransferRequestsPage: two students leave A and arrive at B, X without ancienRNE,
+// Y under another first name. A's administrator is told on his home page, reads why on
+// his transfer dashboard, confirms X (one click, CSRF-checked; the records move at
+// once) and refuses Y; B's dashboard says what waits for A, then what matched. Nobody
+// else may click for A, not even B's administrator who also teaches at A.
+func TestTransferRequestsPage(t *testing.T) {
+	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
+		ctx := context.Background()
+		yes := true
+		in := func(uai, name string, send bool) establishment.Input {
+			i := establishmentInput(uai, name)
+			i.TransfersSend, i.TransfersReceive = &send, &yes
+			return i
+		}
+		a, err := s.App.Establishments.Create(ctx, account.Operator, in("0691234S", "Lycée Alpha", true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := s.App.Establishments.Create(ctx, account.Operator, in("0381234K", "Lycée Bravo", false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Persons 3 and 4 (both with a valid INE) leave A and arrive at B.
+		var fileA bytes.Buffer
+		if err := siecle.Generate(&fileA, siecle.GenOptions{UAI: a.UAI, Students: 10, Seed: 1, Year: time.Now().Year()}); err != nil {
+			t.Fatal(err)
+		}
+		importSiecle(t, s, a.UAI, fileA.Bytes())
+		exit := time.Now().AddDate(0, 0, -10).Format("02/01/2006")
+		left := fileA.Bytes()
+		for _, k := range []int{3, 4} {
+			re := regexp.MustCompile(`(?s)((?:<ELEVE .*?</ELEVE>\s*){` + fmt.Sprint(k) + `}<ELEVE .*?)(</ELEVE>)`)
+			left = re.ReplaceAll(left, []byte("${1}<DATE_SORTIE>"+exit+"</DATE_SORTIE>${2}"))
+		}
+		importSiecle(t, s, a.UAI, left)
+		importSiecle(t, s, b.UAI, oneStudent(t, b.UAI, 3, "", ""))
+		importSiecle(t, s, b.UAI, oneStudent(t, b.UAI, 4, a.UAI, "Zephyrin"))
+		if _, err := s.App.DB.Exec(ctx, `UPDATE students SET entry_date = $1 WHERE establishment_id = $2`, time.Now().AddDate(0, 0, -5).Format("2006-01-02"), b.ID); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := s.App.Transfers.RunTransfers(ctx); err != nil || c.ToConfirm != 2 {
+			t.Fatalf("counts %+v %v", c, err)
+		}
+		var x, xb, y, yb int64
+		for _, q := range []struct {
+			id  *int64
+			est int64
+			k   int
+		}{{&x, a.ID, 3}, {&y, a.ID, 4}, {&xb, b.ID, 3}, {&yb, b.ID, 4}} {
+			if err := s.App.DB.QueryRow(ctx, `SELECT id FROM students WHERE establishment_id = $1 AND unqid = (SELECT unqid FROM students WHERE establishment_id = $2 ORDER BY id LIMIT 1 OFFSET $3)`,
+				q.est, a.ID, q.k).Scan(q.id); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		adminA := s.CreateUser("admin.a", account.Membership{Role: account.RoleAdmin, EstablishmentID: a.ID})
+		c := s.Browser()
+		login(t, s, c, adminA)
+		home := fetch(t, c, "GET", s.URL+"/establishments/0691234S", nil)
+		if !strings.Contains(home.body, "Transferts à examiner : 2") {
+			t.Fatalf("A's home page:\n%s", home.body)
+		}
+		p := fetch(t, c, "GET", s.URL+"/establishments/0691234S/transfers", nil)
+		confirmX := fmt.Sprintf(`action="/establishments/0691234S/transfers/requests/%d/confirm"`, xb)
+		if p.status != 200 || !strings.Contains(p.body, confirmX) || !strings.Contains(p.body, "ancien établissement (ancienRNE) absent du fichier") ||
+			!strings.Contains(p.body, "les noms diffèrent") || !strings.Contains(p.body, "Zephyrin") {
+			t.Fatalf("A's dashboard:\n%s", p.body)
+		}
+		form := url.Values{"csrf": {p.csrf(t)}, "student": {fmt.Sprint(x)}}
+		// Without the CSRF token nothing happens.
+		if q := fetch(t, c, "POST", s.URL+fmt.Sprintf("/establishments/0691234S/transfers/requests/%d/confirm", xb), url.Values{"student": {fmt.Sprint(x)}}); q.status != http.StatusForbidden {
+			t.Fatalf("confirm without CSRF: %d", q.status)
+		}
+		// B's administrator, a teacher at A too, cannot click for A.
+		both := s.CreateUser("admin.b", account.Membership{Role: account.RoleAdmin, EstablishmentID: b.ID}, account.Membership{Role: account.RoleTeacher, EstablishmentID: a.ID})
+		cb := s.Browser()
+		login(t, s, cb, both)
+		pb := fetch(t, cb, "GET", s.URL+"/establishments/0381234K/transfers", nil)
+		if !strings.Contains(pb.body, "En attente de la confirmation de l&#39;établissement d&#39;origine") || strings.Contains(pb.body, "Lycée Alpha") {
+			t.Fatalf("B's dashboard before:\n%s", pb.body)
+		}
+		if q := fetch(t, cb, "POST", s.URL+fmt.Sprintf("/establishments/0691234S/transfers/requests/%d/confirm", xb), url.Values{"csrf": {pb.csrf(t)}, "student": {fmt.Sprint(x)}}); q.status != http.StatusForbidden {
+			t.Fatalf("B's administrator confirms for A: %d", q.status)
+		}
+		if n := countRows(t, s, `SELECT COUNT(*) FROM transfers`); n != 0 {
+			t.Fatalf("%d transfers", n)
+		}
+
+		q := fetch(t, c, "POST", s.URL+fmt.Sprintf("/establishments/0691234S/transfers/requests/%d/confirm", xb), form)
+		if q.status != http.StatusSeeOther || q.header.Get("Location") != "/establishments/0691234S/transfers?done=moved#requests" {
+			t.Fatalf("confirm: %d %s", q.status, q.header.Get("Location"))
+		}
+		q = fetch(t, c, "POST", s.URL+fmt.Sprintf("/establishments/0691234S/transfers/requests/%d/refuse", yb), url.Values{"csrf": {p.csrf(t)}, "student": {fmt.Sprint(y)}})
+		if q.status != http.StatusSeeOther || q.header.Get("Location") != "/establishments/0691234S/transfers?done=refused#requests" {
+			t.Fatalf("refuse: %d %s", q.status, q.header.Get("Location"))
+		}
+		p = fetch(t, c, "GET", s.URL+"/establishments/0691234S/transfers?done=refused", nil)
+		if !strings.Contains(p.body, "confirmé par admin.a le") || !strings.Contains(p.body, "Refus enregistré") || !strings.Contains(p.body, "refusé par admin.a le") ||
+			strings.Contains(p.body, confirmX) {
+			t.Fatalf("A's dashboard after:\n%s", p.body)
+		}
+		// In English, the same.
+		fetch(t, c, "GET", s.URL+"/lang/en?back=/me", nil)
+		p = fetch(t, c, "GET", s.URL+"/establishments/0691234S/transfers", nil)
+		if !strings.Contains(p.body, "confirmed by admin.a on") || !strings.Contains(p.body, "refused by admin.a on") {
+			t.Fatalf("A's dashboard in English:\n%s", p.body)
+		}
+		pb = fetch(t, cb, "GET", s.URL+"/establishments/0381234K/transfers", nil)
+		if !strings.Contains(pb.body, "confirmé par admin.a le") || !strings.Contains(pb.body, "l&#39;établissement d&#39;origine a indiqué qu&#39;il ne s&#39;agit pas de cet élève") {
+			t.Fatalf("B's dashboard after:\n%s", pb.body)
+		}
+		csv := fetch(t, c, "GET", s.URL+"/establishments/0691234S/transfers?format=csv&list=requests", nil)
+		if csv.status != 200 || !strings.Contains(csv.body, "refused by admin.a on") || !strings.Contains(csv.body, "refused_by_origin by=admin.a") {
+			t.Fatalf("CSV: %d\n%s", csv.status, csv.body)
+		}
+	})
+}
+
+func countRows(t *testing.T, s *apptest.Server, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := s.App.DB.QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

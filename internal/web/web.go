@@ -157,6 +157,7 @@ func (s *Server) Register(mux *http.ServeMux) ([]Route, error) {
 	authed("GET /establishments/{uai}/students/{id}/attachments/{aid}", s.downloadAttachment)
 	authed("GET /establishments/{uai}/students/{id}/passport.zip", s.studentPassportZIP)
 	authed("GET /establishments/{uai}/transfers", s.transfersPage)
+	authed("POST /establishments/{uai}/transfers/requests/{id}/{action}", s.decideTransfer)
 	authed("GET /admin/jobs", s.jobsPage)
 	authed("POST /admin/jobs/{job}", s.runJob)
 	authed("GET /me/passport", s.passportPage)
