@@ -209,14 +209,14 @@ func setupTransferBench(ctx context.Context, app *App, o transferBenchOptions, p
 		w.destStudents = dest[:o.withData]
 		var studs, index [][]any
 		cols := []string{"id", "establishment_id", "eleve_id", "nouvel_eleve", "unqid", "ine_status", "last_name", "first_name", "birth_date",
-			"sex", "class", "mef", "entry_date", "exit_date", "status", "search", "created_at", "updated_at"}
+			"sex", "class", "mef", "entry_date", "exit_date", "status", "search", "created_at", "updated_at", "previous_uai"}
 		person := func(i int, est int64, id int64, p int, nouvel, exit, status string) []any {
 			first, last := benchNames[p%len(benchNames)], benchSurnames[(p/len(benchNames))%len(benchSurnames)]
 			mef := mefs[p%len(mefs)]
 			unqid, ineStatus := benchINE(key, p)
 			return []any{id, est, fmt.Sprint(30000000 + p), nouvel, unqid, ineStatus, last, first, "2008-05-17", "F",
 				fmt.Sprintf("%s-%c", mef.Formation, 'A'+rune(i%per/35%26)), string(mef.Code), "2025-09-01", exit, status,
-				student.SearchKey(last + " " + first), now, now}
+				student.SearchKey(last + " " + first), now, now, ""}
 		}
 		movers := benchPersons(10000000, o.withData)
 		others := benchPersons(20000000, o.pending-o.withData)
@@ -236,6 +236,9 @@ func setupTransferBench(ctx context.Context, app *App, o transferBenchOptions, p
 			}
 			row := person(j, w.dests[j/per], id, p, "1", "", student.StatusActive)
 			row[12] = entered
+			if j < o.withData {
+				row[18] = uaiOf(w.origins[j/per]) // SIECLE's ancienRNE: where he comes from
+			}
 			studs = append(studs, row)
 		}
 		if _, err := db.CopyRows(ctx, "students", cols, studs); err != nil {

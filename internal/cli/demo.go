@@ -239,7 +239,9 @@ func demoRecords(ctx context.Context, app *App, st student.Student) error {
 // offer no such student).
 func demoTransfer(ctx context.Context, app *App, first, n, year int) (int64, error) {
 	op := account.OperatorPrincipal()
-	// A newcomer at Vercors who is still active at Canuts, preparing the same diploma.
+	// A newcomer at Vercors who is still active at Canuts, preparing the same diploma,
+	// whose Vercors file says he comes from Canuts (ancienRNE): his records move on
+	// their own. The others would wait for Canuts's confirmation.
 	var canutsID, vercorsID int64
 	var eleveID, mefA, mefB string
 	err := app.DB.Each(ctx, func(rows *sql.Rows) error {
@@ -256,7 +258,7 @@ func demoTransfer(ctx context.Context, app *App, first, n, year int) (int64, err
 	}, `SELECT a.id, a.eleve_id, a.mef, b.id, b.mef FROM students a JOIN establishments ea ON ea.id = a.establishment_id
 		JOIN students b ON b.unqid = a.unqid JOIN establishments eb ON eb.id = b.establishment_id
 		WHERE ea.uai = '0691234S' AND eb.uai = '0381234K' AND a.status = 'active' AND b.status = 'active' AND b.nouvel_eleve = '1'
-		AND b.entry_date >= $1 ORDER BY a.id`, transfer.Retention.Before(app.Now()).Format("2006-01-02"))
+		AND b.previous_uai = '0691234S' AND a.birth_date = b.birth_date AND b.entry_date >= $1 ORDER BY a.id`, transfer.Retention.Before(app.Now()).Format("2006-01-02"))
 	if err != nil || canutsID == 0 {
 		return 0, err
 	}

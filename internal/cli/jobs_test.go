@@ -43,7 +43,7 @@ func TestJobCommands(t *testing.T) {
 			must("import", "siecle", "--uai", "0691234S", gen("a1.xml", "--uai", "0691234S", "--students", "40", "--left", "0", "--year", "2024"))
 			must("import", "siecle", "--uai", "0691234S", gen("a2.xml", "--uai", "0691234S", "--students", "40", "--left", "25", "--year", "2024"))
 			must("import", "siecle", "--uai", "0381234K", gen("b.xml", "--uai", "0381234K", "--students", "40", "--seed", "2",
-				"--year", strconv.Itoa(time.Now().Year())))
+				"--year", strconv.Itoa(time.Now().Year()), "--previous-uai", "0691234S"))
 
 			var counts map[string]int
 			out := must("jobs", "run", "transfer", "--json")
@@ -55,7 +55,8 @@ func TestJobCommands(t *testing.T) {
 					t.Errorf("transfer --json lacks %q: %s", k, out)
 				}
 			}
-			sum := counts["transferred"] + counts["impossible"] + counts["diploma_changed"] + counts["aged_out"] + counts["waiting"] + counts["no_ine"]
+			sum := counts["transferred"] + counts["impossible"] + counts["diploma_changed"] + counts["aged_out"] + counts["waiting"] + counts["no_ine"] +
+				counts["to_confirm"] + counts["refused"]
 			if counts["examined"] < 40 || counts["transferred"] == 0 || sum != counts["examined"] || counts["errors"] != 0 {
 				t.Fatalf("transfer counts: %s", out)
 			}
