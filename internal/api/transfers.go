@@ -56,7 +56,7 @@ func (s *Server) decideTransfer(w http.ResponseWriter, r *http.Request, p *accou
 		return err
 	}
 	if d.MoveErr != nil {
-		s.Log.Warn("transfer confirmed, move left to the nightly job", "student", candidate, "err", d.MoveErr)
+		s.Log.Warn("transfer decision recorded, the nightly job carries on", "decision", d.Decision, "student", candidate, "err", d.MoveErr)
 	}
 	httpx.WriteJSON(w, http.StatusOK, d)
 	return nil

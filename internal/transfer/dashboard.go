@@ -111,6 +111,7 @@ func (s *Service) dashboard(ctx context.Context, e establishment.Establishment) 
 		}
 		w.State, w.Reason, w.OtherUAI = state.String, reason.String, other.String
 		w.ReasonCodes, w.ReasonParams = split(codes.String), decodeParams(params.String)
+		delete(w.ReasonParams, "by") // who refused, at the origin: not the destination's business
 		if w.State == "impossible" || w.State == "refused" {
 			d.Impossible = append(d.Impossible, w)
 		} else {

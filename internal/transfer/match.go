@@ -182,7 +182,7 @@ type Decision struct {
 	// Moved tells whether the records moved at once. When they could not (a consent
 	// withdrawn, another diploma, a failure), the nightly job carries on.
 	Moved bool `json:"moved"`
-	// MoveErr is why the move right after a confirmation failed; the confirmation
+	// MoveErr is why the examination right after the decision failed; the decision
 	// stands and the nightly job tries again.
 	MoveErr error `json:"-"`
 }
@@ -244,34 +244,28 @@ func (s *Service) decide(ctx context.Context, p *account.Principal, uai string, 
 			toEst, candidateID, e.ID, studentID, verdict, audit.ID(p.AccountID), p.Login, s.now()); err != nil {
 			return err
 		}
-		action := audit.TransferConfirmed
-		dest := map[string]any{"student_id": candidateID, "from_uai": e.UAI}
+		here := audit.Event{Action: audit.TransferConfirmed, ActorID: audit.ID(p.AccountID), ActorLogin: p.Login, EstablishmentID: &e.ID,
+			Detail: map[string]any{"student_id": studentID, "to_uai": toUAI, "to_student_id": candidateID}}
+		there := here
+		there.EstablishmentID, there.Detail = &toEst, map[string]any{"student_id": candidateID, "from_uai": e.UAI}
 		if verdict == DecisionRefused {
-			// The destination is not told where the student it claims was.
-			action, dest = audit.TransferRefused, map[string]any{"student_id": candidateID}
+			// The destination is not told where the student it claims was, nor by whom
+			// it was refused (the origin's event names him).
+			here.Action, there.Action = audit.TransferRefused, audit.TransferRefused
+			there.ActorID, there.ActorLogin, there.Detail = nil, "(origin establishment)", map[string]any{"student_id": candidateID}
 		}
-		for _, ev := range []audit.Event{
-			{EstablishmentID: &e.ID, Detail: map[string]any{"student_id": studentID, "to_uai": toUAI, "to_student_id": candidateID}},
-			{EstablishmentID: &toEst, Detail: dest},
-		} {
-			ev.Action, ev.ActorID, ev.ActorLogin = action, audit.ID(p.AccountID), p.Login
-			if err := s.audit.Record(ctx, ev); err != nil {
-				return err
-			}
+		if err := s.audit.Record(ctx, here); err != nil {
+			return err
 		}
-		return nil
+		return s.audit.Record(ctx, there)
 	})
 	if err != nil || again {
 		return out, err
 	}
 	// Now rather than tonight: the same examination as the job's, which records the
-	// refusal or moves the records.
-	moved, err := s.examineOne(ctx, candidateID)
-	out.Moved = moved
-	if err != nil && verdict == DecisionRefused {
-		return out, err
-	}
-	out.MoveErr = err
+	// refusal or moves the records. The decision stands whatever happens here: the next
+	// run carries on.
+	out.Moved, out.MoveErr = s.examineOne(ctx, candidateID)
 	return out, nil
 }
 

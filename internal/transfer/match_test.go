@@ -358,7 +358,7 @@ func TestRefuseIsFinal(t *testing.T) {
 		}
 		for range 2 {
 			atB, atA := w.states(t)
-			if atB.State != "refused" || strings.Join(atB.ReasonCodes, ",") != transfer.CodeRefusedByOrigin || atB.OtherUAI != "" {
+			if atB.State != "refused" || strings.Join(atB.ReasonCodes, ",") != transfer.CodeRefusedByOrigin || atB.OtherUAI != "" || atB.ReasonParams["by"] != "" {
 				t.Fatalf("B sees %+v", atB)
 			}
 			if atA.State != "refused" || atA.ReasonParams["by"] != "admin.alpha" {
@@ -381,6 +381,14 @@ func TestRefuseIsFinal(t *testing.T) {
 			if n := w.events(t, "transfer.refused", est); n != 1 {
 				t.Fatalf("%d refusal events at %d", n, est)
 			}
+		}
+		// B's event names neither A nor A's administrator.
+		var actor, detail string
+		if err := s.App.DB.QueryRow(ctx, `SELECT actor_login, detail FROM audit_events WHERE action = 'transfer.refused' AND establishment_id = $1`, w.b.ID).Scan(&actor, &detail); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(actor+detail, "admin.alpha") || strings.Contains(detail, w.a.UAI) {
+			t.Fatalf("B's refusal event: %s %s", actor, detail)
 		}
 	})
 }

@@ -111,7 +111,7 @@ func (s *Server) decideTransfer(w http.ResponseWriter, r *http.Request) error {
 		done = "moved"
 	}
 	if d.MoveErr != nil {
-		s.Log.Warn("transfer confirmed, move left to the nightly job", "student", candidate, "err", d.MoveErr)
+		s.Log.Warn("transfer decision recorded, the nightly job carries on", "decision", d.Decision, "student", candidate, "err", d.MoveErr)
 	}
 	http.Redirect(w, r, "/establishments/"+url.PathEscape(uai)+"/transfers?done="+done+"#requests", http.StatusSeeOther)
 	return nil
