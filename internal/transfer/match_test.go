@@ -392,3 +392,29 @@ func TestRefuseIsFinal(t *testing.T) {
 		}
 	})
 }
+
+// TestArrivalImportedFirst: B imports X before A deactivates him. He waits, neither side
+// sees a request (A still has him), and the first run after A's import moves him, matched
+// as fully as in the other order.
+func TestArrivalImportedFirst(t *testing.T) {
+	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
+		ctx := context.Background()
+		w := setupWorld(t, s, true, true)
+		w.arriveB(t)
+		if c, err := s.App.Transfers.RunTransfers(ctx); err != nil || c.Transferred != 0 || c.ToConfirm+c.Refused != 0 {
+			t.Fatalf("before A's import: %+v %v", c, err)
+		}
+		if atB, atA := w.states(t); atB.State != "waiting" || atA.State != "" {
+			t.Fatalf("waiting: B sees %+v, A %+v", atB, atA)
+		}
+		w.leaveA(t)
+		if c, err := s.App.Transfers.RunTransfers(ctx); err != nil || c.Transferred != 1 {
+			t.Fatalf("after A's import: %+v %v", c, err)
+		}
+		w.checkMoved(t)
+		d, _ := s.App.Transfers.Dashboard(ctx, op, w.a.UAI)
+		if len(d.Done) != 1 || strings.Join(d.Done[0].Matched, ",") != "ine,birth_date,previous_uai,names" || len(d.Requests) != 0 {
+			t.Fatalf("A's dashboard: %+v %+v", d.Done, d.Requests)
+		}
+	})
+}

@@ -5,9 +5,11 @@
 // The protocol: an import that deactivates a student puts his unqid in the shared index
 // of deactivated students; every day, each student with nouvelEleve = 1 is looked up in
 // it. Found in another establishment that allows sending, by an establishment that allows
-// receiving, preparing the same diploma: his evaluations (with results and comments,
-// their author becoming "ancien établissement") and his professional situations (with
-// their files) move, in one transaction per student, and are deleted at the origin.
+// receiving, shown to be the same student (same birth date, and an ancienRNE and names
+// that agree or the origin administrator's confirmation: match.go), preparing the same
+// diploma: his evaluations (with results and comments, their author becoming "ancien
+// établissement") and his professional situations (with their files) move, in one
+// transaction per student, and are deleted at the origin.
 // The order of the two imports does not matter: a student not found yet is looked up
 // again the next day, until he has been there six months.
 package transfer

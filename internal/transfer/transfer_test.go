@@ -119,6 +119,15 @@ func newWorld(t *testing.T, s *apptest.Server, sendA, receiveB bool) *world {
 // what SIECLE says of a student who came from A: his ancienRNE is A).
 func newWorldWith(t *testing.T, s *apptest.Server, sendA, receiveB bool, edits ...func(*world) func(string) string) *world {
 	t.Helper()
+	w := setupWorld(t, s, sendA, receiveB)
+	w.leaveA(t)
+	w.arriveB(t, edits...)
+	return w
+}
+
+// setupWorld builds A and B, and X at A with his records.
+func setupWorld(t *testing.T, s *apptest.Server, sendA, receiveB bool) *world {
+	t.Helper()
 	ctx := context.Background()
 	w := &world{s: s}
 	w.a = est(t, s, "0691234S", "Lycée Alpha", sendA, true)
@@ -167,12 +176,22 @@ func newWorldWith(t *testing.T, s *apptest.Server, sendA, receiveB bool, edits .
 		}
 		w.files++
 	}
-	// X leaves A (the import deactivates him and indexes him), and arrives at B.
+	return w
+}
+
+// leaveA: X leaves A (the import deactivates him and indexes him).
+func (w *world) leaveA(t *testing.T) {
+	t.Helper()
 	exit := time.Now().AddDate(0, 0, -20).Format("02/01/2006")
-	rep := importFile(t, s, w.a.UAI, leave(w.fileA, w.x.EleveID, exit))
+	rep := importFile(t, w.s, w.a.UAI, leave(w.fileA, w.x.EleveID, exit))
 	if rep.Deactivated != 1 {
 		t.Fatalf("X not deactivated: %+v", rep)
 	}
+}
+
+// arriveB: B imports its file, where X is as edits say.
+func (w *world) arriveB(t *testing.T, edits ...func(*world) func(string) string) {
+	t.Helper()
 	// Both files start at person 0: X is at the same place in B's file as in A's.
 	k := 0
 	for i, m := range eleveRE.FindAllSubmatch(w.fileA, -1) {
@@ -193,8 +212,7 @@ func newWorldWith(t *testing.T, s *apptest.Server, sendA, receiveB bool, edits .
 		}
 	}
 	w.xEleveB = string(eleveRE.FindAllSubmatch(fileB, -1)[k][1])
-	importFile(t, s, w.b.UAI, fileB)
-	return w
+	importFile(t, w.s, w.b.UAI, fileB)
 }
 
 func (w *world) xAt(t *testing.T, uai string) student.Student {
