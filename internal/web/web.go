@@ -501,14 +501,6 @@ func (s *Server) client(r *http.Request) account.Client {
 	return account.Client{IP: audit.SourceFrom(r.Context()).IP, UserAgent: r.UserAgent()}
 }
 
-// safeNext keeps a post-login redirect on this site.
-func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
-	}
-	return next
-}
-
 func (s *Server) setLang(w http.ResponseWriter, r *http.Request) error {
 	l := r.PathValue("lang")
 	if l != langFR && l != langEN {
