@@ -42,6 +42,17 @@ func New(db *store.DB, log *audit.Log, est *establishment.Service, st *student.S
 	return &Service{db: db, audit: log, establishments: est, students: st, competencies: comp, blobs: blobs, now: now, MaxAttachment: 20 << 20}
 }
 
+// Limits of a situation sheet and of its assessment (docs/limits.md), in characters.
+const (
+	MaxSituationText         = 500 // context, period, company, title
+	MaxDescription           = 20000
+	MaxSituationCompetencies = 100
+	MaxCompetencyCode        = 20 // as a referential's competency codes
+	MaxEvaluator             = 200
+	MaxResult                = 200
+	MaxAssessmentComment     = 5000
+)
+
 // SituationInput is what a student writes on a sheet (and staff may write for him).
 type SituationInput struct {
 	Level        string   `json:"level"`
@@ -65,21 +76,30 @@ func (in *SituationInput) validate() error {
 	if in.Level != "bac" && in.Level != "bep" {
 		return apperr.Invalid("invalid_level", "level must be \"bac\" or \"bep\"")
 	}
-	for name, v := range map[string]*string{"context": &in.Context, "period": &in.Period, "company": &in.Company, "title": &in.Title} {
-		*v = strings.TrimSpace(*v)
-		if len(*v) > 500 {
-			return apperr.Invalid("invalid_situation", "%s: at most 500 characters", name)
+	for _, f := range []struct {
+		name  string
+		value *string
+		max   int
+	}{
+		{"context", &in.Context, MaxSituationText}, {"period", &in.Period, MaxSituationText},
+		{"company", &in.Company, MaxSituationText}, {"title", &in.Title, MaxSituationText},
+		{"description", &in.Description, MaxDescription},
+	} {
+		*f.value = strings.TrimSpace(*f.value)
+		if err := apperr.CheckLen(f.name, *f.value, f.max); err != nil {
+			return err
 		}
-	}
-	in.Description = strings.TrimSpace(in.Description)
-	if len(in.Description) > 20000 {
-		return apperr.Invalid("invalid_situation", "description: at most 20,000 characters")
 	}
 	if in.Description == "" && in.Title == "" {
 		return apperr.Invalid("invalid_situation", "a situation needs a title or a description")
 	}
-	if len(in.Competencies) > 100 {
-		return apperr.Invalid("invalid_situation", "at most 100 competencies")
+	if len(in.Competencies) > MaxSituationCompetencies {
+		return apperr.Invalid("too_many", "competencies: more than %d", MaxSituationCompetencies)
+	}
+	for i, c := range in.Competencies {
+		if apperr.CheckLen("", c, MaxCompetencyCode) != nil {
+			return apperr.TooLong(fmt.Sprintf("competencies[%d]", i), MaxCompetencyCode)
+		}
 	}
 	return nil
 }
@@ -179,10 +199,14 @@ func (s *Service) Assess(ctx context.Context, p *account.Principal, uai string, 
 	if !staff {
 		return Situation{}, apperr.Forbidden("forbidden", "teachers evaluate situations")
 	}
-	for _, v := range []*string{&a.Evaluator, &a.Result, &a.Comment} {
-		*v = strings.TrimSpace(*v)
-		if len(*v) > 5000 {
-			return Situation{}, apperr.Invalid("invalid_assessment", "at most 5,000 characters per field")
+	for _, f := range []struct {
+		name  string
+		value *string
+		max   int
+	}{{"evaluator", &a.Evaluator, MaxEvaluator}, {"result", &a.Result, MaxResult}, {"comment", &a.Comment, MaxAssessmentComment}} {
+		*f.value = strings.TrimSpace(*f.value)
+		if err := apperr.CheckLen(f.name, *f.value, f.max); err != nil {
+			return Situation{}, err
 		}
 	}
 	if a.Evaluator == "" {

@@ -465,7 +465,7 @@ func errorMessage(l string, err error) string {
 // detailed lists the errors whose own message adds what the translation cannot know.
 var detailed = map[string]bool{"invalid_file": true, "other_establishment": true, "invalid_uai": true,
 	"invalid_results": true, "invalid_situation": true, "too_long": true,
-	"invalid_archive": true}
+	"invalid_archive": true, "too_many": true}
 
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) {
