@@ -177,7 +177,7 @@ func (s *Server) authenticated(h authFunc) handlerFunc {
 		}
 		if p.PassportOnly && !passportOnlyRoutes[r.Pattern] {
 			return apperr.Forbidden("passport_only", "your establishment deactivated your account: until %s you can only download your passport (GET /api/v1/me/passport.zip)",
-				p.AccessUntil.UTC().Format("2006-01-02"))
+				student.CivilDate(p.AccessUntil))
 		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), p)
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"strconv"
 
@@ -215,31 +214,19 @@ func (s *Server) assessSituation(w http.ResponseWriter, r *http.Request, p *acco
 }
 
 // addAttachment receives a file (multipart field "file", or the raw body with a name
-// query parameter) and attaches it to a situation.
+// query parameter) and attaches it to a situation. The file is spooled to TempDir first,
+// as the pages do: a ZIP's directory is read from its end.
 func (s *Server) addAttachment(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
 	id, sid, err := situationPath(r)
 	if err != nil {
 		return err
 	}
-	limit := s.Passports.MaxAttachment
-	r.Body = http.MaxBytesReader(w, r.Body, limit+1<<20)
-	name := r.URL.Query().Get("name")
-	var body io.Reader = r.Body
-	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt == "multipart/form-data" {
-		mr := multipart.NewReader(r.Body, params["boundary"])
-		for {
-			part, err := mr.NextPart()
-			if err != nil {
-				return apperr.Invalid("no_file", "the form has no file field \"file\"")
-			}
-			if part.FormName() == "file" {
-				name, body = part.FileName(), part
-				break
-			}
-		}
+	up, err := httpx.ReceiveFile(r, "file", s.TempDir, s.Passports.MaxAttachment)
+	if err != nil {
+		return err
 	}
-	a, err := s.Passports.Attach(r.Context(), p, r.PathValue("uai"), id, sid, name, body)
+	defer up.Close()
+	a, err := s.Passports.Attach(r.Context(), p, r.PathValue("uai"), id, sid, up.Name, up.File)
 	if err != nil {
 		return err
 	}

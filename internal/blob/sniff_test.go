@@ -46,9 +46,22 @@ func TestSniff(t *testing.T) {
 		{"minimal PDF", []byte(minimalPDF), TypePDF},
 		{"PDF 2.0 header alone", []byte("%PDF-2.0"), TypePDF},
 		{"PDF after a BOM", []byte("\xef\xbb\xbf" + minimalPDF), TypePDF},
-		{"PDF after junk", []byte(junk(500) + minimalPDF), TypePDF},
-		{"PDF header at offset 1023", []byte(junk(1023) + minimalPDF), TypePDF},
+		{"PDF after a blank line", []byte("\r\n" + minimalPDF), TypePDF},
+		{"PDF after a BOM and spaces", []byte("\xef\xbb\xbf \t\r\n\f\x00" + minimalPDF), TypePDF},
+		{"PDF after 16 bytes of preamble", []byte(strings.Repeat(" ", 16) + minimalPDF), TypePDF},
+		{"PDF after 17 bytes of preamble", []byte(strings.Repeat(" ", 17) + minimalPDF), ""},
+		{"PDF after junk", []byte(junk(500) + minimalPDF), ""},
+		{"PDF after one junk byte", []byte("x" + minimalPDF), ""},
+		{"PDF header at offset 1023", []byte(junk(1023) + minimalPDF), ""},
 		{"PDF header at offset 1024", []byte(junk(1024) + minimalPDF), ""},
+		// Issue 8, finding 5: a page that mentions %PDF- early is still a page.
+		{"HTML holding a PDF header", []byte("<html><body><script>alert(document.cookie)</script><!-- %PDF-1.4 --></body></html>"), ""},
+		{"HTML then a PDF", []byte("<script>alert(1)</script>\n" + minimalPDF), ""},
+		{"SVG holding a PDF header", []byte(`<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><!-- %PDF-1.7 --></svg>`), ""},
+		{"XML prolog then a PDF", []byte(`<?xml version="1.0"?>` + minimalPDF), ""},
+		{"a tag in the preamble", []byte(" <" + minimalPDF), ""},
+		{"BOM then a tag", []byte("\xef\xbb\xbf<" + minimalPDF), ""},
+		{"half a BOM", []byte("\xef\xbb" + minimalPDF), ""},
 		{"lower-case header", []byte("%pdf-1.4"), ""},
 		{"ZIP with a file", zipOf(t, map[string]string{"rapport.txt": "bonjour"}, zip.Deflate), TypeZIP},
 		{"empty ZIP", zipOf(t, nil, zip.Deflate), TypeZIP},
@@ -76,7 +89,7 @@ func TestSniff(t *testing.T) {
 }
 
 func TestSniffLen(t *testing.T) {
-	head := []byte(strings.Repeat(" ", 1023) + "%PDF-")
+	head := []byte(strings.Repeat(" ", 16) + "%PDF-")
 	if len(head) != SniffLen {
 		t.Fatalf("SniffLen = %d, want %d", SniffLen, len(head))
 	}

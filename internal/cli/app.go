@@ -113,6 +113,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, o Options)
 	a.Blobs = blobs
 	a.Passports = passport.New(db, a.Audit, a.Establishments, a.Students, a.Competencies, blobs, o.Now)
 	a.Passports.MaxAttachment = int64(cfg.MaxAttachmentMiB) << 20
+	a.Passports.TempDir = cfg.TempDir()
 	a.Accounts.AccessRule = a.Students.AccessMode
 	a.Transfers = transfer.New(db, a.Audit, a.Establishments, a.Competencies, blobs, o.Now)
 	a.Jobs = jobs.New(db, log, o.Now)

@@ -73,8 +73,48 @@ func (s *Service) resolve(ctx context.Context, p *account.Principal, uai string,
 	return s.establishments.Resolve(ctx, p, uai, roles...)
 }
 
+// Limits of an evaluation (docs/limits.md). Texts are counted in characters: a title
+// in French is not shorter for having accents.
+const (
+	MaxTitle   = 200
+	MaxLevel   = 100
+	MaxClass   = 100
+	MaxComment = 10000
+	// MaxResults and MaxComments bound one creation or save (a grid, a file, a call
+	// of the API): a class of 40 on a referential of 500 competencies is 20,000 cells.
+	MaxResults  = 20000
+	MaxComments = 2000
+)
+
 // maxProblems caps the list of problems an error message quotes.
 const maxProblems = 10
+
+// checkLimits checks the lengths and counts of what a creation or a save gives
+// (docs/limits.md), before anything is looked up. The error names the first field over
+// its limit and never quotes it.
+func checkLimits(results []Result, comments []Comment) error {
+	if len(results) > MaxResults {
+		return apperr.Invalid("too_many", "results: more than %d in one save", MaxResults)
+	}
+	if len(comments) > MaxComments {
+		return apperr.Invalid("too_many", "comments: more than %d in one save", MaxComments)
+	}
+	// The field is named only on failure: a save may hold 20,000 results.
+	for i, r := range results {
+		if apperr.CheckLen("", r.Competency, maxItemCodeLen) != nil {
+			return apperr.TooLong(fmt.Sprintf("results[%d].competency", i), maxItemCodeLen)
+		}
+		if apperr.CheckLen("", r.Value, maxItemCodeLen) != nil {
+			return apperr.TooLong(fmt.Sprintf("results[%d].value", i), maxItemCodeLen)
+		}
+	}
+	for i, c := range comments {
+		if apperr.CheckLen("", strings.TrimSpace(c.Text), MaxComment) != nil {
+			return apperr.TooLong(fmt.Sprintf("comments[%d].text", i), MaxComment)
+		}
+	}
+	return nil
+}
 
 // check validates results and comments against the referential and the students of
 // the establishment, and says precisely what is wrong.
@@ -92,11 +132,8 @@ func (s *Service) check(ctx context.Context, e establishment.Establishment, ref 
 			}
 		}
 	}
-	for i, c := range comments {
+	for _, c := range comments {
 		ids[c.StudentID] = true
-		if len(c.Text) > 10000 {
-			problems = append(problems, fmt.Sprintf("comments[%d]: longer than 10,000 characters", i))
-		}
 	}
 	if missing, err := s.missingStudents(ctx, e.ID, ids); err != nil {
 		return err
@@ -164,9 +201,20 @@ func (s *Service) Create(ctx context.Context, p *account.Principal, uai string, 
 	if err != nil {
 		return Evaluation{}, err
 	}
-	in.Title = strings.TrimSpace(in.Title)
-	if in.Title == "" || len(in.Title) > 200 {
-		return Evaluation{}, apperr.Invalid("invalid_title", "an evaluation needs a title (up to 200 characters)")
+	in.Title, in.Level, in.Class = strings.TrimSpace(in.Title), strings.TrimSpace(in.Level), strings.TrimSpace(in.Class)
+	if in.Title == "" {
+		return Evaluation{}, apperr.Invalid("invalid_title", "an evaluation needs a title (up to %d characters)", MaxTitle)
+	}
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{{"title", in.Title, MaxTitle}, {"level", in.Level, MaxLevel}, {"class", in.Class, MaxClass}, {"date", in.Date, len("2006-01-02")}, {"diploma", in.Diploma, maxCodeLen}} {
+		if err := apperr.CheckLen(f.name, f.value, f.max); err != nil {
+			return Evaluation{}, err
+		}
+	}
+	if err := checkLimits(in.Results, in.Comments); err != nil {
+		return Evaluation{}, err
 	}
 	if _, err := time.Parse("2006-01-02", in.Date); err != nil {
 		return Evaluation{}, apperr.Invalid("invalid_date", "date %q: use YYYY-MM-DD", in.Date)
@@ -183,7 +231,7 @@ func (s *Service) Create(ctx context.Context, p *account.Principal, uai string, 
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
 		if err := s.db.QueryRow(ctx, `INSERT INTO evaluations (establishment_id, title, eval_date, level, class, referential_id, author_id, author_name, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
-			e.ID, in.Title, in.Date, strings.TrimSpace(in.Level), strings.TrimSpace(in.Class), ref.ID, nullID(p.AccountID), p.Login, now).Scan(&id); err != nil {
+			e.ID, in.Title, in.Date, in.Level, in.Class, ref.ID, nullID(p.AccountID), p.Login, now).Scan(&id); err != nil {
 			return err
 		}
 		if err := s.write(ctx, e.ID, id, in.Results, in.Comments, now); err != nil {
@@ -270,6 +318,9 @@ func (s *Service) write(ctx context.Context, establishmentID, evalID int64, resu
 func (s *Service) SaveResults(ctx context.Context, p *account.Principal, uai string, id int64, results []Result, comments []Comment) (int, error) {
 	e, err := s.resolve(ctx, p, uai, writers)
 	if err != nil {
+		return 0, err
+	}
+	if err := checkLimits(results, comments); err != nil {
 		return 0, err
 	}
 	ev, err := s.head(ctx, e, id)

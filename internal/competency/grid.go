@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // A grid CSV holds a class's results for one evaluation, one student per
@@ -212,7 +213,7 @@ func ParseGridCSV(rd io.Reader, ref *Referential, students []GridStudent) (value
 		}
 		seen[st] = line
 		row := map[string]string{}
-		comment := ""
+		comment, commentOK := "", true
 		for i, col := range cols {
 			cell := ""
 			if i < len(rec) {
@@ -231,6 +232,12 @@ func ParseGridCSV(rd io.Reader, ref *Referential, students []GridStudent) (value
 				}
 				row[col.code] = v.Value
 			case colKindComment:
+				if n := utf8.RuneCountInString(cell); n > MaxComment {
+					// Not cut: the teacher shortens it; his stored comment stays.
+					problem(line, col.name, "commentaire de %d caractères (au plus %d) : cellule ignorée", n, MaxComment)
+					commentOK = false
+					continue
+				}
 				comment = cell
 			case colKindIgnored:
 				if col.untitled && cell != "" {
@@ -247,7 +254,7 @@ func ParseGridCSV(rd io.Reader, ref *Referential, students []GridStudent) (value
 		// The last line of a student wins whole, not cell by cell: it is
 		// what the teacher sees last in the spreadsheet.
 		values[st] = row
-		if hasComment {
+		if hasComment && commentOK {
 			comments[st] = comment
 		}
 	}

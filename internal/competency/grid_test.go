@@ -296,3 +296,26 @@ func FuzzParseGridCSV(f *testing.F) {
 		}
 	})
 }
+
+// TestParseGridCSVLongComment: a comment over MaxComment characters is not taken, with
+// a problem naming the line and the column; the student's other cells are, and his
+// stored comment is left as it was (issue 8, finding 6).
+func TestParseGridCSVLongComment(t *testing.T) {
+	ref := sample()
+	long := strings.Repeat("é", MaxComment+1)
+	ok := strings.Repeat("é", MaxComment)
+	data := "eleve_id;C1;commentaire\n1001;A;" + long + "\n1002;EC;" + ok + "\n"
+	values, comments, problems, err := ParseGridCSV(strings.NewReader(data), &ref, gridStudents())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(values, map[int64]map[string]string{11: {"C1": "A"}, 12: {"C1": "EC"}}) {
+		t.Errorf("values %v", values)
+	}
+	if _, taken := comments[11]; taken || comments[12] != ok {
+		t.Errorf("comments: the long one taken %v, the one at the limit %d characters", taken, len([]rune(comments[12])))
+	}
+	if len(problems) != 1 || problems[0].Line != 2 || problems[0].Column != "commentaire" || !strings.Contains(problems[0].Message, "10000") {
+		t.Errorf("problems %+v", problems)
+	}
+}

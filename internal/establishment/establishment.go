@@ -43,6 +43,13 @@ func New(db *store.DB, log *audit.Log, now func() time.Time) *Service {
 	return &Service{db: db, audit: log, now: now}
 }
 
+// Limits of an establishment's texts (docs/limits.md), in characters.
+const (
+	MaxName     = 200
+	MaxAcademie = 100
+	MaxKind     = 100
+)
+
 // Input is what an administrator sets on an establishment. Nil fields are unchanged
 // by Update.
 type Input struct {
@@ -73,6 +80,9 @@ func (s *Service) Create(ctx context.Context, actor account.Actor, in Input) (Es
 	if name == "" {
 		return Establishment{}, apperr.Invalid("invalid_name", "an establishment needs a name (--name)")
 	}
+	if err := in.checkLen(); err != nil {
+		return Establishment{}, err
+	}
 	now := s.now()
 	var e Establishment
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
@@ -93,8 +103,28 @@ func (s *Service) Create(ctx context.Context, actor account.Actor, in Input) (Es
 	return e, err
 }
 
+// checkLen checks the given texts against their limits.
+func (in Input) checkLen() error {
+	for _, f := range []struct {
+		name  string
+		value *string
+		max   int
+	}{{"name", in.Name, MaxName}, {"academie", in.Academie, MaxAcademie}, {"kind", in.Kind, MaxKind}} {
+		if f.value == nil {
+			continue
+		}
+		if err := apperr.CheckLen(f.name, strings.TrimSpace(*f.value), f.max); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Update changes the given fields of the establishment with in.UAI.
 func (s *Service) Update(ctx context.Context, actor account.Actor, in Input) (Establishment, error) {
+	if err := in.checkLen(); err != nil {
+		return Establishment{}, err
+	}
 	var e Establishment
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		old, err := s.ByUAI(ctx, in.UAI)

@@ -85,7 +85,11 @@ func ReceiveFile(r *http.Request, field, dir string, max int64) (*Upload, error)
 	if u.Size == 0 {
 		return fail(apperr.Invalid("empty_file", "the file is empty"))
 	}
-	if u.Name == "" || u.Name == "." || strings.ContainsAny(u.Name, "/\\") {
+	// A browser on Windows may send the whole path: its last component is the name.
+	if i := strings.LastIndexAny(u.Name, "/\\"); i >= 0 {
+		u.Name = u.Name[i+1:]
+	}
+	if u.Name == "" || u.Name == "." || u.Name == ".." {
 		u.Name = "upload"
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {

@@ -1,17 +1,15 @@
 package passport
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"path"
+	"os"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
@@ -34,12 +32,26 @@ type Service struct {
 	now            func() time.Time
 	// MaxAttachment caps the size of an attached file.
 	MaxAttachment int64
+	// TempDir receives a copy of an attached file given as a plain stream, to read a
+	// ZIP's directory ("": the system's temporary directory).
+	TempDir string
 }
 
 // New returns a Service.
 func New(db *store.DB, log *audit.Log, est *establishment.Service, st *student.Service, comp *competency.Service, blobs blob.Store, now func() time.Time) *Service {
 	return &Service{db: db, audit: log, establishments: est, students: st, competencies: comp, blobs: blobs, now: now, MaxAttachment: 20 << 20}
 }
+
+// Limits of a situation sheet and of its assessment (docs/limits.md), in characters.
+const (
+	MaxSituationText         = 500 // context, period, company, title
+	MaxDescription           = 20000
+	MaxSituationCompetencies = 100
+	MaxCompetencyCode        = 20 // as a referential's competency codes
+	MaxEvaluator             = 200
+	MaxResult                = 200
+	MaxAssessmentComment     = 5000
+)
 
 // SituationInput is what a student writes on a sheet (and staff may write for him).
 type SituationInput struct {
@@ -64,21 +76,30 @@ func (in *SituationInput) validate() error {
 	if in.Level != "bac" && in.Level != "bep" {
 		return apperr.Invalid("invalid_level", "level must be \"bac\" or \"bep\"")
 	}
-	for name, v := range map[string]*string{"context": &in.Context, "period": &in.Period, "company": &in.Company, "title": &in.Title} {
-		*v = strings.TrimSpace(*v)
-		if len(*v) > 500 {
-			return apperr.Invalid("invalid_situation", "%s: at most 500 characters", name)
+	for _, f := range []struct {
+		name  string
+		value *string
+		max   int
+	}{
+		{"context", &in.Context, MaxSituationText}, {"period", &in.Period, MaxSituationText},
+		{"company", &in.Company, MaxSituationText}, {"title", &in.Title, MaxSituationText},
+		{"description", &in.Description, MaxDescription},
+	} {
+		*f.value = strings.TrimSpace(*f.value)
+		if err := apperr.CheckLen(f.name, *f.value, f.max); err != nil {
+			return err
 		}
-	}
-	in.Description = strings.TrimSpace(in.Description)
-	if len(in.Description) > 20000 {
-		return apperr.Invalid("invalid_situation", "description: at most 20,000 characters")
 	}
 	if in.Description == "" && in.Title == "" {
 		return apperr.Invalid("invalid_situation", "a situation needs a title or a description")
 	}
-	if len(in.Competencies) > 100 {
-		return apperr.Invalid("invalid_situation", "at most 100 competencies")
+	if len(in.Competencies) > MaxSituationCompetencies {
+		return apperr.Invalid("too_many", "competencies: more than %d", MaxSituationCompetencies)
+	}
+	for i, c := range in.Competencies {
+		if apperr.CheckLen("", c, MaxCompetencyCode) != nil {
+			return apperr.TooLong(fmt.Sprintf("competencies[%d]", i), MaxCompetencyCode)
+		}
 	}
 	return nil
 }
@@ -178,10 +199,14 @@ func (s *Service) Assess(ctx context.Context, p *account.Principal, uai string, 
 	if !staff {
 		return Situation{}, apperr.Forbidden("forbidden", "teachers evaluate situations")
 	}
-	for _, v := range []*string{&a.Evaluator, &a.Result, &a.Comment} {
-		*v = strings.TrimSpace(*v)
-		if len(*v) > 5000 {
-			return Situation{}, apperr.Invalid("invalid_assessment", "at most 5,000 characters per field")
+	for _, f := range []struct {
+		name  string
+		value *string
+		max   int
+	}{{"evaluator", &a.Evaluator, MaxEvaluator}, {"result", &a.Result, MaxResult}, {"comment", &a.Comment, MaxAssessmentComment}} {
+		*f.value = strings.TrimSpace(*f.value)
+		if err := apperr.CheckLen(f.name, *f.value, f.max); err != nil {
+			return Situation{}, err
 		}
 	}
 	if a.Evaluator == "" {
@@ -252,6 +277,8 @@ func (s *Service) situations(ctx context.Context, establishmentID, studentID int
 		if err := rows.Scan(&a.ID, &sid, &a.Name, &a.ContentType, &a.Size, &a.SHA256); err != nil {
 			return err
 		}
+		// Names stored before blob.FileName existed get its rule when they are read.
+		a.Name = blob.FileName(a.Name, a.ContentType)
 		if i, ok := idx[sid]; ok {
 			out[i].Attachments = append(out[i].Attachments, a)
 		}
@@ -297,7 +324,12 @@ func (s *Service) Situations(ctx context.Context, p *account.Principal, uai stri
 }
 
 // Attach stores a file on a sheet. Only PDF and ZIP files are accepted, told from the
-// content (never the name); the size is capped; the content is stored once by checksum.
+// content (never the name): a PDF must start like one, a ZIP must be an archive whose
+// directory reads and whose entries stay inside their folder (blob.Detect). The name is
+// cleaned and takes the extension of the type (blob.FileName); the size is capped; the
+// content is stored once by checksum. r is read from its current position; a reader
+// without random access (neither an *os.File nor a bytes or strings Reader) is first
+// copied to a temporary file in TempDir, because a ZIP's directory is at its end.
 func (s *Service) Attach(ctx context.Context, p *account.Principal, uai string, studentID, situationID int64, name string, r io.Reader) (Attachment, error) {
 	st, _, err := s.lookup(ctx, p, uai, studentID, true)
 	if err != nil {
@@ -306,18 +338,26 @@ func (s *Service) Attach(ctx context.Context, p *account.Principal, uai string, 
 	if _, err := s.situation(ctx, st, situationID); err != nil {
 		return Attachment{}, err
 	}
-	name = cleanName(name)
-	head := make([]byte, blob.SniffLen)
-	n, err := io.ReadFull(r, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return Attachment{}, apperr.Invalid("bad_upload", "the file could not be read")
+	shown := blob.FileName(name, "")
+	content, size, done, err := s.randomAccess(r)
+	if err != nil {
+		return Attachment{}, err
 	}
-	head = head[:n]
-	ctype, ok := blob.Sniff(head)
-	if !ok {
-		return Attachment{}, apperr.Unsupported("unsupported_file", "%s is neither a PDF nor a ZIP file (the content was checked, not the name)", name)
+	defer done()
+	if size > s.MaxAttachment {
+		return Attachment{}, apperr.TooLarge("too_large", "%s is larger than %d MiB", shown, s.MaxAttachment>>20)
 	}
-	sum, size, err := s.blobs.Put(ctx, io.MultiReader(bytes.NewReader(head), r), s.MaxAttachment)
+	ctype, err := blob.Detect(content, size)
+	switch {
+	case errors.Is(err, blob.ErrUnsupported):
+		return Attachment{}, apperr.Unsupported("unsupported_file", "%s is neither a PDF nor a ZIP file (the content was checked, not the name)", shown)
+	case errors.Is(err, blob.ErrBadArchive):
+		return Attachment{}, apperr.Unsupported("invalid_archive", "%s: %v", shown, err)
+	case err != nil:
+		return Attachment{}, apperr.Invalid("bad_upload", "the file could not be read").Wrap(err)
+	}
+	name = blob.FileName(name, ctype)
+	sum, size, err := s.blobs.Put(ctx, io.NewSectionReader(content, 0, size), s.MaxAttachment)
 	if errors.Is(err, blob.ErrTooLarge) {
 		return Attachment{}, apperr.TooLarge("too_large", "%s is larger than %d MiB", name, s.MaxAttachment>>20)
 	}
@@ -337,24 +377,43 @@ func (s *Service) Attach(ctx context.Context, p *account.Principal, uai string, 
 	return a, err
 }
 
-// cleanName keeps a file name safe to show and to put in a ZIP: no directory, no
-// control character, at most 200 bytes, never empty.
-func cleanName(name string) string {
-	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
-	name = strings.Map(func(r rune) rune {
-		if r < 32 || r == 127 || r == '/' || r == ':' || r == '*' || r == '?' || r == '"' || r == '<' || r == '>' || r == '|' {
-			return '_'
+// randomAccess returns the content of r from its current position, readable at any
+// offset, and its size: r itself when it can seek and read at an offset, otherwise a
+// temporary copy (at most MaxAttachment+1 bytes: one more says "too large"). done
+// removes the copy.
+func (s *Service) randomAccess(r io.Reader) (content io.ReaderAt, size int64, done func(), err error) {
+	type seekReaderAt interface {
+		io.ReaderAt
+		io.Seeker
+	}
+	if x, ok := r.(seekReaderAt); ok {
+		if start, err := x.Seek(0, io.SeekCurrent); err == nil {
+			if end, err := x.Seek(0, io.SeekEnd); err == nil {
+				if _, err := x.Seek(start, io.SeekStart); err == nil {
+					return io.NewSectionReader(x, start, end-start), end - start, func() {}, nil
+				}
+			}
 		}
-		return r
-	}, name)
-	for len(name) > 200 {
-		_, size := utf8.DecodeLastRuneInString(name)
-		name = name[:len(name)-size]
 	}
-	if name == "" || name == "." || name == ".." {
-		name = "fichier"
+	if s.TempDir != "" {
+		if err := os.MkdirAll(s.TempDir, 0o700); err != nil {
+			return nil, 0, nil, apperr.Internal(err)
+		}
 	}
-	return name
+	f, err := os.CreateTemp(s.TempDir, "attachment-*")
+	if err != nil {
+		return nil, 0, nil, apperr.Internal(err)
+	}
+	done = func() {
+		f.Close()
+		os.Remove(f.Name())
+	}
+	n, err := io.Copy(f, io.LimitReader(r, s.MaxAttachment+1))
+	if err != nil {
+		done()
+		return nil, 0, nil, apperr.Invalid("bad_upload", "the file could not be read").Wrap(err)
+	}
+	return f, n, done, nil
 }
 
 // OpenAttachment returns an attachment's content (the student, or staff — audited).
@@ -373,6 +432,7 @@ func (s *Service) OpenAttachment(ctx context.Context, p *account.Principal, uai 
 	if err != nil {
 		return Attachment{}, nil, err
 	}
+	a.Name = blob.FileName(a.Name, a.ContentType)
 	rc, err := s.blobs.Open(ctx, a.SHA256)
 	if err != nil {
 		return Attachment{}, nil, apperr.Internal(fmt.Errorf("attachment %d: %w", a.ID, err))

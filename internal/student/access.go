@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"time"
+	_ "time/tzdata" // the access dates are Paris days even where the host has no zoneinfo
 
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/config"
@@ -43,6 +44,12 @@ func (s *Service) AccessMode(ctx context.Context, accountID int64, now time.Time
 	}
 	return account.Access{Mode: account.AccessEnded, Until: until}, nil
 }
+
+// CivilDate returns the day, in Paris, of an instant the access rule gives: the end of
+// a passport-only access is midnight in Paris, and its day is the one to print. The
+// UTC date of that instant is the day before (one hour before midnight in winter, two
+// in summer).
+func CivilDate(t time.Time) string { return t.In(paris).Format("2006-01-02") }
 
 var paris = func() *time.Location {
 	if l, err := time.LoadLocation("Europe/Paris"); err == nil {

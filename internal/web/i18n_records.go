@@ -269,6 +269,8 @@ var recordsCatalog = map[string]msg{
 	"empty_file":             {"Le fichier est vide.", "The file is empty."},
 	"too_large":              {"Le fichier dépasse la taille autorisée.", "The file is larger than allowed."},
 	"bad_upload":             {"L'envoi du fichier a été interrompu : réessayez.", "The upload was interrupted: try again."},
+	"too_many":               {"Trop d'éléments en une fois :", "Too many items at once:"},
+	"invalid_archive":        {"Archive ZIP refusée, rien n'a été enregistré :", "ZIP archive rejected, nothing was saved:"},
 	"unsupported_file":       {"Seuls les fichiers PDF et ZIP sont acceptés (c'est leur contenu qui est vérifié, pas leur nom).", "Only PDF and ZIP files are accepted (their content is checked, not their name)."},
 	"student_not_found":      {"Cet élève n'existe pas.", "No such student."},
 	"import_not_found":       {"Cet import n'existe pas.", "No such import."},

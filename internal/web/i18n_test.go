@@ -287,6 +287,7 @@ var dynamicKeys = []string{
 	// (the package's own codes are found in its source by TestI18nGoKeys).
 	"invalid_file", "other_establishment", "invalid_uai", "invalid_results", "invalid_situation",
 	"no_file", "empty_file", "too_large", "bad_upload", "unsupported_file",
+	"invalid_archive", "too_many",
 	"student_not_found", "import_not_found", "evaluation_not_found", "referential_not_found",
 	"situation_not_found", "attachment_not_found", "session_not_found", "account_not_found", "establishment_not_found",
 	"invalid_status", "invalid_nouvel_eleve", "invalid_title", "invalid_date", "invalid_diploma",

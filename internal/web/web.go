@@ -465,7 +465,8 @@ func errorMessage(l string, err error) string {
 
 // detailed lists the errors whose own message adds what the translation cannot know.
 var detailed = map[string]bool{"invalid_file": true, "other_establishment": true, "invalid_uai": true,
-	"invalid_results": true, "invalid_situation": true, "too_long": true}
+	"invalid_results": true, "invalid_situation": true, "too_long": true,
+	"invalid_archive": true, "too_many": true}
 
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) {
@@ -500,14 +501,6 @@ func limit(r *http.Request, l *httpx.Limiter) error {
 
 func (s *Server) client(r *http.Request) account.Client {
 	return account.Client{IP: audit.SourceFrom(r.Context()).IP, UserAgent: r.UserAgent()}
-}
-
-// safeNext keeps a post-login redirect on this site.
-func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
-	}
-	return next
 }
 
 func (s *Server) setLang(w http.ResponseWriter, r *http.Request) error {
