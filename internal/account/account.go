@@ -85,6 +85,10 @@ type Account struct {
 	Roles        []Membership `json:"roles"`
 	// RecoveryCodesLeft counts the unused recovery codes.
 	RecoveryCodesLeft int `json:"recovery_codes_left"`
+	// ReadOnly, set for an establishment administrator who may see the account but
+	// not manage it, says why (ReadOnlyOtherEstablishment, ReadOnlyPlatformRole); Roles
+	// then lists only the roles in his establishments.
+	ReadOnly string `json:"read_only,omitempty"`
 }
 
 // Expired reports whether the credentials have expired at now.
