@@ -36,7 +36,7 @@ var catalog = map[string]msg{
 	"login.password":      {"Mot de passe", "Password"},
 	"login.next":          {"Continuer", "Continue"},
 	"login.code.title":    {"Code de vérification", "Verification code"},
-	"login.code.intro":    {"Saisissez le code à 6 chiffres affiché par votre application d'authentification pour %s.", "Enter the 6-digit code shown by your authenticator app for %s."},
+	"login.code.intro":    {"Saisissez le code à 6 chiffres affiché par votre application d'authentification.", "Enter the 6-digit code shown by your authenticator app."},
 	"login.code":          {"Code à 6 chiffres", "6-digit code"},
 	"login.code.hint":     {"Le code change toutes les 30 secondes.", "The code changes every 30 seconds."},
 	"login.recovery":      {"Utiliser plutôt un code de secours", "Use a recovery code instead"},
