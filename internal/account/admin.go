@@ -78,9 +78,13 @@ func (s *Service) Me(ctx context.Context, p *Principal) (Account, error) {
 
 // ByLogin returns an account by login (normalised first), if p may see it (as Get).
 func (s *Service) ByLogin(ctx context.Context, p *Principal, login string) (Account, error) {
+	login = NormalizeLogin(login)
+	if err := apperr.CheckLen("login", login, MaxLogin); err != nil {
+		return Account{}, err
+	}
 	var id int64
-	if err := s.db.QueryRow(ctx, `SELECT id FROM accounts WHERE login = $1`, NormalizeLogin(login)).Scan(&id); err != nil {
-		return Account{}, apperr.NotFound("account_not_found", "no account with login %q", NormalizeLogin(login))
+	if err := s.db.QueryRow(ctx, `SELECT id FROM accounts WHERE login = $1`, login).Scan(&id); err != nil {
+		return Account{}, apperr.NotFound("account_not_found", "no account with login %q", login)
 	}
 	return s.authorize(ctx, p, id, levelView)
 }
@@ -102,6 +106,9 @@ type ListFilter struct {
 // administrator the list is limited to his establishments (and f.EstablishmentID must be
 // one of them when set), and shows the accounts as Get does.
 func (s *Service) List(ctx context.Context, p *Principal, f ListFilter) ([]Account, error) {
+	if err := apperr.CheckLen("q", f.Query, MaxQuery); err != nil {
+		return nil, err
+	}
 	if !p.IsPlatformAdmin() {
 		mine := p.Establishments(RoleAdmin)
 		if len(mine) == 0 {

@@ -59,6 +59,10 @@ func (s *Service) Create(ctx context.Context, p *Principal, in CreateInput) (Acc
 	if err := ValidateLogin(login); err != nil {
 		return Account{}, Enrollment{}, err
 	}
+	displayName := strings.TrimSpace(in.DisplayName)
+	if err := apperr.CheckLen("display_name", displayName, MaxDisplayName); err != nil {
+		return Account{}, Enrollment{}, err
+	}
 	for _, m := range in.Roles {
 		if err := validMembership(m); err != nil {
 			return Account{}, Enrollment{}, err
@@ -75,7 +79,7 @@ func (s *Service) Create(ctx context.Context, p *Principal, in CreateInput) (Acc
 		var id int64
 		err := s.db.QueryRow(ctx, `INSERT INTO accounts (login, display_name, status, lang, self_signup, created_by, created_at, updated_at)
 			VALUES ($1, $2, 'pending', $3, $4, $5, $6, $6) RETURNING id`,
-			login, strings.TrimSpace(in.DisplayName), lang, in.SelfSignup, nullID(actor.ID), now).Scan(&id)
+			login, displayName, lang, in.SelfSignup, nullID(actor.ID), now).Scan(&id)
 		if errors.Is(err, store.ErrConflict) {
 			return apperr.Conflict("login_taken", "the login %q is already taken", login)
 		}

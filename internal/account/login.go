@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
@@ -77,9 +78,11 @@ func (s *Service) check(ctx context.Context, p Proof) (verdict, error) {
 // checkPassword is the first half of check: it loads the account and verifies the
 // password. reason says why it is not ok (for the audit trail only).
 func (s *Service) checkPassword(ctx context.Context, login, password string) (row *secretRow, ok bool, reason string, err error) {
-	row, err = s.loadSecrets(ctx, "a.login = $1", NormalizeLogin(login))
-	if err != nil {
-		return nil, false, "", err
+	if login = NormalizeLogin(login); utf8.RuneCountInString(login) <= MaxLogin {
+		// A longer one is nobody's: it is not even looked up.
+		if row, err = s.loadSecrets(ctx, "a.login = $1", login); err != nil {
+			return nil, false, "", err
+		}
 	}
 	now := s.now()
 	if row == nil || row.Locked(now) || row.passwordEnc == nil || row.totpEnc == nil {

@@ -1,8 +1,10 @@
 package account_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
@@ -102,6 +104,97 @@ func TestPendingLoginKeepsNothingTyped(t *testing.T) {
 		}
 		if _, acc, err := e.svc.FinishLogin(e.ctx, ok, u.code(e.clock.Now()), "", c); err != nil || acc.ID != u.id {
 			t.Fatalf("login: %+v %v", acc, err)
+		}
+	})
+}
+
+// TestAccountTextLimits: every text an account carries has a limit (docs/limits.md),
+// refused with too_long and the field named (outside review, issue 8, finding 6).
+func TestAccountTextLimits(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		admin := []account.Membership{{Role: account.RolePlatformAdmin}}
+		wantTooLong := func(what string, err error, field string) {
+			t.Helper()
+			if apperr.CodeOf(err) != "too_long" || !strings.Contains(apperr.As(err).Message, field) {
+				t.Errorf("%s: want too_long naming %s, got %v", what, field, err)
+			}
+		}
+		long := func(n int) string { return strings.Repeat("é", n) }
+
+		_, _, err := e.svc.Create(e.ctx, op(), account.CreateInput{Login: strings.Repeat("a", account.MaxLogin+1), Roles: admin})
+		wantTooLong("login", err, "login")
+		if len(apperr.As(err).Message) > 200 {
+			t.Errorf("the error repeats the value: %q", apperr.As(err).Message)
+		}
+		_, _, err = e.svc.Create(e.ctx, op(), account.CreateInput{Login: "nom.long", DisplayName: long(account.MaxDisplayName + 1), Roles: admin})
+		wantTooLong("display name", err, "display_name")
+		_, err = e.svc.SelfSignup(e.ctx, "nom.long2", long(account.MaxDisplayName+1), "fr")
+		wantTooLong("sign-up display name", err, "display_name")
+		acc, _, err := e.svc.Create(e.ctx, op(), account.CreateInput{Login: strings.Repeat("a", account.MaxLogin), DisplayName: long(account.MaxDisplayName), Roles: admin})
+		if err != nil {
+			t.Fatalf("at the limits: %v", err)
+		}
+		_, _, err = e.svc.CreateToken(e.ctx, op(), acc.ID, long(account.MaxTokenName+1), 0)
+		wantTooLong("token name", err, "token_name")
+		if _, _, err := e.svc.CreateToken(e.ctx, op(), acc.ID, long(account.MaxTokenName), 0); err != nil {
+			t.Errorf("token name at the limit: %v", err)
+		}
+		_, err = e.svc.List(e.ctx, op(), account.ListFilter{Query: long(account.MaxQuery + 1)})
+		wantTooLong("search", err, "q")
+
+		var estID int64
+		if err := db.QueryRow(e.ctx, `INSERT INTO establishments (uai, name, created_at, updated_at) VALUES ('0382032C', 'X', $1, $1) RETURNING id`, e.clock.Now()).Scan(&estID); err != nil {
+			t.Fatal(err)
+		}
+		student := account.Membership{Role: account.RoleStudent, EstablishmentID: estID}
+		err = db.Tx(e.ctx, func(ctx context.Context) error {
+			_, err := e.svc.CreateMany(ctx, account.Operator, student, []account.Person{{FirstName: "Zoé", LastName: long(account.MaxName + 1)}})
+			return err
+		})
+		wantTooLong("imported last name", err, "last_name")
+		err = db.Tx(e.ctx, func(ctx context.Context) error {
+			_, err := e.svc.CreateMany(ctx, account.Operator, student, []account.Person{{FirstName: long(account.MaxName + 1), LastName: "Martin"}})
+			return err
+		})
+		wantTooLong("imported first name", err, "first_name")
+		err = db.Tx(e.ctx, func(ctx context.Context) error {
+			_, err := e.svc.CreateMany(ctx, account.Operator, student, []account.Person{{FirstName: long(account.MaxName), LastName: long(account.MaxName)}})
+			return err
+		})
+		if err != nil {
+			t.Errorf("imported names at the limit: %v", err)
+		}
+	})
+}
+
+// TestUserAgentIsStoredAsValidText: a session keeps at most 200 characters of the
+// user agent, cut between characters and with invalid bytes replaced, so that a
+// browser's header cannot break a login on PostgreSQL.
+func TestUserAgentIsStoredAsValidText(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		u := e.activate(t, "ugo")
+		for name, ua := range map[string]string{
+			"cut inside a character": strings.Repeat("a", 199) + "é",
+			"invalid bytes":          "Mozilla \xff\xfe",
+			"long":                   strings.Repeat("ü", 500),
+		} {
+			if _, _, err := e.svc.StartSession(e.ctx, u.id, account.KindAPI, account.Client{UserAgent: ua}); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+			if _, err := e.svc.BeginLogin(e.ctx, u.login, u.password, account.Client{UserAgent: ua}); err != nil {
+				t.Errorf("%s: login: %v", name, err)
+			}
+		}
+		ss, err := e.svc.Sessions(e.ctx, u.id)
+		if err != nil || len(ss) != 3 {
+			t.Fatalf("sessions %v %v", ss, err)
+		}
+		for _, s := range ss {
+			if !utf8.ValidString(s.UserAgent) || utf8.RuneCountInString(s.UserAgent) > 200 {
+				t.Errorf("stored user agent %q", s.UserAgent)
+			}
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/cartable/cartable/internal/apperr"
@@ -107,18 +108,25 @@ func (s *Service) insertSession(ctx context.Context, accountID int64, kind, stag
 		return "", Session{}, apperr.Internal(err)
 	}
 	now := s.now()
-	ss := Session{Kind: kind, Name: name, IP: c.IP, UserAgent: truncate(c.UserAgent, 200), CreatedAt: now.UTC(), LastSeenAt: now.UTC(), ExpiresAt: now.Add(ttl).UTC()}
+	ss := Session{Kind: kind, Name: name, IP: c.IP, UserAgent: userAgent(c.UserAgent), CreatedAt: now.UTC(), LastSeenAt: now.UTC(), ExpiresAt: now.Add(ttl).UTC()}
 	err = s.db.QueryRow(ctx, `INSERT INTO sessions (token_hash, kind, stage, account_id, name, ip, user_agent, created_at, last_seen_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING id`,
 		credential.HashToken(token), kind, stage, accountID, name, ss.IP, ss.UserAgent, now, ss.ExpiresAt).Scan(&ss.ID)
 	return token, ss, err
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+// userAgent is the user agent kept with a session: valid UTF-8 (a header may carry any
+// byte, which PostgreSQL refuses in a text column) of at most MaxUserAgent characters.
+func userAgent(ua string) string {
+	ua = strings.ToValidUTF8(ua, "\uFFFD")
+	n := 0
+	for i := range ua {
+		if n == MaxUserAgent {
+			return ua[:i]
+		}
+		n++
 	}
-	return s[:n]
+	return ua
 }
 
 // BeginLogin is the first step of a web login: it checks the password and remembers the
@@ -142,7 +150,7 @@ func (s *Service) BeginLogin(ctx context.Context, login, password string, c Clie
 	}
 	_, err = s.db.Exec(ctx, `INSERT INTO sessions (token_hash, kind, stage, account_id, pending_ok, ip, user_agent, created_at, last_seen_at, expires_at)
 		VALUES ($1, 'web', 'mfa', $2, $3, $4, $5, $6, $6, $7)`,
-		credential.HashToken(token), id, ok, c.IP, truncate(c.UserAgent, 200), now, now.Add(PendingLoginTTL))
+		credential.HashToken(token), id, ok, c.IP, userAgent(c.UserAgent), now, now.Add(PendingLoginTTL))
 	return token, err
 }
 
@@ -341,6 +349,9 @@ func (s *Service) CreateToken(ctx context.Context, p *Principal, accountID int64
 	}
 	if accountID != p.AccountID && !p.IsPlatformAdmin() {
 		return "", Session{}, errNotAllowed
+	}
+	if err := apperr.CheckLen("token_name", name, MaxTokenName); err != nil {
+		return "", Session{}, err
 	}
 	actor := p.Actor()
 	var token string

@@ -255,3 +255,22 @@ func TestCodePageTellsNothingOfTheLogin(t *testing.T) {
 		t.Errorf("the code page differs for an existing and an unknown login:\n%s\n---\n%s", pages["existing"], pages["unknown"])
 	}
 }
+
+// TestAccountPagesRefuseTooLongText: the account pages refuse a text over its limit
+// with the field named (outside review, issue 8, finding 6).
+func TestAccountPagesRefuseTooLongText(t *testing.T) {
+	s := apptest.Start(t, store.SQLite)
+	admin := s.CreateUser("plat.admin", account.Membership{Role: account.RolePlatformAdmin})
+	c := s.Browser()
+	login(t, s, c, admin)
+	p := fetch(t, c, "GET", s.URL+"/admin/accounts/new", nil)
+	p = fetch(t, c, "POST", s.URL+"/admin/accounts", url.Values{"csrf": {p.csrf(t)}, "login": {"nom.long"},
+		"display_name": {strings.Repeat("é", account.MaxDisplayName+1)}, "role": {"platform-admin"}})
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Texte trop long") || !strings.Contains(p.body, "display_name") {
+		t.Errorf("long display name: %d", p.status)
+	}
+	p = fetch(t, c, "GET", s.URL+"/admin/accounts?q="+url.QueryEscape(strings.Repeat("x", account.MaxQuery+1)), nil)
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Texte trop long") {
+		t.Errorf("long search: %d", p.status)
+	}
+}
