@@ -85,6 +85,10 @@ type Account struct {
 	Roles        []Membership `json:"roles"`
 	// RecoveryCodesLeft counts the unused recovery codes.
 	RecoveryCodesLeft int `json:"recovery_codes_left"`
+	// ReadOnly, set for an establishment administrator who may see the account but
+	// not manage it, says why (ReadOnlyOtherEstablishment, ReadOnlyPlatformRole); Roles
+	// then lists only the roles in his establishments.
+	ReadOnly string `json:"read_only,omitempty"`
 }
 
 // Expired reports whether the credentials have expired at now.
@@ -243,6 +247,25 @@ func New(db *store.DB, log *audit.Log, keys Crypter, now func() time.Time, p Pol
 // Policy returns the rules in force.
 func (s *Service) Policy() Policy { return s.policy }
 
+// The limits of the texts an account carries, in characters (docs/limits.md).
+const (
+	// MaxLogin is the longest login (loginPattern).
+	MaxLogin = 64
+	// MaxName is the longest first name and last name of a person an import creates
+	// an account for.
+	MaxName = 100
+	// MaxDisplayName is the longest display name: a first and a last name of MaxName
+	// each, with the space between.
+	MaxDisplayName = 2*MaxName + 1
+	// MaxTokenName is the longest name of a personal API token.
+	MaxTokenName = 100
+	// MaxQuery is the longest search text of an account list.
+	MaxQuery = 100
+	// MaxUserAgent is the longest user agent kept with a session (longer ones are
+	// cut: it is what a browser sends, not what a person types).
+	MaxUserAgent = 200
+)
+
 var loginPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._@-]{1,63}$`)
 
 // NormalizeLogin folds a typed login to its stored form: lower case, without spaces.
@@ -257,6 +280,10 @@ func NormalizeLogin(s string) string {
 
 // ValidateLogin checks a new login (after NormalizeLogin).
 func ValidateLogin(login string) error {
+	// First the length, so that the error below never repeats a huge text.
+	if err := apperr.CheckLen("login", login, MaxLogin); err != nil {
+		return err
+	}
 	if !loginPattern.MatchString(login) {
 		return apperr.Invalid("invalid_login", "login %q: 2 to 64 characters among a-z 0-9 . _ @ -, starting with a letter or digit", login)
 	}

@@ -64,9 +64,11 @@ func (s *Service) memberships(ctx context.Context, accountID int64) ([]Membershi
 	return out, err
 }
 
-// Get returns an account by id, if p may manage it.
+// Get returns an account by id, if p may see it (see accessTo): for an establishment
+// administrator who may see it but not manage it, ReadOnly says why, and only the roles
+// in his establishments are listed.
 func (s *Service) Get(ctx context.Context, p *Principal, id int64) (Account, error) {
-	return s.authorize(ctx, p, id)
+	return s.authorize(ctx, p, id, levelView)
 }
 
 // Me returns the principal's own account.
@@ -74,13 +76,17 @@ func (s *Service) Me(ctx context.Context, p *Principal) (Account, error) {
 	return s.get(ctx, "a.id = $1", p.AccountID)
 }
 
-// ByLogin returns an account by login (normalised first), if p may manage it.
+// ByLogin returns an account by login (normalised first), if p may see it (as Get).
 func (s *Service) ByLogin(ctx context.Context, p *Principal, login string) (Account, error) {
-	var id int64
-	if err := s.db.QueryRow(ctx, `SELECT id FROM accounts WHERE login = $1`, NormalizeLogin(login)).Scan(&id); err != nil {
-		return Account{}, apperr.NotFound("account_not_found", "no account with login %q", NormalizeLogin(login))
+	login = NormalizeLogin(login)
+	if err := apperr.CheckLen("login", login, MaxLogin); err != nil {
+		return Account{}, err
 	}
-	return s.authorize(ctx, p, id)
+	var id int64
+	if err := s.db.QueryRow(ctx, `SELECT id FROM accounts WHERE login = $1`, login).Scan(&id); err != nil {
+		return Account{}, apperr.NotFound("account_not_found", "no account with login %q", login)
+	}
+	return s.authorize(ctx, p, id, levelView)
 }
 
 // ListFilter selects accounts.
@@ -96,10 +102,13 @@ type ListFilter struct {
 	Offset          int
 }
 
-// List returns the accounts p may manage, ordered by login. For an establishment
+// List returns the accounts p may see, ordered by login. For an establishment
 // administrator the list is limited to his establishments (and f.EstablishmentID must be
-// one of them when set).
+// one of them when set), and shows the accounts as Get does.
 func (s *Service) List(ctx context.Context, p *Principal, f ListFilter) ([]Account, error) {
+	if err := apperr.CheckLen("q", f.Query, MaxQuery); err != nil {
+		return nil, err
+	}
 	if !p.IsPlatformAdmin() {
 		mine := p.Establishments(RoleAdmin)
 		if len(mine) == 0 {
@@ -172,6 +181,8 @@ func (s *Service) List(ctx context.Context, p *Principal, f ListFilter) ([]Accou
 		if out[i].Roles, err = s.memberships(ctx, out[i].ID); err != nil {
 			return nil, err
 		}
+		// Every account listed holds a role in f.EstablishmentID, one of p's: p sees it.
+		restrict(p, &out[i])
 	}
 	return out, nil
 }
@@ -180,7 +191,7 @@ func (s *Service) List(ctx context.Context, p *Principal, f ListFilter) ([]Accou
 func (s *Service) Unlock(ctx context.Context, p *Principal, id int64) error {
 	actor := p.Actor()
 	return s.db.Tx(ctx, func(ctx context.Context) error {
-		acc, err := s.authorize(ctx, p, id)
+		acc, err := s.authorize(ctx, p, id, levelManage)
 		if err != nil {
 			return err
 		}
@@ -197,7 +208,7 @@ func (s *Service) Unlock(ctx context.Context, p *Principal, id int64) error {
 func (s *Service) Expire(ctx context.Context, p *Principal, id int64) error {
 	actor := p.Actor()
 	return s.db.Tx(ctx, func(ctx context.Context) error {
-		acc, err := s.authorize(ctx, p, id)
+		acc, err := s.authorize(ctx, p, id, levelManage)
 		if err != nil {
 			return err
 		}
@@ -220,7 +231,7 @@ func (s *Service) Expire(ctx context.Context, p *Principal, id int64) error {
 func (s *Service) Disable(ctx context.Context, p *Principal, id int64) error {
 	actor := p.Actor()
 	return s.db.Tx(ctx, func(ctx context.Context) error {
-		acc, err := s.authorize(ctx, p, id)
+		acc, err := s.authorize(ctx, p, id, levelManage)
 		if err != nil {
 			return err
 		}

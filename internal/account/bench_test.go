@@ -96,3 +96,54 @@ func BenchmarkSecondFactor(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFinishLoginFailure measures the failing second step of a web login for an
+// unknown login, a wrong password and a wrong code: the three should cost the same, so
+// that the time of the answer does not tell whether a login exists.
+func BenchmarkFinishLoginFailure(b *testing.B) {
+	for _, e := range storetest.Engines(b) {
+		b.Run(string(e), func(b *testing.B) {
+			db := storetest.Open(b, e)
+			c := &clock{t: time.Now()}
+			svc, err := account.New(db, audit.New(db, c.Now), testRing(b), c.Now, testPolicy(), account.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			_, enr, err := svc.Create(ctx, account.OperatorPrincipal(), account.CreateInput{Login: "bench", Roles: []account.Membership{{Role: account.RolePlatformAdmin}}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			cr, err := svc.OpenEnrollment(ctx, enr.Token)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := svc.Activate(ctx, account.Proof{Login: cr.Login, Password: cr.Password, Code: credential.TOTPCode(cr.TOTPSecret, credential.TOTPStep(c.Now()))}); err != nil {
+				b.Fatal(err)
+			}
+			for _, tc := range []struct{ name, login, password, code string }{
+				{"unknown_login", "nobody", cr.Password, "123456"},
+				{"wrong_password", cr.Login, "wrong", "123456"},
+				{"wrong_code", cr.Login, cr.Password, "000000"},
+			} {
+				b.Run(tc.name, func(b *testing.B) {
+					for range b.N {
+						b.StopTimer()
+						// No lock: every attempt takes the same path.
+						if _, err := db.Exec(ctx, `UPDATE accounts SET failed_count = 0, locked_until = NULL`); err != nil {
+							b.Fatal(err)
+						}
+						pending, err := svc.BeginLogin(ctx, tc.login, tc.password, account.Client{})
+						if err != nil {
+							b.Fatal(err)
+						}
+						b.StartTimer()
+						if _, _, err := svc.FinishLogin(ctx, pending, tc.code, "", account.Client{}); err != account.ErrInvalidCredentials {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
+		})
+	}
+}

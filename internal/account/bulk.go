@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/store"
 )
 
@@ -68,7 +69,9 @@ type Created struct {
 // CreateMany creates pending accounts with one role each, inside the caller's
 // transaction (written with COPY on PostgreSQL), choosing for every person a login unique on the platform (LoginBase,
 // then LoginBase2, LoginBase3…). No enrolment link is issued: links are made when the
-// letters are printed. It returns the accounts in the order of people.
+// letters are printed. It returns the accounts in the order of people. A name longer
+// than MaxName refuses the whole batch: an import checks its names first, to name the
+// student.
 func (s *Service) CreateMany(ctx context.Context, actor Actor, role Membership, people []Person) ([]Created, error) {
 	out := make([]Created, len(people))
 	if len(people) == 0 {
@@ -76,6 +79,14 @@ func (s *Service) CreateMany(ctx context.Context, actor Actor, role Membership, 
 	}
 	if err := validMembership(role); err != nil {
 		return nil, err
+	}
+	for _, p := range people {
+		if err := apperr.CheckLen("first_name", p.FirstName, MaxName); err != nil {
+			return nil, err
+		}
+		if err := apperr.CheckLen("last_name", p.LastName, MaxName); err != nil {
+			return nil, err
+		}
 	}
 	bases := make([]string, len(people))
 	distinct := map[string]bool{}

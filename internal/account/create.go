@@ -59,6 +59,10 @@ func (s *Service) Create(ctx context.Context, p *Principal, in CreateInput) (Acc
 	if err := ValidateLogin(login); err != nil {
 		return Account{}, Enrollment{}, err
 	}
+	displayName := strings.TrimSpace(in.DisplayName)
+	if err := apperr.CheckLen("display_name", displayName, MaxDisplayName); err != nil {
+		return Account{}, Enrollment{}, err
+	}
 	for _, m := range in.Roles {
 		if err := validMembership(m); err != nil {
 			return Account{}, Enrollment{}, err
@@ -75,7 +79,7 @@ func (s *Service) Create(ctx context.Context, p *Principal, in CreateInput) (Acc
 		var id int64
 		err := s.db.QueryRow(ctx, `INSERT INTO accounts (login, display_name, status, lang, self_signup, created_by, created_at, updated_at)
 			VALUES ($1, $2, 'pending', $3, $4, $5, $6, $6) RETURNING id`,
-			login, strings.TrimSpace(in.DisplayName), lang, in.SelfSignup, nullID(actor.ID), now).Scan(&id)
+			login, displayName, lang, in.SelfSignup, nullID(actor.ID), now).Scan(&id)
 		if errors.Is(err, store.ErrConflict) {
 			return apperr.Conflict("login_taken", "the login %q is already taken", login)
 		}
@@ -156,7 +160,7 @@ func (s *Service) AddRole(ctx context.Context, p *Principal, accountID int64, m 
 	}
 	actor := p.Actor()
 	return s.db.Tx(ctx, func(ctx context.Context) error {
-		acc, err := s.authorize(ctx, p, accountID)
+		acc, err := s.authorize(ctx, p, accountID, levelManage)
 		if err != nil {
 			return err
 		}
@@ -175,7 +179,7 @@ func (s *Service) Reissue(ctx context.Context, p *Principal, accountID int64) (E
 	var enr Enrollment
 	actor := p.Actor()
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
-		acc, err := s.authorize(ctx, p, accountID)
+		acc, err := s.authorize(ctx, p, accountID, levelManage)
 		if err != nil {
 			return err
 		}
@@ -190,6 +194,53 @@ func (s *Service) Reissue(ctx context.Context, p *Principal, accountID int64) (E
 		return err
 	})
 	return enr, err
+}
+
+// Reissued is an account given a new enrolment link.
+type Reissued struct {
+	Account    Account
+	Enrollment Enrollment
+}
+
+// ReissuePending gives each pending account of ids a new enrolment link, to print its
+// letter; accounts that are not pending are skipped (printing does not reset working
+// credentials), and so are repeated ids. It is all or nothing: an account p may not
+// manage refuses the whole print, so that no letter printed earlier stops working for
+// a print that never comes.
+func (s *Service) ReissuePending(ctx context.Context, p *Principal, ids []int64) ([]Reissued, error) {
+	actor := p.Actor()
+	var out []Reissued
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		out = out[:0]
+		done := map[int64]bool{}
+		for _, id := range ids {
+			if done[id] {
+				continue
+			}
+			done[id] = true
+			acc, err := s.authorize(ctx, p, id, levelManage)
+			if err != nil {
+				return err
+			}
+			if acc.Status != StatusPending {
+				continue
+			}
+			if err := s.record(ctx, audit.Event{Action: audit.AccountReissued, ActorID: audit.ID(actor.ID), ActorLogin: actor.Login,
+				TargetID: &acc.ID, TargetLogin: acc.Login}); err != nil {
+				return err
+			}
+			enr, err := s.reenrol(ctx, acc, ReasonReissue, actor)
+			if err != nil {
+				return err
+			}
+			out = append(out, Reissued{Account: acc, Enrollment: enr})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // reenrol kills the account's credentials, sessions and links and issues a new link.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
@@ -33,14 +34,15 @@ type secretRow struct {
 	expiryNotified       bool
 }
 
-func (s *Service) loadSecrets(ctx context.Context, login string) (*secretRow, error) {
+// loadSecrets loads the account where (a condition on alias a with $1) holds, or nil.
+func (s *Service) loadSecrets(ctx context.Context, where string, arg any) (*secretRow, error) {
 	var r secretRow
 	var activated, expires, locked, hard, last sql.NullTime
 	var status string
 	err := s.db.QueryRow(ctx, `SELECT a.id, a.login, a.display_name, a.status, a.activated_at, a.expires_at, a.failed_count,
 		a.locked_until, a.hard_locked_at, a.last_login_at, a.lang, a.created_at,
 		a.password_enc, a.totp_secret_enc, a.totp_last_step, a.expiry_notified
-		FROM accounts a WHERE a.login = $1`, login).Scan(&r.ID, &r.Login, &r.DisplayName, &status, &activated, &expires,
+		FROM accounts a WHERE `+where, arg).Scan(&r.ID, &r.Login, &r.DisplayName, &status, &activated, &expires,
 		&r.FailedCount, &locked, &hard, &last, &r.Lang, &r.CreatedAt, &r.passwordEnc, &r.totpEnc, &r.lastStep, &r.expiryNotified)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
@@ -76,9 +78,11 @@ func (s *Service) check(ctx context.Context, p Proof) (verdict, error) {
 // checkPassword is the first half of check: it loads the account and verifies the
 // password. reason says why it is not ok (for the audit trail only).
 func (s *Service) checkPassword(ctx context.Context, login, password string) (row *secretRow, ok bool, reason string, err error) {
-	row, err = s.loadSecrets(ctx, NormalizeLogin(login))
-	if err != nil {
-		return nil, false, "", err
+	if login = NormalizeLogin(login); utf8.RuneCountInString(login) <= MaxLogin {
+		// A longer one is nobody's: it is not even looked up.
+		if row, err = s.loadSecrets(ctx, "a.login = $1", login); err != nil {
+			return nil, false, "", err
+		}
 	}
 	now := s.now()
 	if row == nil || row.Locked(now) || row.passwordEnc == nil || row.totpEnc == nil {
@@ -166,6 +170,9 @@ func (s *Service) rehash(ctx context.Context, id int64, password string) {
 	_, _ = s.db.Exec(ctx, `UPDATE accounts SET password_enc = $2 WHERE id = $1`, id, enc)
 }
 
+// failedUpdate counts a failure of the account $1 at $2.
+const failedUpdate = `UPDATE accounts SET failed_count = failed_count + 1, updated_at = $2 WHERE id = $1 RETURNING failed_count`
+
 // fail records a failed attempt: the consecutive-failure counter is incremented in one
 // statement (so parallel attempts are all counted), a temporary lock starts when the
 // counter reaches LockAfter unless one is already running (attempts during a lock do
@@ -174,13 +181,17 @@ func (s *Service) fail(ctx context.Context, v verdict, action string) error {
 	now := s.now()
 	detail := map[string]any{"reason": v.reason}
 	if v.row == nil {
+		// The same update as for an account, on no row (id 0 is nobody's), so that the
+		// time of the answer does not tell an unknown login from a wrong password.
+		if _, err := s.db.Exec(ctx, failedUpdate, 0, now); err != nil {
+			return err
+		}
 		// The typed login is not recorded: people type passwords in the login field.
 		s.observe("failed")
 		return s.record(ctx, audit.Event{Action: action, Outcome: "failed", Detail: detail})
 	}
 	var n int
-	if err := s.db.QueryRow(ctx, `UPDATE accounts SET failed_count = failed_count + 1, updated_at = $2 WHERE id = $1 RETURNING failed_count`,
-		v.row.ID, now).Scan(&n); err != nil {
+	if err := s.db.QueryRow(ctx, failedUpdate, v.row.ID, now).Scan(&n); err != nil {
 		return err
 	}
 	detail["failed_count"] = n

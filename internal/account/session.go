@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/cartable/cartable/internal/apperr"
@@ -107,24 +108,32 @@ func (s *Service) insertSession(ctx context.Context, accountID int64, kind, stag
 		return "", Session{}, apperr.Internal(err)
 	}
 	now := s.now()
-	ss := Session{Kind: kind, Name: name, IP: c.IP, UserAgent: truncate(c.UserAgent, 200), CreatedAt: now.UTC(), LastSeenAt: now.UTC(), ExpiresAt: now.Add(ttl).UTC()}
+	ss := Session{Kind: kind, Name: name, IP: c.IP, UserAgent: userAgent(c.UserAgent), CreatedAt: now.UTC(), LastSeenAt: now.UTC(), ExpiresAt: now.Add(ttl).UTC()}
 	err = s.db.QueryRow(ctx, `INSERT INTO sessions (token_hash, kind, stage, account_id, name, ip, user_agent, created_at, last_seen_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING id`,
 		credential.HashToken(token), kind, stage, accountID, name, ss.IP, ss.UserAgent, now, ss.ExpiresAt).Scan(&ss.ID)
 	return token, ss, err
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+// userAgent is the user agent kept with a session: valid UTF-8 (a header may carry any
+// byte, which PostgreSQL refuses in a text column) of at most MaxUserAgent characters.
+func userAgent(ua string) string {
+	ua = strings.ToValidUTF8(ua, "\uFFFD")
+	n := 0
+	for i := range ua {
+		if n == MaxUserAgent {
+			return ua[:i]
+		}
+		n++
 	}
-	return s[:n]
+	return ua
 }
 
 // BeginLogin is the first step of a web login: it checks the password and remembers the
 // verdict server-side under a new short-lived token, whatever the verdict — the page
 // always goes on to ask for the code, so a wrong password cannot be told from a right
-// one without also having the code.
+// one without also having the code. What was typed as login is not kept: people type
+// passwords into login fields. Only the account's id is, when the login exists.
 func (s *Service) BeginLogin(ctx context.Context, login, password string, c Client) (string, error) {
 	row, ok, _, err := s.checkPassword(ctx, login, password)
 	if err != nil {
@@ -139,51 +148,52 @@ func (s *Service) BeginLogin(ctx context.Context, login, password string, c Clie
 	if row != nil {
 		id = row.ID
 	}
-	_, err = s.db.Exec(ctx, `INSERT INTO sessions (token_hash, kind, stage, account_id, pending_login, pending_ok, ip, user_agent, created_at, last_seen_at, expires_at)
-		VALUES ($1, 'web', 'mfa', $2, $3, $4, $5, $6, $7, $7, $8)`,
-		credential.HashToken(token), id, NormalizeLogin(login), ok, c.IP, truncate(c.UserAgent, 200), now, now.Add(PendingLoginTTL))
+	_, err = s.db.Exec(ctx, `INSERT INTO sessions (token_hash, kind, stage, account_id, pending_ok, ip, user_agent, created_at, last_seen_at, expires_at)
+		VALUES ($1, 'web', 'mfa', $2, $3, $4, $5, $6, $6, $7)`,
+		credential.HashToken(token), id, ok, c.IP, userAgent(c.UserAgent), now, now.Add(PendingLoginTTL))
 	return token, err
 }
 
-// PendingLogin returns the login typed at the first step of a web login, or not-found.
-func (s *Service) PendingLogin(ctx context.Context, token string) (string, error) {
-	var login string
-	err := s.db.QueryRow(ctx, `SELECT pending_login FROM sessions WHERE token_hash = $1 AND stage = 'mfa' AND expires_at > $2`,
-		credential.HashToken(token), s.now()).Scan(&login)
-	if errors.Is(err, store.ErrNotFound) {
-		return "", apperr.NotFound("login_expired", "the login took too long: start again")
+var errLoginExpired = apperr.NotFound("login_expired", "the login took too long: start again")
+
+// PendingLogin tells whether token is a first step of a web login still waiting for its
+// code (not-found otherwise), whatever the login typed: existing or not, the second
+// step looks the same.
+func (s *Service) PendingLogin(ctx context.Context, token string) error {
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM sessions WHERE token_hash = $1 AND stage = 'mfa' AND expires_at > $2`,
+		credential.HashToken(token), s.now()).Scan(&n)
+	if err == nil && n == 0 {
+		return errLoginExpired
 	}
-	return login, err
+	return err
 }
 
 // FinishLogin is the second step of a web login: it consumes the pending token, checks
 // the code (or recovery code) and, on success, opens a new web session — a new token,
-// so the session id changes at each step.
+// so the session id changes at each step. An unknown login, a wrong password and a
+// wrong code fail alike, after the same queries.
 func (s *Service) FinishLogin(ctx context.Context, pendingToken, code, recoveryCode string, c Client) (string, Account, error) {
 	var accountID sql.NullInt64
-	var login string
 	var pwOK bool
 	err := s.db.QueryRow(ctx, `DELETE FROM sessions WHERE token_hash = $1 AND stage = 'mfa' AND expires_at > $2
-		RETURNING account_id, pending_login, pending_ok`, credential.HashToken(pendingToken), s.now()).Scan(&accountID, &login, &pwOK)
+		RETURNING account_id, pending_ok`, credential.HashToken(pendingToken), s.now()).Scan(&accountID, &pwOK)
 	if errors.Is(err, store.ErrNotFound) {
-		return "", Account{}, apperr.NotFound("login_expired", "the login took too long: start again")
+		return "", Account{}, errLoginExpired
 	}
 	if err != nil {
 		return "", Account{}, err
 	}
-	var row *secretRow
+	// Looked up even for an unknown login (id 0 is no account's), for equal timing.
+	row, err := s.loadSecrets(ctx, "a.id = $1", accountID.Int64)
+	if err != nil {
+		return "", Account{}, err
+	}
 	reason := "wrong_password"
-	if accountID.Valid {
-		if row, err = s.loadSecrets(ctx, login); err != nil {
-			return "", Account{}, err
-		}
-		if row != nil && row.ID != accountID.Int64 {
-			row = nil // the login was given to another account in between
-		}
-	} else {
+	if row == nil {
 		reason = "unknown_login"
 	}
-	v, err := s.checkFactor(ctx, row, pwOK && row != nil, reason, Proof{Login: login, Code: code, RecoveryCode: recoveryCode})
+	v, err := s.checkFactor(ctx, row, pwOK && row != nil, reason, Proof{Code: code, RecoveryCode: recoveryCode})
 	if err != nil {
 		return "", Account{}, err
 	}
@@ -339,6 +349,9 @@ func (s *Service) CreateToken(ctx context.Context, p *Principal, accountID int64
 	}
 	if accountID != p.AccountID && !p.IsPlatformAdmin() {
 		return "", Session{}, errNotAllowed
+	}
+	if err := apperr.CheckLen("token_name", name, MaxTokenName); err != nil {
+		return "", Session{}, err
 	}
 	actor := p.Actor()
 	var token string

@@ -374,3 +374,25 @@ func TestStudentContract(t *testing.T) {
 		}
 	})
 }
+
+// TestAccountFieldLimits: the API refuses an account text over its limit with
+// too_long and the field named (outside review, issue 8, finding 6).
+func TestAccountFieldLimits(t *testing.T) {
+	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
+		admin := s.CreateUser("root", account.Membership{Role: account.RolePlatformAdmin})
+		tok := s.Token(admin)
+		var eb errorBody
+		resp := s.Do("POST", "/api/v1/accounts", tok, map[string]string{"login": "nom.long", "role": "platform-admin",
+			"display_name": strings.Repeat("é", account.MaxDisplayName+1)}, &eb)
+		wantError(t, resp, eb, http.StatusBadRequest, "too_long")
+		if !strings.Contains(eb.Error.Message, "display_name") {
+			t.Errorf("message %q", eb.Error.Message)
+		}
+		eb = errorBody{}
+		resp = s.Do("POST", "/api/v1/accounts", tok, map[string]string{"login": strings.Repeat("a", account.MaxLogin+1), "role": "platform-admin"}, &eb)
+		wantError(t, resp, eb, http.StatusBadRequest, "too_long")
+		eb = errorBody{}
+		resp = s.Do("GET", "/api/v1/accounts?q="+strings.Repeat("x", account.MaxQuery+1), tok, nil, &eb)
+		wantError(t, resp, eb, http.StatusBadRequest, "too_long")
+	})
+}

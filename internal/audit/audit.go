@@ -150,6 +150,16 @@ type Filter struct {
 	Since, Until    time.Time
 	Limit           int   // default 100, at most 10,000
 	BeforeID        int64 // for paging: events with a smaller id
+	// Within, when set, keeps only the events of some establishments.
+	Within *Scope
+}
+
+// Scope is a set of establishments whose events a reader may see.
+type Scope struct {
+	Establishments []int64
+	// Unattached also lets through the events of no establishment (an account's
+	// logins, reissues…).
+	Unattached bool
 }
 
 // List returns events, newest first.
@@ -177,6 +187,20 @@ func (l *Log) List(ctx context.Context, f Filter) ([]Event, error) {
 	}
 	if f.EstablishmentID != 0 {
 		add("establishment_id = ?", f.EstablishmentID)
+	}
+	if f.Within != nil {
+		var or []string
+		for _, id := range f.Within.Establishments {
+			args = append(args, id)
+			or = append(or, fmt.Sprintf("establishment_id = $%d", len(args)))
+		}
+		if f.Within.Unattached {
+			or = append(or, "establishment_id IS NULL")
+		}
+		if len(or) == 0 {
+			or = append(or, "1 = 0")
+		}
+		where = append(where, "("+strings.Join(or, " OR ")+")")
 	}
 	if !f.Since.IsZero() {
 		add("at >= ?", f.Since)

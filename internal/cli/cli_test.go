@@ -335,3 +335,32 @@ func TestDemoSeed(t *testing.T) {
 		t.Fatalf("Vercors's transfers: %+v", d)
 	}
 }
+
+// TestAccountCommandsRefuseTooLongText: the account and token commands refuse a text
+// over its limit with the field named (outside review, issue 8, finding 6).
+func TestAccountCommandsRefuseTooLongText(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(string(e), func(t *testing.T) {
+			g := []string{"--data", t.TempDir(), "--db", storetest.DSN(t, e), "--log-level", "warn", "--argon2-memory", "64", "--argon2-time", "1"}
+			cli := func(args ...string) (int, string, string) {
+				return runCLI(t, append(append([]string{}, g...), args...)...)
+			}
+			if code, out, stderr := cli("migrate"); code != 0 {
+				t.Fatalf("migrate: %d %s %s", code, out, stderr)
+			}
+			long := strings.Repeat("é", account.MaxDisplayName+1)
+			if code, _, stderr := cli("account", "create", "--login", "nom.long", "--role", "platform-admin", "--name", long); code != 1 || !strings.Contains(stderr, "display_name") {
+				t.Errorf("long display name: %d %s", code, stderr)
+			}
+			if code, _, stderr := cli("account", "list", "--q", strings.Repeat("x", account.MaxQuery+1)); code != 1 || !strings.Contains(stderr, "q: more than") {
+				t.Errorf("long search: %d %s", code, stderr)
+			}
+			if code, _, stderr := cli("account", "create", "--login", "root", "--role", "platform-admin", "--json"); code != 0 {
+				t.Fatalf("account create: %d %s", code, stderr)
+			}
+			if code, _, stderr := cli("token", "create", "--login", "root", "--name", strings.Repeat("t", account.MaxTokenName+1)); code != 1 || !strings.Contains(stderr, "token_name") {
+				t.Errorf("long token name: %d %s", code, stderr)
+			}
+		})
+	}
+}

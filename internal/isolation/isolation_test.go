@@ -420,3 +420,328 @@ func webLogin(t *testing.T, s *apptest.Server, u *apptest.User) *http.Client {
 	}
 	return c
 }
+
+// accountRoutes are the routes that show or manage accounts, with what they do: an
+// administrator of A sees an account that also holds roles in B (read-only, without B's
+// roles or audit events), and cannot manage it; a platform administrator and an
+// administrator of both can. TestAccountsAcrossEstablishments fails on any route of
+// accounts or letters that is not listed here.
+var accountRoutes = map[string]string{
+	"GET /api/v1/accounts":               "list (view)",
+	"POST /api/v1/accounts":              "create with roles (only in his establishments)",
+	"GET /api/v1/accounts/{id}":          "view",
+	"POST /api/v1/accounts/{id}/reissue": "manage",
+	"POST /api/v1/accounts/{id}/unlock":  "manage",
+	"POST /api/v1/accounts/{id}/expire":  "manage",
+	"POST /api/v1/accounts/{id}/disable": "manage",
+	"GET /admin/accounts":                "list (view)",
+	"GET /admin/accounts/new":            "form, no account",
+	"POST /admin/accounts":               "create with roles (only in his establishments)",
+	"GET /admin/accounts/{id}":           "view",
+	"POST /admin/accounts/{id}/{action}": "manage: reissue, unlock, expire, disable",
+	"POST /admin/letters":                "manage, in bulk",
+	"POST /establishments/{uai}/letters": "manage, in bulk (a class's students)",
+	"GET /api/v1/audit":                  "audit by login (his establishments only)",
+	"GET /admin/audit":                   "audit by login (his establishments only)",
+	"DELETE /api/v1/me/sessions/{id}":    "own sessions only",
+	"POST /me/sessions/{id}/revoke":      "own sessions only",
+}
+
+// TestAccountsAcrossEstablishments puts in the matrix the accounts holding roles in two
+// establishments (outside review, issue 8, finding 1): a teacher of A who administers B
+// must not be taken over by A's administrator.
+func TestAccountsAcrossEstablishments(t *testing.T) {
+	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
+		ctx := context.Background()
+		op := account.OperatorPrincipal()
+		mk := func(uai, name string) establishment.Establishment {
+			e, err := s.App.Establishments.Create(ctx, account.Operator, establishment.Input{UAI: uai, Name: &name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return e
+		}
+		a := mk("0691234S", "Lycée Alpha")
+		b := mk("0381234K", "Lycée Bravo Zulu")
+		importFile(t, s, a.UAI, 0, 12)
+		teacherA := account.Membership{Role: account.RoleTeacher, EstablishmentID: a.ID, UAI: a.UAI}
+		adminA := account.Membership{Role: account.RoleAdmin, EstablishmentID: a.ID, UAI: a.UAI}
+		adminB := account.Membership{Role: account.RoleAdmin, EstablishmentID: b.ID, UAI: b.UAI}
+		parentB := account.Membership{Role: account.RoleParent, EstablishmentID: b.ID, UAI: b.UAI}
+		// markers are what A's administrator must never see of B.
+		markers := []string{b.UAI, "Lycée Bravo Zulu"}
+
+		// shared returns an active account, teacher in A and administrator in B, with an
+		// audit event of B (a role given there) and one of its own (a login).
+		n := 0
+		shared := func() *apptest.User {
+			n++
+			u := s.CreateUser(fmt.Sprintf("prof.partage%d", n), teacherA, adminB)
+			if err := s.App.Accounts.AddRole(ctx, op, u.ID, parentB); err != nil {
+				t.Fatal(err)
+			}
+			s.Token(u)
+			return u
+		}
+		// pending returns an account not activated yet, teacher in A and in B.
+		pending := func() int64 {
+			n++
+			acc, _, err := s.App.Accounts.Create(ctx, op, account.CreateInput{Login: fmt.Sprintf("prof.attente%d", n),
+				Roles: []account.Membership{teacherA, {Role: account.RoleTeacher, EstablishmentID: b.ID, UAI: b.UAI}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return acc.ID
+		}
+		// classWithShared returns a class of A whose last student's pending account is also
+		// a parent in B, and the accounts of that class.
+		classWithShared := func() (string, []int64) {
+			page, err := s.App.Students.List(ctx, op, a.UAI, student.Filter{Status: student.StatusActive, Limit: 10000})
+			if err != nil || len(page.Students) == 0 {
+				t.Fatal(err)
+			}
+			// The largest class, so that the shared student is not the only one.
+			size := map[string]int{}
+			class := ""
+			for _, st := range page.Students {
+				size[st.Class]++
+				if size[st.Class] > size[class] {
+					class = st.Class
+				}
+			}
+			page, err = s.App.Students.List(ctx, op, a.UAI, student.Filter{Status: student.StatusActive, Class: class, Limit: 10000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, st := range page.Students {
+				ids = append(ids, st.AccountID)
+			}
+			if err := s.App.Accounts.AddRole(ctx, op, ids[len(ids)-1], parentB); err != nil {
+				t.Fatal(err)
+			}
+			if len(ids) < 2 {
+				t.Fatalf("class %s has %d students", class, len(ids))
+			}
+			return class, ids
+		}
+		// links counts the enrolment links ever issued to accounts.
+		links := func(ids []int64) int {
+			total := 0
+			for _, id := range ids {
+				var k int
+				if err := s.App.DB.QueryRow(ctx, `SELECT COUNT(*) FROM enrollments WHERE account_id = $1`, id).Scan(&k); err != nil {
+					t.Fatal(err)
+				}
+				total += k
+			}
+			return total
+		}
+
+		// Every route of accounts and letters is listed above.
+		var routes []string
+		for _, r := range s.App.APIRoutes {
+			routes = append(routes, r.Pattern)
+		}
+		for _, r := range s.App.WebRoutes {
+			routes = append(routes, r.Pattern)
+		}
+		for _, pattern := range routes {
+			if (strings.Contains(pattern, "/accounts") || strings.Contains(pattern, "letters") || strings.Contains(pattern, "/audit") ||
+				strings.Contains(pattern, "sessions/{id}")) && accountRoutes[pattern] == "" {
+				t.Errorf("route %q shows or manages accounts but is not in accountRoutes", pattern)
+			}
+		}
+
+		users := map[string]*apptest.User{
+			"admin of A":       s.CreateUser("admin.alpha", adminA),
+			"admin of A and B": s.CreateUser("admin.alpha.bravo", adminA, adminB),
+			"platform admin":   s.CreateUser("admin.plateforme", account.Membership{Role: account.RolePlatformAdmin}),
+		}
+		clean := func(who, what, body string) {
+			t.Helper()
+			for _, m := range markers {
+				if strings.Contains(body, m) {
+					t.Errorf("%s: %s shows B's %q", who, what, m)
+				}
+			}
+		}
+
+		// A's administrator sees the account, read-only, and nothing of B.
+		who := "admin of A"
+		u := users[who]
+		victim := shared()
+		st, body := apiCall(t, s, u, "GET", fmt.Sprintf("/api/v1/accounts/%d", victim.ID), nil)
+		if st != http.StatusOK || !strings.Contains(body, victim.Login) || !strings.Contains(body, `"read_only"`) {
+			t.Errorf("%s: GET account: %d %s", who, st, body)
+		}
+		clean(who, "GET /api/v1/accounts/{id}", body)
+		st, body = apiCall(t, s, u, "GET", "/api/v1/accounts?uai="+a.UAI, nil)
+		if st != http.StatusOK || !strings.Contains(body, victim.Login) {
+			t.Errorf("%s: list: %d %s", who, st, body)
+		}
+		clean(who, "GET /api/v1/accounts", body)
+		st, body = webCall(t, s, u, "GET", fmt.Sprintf("/admin/accounts/%d", victim.ID), nil)
+		if st != http.StatusOK || !strings.Contains(body, victim.Login) || !strings.Contains(body, "seul un administrateur de la plateforme") {
+			t.Errorf("%s: account page: %d, no explanation of the missing actions", who, st)
+		}
+		if strings.Contains(body, "/reissue\"") || strings.Contains(body, "/disable\"") || strings.Contains(body, "/expire\"") || strings.Contains(body, "/unlock\"") {
+			t.Errorf("%s: the account page offers actions he may not take", who)
+		}
+		if strings.Contains(body, "login.succeeded") || strings.Contains(body, "account.role_added") {
+			t.Errorf("%s: the account page shows events that are not of his establishment", who)
+		}
+		clean(who, "GET /admin/accounts/{id}", body)
+		st, body = webCall(t, s, u, "GET", "/admin/accounts?uai="+a.UAI, nil)
+		if st != http.StatusOK || !strings.Contains(body, victim.Login) {
+			t.Errorf("%s: accounts page: %d", who, st)
+		}
+		clean(who, "GET /admin/accounts", body)
+		for _, path := range []string{"/api/v1/audit?login=" + victim.Login, "/admin/audit?login=" + victim.Login} {
+			var st int
+			if strings.HasPrefix(path, "/api/") {
+				st, body = apiCall(t, s, u, "GET", path, nil)
+			} else {
+				st, body = webCall(t, s, u, "GET", path, nil)
+			}
+			if st != http.StatusOK {
+				t.Errorf("%s: %s: %d", who, path, st)
+			}
+			clean(who, path, body)
+		}
+		st, _ = webCall(t, s, u, "GET", "/admin/accounts/new", nil)
+		if st != http.StatusOK {
+			t.Errorf("%s: new account form: %d", who, st)
+		}
+
+		// …and cannot manage it, through the API or the pages, alone or in bulk.
+		for _, action := range []string{"reissue", "unlock", "expire", "disable"} {
+			if st, body := apiCall(t, s, u, "POST", fmt.Sprintf("/api/v1/accounts/%d/%s", victim.ID, action), nil); st != http.StatusForbidden {
+				t.Errorf("%s: POST /api/v1/accounts/{id}/%s answered %d %s", who, action, st, body)
+			}
+			if st, _ := webCall(t, s, u, "POST", fmt.Sprintf("/admin/accounts/%d/%s", victim.ID, action), url.Values{}); st != http.StatusForbidden {
+				t.Errorf("%s: POST /admin/accounts/{id}/%s answered %d", who, action, st)
+			}
+		}
+		wait := pending()
+		if st, _ := webCall(t, s, u, "POST", "/admin/letters", url.Values{"id": {fmt.Sprint(wait)}}); st != http.StatusForbidden {
+			t.Errorf("%s: POST /admin/letters answered %d", who, st)
+		}
+		if links([]int64{wait}) != 1 {
+			t.Errorf("%s: the pending account got a new link", who)
+		}
+		class, ids := classWithShared()
+		if st, _ := webCall(t, s, u, "POST", "/establishments/"+a.UAI+"/letters", url.Values{"class": {class}}); st != http.StatusForbidden {
+			t.Errorf("%s: POST /establishments/{uai}/letters answered %d", who, st)
+		}
+		if k := links(ids); k != 0 {
+			t.Errorf("%s: a refused class print still issued %d links", who, k)
+		}
+		if st, body := apiCall(t, s, u, "POST", "/api/v1/accounts", map[string]any{"login": "x.bravo", "role": "teacher", "uai": b.UAI}); st != http.StatusForbidden {
+			t.Errorf("%s: created an account in B: %d %s", who, st, body)
+		}
+		if st, _ := webCall(t, s, u, "POST", "/admin/accounts", url.Values{"login": {"y.bravo"}, "role": {"teacher"}, "uai": {b.UAI}}); st != http.StatusForbidden && st != http.StatusNotFound {
+			t.Errorf("%s: created an account in B through the page: %d", who, st)
+		}
+		_, sess, err := s.App.Accounts.StartSession(ctx, victim.ID, account.KindAPI, account.Client{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := apiCall(t, s, u, "DELETE", fmt.Sprintf("/api/v1/me/sessions/%d", sess.ID), nil); st != http.StatusNotFound {
+			t.Errorf("%s: revoked another account's session: %d", who, st)
+		}
+		if st, _ := webCall(t, s, u, "POST", fmt.Sprintf("/me/sessions/%d/revoke", sess.ID), url.Values{}); st != http.StatusNotFound {
+			t.Errorf("%s: revoked another account's session through the page: %d", who, st)
+		}
+		// The account is untouched: same state, same credentials.
+		acc, err := s.App.Accounts.Get(ctx, op, victim.ID)
+		if err != nil || acc.Status != account.StatusActive || acc.ExpiresAt == nil || !acc.ExpiresAt.After(s.Clock.Now()) {
+			t.Errorf("the account changed: %+v %v", acc, err)
+		}
+		s.Token(victim)
+
+		// A platform administrator and an administrator of both manage it, and see B's
+		// events.
+		for _, who := range []string{"admin of A and B", "platform admin"} {
+			u := users[who]
+			v := shared()
+			st, body := webCall(t, s, u, "GET", fmt.Sprintf("/admin/accounts/%d", v.ID), nil)
+			if st != http.StatusOK || !strings.Contains(body, "/reissue\"") || !strings.Contains(body, "parent@"+b.UAI) {
+				t.Errorf("%s: account page: %d, actions or B's events missing", who, st)
+			}
+			for _, action := range []string{"unlock", "expire", "reissue", "disable"} {
+				want := http.StatusOK
+				if action == "reissue" {
+					want = http.StatusCreated
+				}
+				if st, body := apiCall(t, s, u, "POST", fmt.Sprintf("/api/v1/accounts/%d/%s", v.ID, action), nil); st != want {
+					t.Errorf("%s: POST /api/v1/accounts/{id}/%s answered %d %s", who, action, st, body)
+				}
+			}
+			v = shared()
+			for _, action := range []string{"unlock", "expire", "reissue", "disable"} {
+				if st, _ := webCall(t, s, u, "POST", fmt.Sprintf("/admin/accounts/%d/%s", v.ID, action), url.Values{}); st != http.StatusOK {
+					t.Errorf("%s: POST /admin/accounts/{id}/%s answered %d", who, action, st)
+				}
+			}
+			if st, _ := webCall(t, s, u, "POST", "/admin/letters", url.Values{"id": {fmt.Sprint(pending())}}); st != http.StatusOK {
+				t.Errorf("%s: POST /admin/letters answered %d", who, st)
+			}
+		}
+		if st, _ := webCall(t, s, users["admin of A and B"], "POST", "/establishments/"+a.UAI+"/letters", url.Values{"class": {class}}); st != http.StatusOK {
+			t.Errorf("admin of A and B: class letters answered %d", st)
+		}
+		if k := links(ids); k != len(ids) {
+			t.Errorf("class letters: %d links for %d students", k, len(ids))
+		}
+	})
+}
+
+// apiCall sends a JSON request with u's bearer token.
+func apiCall(t *testing.T, s *apptest.Server, u *apptest.User, method, path string, body any) (int, string) {
+	t.Helper()
+	key := s.URL + u.Login
+	tok, ok := tokens[key]
+	if !ok {
+		tok = s.Token(u)
+		tokens[key] = tok
+	}
+	resp := s.Do(method, path, tok, body, nil)
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// webCall sends a page request as u, a POST with form and a valid CSRF token.
+func webCall(t *testing.T, s *apptest.Server, u *apptest.User, method, path string, form url.Values) (int, string) {
+	t.Helper()
+	key := s.URL + u.Login
+	c, ok := webs[key]
+	if !ok {
+		c = webLogin(t, s, u)
+		webs[key] = c
+	}
+	var body io.Reader
+	if form != nil {
+		resp, err := c.Get(s.URL + "/me")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if m := csrfField.FindStringSubmatch(string(b)); m != nil {
+			form.Set("csrf", m[1])
+		}
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, s.URL+path, body)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}

@@ -220,7 +220,7 @@ func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, p *account.
 	if err != nil {
 		return err
 	}
-	evs, err := s.Audit.List(r.Context(), audit.Filter{TargetID: id, Limit: 20})
+	evs, err := s.Accounts.Events(r.Context(), p, id, 20)
 	if err != nil {
 		return err
 	}
@@ -276,34 +276,35 @@ func (s *Server) letters(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return apperr.Invalid("invalid_form", "invalid form")
 	}
-	var out []letter.Letter
-	estName := ""
+	var ids []int64
 	for _, v := range r.PostForm["id"] {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			continue
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			ids = append(ids, id)
 		}
-		acc, err := s.Accounts.Get(r.Context(), p, id)
-		if err != nil {
-			return err
-		}
-		if acc.Status != account.StatusPending {
-			continue // an active account's credentials are not reset by printing
-		}
-		enr, err := s.Accounts.Reissue(r.Context(), p, id)
-		if err != nil {
-			return err
-		}
-		for _, m := range acc.Roles {
-			if m.EstablishmentID != 0 {
-				if e, err := s.Establishments.ByID(r.Context(), m.EstablishmentID); err == nil {
-					estName = e.Name
-				}
-				break
+	}
+	// All or nothing: an account the administrator may not manage refuses the print.
+	done, err := s.Accounts.ReissuePending(r.Context(), p, ids)
+	if err != nil {
+		return err
+	}
+	var out []letter.Letter
+	names := map[int64]string{}
+	for _, d := range done {
+		estName := ""
+		for _, m := range d.Account.Roles {
+			if m.EstablishmentID == 0 {
+				continue
 			}
+			if _, ok := names[m.EstablishmentID]; !ok {
+				if e, err := s.Establishments.ByID(r.Context(), m.EstablishmentID); err == nil {
+					names[m.EstablishmentID] = e.Name
+				}
+			}
+			estName = names[m.EstablishmentID]
+			break
 		}
-		out = append(out, letter.Letter{Establishment: estName, Login: acc.Login, FullName: acc.DisplayName,
-			URL: enr.URL, ExpiresAt: enr.ExpiresAt, Issuer: s.Accounts.Policy().Issuer})
+		out = append(out, letter.Letter{Establishment: estName, Login: d.Account.Login, FullName: d.Account.DisplayName,
+			URL: d.Enrollment.URL, ExpiresAt: d.Enrollment.ExpiresAt, Issuer: s.Accounts.Policy().Issuer})
 	}
 	if len(out) == 0 {
 		return apperr.Invalid("no_pending_selected", "select at least one pending account")
@@ -314,7 +315,7 @@ func (s *Server) letters(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Content-Type", "application/pdf")
 	httpx.Attachment(w, fmt.Sprintf("cartable-courriers-%s.pdf", s.Now().UTC().Format("20060102-1504")))
-	_, err := w.Write(buf.Bytes())
+	_, err = w.Write(buf.Bytes())
 	return err
 }
 

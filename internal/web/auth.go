@@ -68,8 +68,7 @@ func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) error {
 }
 
 type codeData struct {
-	Login string
-	Next  string
+	Next string
 }
 
 func (s *Server) codePage(w http.ResponseWriter, r *http.Request) error {
@@ -78,8 +77,9 @@ func (s *Server) codePage(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return nil
 	}
-	login, err := s.Accounts.PendingLogin(r.Context(), c.Value)
-	if err != nil {
+	// The page does not name the login: nothing of it is kept (it may be a password),
+	// and an existing login must look like an unknown one.
+	if err := s.Accounts.PendingLogin(r.Context(), c.Value); err != nil {
 		s.setCookie(w, "pending", "", -1, http.SameSiteStrictMode)
 		p := s.newPage(r, "login.title")
 		p.Error = errorMessage(lang(r), err)
@@ -87,7 +87,7 @@ func (s *Server) codePage(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, "login", p)
 	}
 	p := s.newPage(r, "login.code.title")
-	p.Data = codeData{Login: login, Next: safeNext(r.URL.Query().Get("next"))}
+	p.Data = codeData{Next: safeNext(r.URL.Query().Get("next"))}
 	return s.render(w, r, "code", p)
 }
 

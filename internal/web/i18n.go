@@ -36,7 +36,7 @@ var catalog = map[string]msg{
 	"login.password":      {"Mot de passe", "Password"},
 	"login.next":          {"Continuer", "Continue"},
 	"login.code.title":    {"Code de vérification", "Verification code"},
-	"login.code.intro":    {"Saisissez le code à 6 chiffres affiché par votre application d'authentification pour %s.", "Enter the 6-digit code shown by your authenticator app for %s."},
+	"login.code.intro":    {"Saisissez le code à 6 chiffres affiché par votre application d'authentification.", "Enter the 6-digit code shown by your authenticator app."},
 	"login.code":          {"Code à 6 chiffres", "6-digit code"},
 	"login.code.hint":     {"Le code change toutes les 30 secondes.", "The code changes every 30 seconds."},
 	"login.recovery":      {"Utiliser plutôt un code de secours", "Use a recovery code instead"},
@@ -148,6 +148,12 @@ var catalog = map[string]msg{
 	"account.last_login":     {"Dernière connexion", "Last login"},
 	"account.locked_until":   {"Verrouillé jusqu'au", "Locked until"},
 	"account.hard_locked":    {"Verrouillé définitivement (100 échecs) : seul un administrateur peut le déverrouiller.", "Hard-locked (100 failures): only an administrator can unlock it."},
+
+	// An account an establishment administrator may see but not manage (account.ReadOnly*).
+	"account.read_only.other_establishment": {"Ce compte a aussi des rôles dans un autre établissement : seul un administrateur de la plateforme (ou de tous ses établissements) peut lui donner un nouveau lien, le déverrouiller, le faire expirer ou le désactiver. Seuls ses rôles et son historique dans vos établissements sont affichés.", "This account also has roles in another establishment: only a platform administrator (or an administrator of all its establishments) can give it a new link, unlock, expire or disable it. Only its roles and history in your establishments are shown."},
+	"account.read_only.platform_role":       {"Ce compte a un rôle que seul un administrateur de la plateforme peut donner (inspecteur, administrateur de la plateforme) : seul un administrateur de la plateforme peut lui donner un nouveau lien, le déverrouiller, le faire expirer ou le désactiver.", "This account has a role only a platform administrator can give (inspector, platform administrator): only a platform administrator can give it a new link, unlock, expire or disable it."},
+	"account_other_establishment":           {"Ce compte a aussi des rôles dans un autre établissement : seul un administrateur de la plateforme (ou de tous ses établissements) peut lui donner un nouveau lien, le déverrouiller, le faire expirer ou le désactiver.", "This account also has roles in another establishment: only a platform administrator (or an administrator of all its establishments) can give it a new link, unlock, expire or disable it."},
+	"account_platform_role":                 {"Ce compte a un rôle que seul un administrateur de la plateforme peut donner (inspecteur, administrateur de la plateforme) : seul un administrateur de la plateforme peut lui donner un nouveau lien, le déverrouiller, le faire expirer ou le désactiver.", "This account has a role only a platform administrator can give (inspector, platform administrator): only a platform administrator can give it a new link, unlock, expire or disable it."},
 
 	"est.title":     {"Établissements", "Establishments"},
 	"est.uai":       {"UAI", "UAI"},

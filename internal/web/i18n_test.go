@@ -296,6 +296,9 @@ var dynamicKeys = []string{
 	"invalid_name", "uai_taken", "establishment_required", "not_active", "account_disabled",
 	"forbidden", "unauthenticated", "internal", "overloaded", "too_many_attempts",
 	"transfer_request_not_found", "transfer_already_decided",
+	"account_other_establishment", "account_platform_role", "too_long",
+	// account.html: (printf "account.read_only.%s" .ReadOnly); account.ReadOnly*.
+	"account.read_only." + account.ReadOnlyOtherEstablishment, "account.read_only." + account.ReadOnlyPlatformRole,
 }
 
 // TestI18nDynamicKeys checks that the keys built at run time have messages, and that

@@ -261,14 +261,27 @@ func (s *Server) classLetters(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var ids []int64
+	for _, st := range page.Students {
+		if st.AccountID != 0 && st.AccountState == string(account.StatusPending) {
+			ids = append(ids, st.AccountID)
+		}
+	}
+	// All or nothing: a student's account the administrator may not manage (it also
+	// has roles in another establishment) refuses the print.
+	done, err := s.Accounts.ReissuePending(r.Context(), p, ids)
+	if err != nil {
+		return err
+	}
+	links := make(map[int64]account.Enrollment, len(done))
+	for _, d := range done {
+		links[d.Account.ID] = d.Enrollment
+	}
 	var out []letter.Letter
 	for _, st := range page.Students {
-		if st.AccountID == 0 || st.AccountState != string(account.StatusPending) {
+		enr, ok := links[st.AccountID]
+		if st.AccountID == 0 || !ok {
 			continue
-		}
-		enr, err := s.Accounts.Reissue(r.Context(), p, st.AccountID)
-		if err != nil {
-			return err
 		}
 		out = append(out, letter.Letter{Establishment: e.Name, Login: st.Login, FullName: st.FirstName + " " + st.DisplayLast(),
 			Class: st.Class, URL: enr.URL, ExpiresAt: enr.ExpiresAt, Issuer: s.Accounts.Policy().Issuer})
