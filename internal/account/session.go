@@ -9,6 +9,7 @@ import (
 
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/calendar"
 	"github.com/cartable/cartable/internal/credential"
 	"github.com/cartable/cartable/internal/store"
 )
@@ -404,5 +405,5 @@ func (s *Service) accessOf(ctx context.Context, accountID int64) (Access, error)
 
 func accessEnded(a Access) error {
 	return apperr.Forbidden("access_ended", "your establishment deactivated your account and the three months during which you could download your data ended on %s: ask the establishment if you need your records",
-		a.Until.UTC().Format("2006-01-02"))
+		calendar.Date(a.Until))
 }

@@ -19,6 +19,7 @@ var forbidden = map[string][]string{
 	"qr":            {"*"},
 	"apperr":        {"*"},
 	"config":        {"*"},
+	"calendar":      {"*"},
 	"store":         {"account", "establishment", "audit", "web", "api", "cli", "httpx"},
 	"audit":         {"account", "establishment", "web", "api", "cli", "httpx"},
 	"account":       {"web", "api", "cli", "httpx", "establishment"},
