@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/calendar"
 )
 
@@ -15,7 +17,7 @@ func TestAccessEndedNamesTheParisDay(t *testing.T) {
 		time.Date(2026, 2, 10, 0, 0, 0, 0, calendar.Paris), // winter: 23:00 UTC the day before
 		time.Date(2026, 7, 10, 0, 0, 0, 0, calendar.Paris), // summer: 22:00 UTC the day before
 	} {
-		msg := accessEnded(Access{Mode: AccessEnded, Until: until}).Error()
+		msg := accessEnded(authz.Access{Mode: authz.AccessEnded, Until: until}).Error()
 		want := until.Format("2006-01-02")
 		if !strings.Contains(msg, want) {
 			t.Errorf("access ended at %v: message %q does not name %s", until, msg, want)

@@ -17,6 +17,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/config"
@@ -24,32 +26,6 @@ import (
 	"github.com/cartable/cartable/internal/keyring"
 	"github.com/cartable/cartable/internal/store"
 )
-
-// Role is what an account may do, per establishment (platform-admin: everywhere).
-type Role string
-
-// The roles. The feature packages give them their rights.
-const (
-	RolePlatformAdmin Role = "platform-admin"
-	RoleAdmin         Role = "admin"
-	RoleTeacher       Role = "teacher"
-	RoleInspector     Role = "inspector"
-	RoleStudent       Role = "student"
-	RoleParent        Role = "parent"
-)
-
-// Roles lists every role, platform-admin first.
-var Roles = []Role{RolePlatformAdmin, RoleAdmin, RoleTeacher, RoleInspector, RoleStudent, RoleParent}
-
-// ParseRole validates a role name.
-func ParseRole(s string) (Role, error) {
-	for _, r := range Roles {
-		if string(r) == s {
-			return r, nil
-		}
-	}
-	return "", apperr.Invalid("invalid_role", "unknown role %q: use one of platform-admin, admin, teacher, inspector, student, parent", s)
-}
 
 // Status is the stored state of an account. Expiry and locks are derived from dates.
 type Status string
@@ -61,28 +37,21 @@ const (
 	StatusDisabled Status = "disabled" // turned off by an administrator
 )
 
-// Membership is one role of an account, in one establishment (none for platform-admin).
-type Membership struct {
-	Role            Role   `json:"role"`
-	EstablishmentID int64  `json:"establishment_id,omitempty"`
-	UAI             string `json:"uai,omitempty"`
-}
-
 // Account is an account as administrators see it; it never holds a secret.
 type Account struct {
-	ID           int64        `json:"id"`
-	Login        string       `json:"login"`
-	DisplayName  string       `json:"display_name,omitempty"`
-	Status       Status       `json:"status"`
-	ActivatedAt  *time.Time   `json:"activated_at,omitempty"`
-	ExpiresAt    *time.Time   `json:"expires_at,omitempty"`
-	FailedCount  int          `json:"failed_count"`
-	LockedUntil  *time.Time   `json:"locked_until,omitempty"`
-	HardLockedAt *time.Time   `json:"hard_locked_at,omitempty"`
-	LastLoginAt  *time.Time   `json:"last_login_at,omitempty"`
-	Lang         string       `json:"lang"`
-	CreatedAt    time.Time    `json:"created_at"`
-	Roles        []Membership `json:"roles"`
+	ID           int64              `json:"id"`
+	Login        string             `json:"login"`
+	DisplayName  string             `json:"display_name,omitempty"`
+	Status       Status             `json:"status"`
+	ActivatedAt  *time.Time         `json:"activated_at,omitempty"`
+	ExpiresAt    *time.Time         `json:"expires_at,omitempty"`
+	FailedCount  int                `json:"failed_count"`
+	LockedUntil  *time.Time         `json:"locked_until,omitempty"`
+	HardLockedAt *time.Time         `json:"hard_locked_at,omitempty"`
+	LastLoginAt  *time.Time         `json:"last_login_at,omitempty"`
+	Lang         string             `json:"lang"`
+	CreatedAt    time.Time          `json:"created_at"`
+	Roles        []authz.Membership `json:"roles"`
 	// RecoveryCodesLeft counts the unused recovery codes.
 	RecoveryCodesLeft int `json:"recovery_codes_left"`
 	// ReadOnly, set for an establishment administrator who may see the account but
@@ -217,7 +186,7 @@ type Service struct {
 	OnLogin func(outcome string)
 	// AccessRule, when set, tells what an account may do now (see Access); it is
 	// consulted at login and on every authenticated request.
-	AccessRule func(ctx context.Context, accountID int64, now time.Time) (Access, error)
+	AccessRule func(ctx context.Context, accountID int64, now time.Time) (authz.Access, error)
 }
 
 // Options are optional dependencies of New.

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
@@ -94,7 +96,7 @@ func (e *env) newService(t *testing.T, p account.Policy) *account.Service {
 	return svc
 }
 
-func op() *account.Principal { return account.OperatorPrincipal() }
+func op() *authz.Principal { return authz.OperatorPrincipal() }
 
 // user is an enrolled, activated account with its secrets, as its owner knows them.
 type user struct {
@@ -111,7 +113,7 @@ func (u *user) code(at time.Time) string {
 
 func (e *env) enrol(t *testing.T, login string) user {
 	t.Helper()
-	acc, enr, err := e.svc.Create(e.ctx, op(), account.CreateInput{Login: login, Roles: []account.Membership{{Role: account.RolePlatformAdmin}}})
+	acc, enr, err := e.svc.Create(e.ctx, op(), account.CreateInput{Login: login, Roles: []authz.Membership{{Role: authz.RolePlatformAdmin}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +165,7 @@ func (e *env) auditCount(t *testing.T, action string, target int64) int {
 func TestEnrolmentAndActivation(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
-		acc, enr, err := e.svc.Create(e.ctx, op(), account.CreateInput{Login: "  Jean.Dupont ", Roles: []account.Membership{{Role: account.RolePlatformAdmin}}})
+		acc, enr, err := e.svc.Create(e.ctx, op(), account.CreateInput{Login: "  Jean.Dupont ", Roles: []authz.Membership{{Role: authz.RolePlatformAdmin}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -233,7 +235,7 @@ func TestEnrolmentAndActivation(t *testing.T) {
 func TestEnrolmentLinkExpiresAndIsSingleUseUnderConcurrency(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
-		_, enr, err := e.svc.Create(e.ctx, op(), account.CreateInput{Login: "racer", Roles: []account.Membership{{Role: account.RolePlatformAdmin}}})
+		_, enr, err := e.svc.Create(e.ctx, op(), account.CreateInput{Login: "racer", Roles: []authz.Membership{{Role: authz.RolePlatformAdmin}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -260,7 +262,7 @@ func TestEnrolmentLinkExpiresAndIsSingleUseUnderConcurrency(t *testing.T) {
 			t.Fatalf("%d openings succeeded, %d got 410", ok.Load(), gone.Load())
 		}
 
-		_, enr2, err := e.svc.Create(e.ctx, op(), account.CreateInput{Login: "late", Roles: []account.Membership{{Role: account.RolePlatformAdmin}}})
+		_, enr2, err := e.svc.Create(e.ctx, op(), account.CreateInput{Login: "late", Roles: []authz.Membership{{Role: authz.RolePlatformAdmin}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -656,7 +658,7 @@ func TestSessions(t *testing.T) {
 		if _, err := e.svc.Authenticate(e.ctx, tok, account.KindPersonal); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.svc.RevokeSession(e.ctx, account.Operator, u.id, ss.ID); err != nil {
+		if err := e.svc.RevokeSession(e.ctx, authz.Operator, u.id, ss.ID); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := e.svc.Authenticate(e.ctx, tok, account.KindPersonal); err == nil {
@@ -675,7 +677,7 @@ func TestNoPlaintextSecretInDatabase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, enr, err := e.svc.Create(e.ctx, op(), account.CreateInput{Login: "lea", Roles: []account.Membership{{Role: account.RolePlatformAdmin}}})
+		_, enr, err := e.svc.Create(e.ctx, op(), account.CreateInput{Login: "lea", Roles: []authz.Membership{{Role: authz.RolePlatformAdmin}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -813,17 +815,17 @@ func TestEstablishmentAdminRights(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		adminA := &account.Principal{AccountID: 999, Login: "admin.a", Roles: []account.Membership{{Role: account.RoleAdmin, EstablishmentID: estA}}}
-		teacherB, _, err := e.svc.Create(e.ctx, op(), account.CreateInput{Login: "prof.b", Roles: []account.Membership{{Role: account.RoleTeacher, EstablishmentID: estB}}})
+		adminA := &authz.Principal{AccountID: 999, Login: "admin.a", Roles: []authz.Membership{{Role: authz.RoleAdmin, EstablishmentID: estA}}}
+		teacherB, _, err := e.svc.Create(e.ctx, op(), account.CreateInput{Login: "prof.b", Roles: []authz.Membership{{Role: authz.RoleTeacher, EstablishmentID: estB}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := e.svc.Create(e.ctx, adminA, account.CreateInput{Login: "prof.a", Roles: []account.Membership{{Role: account.RoleTeacher, EstablishmentID: estA}}}); err != nil {
+		if _, _, err := e.svc.Create(e.ctx, adminA, account.CreateInput{Login: "prof.a", Roles: []authz.Membership{{Role: authz.RoleTeacher, EstablishmentID: estA}}}); err != nil {
 			t.Fatalf("admin creates a teacher in his establishment: %v", err)
 		}
-		_, _, err = e.svc.Create(e.ctx, adminA, account.CreateInput{Login: "x1", Roles: []account.Membership{{Role: account.RoleTeacher, EstablishmentID: estB}}})
+		_, _, err = e.svc.Create(e.ctx, adminA, account.CreateInput{Login: "x1", Roles: []authz.Membership{{Role: authz.RoleTeacher, EstablishmentID: estB}}})
 		wantCode(t, err, "forbidden")
-		_, _, err = e.svc.Create(e.ctx, adminA, account.CreateInput{Login: "x2", Roles: []account.Membership{{Role: account.RolePlatformAdmin}}})
+		_, _, err = e.svc.Create(e.ctx, adminA, account.CreateInput{Login: "x2", Roles: []authz.Membership{{Role: authz.RolePlatformAdmin}}})
 		wantCode(t, err, "forbidden")
 		_, err = e.svc.Reissue(e.ctx, adminA, teacherB.ID)
 		wantCode(t, err, "account_not_found")

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/store"
@@ -47,10 +49,10 @@ func (s *Service) get(ctx context.Context, where string, args ...any) (Account, 
 	return a, err
 }
 
-func (s *Service) memberships(ctx context.Context, accountID int64) ([]Membership, error) {
-	out := []Membership{}
+func (s *Service) memberships(ctx context.Context, accountID int64) ([]authz.Membership, error) {
+	out := []authz.Membership{}
 	err := s.db.Each(ctx, func(rows *sql.Rows) error {
-		var m Membership
+		var m authz.Membership
 		var est sql.NullInt64
 		var uai sql.NullString
 		if err := rows.Scan(&m.Role, &est, &uai); err != nil {
@@ -67,17 +69,17 @@ func (s *Service) memberships(ctx context.Context, accountID int64) ([]Membershi
 // Get returns an account by id, if p may see it (see accessTo): for an establishment
 // administrator who may see it but not manage it, ReadOnly says why, and only the roles
 // in his establishments are listed.
-func (s *Service) Get(ctx context.Context, p *Principal, id int64) (Account, error) {
+func (s *Service) Get(ctx context.Context, p *authz.Principal, id int64) (Account, error) {
 	return s.authorize(ctx, p, id, levelView)
 }
 
 // Me returns the principal's own account.
-func (s *Service) Me(ctx context.Context, p *Principal) (Account, error) {
+func (s *Service) Me(ctx context.Context, p *authz.Principal) (Account, error) {
 	return s.get(ctx, "a.id = $1", p.AccountID)
 }
 
 // ByLogin returns an account by login (normalised first), if p may see it (as Get).
-func (s *Service) ByLogin(ctx context.Context, p *Principal, login string) (Account, error) {
+func (s *Service) ByLogin(ctx context.Context, p *authz.Principal, login string) (Account, error) {
 	login = NormalizeLogin(login)
 	if err := apperr.CheckLen("login", login, MaxLogin); err != nil {
 		return Account{}, err
@@ -96,7 +98,7 @@ type ListFilter struct {
 	Expiring        *time.Duration
 	State           string // pending, active, expired, locked, disabled
 	EstablishmentID int64  // accounts with a role in this establishment
-	Role            Role
+	Role            authz.Role
 	Query           string // part of the login or display name
 	Limit           int    // default 500
 	Offset          int
@@ -105,12 +107,12 @@ type ListFilter struct {
 // List returns the accounts p may see, ordered by login. For an establishment
 // administrator the list is limited to his establishments (and f.EstablishmentID must be
 // one of them when set), and shows the accounts as Get does.
-func (s *Service) List(ctx context.Context, p *Principal, f ListFilter) ([]Account, error) {
+func (s *Service) List(ctx context.Context, p *authz.Principal, f ListFilter) ([]Account, error) {
 	if err := apperr.CheckLen("q", f.Query, MaxQuery); err != nil {
 		return nil, err
 	}
 	if !p.IsPlatformAdmin() {
-		mine := p.Establishments(RoleAdmin)
+		mine := p.Establishments(authz.RoleAdmin)
 		if len(mine) == 0 {
 			return nil, errNotAllowed
 		}
@@ -119,7 +121,7 @@ func (s *Service) List(ctx context.Context, p *Principal, f ListFilter) ([]Accou
 				return nil, apperr.Invalid("establishment_required", "choose one of your establishments")
 			}
 			f.EstablishmentID = mine[0]
-		} else if !p.Has(RoleAdmin, f.EstablishmentID) {
+		} else if !p.Has(authz.RoleAdmin, f.EstablishmentID) {
 			return nil, errNotAllowed
 		}
 	}
@@ -188,7 +190,7 @@ func (s *Service) List(ctx context.Context, p *Principal, f ListFilter) ([]Accou
 }
 
 // Unlock lifts a temporary or hard lock and resets the failure counter.
-func (s *Service) Unlock(ctx context.Context, p *Principal, id int64) error {
+func (s *Service) Unlock(ctx context.Context, p *authz.Principal, id int64) error {
 	actor := p.Actor()
 	return s.db.Tx(ctx, func(ctx context.Context) error {
 		acc, err := s.authorize(ctx, p, id, levelManage)
@@ -205,7 +207,7 @@ func (s *Service) Unlock(ctx context.Context, p *Principal, id int64) error {
 
 // Expire ends an account's credentials now and revokes its sessions; the user may then
 // renew within the grace period, as after a natural expiry.
-func (s *Service) Expire(ctx context.Context, p *Principal, id int64) error {
+func (s *Service) Expire(ctx context.Context, p *authz.Principal, id int64) error {
 	actor := p.Actor()
 	return s.db.Tx(ctx, func(ctx context.Context) error {
 		acc, err := s.authorize(ctx, p, id, levelManage)
@@ -228,7 +230,7 @@ func (s *Service) Expire(ctx context.Context, p *Principal, id int64) error {
 }
 
 // Disable turns an account off and revokes its sessions and links.
-func (s *Service) Disable(ctx context.Context, p *Principal, id int64) error {
+func (s *Service) Disable(ctx context.Context, p *authz.Principal, id int64) error {
 	actor := p.Actor()
 	return s.db.Tx(ctx, func(ctx context.Context) error {
 		acc, err := s.authorize(ctx, p, id, levelManage)

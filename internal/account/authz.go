@@ -3,15 +3,11 @@ package account
 import (
 	"context"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
 )
-
-// OperatorPrincipal is the principal of commands run on the server itself (cartable
-// account …, cartable token …): whoever can run them can read the key file anyway.
-func OperatorPrincipal() *Principal {
-	return &Principal{Login: Operator.Login, Roles: []Membership{{Role: RolePlatformAdmin}}}
-}
 
 var errNotAllowed = apperr.Forbidden("forbidden", "you are not allowed to manage this account")
 
@@ -38,20 +34,20 @@ func readOnlyError(reason string) error {
 // mayGive tells whether p may give the role m: a platform administrator any role; an
 // establishment administrator the roles admin, teacher, student and parent in his own
 // establishments.
-func mayGive(p *Principal, m Membership) bool {
+func mayGive(p *authz.Principal, m authz.Membership) bool {
 	if p.IsPlatformAdmin() {
 		return true
 	}
 	switch m.Role {
-	case RoleAdmin, RoleTeacher, RoleStudent, RoleParent:
-		return p.Has(RoleAdmin, m.EstablishmentID)
+	case authz.RoleAdmin, authz.RoleTeacher, authz.RoleStudent, authz.RoleParent:
+		return p.Has(authz.RoleAdmin, m.EstablishmentID)
 	}
 	return false
 }
 
 // canCreate tells whether p may create an account with roles (see mayGive); an
 // establishment administrator must give at least one.
-func canCreate(p *Principal, roles []Membership) error {
+func canCreate(p *authz.Principal, roles []authz.Membership) error {
 	if p.IsPlatformAdmin() {
 		return nil
 	}
@@ -60,7 +56,7 @@ func canCreate(p *Principal, roles []Membership) error {
 	}
 	for _, m := range roles {
 		switch m.Role {
-		case RoleAdmin, RoleTeacher, RoleStudent, RoleParent:
+		case authz.RoleAdmin, authz.RoleTeacher, authz.RoleStudent, authz.RoleParent:
 		default:
 			return apperr.Forbidden("forbidden", "only a platform administrator can give the role %s", m.Role)
 		}
@@ -92,18 +88,18 @@ const (
 // role he could have given himself (mayGive) — the same rule as for creating them: an
 // account that also acts in another establishment, or holds a platform-wide role, is
 // not his to take over. reason says why an account he sees is not his to manage.
-func accessTo(p *Principal, roles []Membership) (a level, reason string) {
+func accessTo(p *authz.Principal, roles []authz.Membership) (a level, reason string) {
 	if p.IsPlatformAdmin() {
 		return levelManage, ""
 	}
 	seen := false
 	for _, m := range roles {
-		if m.EstablishmentID != 0 && p.Has(RoleAdmin, m.EstablishmentID) {
+		if m.EstablishmentID != 0 && p.Has(authz.RoleAdmin, m.EstablishmentID) {
 			seen = true
 		}
 		switch {
 		case mayGive(p, m):
-		case m.Role == RolePlatformAdmin || m.Role == RoleInspector:
+		case m.Role == authz.RolePlatformAdmin || m.Role == authz.RoleInspector:
 			reason = ReadOnlyPlatformRole
 		case reason == "":
 			reason = ReadOnlyOtherEstablishment
@@ -120,15 +116,15 @@ func accessTo(p *Principal, roles []Membership) (a level, reason string) {
 
 // restrict applies accessTo to an account p may see: the roles outside p's
 // establishments are left out, and ReadOnly says why p may not manage it.
-func restrict(p *Principal, acc *Account) level {
+func restrict(p *authz.Principal, acc *Account) level {
 	a, reason := accessTo(p, acc.Roles)
 	if p.IsPlatformAdmin() || a == levelNone {
 		return a
 	}
 	acc.ReadOnly = reason
-	mine := make([]Membership, 0, len(acc.Roles))
+	mine := make([]authz.Membership, 0, len(acc.Roles))
 	for _, m := range acc.Roles {
-		if m.EstablishmentID != 0 && p.Has(RoleAdmin, m.EstablishmentID) {
+		if m.EstablishmentID != 0 && p.Has(authz.RoleAdmin, m.EstablishmentID) {
 			mine = append(mine, m)
 		}
 	}
@@ -141,7 +137,7 @@ var errAccountNotFound = apperr.NotFound("account_not_found", "no such account")
 // authorize loads the account id if p has the access need to it (see accessTo): an
 // account p may not see is not found; one he may only see is forbidden to manage,
 // with the reason.
-func (s *Service) authorize(ctx context.Context, p *Principal, id int64, need level) (Account, error) {
+func (s *Service) authorize(ctx context.Context, p *authz.Principal, id int64, need level) (Account, error) {
 	acc, err := s.get(ctx, "a.id = $1", id)
 	if err != nil {
 		return Account{}, err
@@ -160,14 +156,14 @@ func (s *Service) authorize(ctx context.Context, p *Principal, id int64, need le
 // may see them: all of them for an administrator who manages the account; for one who
 // only sees it, the events of his establishments, not the account's own (logins,
 // reissues), which tell of its life in the other establishments.
-func (s *Service) Events(ctx context.Context, p *Principal, id int64, limit int) ([]audit.Event, error) {
+func (s *Service) Events(ctx context.Context, p *authz.Principal, id int64, limit int) ([]audit.Event, error) {
 	acc, err := s.authorize(ctx, p, id, levelView)
 	if err != nil {
 		return nil, err
 	}
 	f := audit.Filter{TargetID: acc.ID, Limit: limit}
 	if !p.IsPlatformAdmin() {
-		f.Within = &audit.Scope{Establishments: p.Establishments(RoleAdmin), Unattached: acc.ReadOnly == ""}
+		f.Within = &audit.Scope{Establishments: p.Establishments(authz.RoleAdmin), Unattached: acc.ReadOnly == ""}
 	}
 	return s.audit.List(ctx, f)
 }

@@ -3,6 +3,8 @@ package account_test
 import (
 	"testing"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
@@ -20,7 +22,7 @@ func (e *env) establishment(t *testing.T, uai string) int64 {
 }
 
 // activeWith creates an activated account with roles.
-func (e *env) activeWith(t *testing.T, login string, roles ...account.Membership) user {
+func (e *env) activeWith(t *testing.T, login string, roles ...authz.Membership) user {
 	t.Helper()
 	acc, enr, err := e.svc.Create(e.ctx, op(), account.CreateInput{Login: login, Roles: roles})
 	if err != nil {
@@ -45,17 +47,17 @@ func TestAccountAcrossEstablishments(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		estA, estB := e.establishment(t, "0382032C"), e.establishment(t, "0442953W")
-		in := func(r account.Role, est int64) account.Membership {
-			return account.Membership{Role: r, EstablishmentID: est}
+		in := func(r authz.Role, est int64) authz.Membership {
+			return authz.Membership{Role: r, EstablishmentID: est}
 		}
-		adminA := &account.Principal{AccountID: 999, Login: "admin.a", Roles: []account.Membership{in(account.RoleAdmin, estA)}}
-		adminAB := &account.Principal{AccountID: 998, Login: "admin.ab", Roles: []account.Membership{in(account.RoleAdmin, estA), in(account.RoleAdmin, estB)}}
+		adminA := &authz.Principal{AccountID: 999, Login: "admin.a", Roles: []authz.Membership{in(authz.RoleAdmin, estA)}}
+		adminAB := &authz.Principal{AccountID: 998, Login: "admin.ab", Roles: []authz.Membership{in(authz.RoleAdmin, estA), in(authz.RoleAdmin, estB)}}
 
-		shared := e.activeWith(t, "prof.partagee", in(account.RoleTeacher, estA), in(account.RoleAdmin, estB))
-		if err := e.svc.AddRole(e.ctx, op(), shared.id, in(account.RoleParent, estB)); err != nil {
+		shared := e.activeWith(t, "prof.partagee", in(authz.RoleTeacher, estA), in(authz.RoleAdmin, estB))
+		if err := e.svc.AddRole(e.ctx, op(), shared.id, in(authz.RoleParent, estB)); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.svc.AddRole(e.ctx, op(), shared.id, in(account.RoleParent, estA)); err != nil {
+		if err := e.svc.AddRole(e.ctx, op(), shared.id, in(authz.RoleParent, estA)); err != nil {
 			t.Fatal(err)
 		}
 
@@ -94,12 +96,12 @@ func TestAccountAcrossEstablishments(t *testing.T) {
 		wantCode(t, err, "account_other_establishment")
 		_, err = e.svc.ReissuePending(e.ctx, adminA, []int64{shared.id})
 		wantCode(t, err, "account_other_establishment")
-		for name, fn := range map[string]func(*account.Principal, int64) error{
-			"unlock":  func(p *account.Principal, id int64) error { return e.svc.Unlock(e.ctx, p, id) },
-			"expire":  func(p *account.Principal, id int64) error { return e.svc.Expire(e.ctx, p, id) },
-			"disable": func(p *account.Principal, id int64) error { return e.svc.Disable(e.ctx, p, id) },
-			"add role": func(p *account.Principal, id int64) error {
-				return e.svc.AddRole(e.ctx, p, id, in(account.RoleStudent, estA))
+		for name, fn := range map[string]func(*authz.Principal, int64) error{
+			"unlock":  func(p *authz.Principal, id int64) error { return e.svc.Unlock(e.ctx, p, id) },
+			"expire":  func(p *authz.Principal, id int64) error { return e.svc.Expire(e.ctx, p, id) },
+			"disable": func(p *authz.Principal, id int64) error { return e.svc.Disable(e.ctx, p, id) },
+			"add role": func(p *authz.Principal, id int64) error {
+				return e.svc.AddRole(e.ctx, p, id, in(authz.RoleStudent, estA))
 			},
 		} {
 			if err := fn(adminA, shared.id); errCode(err) != "account_other_establishment" {
@@ -132,7 +134,7 @@ func TestAccountAcrossEstablishments(t *testing.T) {
 
 		// A role only a platform administrator gives (inspector) makes the account
 		// read-only too, even in A alone.
-		insp := e.activeWith(t, "insp.a", in(account.RoleInspector, estA))
+		insp := e.activeWith(t, "insp.a", in(authz.RoleInspector, estA))
 		acc, err = e.svc.Get(e.ctx, adminA, insp.id)
 		if err != nil || acc.ReadOnly != account.ReadOnlyPlatformRole {
 			t.Errorf("inspector seen as %+v (%v)", acc, err)
@@ -140,7 +142,7 @@ func TestAccountAcrossEstablishments(t *testing.T) {
 		wantCode(t, e.svc.Expire(e.ctx, adminA, insp.id), "account_platform_role")
 
 		// An account of A alone is managed, and its own events (logins…) are shown.
-		teacher := e.activeWith(t, "prof.a", in(account.RoleTeacher, estA))
+		teacher := e.activeWith(t, "prof.a", in(authz.RoleTeacher, estA))
 		acc, err = e.svc.Get(e.ctx, adminA, teacher.id)
 		if err != nil || acc.ReadOnly != "" {
 			t.Errorf("teacher of A seen as %+v (%v)", acc, err)
@@ -152,7 +154,7 @@ func TestAccountAcrossEstablishments(t *testing.T) {
 			t.Errorf("expire a teacher of A: %v", err)
 		}
 		// An account of B alone does not exist for him.
-		onlyB := e.activeWith(t, "prof.b", in(account.RoleTeacher, estB))
+		onlyB := e.activeWith(t, "prof.b", in(authz.RoleTeacher, estB))
 		_, err = e.svc.Get(e.ctx, adminA, onlyB.id)
 		wantCode(t, err, "account_not_found")
 		_, err = e.svc.Events(e.ctx, adminA, onlyB.id, 100)

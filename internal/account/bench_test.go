@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/credential"
@@ -40,7 +42,7 @@ func BenchmarkActivate(b *testing.B) {
 			}
 			ps := make([]pending, b.N)
 			for i := range ps {
-				_, enr, err := svc.Create(ctx, account.OperatorPrincipal(), account.CreateInput{Login: fmt.Sprintf("act%d", i), Roles: []account.Membership{{Role: account.RolePlatformAdmin}}})
+				_, enr, err := svc.Create(ctx, authz.OperatorPrincipal(), account.CreateInput{Login: fmt.Sprintf("act%d", i), Roles: []authz.Membership{{Role: authz.RolePlatformAdmin}}})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -69,7 +71,7 @@ func BenchmarkSecondFactor(b *testing.B) {
 		b.Run(string(e), func(b *testing.B) {
 			svc, c := benchEnv(b, e)
 			ctx := context.Background()
-			_, enr, err := svc.Create(ctx, account.OperatorPrincipal(), account.CreateInput{Login: "tot", Roles: []account.Membership{{Role: account.RolePlatformAdmin}}})
+			_, enr, err := svc.Create(ctx, authz.OperatorPrincipal(), account.CreateInput{Login: "tot", Roles: []authz.Membership{{Role: authz.RolePlatformAdmin}}})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -110,7 +112,7 @@ func BenchmarkFinishLoginFailure(b *testing.B) {
 				b.Fatal(err)
 			}
 			ctx := context.Background()
-			_, enr, err := svc.Create(ctx, account.OperatorPrincipal(), account.CreateInput{Login: "bench", Roles: []account.Membership{{Role: account.RolePlatformAdmin}}})
+			_, enr, err := svc.Create(ctx, authz.OperatorPrincipal(), account.CreateInput{Login: "bench", Roles: []authz.Membership{{Role: authz.RolePlatformAdmin}}})
 			if err != nil {
 				b.Fatal(err)
 			}

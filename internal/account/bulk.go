@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/cartable/cartable/internal/apperr"
@@ -72,7 +74,7 @@ type Created struct {
 // letters are printed. It returns the accounts in the order of people. A name longer
 // than MaxName refuses the whole batch: an import checks its names first, to name the
 // student.
-func (s *Service) CreateMany(ctx context.Context, actor Actor, role Membership, people []Person) ([]Created, error) {
+func (s *Service) CreateMany(ctx context.Context, actor authz.Actor, role authz.Membership, people []Person) ([]Created, error) {
 	out := make([]Created, len(people))
 	if len(people) == 0 {
 		return out, nil

@@ -6,20 +6,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/credential"
 	"github.com/cartable/cartable/internal/store"
 )
-
-// Actor is who performs an administrative action, for the audit trail.
-type Actor struct {
-	ID    int64
-	Login string
-}
-
-// Operator is the actor of commands run on the server itself (cartable account …).
-var Operator = Actor{Login: "(operator)"}
 
 // Enrollment is a freshly issued single-use link. Token is shown once, never stored.
 type Enrollment struct {
@@ -43,12 +36,12 @@ type CreateInput struct {
 	Login       string
 	DisplayName string
 	Lang        string
-	Roles       []Membership
+	Roles       []authz.Membership
 	SelfSignup  bool
 }
 
 // Create creates a pending account with its roles and its first enrolment link.
-func (s *Service) Create(ctx context.Context, p *Principal, in CreateInput) (Account, Enrollment, error) {
+func (s *Service) Create(ctx context.Context, p *authz.Principal, in CreateInput) (Account, Enrollment, error) {
 	if !in.SelfSignup {
 		if err := canCreate(p, in.Roles); err != nil {
 			return Account{}, Enrollment{}, err
@@ -113,12 +106,12 @@ func (s *Service) Create(ctx context.Context, p *Principal, in CreateInput) (Acc
 	return acc, enr, err
 }
 
-func validMembership(m Membership) error {
-	if _, err := ParseRole(string(m.Role)); err != nil {
+func validMembership(m authz.Membership) error {
+	if _, err := authz.ParseRole(string(m.Role)); err != nil {
 		return err
 	}
-	if (m.Role == RolePlatformAdmin) != (m.EstablishmentID == 0) {
-		if m.Role == RolePlatformAdmin {
+	if (m.Role == authz.RolePlatformAdmin) != (m.EstablishmentID == 0) {
+		if m.Role == authz.RolePlatformAdmin {
 			return apperr.Invalid("invalid_role", "the platform-admin role belongs to no establishment")
 		}
 		return apperr.Invalid("invalid_role", "the role %s needs an establishment (--uai)", m.Role)
@@ -126,7 +119,7 @@ func validMembership(m Membership) error {
 	return nil
 }
 
-func rolesDetail(ms []Membership) map[string]any {
+func rolesDetail(ms []authz.Membership) map[string]any {
 	if len(ms) == 0 {
 		return nil
 	}
@@ -141,7 +134,7 @@ func rolesDetail(ms []Membership) map[string]any {
 	return map[string]any{"roles": roles}
 }
 
-func (s *Service) addMembership(ctx context.Context, accountID int64, m Membership, now time.Time) error {
+func (s *Service) addMembership(ctx context.Context, accountID int64, m authz.Membership, now time.Time) error {
 	_, err := s.db.Exec(ctx, `INSERT INTO memberships (account_id, establishment_id, role, created_at) VALUES ($1, $2, $3, $4)`,
 		accountID, nullID(m.EstablishmentID), string(m.Role), now)
 	if errors.Is(err, store.ErrConflict) {
@@ -151,11 +144,11 @@ func (s *Service) addMembership(ctx context.Context, accountID int64, m Membersh
 }
 
 // AddRole gives an existing account one more role.
-func (s *Service) AddRole(ctx context.Context, p *Principal, accountID int64, m Membership) error {
+func (s *Service) AddRole(ctx context.Context, p *authz.Principal, accountID int64, m authz.Membership) error {
 	if err := validMembership(m); err != nil {
 		return err
 	}
-	if err := canCreate(p, []Membership{m}); err != nil {
+	if err := canCreate(p, []authz.Membership{m}); err != nil {
 		return err
 	}
 	actor := p.Actor()
@@ -168,14 +161,14 @@ func (s *Service) AddRole(ctx context.Context, p *Principal, accountID int64, m 
 			return err
 		}
 		return s.record(ctx, audit.Event{Action: audit.AccountRoleAdded, ActorID: audit.ID(actor.ID), ActorLogin: actor.Login,
-			TargetID: &acc.ID, TargetLogin: acc.Login, EstablishmentID: audit.ID(m.EstablishmentID), Detail: rolesDetail([]Membership{m})})
+			TargetID: &acc.ID, TargetLogin: acc.Login, EstablishmentID: audit.ID(m.EstablishmentID), Detail: rolesDetail([]authz.Membership{m})})
 	})
 }
 
 // Reissue gives an account a new enrolment link. Its current password, TOTP secret,
 // recovery codes, sessions and unopened links stop working at once: whoever holds the
 // new link is the only one who can activate it.
-func (s *Service) Reissue(ctx context.Context, p *Principal, accountID int64) (Enrollment, error) {
+func (s *Service) Reissue(ctx context.Context, p *authz.Principal, accountID int64) (Enrollment, error) {
 	var enr Enrollment
 	actor := p.Actor()
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
@@ -207,7 +200,7 @@ type Reissued struct {
 // credentials), and so are repeated ids. It is all or nothing: an account p may not
 // manage refuses the whole print, so that no letter printed earlier stops working for
 // a print that never comes.
-func (s *Service) ReissuePending(ctx context.Context, p *Principal, ids []int64) ([]Reissued, error) {
+func (s *Service) ReissuePending(ctx context.Context, p *authz.Principal, ids []int64) ([]Reissued, error) {
 	actor := p.Actor()
 	var out []Reissued
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
@@ -244,7 +237,7 @@ func (s *Service) ReissuePending(ctx context.Context, p *Principal, ids []int64)
 }
 
 // reenrol kills the account's credentials, sessions and links and issues a new link.
-func (s *Service) reenrol(ctx context.Context, acc Account, reason string, actor Actor) (Enrollment, error) {
+func (s *Service) reenrol(ctx context.Context, acc Account, reason string, actor authz.Actor) (Enrollment, error) {
 	now := s.now()
 	if _, err := s.db.Exec(ctx, `UPDATE accounts SET status = 'pending', password_enc = NULL, totp_secret_enc = NULL,
 		totp_last_step = 0, credentials_issued_at = NULL, activated_at = NULL, expires_at = NULL, expiry_notified = FALSE,
@@ -263,7 +256,7 @@ func (s *Service) reenrol(ctx context.Context, acc Account, reason string, actor
 }
 
 // issue revokes the account's unopened links and creates a new one.
-func (s *Service) issue(ctx context.Context, accountID int64, login, reason string, actor Actor, now time.Time) (Enrollment, error) {
+func (s *Service) issue(ctx context.Context, accountID int64, login, reason string, actor authz.Actor, now time.Time) (Enrollment, error) {
 	if _, err := s.db.Exec(ctx, `UPDATE enrollments SET revoked_at = $2 WHERE account_id = $1 AND opened_at IS NULL AND revoked_at IS NULL`, accountID, now); err != nil {
 		return Enrollment{}, err
 	}
@@ -290,7 +283,7 @@ func (s *Service) SelfSignup(ctx context.Context, login, displayName, lang strin
 	if !s.policy.SelfSignup {
 		return Enrollment{}, apperr.Forbidden("signup_disabled", "self sign-up is not enabled on this service")
 	}
-	_, enr, err := s.Create(ctx, &Principal{Login: "(self)"}, CreateInput{Login: login, DisplayName: displayName, Lang: lang, SelfSignup: true})
+	_, enr, err := s.Create(ctx, &authz.Principal{Login: "(self)"}, CreateInput{Login: login, DisplayName: displayName, Lang: lang, SelfSignup: true})
 	return enr, err
 }
 

@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/credential"
@@ -296,7 +298,7 @@ func (s *Service) finishLogin(ctx context.Context, v verdict) (Account, error) {
 	}
 	if a, err := s.accessOf(ctx, acc.ID); err != nil {
 		return Account{}, err
-	} else if a.Mode == AccessEnded {
+	} else if a.Mode == authz.AccessEnded {
 		s.observe("access_ended")
 		return Account{}, accessEnded(a)
 	}
@@ -405,7 +407,7 @@ func (s *Service) Renew(ctx context.Context, p Proof) (Enrollment, error) {
 			return err
 		}
 		var err error
-		enr, err = s.reenrol(ctx, acc, ReasonRenewal, Actor{ID: acc.ID, Login: acc.Login})
+		enr, err = s.reenrol(ctx, acc, ReasonRenewal, authz.Actor{ID: acc.ID, Login: acc.Login})
 		return err
 	})
 	if errors.Is(err, errReplayed) {

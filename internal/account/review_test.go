@@ -6,6 +6,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/store"
@@ -113,7 +115,7 @@ func TestPendingLoginKeepsNothingTyped(t *testing.T) {
 func TestAccountTextLimits(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
-		admin := []account.Membership{{Role: account.RolePlatformAdmin}}
+		admin := []authz.Membership{{Role: authz.RolePlatformAdmin}}
 		wantTooLong := func(what string, err error, field string) {
 			t.Helper()
 			if apperr.CodeOf(err) != "too_long" || !strings.Contains(apperr.As(err).Message, field) {
@@ -147,19 +149,19 @@ func TestAccountTextLimits(t *testing.T) {
 		if err := db.QueryRow(e.ctx, `INSERT INTO establishments (uai, name, created_at, updated_at) VALUES ('0382032C', 'X', $1, $1) RETURNING id`, e.clock.Now()).Scan(&estID); err != nil {
 			t.Fatal(err)
 		}
-		student := account.Membership{Role: account.RoleStudent, EstablishmentID: estID}
+		student := authz.Membership{Role: authz.RoleStudent, EstablishmentID: estID}
 		err = db.Tx(e.ctx, func(ctx context.Context) error {
-			_, err := e.svc.CreateMany(ctx, account.Operator, student, []account.Person{{FirstName: "Zoé", LastName: long(account.MaxName + 1)}})
+			_, err := e.svc.CreateMany(ctx, authz.Operator, student, []account.Person{{FirstName: "Zoé", LastName: long(account.MaxName + 1)}})
 			return err
 		})
 		wantTooLong("imported last name", err, "last_name")
 		err = db.Tx(e.ctx, func(ctx context.Context) error {
-			_, err := e.svc.CreateMany(ctx, account.Operator, student, []account.Person{{FirstName: long(account.MaxName + 1), LastName: "Martin"}})
+			_, err := e.svc.CreateMany(ctx, authz.Operator, student, []account.Person{{FirstName: long(account.MaxName + 1), LastName: "Martin"}})
 			return err
 		})
 		wantTooLong("imported first name", err, "first_name")
 		err = db.Tx(e.ctx, func(ctx context.Context) error {
-			_, err := e.svc.CreateMany(ctx, account.Operator, student, []account.Person{{FirstName: long(account.MaxName), LastName: long(account.MaxName)}})
+			_, err := e.svc.CreateMany(ctx, authz.Operator, student, []account.Person{{FirstName: long(account.MaxName), LastName: long(account.MaxName)}})
 			return err
 		})
 		if err != nil {

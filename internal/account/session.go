@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/calendar"
@@ -23,53 +25,6 @@ const (
 
 // PendingLoginTTL is how long the second step of a web login may wait.
 const PendingLoginTTL = 5 * time.Minute
-
-// Principal is the authenticated caller of a request.
-type Principal struct {
-	AccountID   int64
-	Login       string
-	DisplayName string
-	Lang        string
-	Roles       []Membership
-	SessionID   int64
-	SessionKind string
-	// CredentialsExpireAt is when the password and TOTP expire (nil before activation).
-	CredentialsExpireAt *time.Time
-	// PassportOnly restricts a student who left to downloading his passport, until
-	// AccessUntil.
-	PassportOnly bool
-	AccessUntil  time.Time
-}
-
-// Actor returns the principal as an audit actor.
-func (p *Principal) Actor() Actor { return Actor{ID: p.AccountID, Login: p.Login} }
-
-// IsPlatformAdmin reports the platform-admin role.
-func (p *Principal) IsPlatformAdmin() bool { return p.Has(RolePlatformAdmin, 0) }
-
-// Has reports whether the principal holds role in the establishment (0: platform-wide).
-func (p *Principal) Has(role Role, establishmentID int64) bool {
-	for _, m := range p.Roles {
-		if m.Role == role && m.EstablishmentID == establishmentID {
-			return true
-		}
-	}
-	return false
-}
-
-// Establishments returns the establishments where the principal holds one of roles.
-func (p *Principal) Establishments(roles ...Role) []int64 {
-	var out []int64
-	for _, m := range p.Roles {
-		for _, r := range roles {
-			if m.Role == r && m.EstablishmentID != 0 {
-				out = append(out, m.EstablishmentID)
-				break
-			}
-		}
-	}
-	return out
-}
 
 // Session describes a session or token to its owner (never its secret).
 type Session struct {
@@ -210,12 +165,12 @@ var errNoSession = apperr.Unauthenticated("unauthenticated", "you are not logged
 
 // Authenticate returns the principal of a session or token. kinds lists the session
 // kinds the transport accepts (cookies carry web sessions, bearer headers the others).
-func (s *Service) Authenticate(ctx context.Context, token string, kinds ...string) (*Principal, error) {
+func (s *Service) Authenticate(ctx context.Context, token string, kinds ...string) (*authz.Principal, error) {
 	if _, err := credential.ParseToken(token); err != nil {
 		return nil, errNoSession
 	}
 	now := s.now()
-	var p Principal
+	var p authz.Principal
 	var kind, stage, status string
 	var lastSeen, expires time.Time
 	var credExpires sql.NullTime
@@ -257,22 +212,22 @@ func (s *Service) Authenticate(ctx context.Context, token string, kinds ...strin
 	if p.Roles, err = s.memberships(ctx, p.AccountID); err != nil {
 		return nil, err
 	}
-	if hasRole(p.Roles, RoleStudent) {
+	if hasRole(p.Roles, authz.RoleStudent) {
 		a, err := s.accessOf(ctx, p.AccountID)
 		if err != nil {
 			return nil, err
 		}
 		switch a.Mode {
-		case AccessEnded:
+		case authz.AccessEnded:
 			return nil, errNoSession
-		case AccessPassportOnly:
+		case authz.AccessPassportOnly:
 			p.PassportOnly, p.AccessUntil = true, a.Until
 		}
 	}
 	return &p, nil
 }
 
-func hasRole(ms []Membership, r Role) bool {
+func hasRole(ms []authz.Membership, r authz.Role) bool {
 	for _, m := range ms {
 		if m.Role == r {
 			return true
@@ -318,7 +273,7 @@ func (s *Service) Sessions(ctx context.Context, accountID int64) ([]Session, err
 }
 
 // RevokeSession ends one session or token of an account.
-func (s *Service) RevokeSession(ctx context.Context, actor Actor, accountID, sessionID int64) error {
+func (s *Service) RevokeSession(ctx context.Context, actor authz.Actor, accountID, sessionID int64) error {
 	return s.db.Tx(ctx, func(ctx context.Context) error {
 		var kind, login string
 		err := s.db.QueryRow(ctx, `SELECT s.kind, a.login FROM sessions s JOIN accounts a ON a.id = s.account_id
@@ -344,7 +299,7 @@ func (s *Service) RevokeSession(ctx context.Context, actor Actor, accountID, ses
 // CreateToken issues a personal API token for an account (cartable token create). It
 // is valid until ttl (the policy's TokenTTL when 0) unless revoked, the account is
 // disabled or re-enrolled, or its credentials expire.
-func (s *Service) CreateToken(ctx context.Context, p *Principal, accountID int64, name string, ttl time.Duration) (string, Session, error) {
+func (s *Service) CreateToken(ctx context.Context, p *authz.Principal, accountID int64, name string, ttl time.Duration) (string, Session, error) {
 	if ttl <= 0 {
 		ttl = s.policy.TokenTTL
 	}
@@ -380,30 +335,15 @@ func (s *Service) PurgeSessions(ctx context.Context) (int64, error) {
 	return s.db.ExecCount(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, s.now())
 }
 
-// Access modes of an account, decided by the rules of other packages (a student who
-// left keeps a passport-only access for three months).
-const (
-	AccessFull         = "full"
-	AccessPassportOnly = "passport-only"
-	AccessEnded        = "ended"
-)
-
-// Access is what an account may do now.
-type Access struct {
-	Mode string
-	// Until is when a passport-only access ends (or ended).
-	Until time.Time
-}
-
 // accessOf asks the AccessRule, when set.
-func (s *Service) accessOf(ctx context.Context, accountID int64) (Access, error) {
+func (s *Service) accessOf(ctx context.Context, accountID int64) (authz.Access, error) {
 	if s.AccessRule == nil {
-		return Access{Mode: AccessFull}, nil
+		return authz.Access{Mode: authz.AccessFull}, nil
 	}
 	return s.AccessRule(ctx, accountID, s.now())
 }
 
-func accessEnded(a Access) error {
+func accessEnded(a authz.Access) error {
 	return apperr.Forbidden("access_ended", "your establishment deactivated your account and the three months during which you could download your data ended on %s: ask the establishment if you need your records",
 		calendar.Date(a.Until))
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
@@ -110,7 +112,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) logout(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	token, _ := bearer(r)
 	if err := s.Accounts.Logout(r.Context(), token); err != nil {
 		return err
@@ -175,7 +177,7 @@ func (s *Server) accountJSON(a account.Account) accountResponse {
 	return out
 }
 
-func (s *Server) me(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) me(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	acc, err := s.Accounts.Me(r.Context(), p)
 	if err != nil {
 		return err
@@ -197,7 +199,7 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, p *account.Principal
 	return nil
 }
 
-func (s *Server) mySessions(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) mySessions(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	ss, err := s.Accounts.Sessions(r.Context(), p.AccountID)
 	if err != nil {
 		return err
@@ -214,7 +216,7 @@ func (s *Server) mySessions(w http.ResponseWriter, r *http.Request, p *account.P
 	return nil
 }
 
-func (s *Server) revokeMySession(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) revokeMySession(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -234,9 +236,9 @@ func pathID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
-func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	q := r.URL.Query()
-	f := account.ListFilter{State: q.Get("state"), Query: q.Get("q"), Role: account.Role(q.Get("role"))}
+	f := account.ListFilter{State: q.Get("state"), Query: q.Get("q"), Role: authz.Role(q.Get("role"))}
 	if v := q.Get("expiring"); v != "" {
 		per, err := config.ParsePeriod(v)
 		if err != nil {
@@ -275,7 +277,7 @@ type roleRequest struct {
 	UAI  string `json:"uai,omitempty"`
 }
 
-func (s *Server) createAccount(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) createAccount(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	httpx.NoStore(w)
 	var req struct {
 		Login       string        `json:"login"`
@@ -304,14 +306,14 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request, p *accoun
 	return nil
 }
 
-func (s *Server) memberships(r *http.Request, roles []roleRequest) ([]account.Membership, error) {
-	var ms []account.Membership
+func (s *Server) memberships(r *http.Request, roles []roleRequest) ([]authz.Membership, error) {
+	var ms []authz.Membership
 	for _, rr := range roles {
-		role, err := account.ParseRole(rr.Role)
+		role, err := authz.ParseRole(rr.Role)
 		if err != nil {
 			return nil, err
 		}
-		m := account.Membership{Role: role}
+		m := authz.Membership{Role: role}
 		if rr.UAI != "" {
 			e, err := s.Establishments.ByUAI(r.Context(), rr.UAI)
 			if err != nil {
@@ -324,7 +326,7 @@ func (s *Server) memberships(r *http.Request, roles []roleRequest) ([]account.Me
 	return ms, nil
 }
 
-func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -337,7 +339,7 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, p *account.P
 	return nil
 }
 
-func (s *Server) reissueAccount(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) reissueAccount(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	httpx.NoStore(w)
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -351,7 +353,7 @@ func (s *Server) reissueAccount(w http.ResponseWriter, r *http.Request, p *accou
 	return nil
 }
 
-func (s *Server) accountAction(w http.ResponseWriter, r *http.Request, p *account.Principal, fn func(*account.Principal, int64) error) error {
+func (s *Server) accountAction(w http.ResponseWriter, r *http.Request, p *authz.Principal, fn func(*authz.Principal, int64) error) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -367,25 +369,25 @@ func (s *Server) accountAction(w http.ResponseWriter, r *http.Request, p *accoun
 	return nil
 }
 
-func (s *Server) unlockAccount(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
-	return s.accountAction(w, r, p, func(p *account.Principal, id int64) error { return s.Accounts.Unlock(r.Context(), p, id) })
+func (s *Server) unlockAccount(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
+	return s.accountAction(w, r, p, func(p *authz.Principal, id int64) error { return s.Accounts.Unlock(r.Context(), p, id) })
 }
 
-func (s *Server) expireAccount(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
-	return s.accountAction(w, r, p, func(p *account.Principal, id int64) error { return s.Accounts.Expire(r.Context(), p, id) })
+func (s *Server) expireAccount(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
+	return s.accountAction(w, r, p, func(p *authz.Principal, id int64) error { return s.Accounts.Expire(r.Context(), p, id) })
 }
 
-func (s *Server) disableAccount(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
-	return s.accountAction(w, r, p, func(p *account.Principal, id int64) error { return s.Accounts.Disable(r.Context(), p, id) })
+func (s *Server) disableAccount(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
+	return s.accountAction(w, r, p, func(p *authz.Principal, id int64) error { return s.Accounts.Disable(r.Context(), p, id) })
 }
 
-func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	q := r.URL.Query()
 	f := audit.Filter{Action: q.Get("action"), Login: q.Get("login")}
 	f.Limit, _ = strconv.Atoi(q.Get("limit"))
 	f.BeforeID, _ = strconv.ParseInt(q.Get("before_id"), 10, 64)
 	if !p.IsPlatformAdmin() {
-		mine := p.Establishments(account.RoleAdmin)
+		mine := p.Establishments(authz.RoleAdmin)
 		if len(mine) != 1 {
 			return apperr.Forbidden("forbidden", "only administrators can read the audit trail")
 		}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
@@ -55,7 +57,7 @@ type Server struct {
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // authFunc is a handler that needs an authenticated principal.
-type authFunc func(w http.ResponseWriter, r *http.Request, p *account.Principal) error
+type authFunc func(w http.ResponseWriter, r *http.Request, p *authz.Principal) error
 
 // Route is one registered route; the isolation tests enumerate them.
 type Route struct {

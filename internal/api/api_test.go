@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/config"
@@ -41,7 +43,7 @@ func wantError(t *testing.T, resp *http.Response, body errorBody, status int, co
 func TestAccountContract(t *testing.T) {
 	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
 		ctx := context.Background()
-		_, enr, err := s.App.Accounts.Create(ctx, account.OperatorPrincipal(), account.CreateInput{Login: "root", Roles: []account.Membership{{Role: account.RolePlatformAdmin}}})
+		_, enr, err := s.App.Accounts.Create(ctx, authz.OperatorPrincipal(), account.CreateInput{Login: "root", Roles: []authz.Membership{{Role: authz.RolePlatformAdmin}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,7 +165,7 @@ func TestAccountContract(t *testing.T) {
 
 func TestConcurrentEnrolmentOpening(t *testing.T) {
 	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
-		_, enr, err := s.App.Accounts.Create(context.Background(), account.OperatorPrincipal(), account.CreateInput{Login: "twice", Roles: []account.Membership{{Role: account.RolePlatformAdmin}}})
+		_, enr, err := s.App.Accounts.Create(context.Background(), authz.OperatorPrincipal(), account.CreateInput{Login: "twice", Roles: []authz.Membership{{Role: authz.RolePlatformAdmin}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,7 +192,7 @@ func TestConcurrentEnrolmentOpening(t *testing.T) {
 
 func TestPerIPRateLimit(t *testing.T) {
 	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
-		u := s.CreateUser("limited", account.Membership{Role: account.RolePlatformAdmin})
+		u := s.CreateUser("limited", authz.Membership{Role: authz.RolePlatformAdmin})
 		var last *http.Response
 		var body errorBody
 		for i := range 10 {
@@ -319,7 +321,7 @@ func TestStudentContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
-		admin := s.CreateUser("root", account.Membership{Role: account.RolePlatformAdmin})
+		admin := s.CreateUser("root", authz.Membership{Role: authz.RolePlatformAdmin})
 		tok := s.Token(admin)
 		resp := s.Do("POST", "/api/v1/establishments", tok, map[string]any{"uai": "0691234S", "name": "Lycée", "transfers_send": true}, nil)
 		if resp.StatusCode != http.StatusCreated {
@@ -379,7 +381,7 @@ func TestStudentContract(t *testing.T) {
 // too_long and the field named (outside review, issue 8, finding 6).
 func TestAccountFieldLimits(t *testing.T) {
 	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
-		admin := s.CreateUser("root", account.Membership{Role: account.RolePlatformAdmin})
+		admin := s.CreateUser("root", authz.Membership{Role: authz.RolePlatformAdmin})
 		tok := s.Token(admin)
 		var eb errorBody
 		resp := s.Do("POST", "/api/v1/accounts", tok, map[string]string{"login": "nom.long", "role": "platform-admin",

@@ -3,7 +3,8 @@ package api
 import (
 	"net/http"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/httpx"
@@ -24,7 +25,7 @@ func (q establishmentRequest) input() establishment.Input {
 		TransfersSend: q.TransfersSend, TransfersReceive: q.TransfersReceive}
 }
 
-func (s *Server) listEstablishments(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) listEstablishments(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	list, err := s.Establishments.Visible(r.Context(), p)
 	if err != nil {
 		return err
@@ -33,7 +34,7 @@ func (s *Server) listEstablishments(w http.ResponseWriter, r *http.Request, p *a
 	return nil
 }
 
-func (s *Server) createEstablishment(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) createEstablishment(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	if !p.IsPlatformAdmin() {
 		return apperr.Forbidden("forbidden", "only a platform administrator can create establishments")
 	}
@@ -49,7 +50,7 @@ func (s *Server) createEstablishment(w http.ResponseWriter, r *http.Request, p *
 	return nil
 }
 
-func (s *Server) getEstablishment(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) getEstablishment(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	e, err := s.Establishments.Get(r.Context(), p, r.PathValue("uai"))
 	if err != nil {
 		return err
@@ -58,7 +59,7 @@ func (s *Server) getEstablishment(w http.ResponseWriter, r *http.Request, p *acc
 	return nil
 }
 
-func (s *Server) updateEstablishment(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) updateEstablishment(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	var req establishmentRequest
 	if err := decode(r, &req); err != nil {
 		return err

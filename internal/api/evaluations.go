@@ -7,14 +7,15 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/httpx"
 	"github.com/cartable/cartable/internal/passport"
 )
 
-func (s *Server) listReferentials(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) listReferentials(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	refs, err := s.Competencies.Referentials(r.Context())
 	if err != nil {
 		return err
@@ -26,7 +27,7 @@ func (s *Server) listReferentials(w http.ResponseWriter, r *http.Request, p *acc
 	return nil
 }
 
-func (s *Server) getReferential(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) getReferential(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	ref, err := s.Competencies.Referential(r.Context(), r.PathValue("code"))
 	if err != nil {
 		return err
@@ -41,7 +42,7 @@ func (s *Server) getReferential(w http.ResponseWriter, r *http.Request, p *accou
 }
 
 // putReferential creates or replaces a referential from JSON or CSV (text/csv).
-func (s *Server) putReferential(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) putReferential(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	var ref competency.Referential
 	var err error
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -65,7 +66,7 @@ func (s *Server) putReferential(w http.ResponseWriter, r *http.Request, p *accou
 	return nil
 }
 
-func (s *Server) createEvaluation(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) createEvaluation(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	var in competency.Input
 	if err := decode(r, &in); err != nil {
 		return err
@@ -78,7 +79,7 @@ func (s *Server) createEvaluation(w http.ResponseWriter, r *http.Request, p *acc
 	return nil
 }
 
-func (s *Server) listEvaluations(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) listEvaluations(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	q := r.URL.Query()
 	limit, _ := strconv.Atoi(q.Get("limit"))
 	list, err := s.Competencies.List(r.Context(), p, r.PathValue("uai"), competency.ListFilter{Class: q.Get("class"), Diploma: q.Get("diploma"), Limit: limit})
@@ -89,7 +90,7 @@ func (s *Server) listEvaluations(w http.ResponseWriter, r *http.Request, p *acco
 	return nil
 }
 
-func (s *Server) getEvaluation(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) getEvaluation(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -104,7 +105,7 @@ func (s *Server) getEvaluation(w http.ResponseWriter, r *http.Request, p *accoun
 
 // saveResults changes cells of a grid: {"results":[{student_id,competency,value}], "comments":[…]};
 // an empty value clears a cell.
-func (s *Server) saveResults(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) saveResults(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -124,7 +125,7 @@ func (s *Server) saveResults(w http.ResponseWriter, r *http.Request, p *account.
 	return nil
 }
 
-func (s *Server) deleteEvaluation(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) deleteEvaluation(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -136,7 +137,7 @@ func (s *Server) deleteEvaluation(w http.ResponseWriter, r *http.Request, p *acc
 	return nil
 }
 
-func (s *Server) studentResults(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) studentResults(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -149,7 +150,7 @@ func (s *Server) studentResults(w http.ResponseWriter, r *http.Request, p *accou
 	return nil
 }
 
-func (s *Server) listSituations(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) listSituations(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -162,7 +163,7 @@ func (s *Server) listSituations(w http.ResponseWriter, r *http.Request, p *accou
 	return nil
 }
 
-func (s *Server) createSituation(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) createSituation(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -179,7 +180,7 @@ func (s *Server) createSituation(w http.ResponseWriter, r *http.Request, p *acco
 	return nil
 }
 
-func (s *Server) updateSituation(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) updateSituation(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	id, sid, err := situationPath(r)
 	if err != nil {
 		return err
@@ -196,7 +197,7 @@ func (s *Server) updateSituation(w http.ResponseWriter, r *http.Request, p *acco
 	return nil
 }
 
-func (s *Server) assessSituation(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) assessSituation(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	id, sid, err := situationPath(r)
 	if err != nil {
 		return err
@@ -216,7 +217,7 @@ func (s *Server) assessSituation(w http.ResponseWriter, r *http.Request, p *acco
 // addAttachment receives a file (multipart field "file", or the raw body with a name
 // query parameter) and attaches it to a situation. The file is spooled to TempDir first,
 // as the pages do: a ZIP's directory is read from its end.
-func (s *Server) addAttachment(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) addAttachment(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	id, sid, err := situationPath(r)
 	if err != nil {
 		return err
@@ -234,7 +235,7 @@ func (s *Server) addAttachment(w http.ResponseWriter, r *http.Request, p *accoun
 	return nil
 }
 
-func (s *Server) getAttachment(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) getAttachment(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -255,7 +256,7 @@ func (s *Server) getAttachment(w http.ResponseWriter, r *http.Request, p *accoun
 	return err
 }
 
-func (s *Server) studentPassport(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) studentPassport(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -269,7 +270,7 @@ func (s *Server) studentPassport(w http.ResponseWriter, r *http.Request, p *acco
 	return nil
 }
 
-func (s *Server) myPassportZIP(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) myPassportZIP(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	pp, err := s.Passports.Mine(r.Context(), p)
 	if err != nil {
 		return err
@@ -280,7 +281,7 @@ func (s *Server) myPassportZIP(w http.ResponseWriter, r *http.Request, p *accoun
 	return s.Passports.WriteZIP(r.Context(), w, pp, p.Lang)
 }
 
-func (s *Server) myPassport(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) myPassport(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	pp, err := s.Passports.Mine(r.Context(), p)
 	if err != nil {
 		return err

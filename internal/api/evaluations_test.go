@@ -12,7 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/importer"
@@ -37,7 +38,7 @@ func newSchool(t *testing.T, s *apptest.Server, uai string, first int) *school {
 	t.Helper()
 	ctx := context.Background()
 	name := "Lycée " + uai
-	e, err := s.App.Establishments.Create(ctx, account.Operator, establishment.Input{UAI: uai, Name: &name})
+	e, err := s.App.Establishments.Create(ctx, authz.Operator, establishment.Input{UAI: uai, Name: &name})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,19 +46,19 @@ func newSchool(t *testing.T, s *apptest.Server, uai string, first int) *school {
 	if err := siecle.Generate(&buf, siecle.GenOptions{UAI: uai, Students: 30, Seed: int64(first + 1), FirstIndex: first}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.App.Importer.Siecle(ctx, account.OperatorPrincipal(), uai, importer.Source{Name: "f.xml", R: bytes.NewReader(buf.Bytes()), Size: int64(buf.Len())}, false); err != nil {
+	if _, err := s.App.Importer.Siecle(ctx, authz.OperatorPrincipal(), uai, importer.Source{Name: "f.xml", R: bytes.NewReader(buf.Bytes()), Size: int64(buf.Len())}, false); err != nil {
 		t.Fatal(err)
 	}
-	page, err := s.App.Students.List(ctx, account.OperatorPrincipal(), uai, student.Filter{Status: "active", Limit: 100})
+	page, err := s.App.Students.List(ctx, authz.OperatorPrincipal(), uai, student.Filter{Status: "active", Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sc := &school{s: s, e: e, students: page.Students}
-	m := func(r account.Role) account.Membership { return account.Membership{Role: r, EstablishmentID: e.ID} }
-	sc.admin = s.CreateUser("admin."+strings.ToLower(uai), m(account.RoleAdmin))
-	sc.teacher = s.CreateUser("prof."+strings.ToLower(uai), m(account.RoleTeacher))
-	sc.inspector = s.CreateUser("insp."+strings.ToLower(uai), m(account.RoleInspector))
-	sc.parent = s.CreateUser("parent."+strings.ToLower(uai), m(account.RoleParent))
+	m := func(r authz.Role) authz.Membership { return authz.Membership{Role: r, EstablishmentID: e.ID} }
+	sc.admin = s.CreateUser("admin."+strings.ToLower(uai), m(authz.RoleAdmin))
+	sc.teacher = s.CreateUser("prof."+strings.ToLower(uai), m(authz.RoleTeacher))
+	sc.inspector = s.CreateUser("insp."+strings.ToLower(uai), m(authz.RoleInspector))
+	sc.parent = s.CreateUser("parent."+strings.ToLower(uai), m(authz.RoleParent))
 	sc.pupil = activate(t, s, page.Students[0])
 	sc.other = activate(t, s, page.Students[1])
 	return sc

@@ -4,13 +4,14 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/httpx"
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/student"
 )
 
-func (s *Server) listStudents(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) listStudents(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	q := r.URL.Query()
 	f := student.Filter{Query: q.Get("q"), Class: q.Get("class"), Status: q.Get("status"), NouvelEleve: q.Get("nouvel_eleve")}
 	f.Limit, _ = strconv.Atoi(q.Get("limit"))
@@ -23,7 +24,7 @@ func (s *Server) listStudents(w http.ResponseWriter, r *http.Request, p *account
 	return nil
 }
 
-func (s *Server) getStudent(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) getStudent(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -36,7 +37,7 @@ func (s *Server) getStudent(w http.ResponseWriter, r *http.Request, p *account.P
 	return nil
 }
 
-func (s *Server) listClasses(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) listClasses(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	cs, err := s.Students.Classes(r.Context(), p, r.PathValue("uai"))
 	if err != nil {
 		return err
@@ -48,7 +49,7 @@ func (s *Server) listClasses(w http.ResponseWriter, r *http.Request, p *account.
 	return nil
 }
 
-func (s *Server) myStudentRecords(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) myStudentRecords(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	list, err := s.Students.Mine(r.Context(), p)
 	if err != nil {
 		return err
@@ -69,9 +70,9 @@ func (s *Server) importFile(r *http.Request) (*httpx.Upload, importer.Source, er
 	return up, importer.Source{Name: up.Name, R: up.File, Size: up.Size}, nil
 }
 
-func (s *Server) importSiecle(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) importSiecle(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	// Refuse before receiving a large file when the caller may not import here.
-	if _, err := s.Establishments.Resolve(r.Context(), p, r.PathValue("uai"), account.RoleAdmin); err != nil {
+	if _, err := s.Establishments.Resolve(r.Context(), p, r.PathValue("uai"), authz.RoleAdmin); err != nil {
 		return err
 	}
 	up, src, err := s.importFile(r)
@@ -95,8 +96,8 @@ func (s *Server) importSiecle(w http.ResponseWriter, r *http.Request, p *account
 	return nil
 }
 
-func (s *Server) importNomenclature(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
-	if _, err := s.Establishments.Resolve(r.Context(), p, r.PathValue("uai"), account.RoleAdmin); err != nil {
+func (s *Server) importNomenclature(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
+	if _, err := s.Establishments.Resolve(r.Context(), p, r.PathValue("uai"), authz.RoleAdmin); err != nil {
 		return err
 	}
 	up, src, err := s.importFile(r)
@@ -112,7 +113,7 @@ func (s *Server) importNomenclature(w http.ResponseWriter, r *http.Request, p *a
 	return nil
 }
 
-func (s *Server) listImports(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) listImports(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
 	list, err := s.Importer.History(r.Context(), p, r.PathValue("uai"), limit)
 	if err != nil {
@@ -122,7 +123,7 @@ func (s *Server) listImports(w http.ResponseWriter, r *http.Request, p *account.
 	return nil
 }
 
-func (s *Server) getImport(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) getImport(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err

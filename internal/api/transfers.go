@@ -7,14 +7,15 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/httpx"
 	"github.com/cartable/cartable/internal/jobs"
 	"github.com/cartable/cartable/internal/transfer"
 )
 
-func (s *Server) transfers(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) transfers(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	d, err := s.Transfers.Dashboard(r.Context(), p, r.PathValue("uai"))
 	if err != nil {
 		return err
@@ -26,18 +27,18 @@ func (s *Server) transfers(w http.ResponseWriter, r *http.Request, p *account.Pr
 	return nil
 }
 
-func (s *Server) confirmTransfer(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) confirmTransfer(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	return s.decideTransfer(w, r, p, s.Transfers.Confirm)
 }
 
-func (s *Server) refuseTransfer(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) refuseTransfer(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	return s.decideTransfer(w, r, p, s.Transfers.Refuse)
 }
 
 // decideTransfer is the origin administrator's answer to a request: {id} is the new
 // student at the other establishment, student_id his own former student.
-func (s *Server) decideTransfer(w http.ResponseWriter, r *http.Request, p *account.Principal,
-	decide func(context.Context, *account.Principal, string, int64, int64) (transfer.Decision, error)) error {
+func (s *Server) decideTransfer(w http.ResponseWriter, r *http.Request, p *authz.Principal,
+	decide func(context.Context, *authz.Principal, string, int64, int64) (transfer.Decision, error)) error {
 	candidate, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -64,11 +65,11 @@ func (s *Server) decideTransfer(w http.ResponseWriter, r *http.Request, p *accou
 
 // mayReadJobs: platform administrators, and establishment administrators, who see the
 // history of the jobs that move their students' records.
-func mayReadJobs(p *account.Principal) bool {
-	return p.IsPlatformAdmin() || len(p.Establishments(account.RoleAdmin)) > 0
+func mayReadJobs(p *authz.Principal) bool {
+	return p.IsPlatformAdmin() || len(p.Establishments(authz.RoleAdmin)) > 0
 }
 
-func (s *Server) listJobRuns(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) listJobRuns(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	if !mayReadJobs(p) {
 		return apperr.Forbidden("forbidden", "administrators only")
 	}
@@ -84,7 +85,7 @@ func (s *Server) listJobRuns(w http.ResponseWriter, r *http.Request, p *account.
 	return nil
 }
 
-func (s *Server) runJob(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) runJob(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	if !p.IsPlatformAdmin() {
 		return apperr.Forbidden("forbidden", "platform administrators only")
 	}
@@ -103,7 +104,7 @@ func (s *Server) runJob(w http.ResponseWriter, r *http.Request, p *account.Princ
 	return nil
 }
 
-func (s *Server) myNotices(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+func (s *Server) myNotices(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	ns, err := s.Transfers.Notices(r.Context(), p)
 	if err != nil {
 		return err

@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/siecle"
@@ -30,7 +31,7 @@ func genFile(t *testing.T, uai string, first, n int, seed int64) []byte {
 
 func importData(t *testing.T, s *apptest.Server, uai string, data []byte) {
 	t.Helper()
-	if _, err := s.App.Importer.Siecle(context.Background(), account.OperatorPrincipal(), uai,
+	if _, err := s.App.Importer.Siecle(context.Background(), authz.OperatorPrincipal(), uai,
 		importer.Source{Name: "f.xml", R: bytes.NewReader(data), Size: int64(len(data))}, false); err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +43,7 @@ func importData(t *testing.T, s *apptest.Server, uai string, data []byte) {
 func TestTransfersContract(t *testing.T) {
 	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
 		ctx := context.Background()
-		root := s.CreateUser("root", account.Membership{Role: account.RolePlatformAdmin})
+		root := s.CreateUser("root", authz.Membership{Role: authz.RolePlatformAdmin})
 		rootTok := s.Token(root)
 		for _, e := range []map[string]any{
 			{"uai": "0691234S", "name": "Lycée Alpha", "transfers_send": true},
@@ -55,7 +56,7 @@ func TestTransfersContract(t *testing.T) {
 		}
 		fileA := genFile(t, "0691234S", 0, 20, 1)
 		importData(t, s, "0691234S", fileA)
-		page, err := s.App.Students.List(ctx, account.OperatorPrincipal(), "0691234S", student.Filter{Status: "active", Limit: 100})
+		page, err := s.App.Students.List(ctx, authz.OperatorPrincipal(), "0691234S", student.Filter{Status: "active", Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +89,7 @@ func TestTransfersContract(t *testing.T) {
 		}
 
 		// Only a platform administrator runs a job by hand.
-		adminB := s.CreateUser("admin.b", account.Membership{Role: account.RoleAdmin, EstablishmentID: mustEst(t, s, "0381234K")})
+		adminB := s.CreateUser("admin.b", authz.Membership{Role: authz.RoleAdmin, EstablishmentID: mustEst(t, s, "0381234K")})
 		tokB := s.Token(adminB)
 		var eb errorBody
 		resp := s.Do("POST", "/api/v1/jobs/transfer/runs", tokB, nil, &eb)
@@ -197,7 +198,7 @@ func TestTransfersContract(t *testing.T) {
 
 func mustEst(t *testing.T, s *apptest.Server, uai string) int64 {
 	t.Helper()
-	e, err := s.App.Establishments.Get(context.Background(), account.OperatorPrincipal(), uai)
+	e, err := s.App.Establishments.Get(context.Background(), authz.OperatorPrincipal(), uai)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +207,7 @@ func mustEst(t *testing.T, s *apptest.Server, uai string) int64 {
 
 func findStudent(t *testing.T, s *apptest.Server, uai string, who student.Student) student.Student {
 	t.Helper()
-	page, err := s.App.Students.List(context.Background(), account.OperatorPrincipal(), uai, student.Filter{Limit: 100})
+	page, err := s.App.Students.List(context.Background(), authz.OperatorPrincipal(), uai, student.Filter{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +236,7 @@ func cameFrom(data []byte, uai string) []byte {
 func TestTransferConfirmationAPI(t *testing.T) {
 	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
 		ctx := context.Background()
-		root := s.CreateUser("root", account.Membership{Role: account.RolePlatformAdmin})
+		root := s.CreateUser("root", authz.Membership{Role: authz.RolePlatformAdmin})
 		rootTok := s.Token(root)
 		for _, e := range []map[string]any{
 			{"uai": "0691234S", "name": "Lycée Alpha", "transfers_send": true},
@@ -248,7 +249,7 @@ func TestTransferConfirmationAPI(t *testing.T) {
 		}
 		fileA := genFile(t, "0691234S", 0, 20, 1)
 		importData(t, s, "0691234S", fileA)
-		page, err := s.App.Students.List(ctx, account.OperatorPrincipal(), "0691234S", student.Filter{Status: "active", Limit: 100})
+		page, err := s.App.Students.List(ctx, authz.OperatorPrincipal(), "0691234S", student.Filter{Status: "active", Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -304,7 +305,7 @@ func TestTransferConfirmationAPI(t *testing.T) {
 			Done, Pending, Impossible []entry
 			Requests                  []request
 		}
-		adminA := s.CreateUser("admin.a", account.Membership{Role: account.RoleAdmin, EstablishmentID: mustEst(t, s, "0691234S")})
+		adminA := s.CreateUser("admin.a", authz.Membership{Role: authz.RoleAdmin, EstablishmentID: mustEst(t, s, "0691234S")})
 		tokA := s.Token(adminA)
 		var dashA dashboard
 		if resp := s.Do("GET", "/api/v1/establishments/0691234S/transfers", tokA, nil, &dashA); resp.StatusCode != 200 || len(dashA.Requests) != 2 {
@@ -321,8 +322,8 @@ func TestTransferConfirmationAPI(t *testing.T) {
 		if r := reqs[yc.ID]; r.StudentID != y.ID || r.State != "to_confirm" || strings.Join(r.ReasonCodes, ",") != "names_differ" {
 			t.Fatalf("Y's request: %+v", r)
 		}
-		adminB := s.CreateUser("admin.b", account.Membership{Role: account.RoleAdmin, EstablishmentID: mustEst(t, s, "0381234K")},
-			account.Membership{Role: account.RoleTeacher, EstablishmentID: mustEst(t, s, "0691234S")})
+		adminB := s.CreateUser("admin.b", authz.Membership{Role: authz.RoleAdmin, EstablishmentID: mustEst(t, s, "0381234K")},
+			authz.Membership{Role: authz.RoleTeacher, EstablishmentID: mustEst(t, s, "0691234S")})
 		tokB := s.Token(adminB)
 		var dashB dashboard
 		s.Do("GET", "/api/v1/establishments/0381234K/transfers", tokB, nil, &dashB)

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/cli"
 	"github.com/cartable/cartable/internal/config"
@@ -162,11 +164,11 @@ func (u *User) Code(s *Server) string {
 }
 
 // CreateUser creates, enrols and activates an account with roles, through the services.
-func (s *Server) CreateUser(login string, roles ...account.Membership) *User {
+func (s *Server) CreateUser(login string, roles ...authz.Membership) *User {
 	t := s.t
 	t.Helper()
 	ctx := context.Background()
-	_, enr, err := s.App.Accounts.Create(ctx, account.OperatorPrincipal(), account.CreateInput{Login: login, Roles: roles})
+	_, enr, err := s.App.Accounts.Create(ctx, authz.OperatorPrincipal(), account.CreateInput{Login: login, Roles: roles})
 	if err != nil {
 		t.Fatalf("create %s: %v", login, err)
 	}
@@ -187,7 +189,7 @@ func (s *Server) Activate(accountID int64) *User {
 	t := s.t
 	t.Helper()
 	ctx := context.Background()
-	enr, err := s.App.Accounts.Reissue(ctx, account.OperatorPrincipal(), accountID)
+	enr, err := s.App.Accounts.Reissue(ctx, authz.OperatorPrincipal(), accountID)
 	if err != nil {
 		t.Fatal(err)
 	}

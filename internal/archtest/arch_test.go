@@ -20,6 +20,7 @@ var forbidden = map[string][]string{
 	"apperr":        {"*"},
 	"config":        {"*"},
 	"calendar":      {"*"},
+	"authz":         {"*"},
 	"store":         {"account", "establishment", "audit", "web", "api", "cli", "httpx"},
 	"audit":         {"account", "establishment", "web", "api", "cli", "httpx"},
 	"account":       {"web", "api", "cli", "httpx", "establishment"},

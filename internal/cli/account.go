@@ -8,6 +8,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/config"
 	"github.com/cartable/cartable/internal/qr"
@@ -60,31 +62,31 @@ func accountCreateCmd() *cmd {
 				return err
 			}
 			defer app.Close()
-			rl, err := account.ParseRole(role)
+			rl, err := authz.ParseRole(role)
 			if err != nil {
 				return err
 			}
-			var ms []account.Membership
-			if rl == account.RolePlatformAdmin {
+			var ms []authz.Membership
+			if rl == authz.RolePlatformAdmin {
 				if len(uais) > 0 {
 					return usagef("the platform-admin role takes no --uai")
 				}
-				ms = append(ms, account.Membership{Role: rl})
+				ms = append(ms, authz.Membership{Role: rl})
 			}
 			for _, u := range uais {
-				if rl == account.RolePlatformAdmin {
+				if rl == authz.RolePlatformAdmin {
 					break
 				}
 				e, err := app.Establishments.ByUAI(ctx, u)
 				if err != nil {
 					return err
 				}
-				ms = append(ms, account.Membership{Role: rl, EstablishmentID: e.ID, UAI: e.UAI})
+				ms = append(ms, authz.Membership{Role: rl, EstablishmentID: e.ID, UAI: e.UAI})
 			}
 			if len(ms) == 0 {
 				return usagef("the role %s needs --uai", rl)
 			}
-			acc, enr, err := app.Accounts.Create(ctx, account.OperatorPrincipal(), account.CreateInput{Login: login, DisplayName: name, Lang: lang, Roles: ms})
+			acc, enr, err := app.Accounts.Create(ctx, authz.OperatorPrincipal(), account.CreateInput{Login: login, DisplayName: name, Lang: lang, Roles: ms})
 			if err != nil {
 				return err
 			}
@@ -138,7 +140,7 @@ func accountListCmd() *cmd {
 				}
 				f.EstablishmentID = e.ID
 			}
-			list, err := app.Accounts.List(ctx, account.OperatorPrincipal(), f)
+			list, err := app.Accounts.List(ctx, authz.OperatorPrincipal(), f)
 			if err != nil {
 				return err
 			}
@@ -171,7 +173,7 @@ func accountListCmd() *cmd {
 		}}
 }
 
-func rolesText(ms []account.Membership) string {
+func rolesText(ms []authz.Membership) string {
 	var s []string
 	for _, m := range ms {
 		if m.UAI != "" {
@@ -196,7 +198,7 @@ func accountShowCmd() *cmd {
 				return err
 			}
 			defer app.Close()
-			acc, err := app.Accounts.ByLogin(ctx, account.OperatorPrincipal(), login)
+			acc, err := app.Accounts.ByLogin(ctx, authz.OperatorPrincipal(), login)
 			if err != nil {
 				return err
 			}
@@ -224,7 +226,7 @@ func accountActionCmd(action, summary string) *cmd {
 				return err
 			}
 			defer app.Close()
-			op := account.OperatorPrincipal()
+			op := authz.OperatorPrincipal()
 			acc, err := app.Accounts.ByLogin(ctx, op, login)
 			if err != nil {
 				return err
@@ -285,7 +287,7 @@ func tokenCmd() *cmd {
 					}
 					d = p.After(app.Now()).Sub(app.Now())
 				}
-				op := account.OperatorPrincipal()
+				op := authz.OperatorPrincipal()
 				acc, err := app.Accounts.ByLogin(ctx, op, login)
 				if err != nil {
 					return err
@@ -311,7 +313,7 @@ func tokenCmd() *cmd {
 					return err
 				}
 				defer app.Close()
-				acc, err := app.Accounts.ByLogin(ctx, account.OperatorPrincipal(), login)
+				acc, err := app.Accounts.ByLogin(ctx, authz.OperatorPrincipal(), login)
 				if err != nil {
 					return err
 				}
@@ -343,11 +345,11 @@ func tokenCmd() *cmd {
 					return err
 				}
 				defer app.Close()
-				acc, err := app.Accounts.ByLogin(ctx, account.OperatorPrincipal(), login)
+				acc, err := app.Accounts.ByLogin(ctx, authz.OperatorPrincipal(), login)
 				if err != nil {
 					return err
 				}
-				if err := app.Accounts.RevokeSession(ctx, account.Operator, acc.ID, id); err != nil {
+				if err := app.Accounts.RevokeSession(ctx, authz.Operator, acc.ID, id); err != nil {
 					return err
 				}
 				fmt.Fprintf(r.stdout, "revoked %d\n", id)

@@ -25,6 +25,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/credential"
 	"github.com/cartable/cartable/internal/store"
@@ -318,7 +320,7 @@ func benchUsers(ctx context.Context, app *App, n int) ([]*benchUser, error) {
 			defer wg.Done()
 			defer func() { <-sem }()
 			login := fmt.Sprintf("bench%06d", i)
-			_, enr, err := app.Accounts.Create(ctx, account.OperatorPrincipal(), account.CreateInput{Login: login, Roles: []account.Membership{{Role: account.RolePlatformAdmin}}})
+			_, enr, err := app.Accounts.Create(ctx, authz.OperatorPrincipal(), account.CreateInput{Login: login, Roles: []authz.Membership{{Role: authz.RolePlatformAdmin}}})
 			if err == nil {
 				var c account.Credentials
 				if c, err = app.Accounts.OpenEnrollment(ctx, enr.Token); err == nil {

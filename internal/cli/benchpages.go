@@ -16,6 +16,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/competency"
 )
@@ -103,9 +105,9 @@ func benchPages(ctx context.Context, app *App, base string, samples int) (PagesR
 		return out, fmt.Errorf("no student: fill the database with `cartable bench load` first")
 	}
 	// A platform administrator of the benchmark, with an API token and a web session.
-	op := account.OperatorPrincipal()
+	op := authz.OperatorPrincipal()
 	login := fmt.Sprintf("bench.pages.%d", time.Now().UnixNano())
-	acc, _, err := app.Accounts.Create(ctx, op, account.CreateInput{Login: login, Roles: []account.Membership{{Role: account.RolePlatformAdmin}}})
+	acc, _, err := app.Accounts.Create(ctx, op, account.CreateInput{Login: login, Roles: []authz.Membership{{Role: authz.RolePlatformAdmin}}})
 	if err != nil {
 		return out, err
 	}
@@ -189,7 +191,7 @@ func benchGrid(ctx context.Context, app *App, base, token string, n int) (Measur
 		ref.Competencies = append(ref.Competencies, competency.Competency{Code: fmt.Sprintf("K%d", i+1), Label: fmt.Sprintf("Compétence %d", i+1),
 			Block: fmt.Sprintf("B%d", i/10+1), BlockLabel: fmt.Sprintf("Bloc %d", i/10+1)})
 	}
-	if _, err := app.Competencies.Save(ctx, account.OperatorPrincipal(), ref); err != nil {
+	if _, err := app.Competencies.Save(ctx, authz.OperatorPrincipal(), ref); err != nil {
 		return Measure{}, err
 	}
 	// A class of 35 students of one establishment.
@@ -205,7 +207,7 @@ func benchGrid(ctx context.Context, app *App, base, token string, n int) (Measur
 	if err != nil {
 		return Measure{}, err
 	}
-	ev, err := app.Competencies.Create(ctx, account.OperatorPrincipal(), uai, competency.Input{Title: "Grille de mesure", Date: time.Now().Format("2006-01-02"), Diploma: ref.Code})
+	ev, err := app.Competencies.Create(ctx, authz.OperatorPrincipal(), uai, competency.Input{Title: "Grille de mesure", Date: time.Now().Format("2006-01-02"), Diploma: ref.Code})
 	if err != nil {
 		return Measure{}, err
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/store/storetest"
 	"github.com/cartable/cartable/internal/transfer"
@@ -321,7 +323,7 @@ func TestDemoSeed(t *testing.T) {
 	if students != 1400 || evals != 6 || situations != 2 {
 		t.Fatalf("%d students, %d evaluations, %d situations", students, evals, situations)
 	}
-	d, err := app.Transfers.Dashboard(ctx, account.OperatorPrincipal(), "0381234K")
+	d, err := app.Transfers.Dashboard(ctx, authz.OperatorPrincipal(), "0381234K")
 	if err != nil {
 		t.Fatal(err)
 	}

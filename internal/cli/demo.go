@@ -13,6 +13,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/config"
@@ -100,12 +102,12 @@ var demoEstablishments = []struct {
 
 // seedDemo creates the demo establishments and accounts and returns their enrolment links.
 func seedDemo(ctx context.Context, app *App) ([]demoLink, error) {
-	op := account.OperatorPrincipal()
+	op := authz.OperatorPrincipal()
 	ids := map[string]int64{}
 	for _, d := range demoEstablishments {
 		name, acad, kind := d.name, d.academie, d.kind
 		send, recv := d.send, d.receive
-		e, err := app.Establishments.Create(ctx, account.Operator, establishment.Input{UAI: d.uai, Name: &name, Academie: &acad, Kind: &kind,
+		e, err := app.Establishments.Create(ctx, authz.Operator, establishment.Input{UAI: d.uai, Name: &name, Academie: &acad, Kind: &kind,
 			TransfersSend: &send, TransfersReceive: &recv})
 		if err != nil {
 			return nil, err
@@ -114,15 +116,15 @@ func seedDemo(ctx context.Context, app *App) ([]demoLink, error) {
 	}
 	accounts := []struct {
 		login, name, what string
-		roles             []account.Membership
+		roles             []authz.Membership
 	}{
-		{"demo.admin", "Administratrice de la plateforme", "platform administrator", []account.Membership{{Role: account.RolePlatformAdmin}}},
-		{"admin.canuts", "Claire Martin", "administrator, Canuts", []account.Membership{{Role: account.RoleAdmin, EstablishmentID: ids["0691234S"], UAI: "0691234S"}}},
-		{"prof.canuts", "Karim Benali", "teacher, Canuts", []account.Membership{{Role: account.RoleTeacher, EstablishmentID: ids["0691234S"], UAI: "0691234S"}}},
-		{"inspecteur.demo", "Hélène Roussel", "inspector, Canuts + Vercors", []account.Membership{
-			{Role: account.RoleInspector, EstablishmentID: ids["0691234S"], UAI: "0691234S"},
-			{Role: account.RoleInspector, EstablishmentID: ids["0381234K"], UAI: "0381234K"}}},
-		{"admin.vercors", "Julien Favre", "administrator, Vercors", []account.Membership{{Role: account.RoleAdmin, EstablishmentID: ids["0381234K"], UAI: "0381234K"}}},
+		{"demo.admin", "Administratrice de la plateforme", "platform administrator", []authz.Membership{{Role: authz.RolePlatformAdmin}}},
+		{"admin.canuts", "Claire Martin", "administrator, Canuts", []authz.Membership{{Role: authz.RoleAdmin, EstablishmentID: ids["0691234S"], UAI: "0691234S"}}},
+		{"prof.canuts", "Karim Benali", "teacher, Canuts", []authz.Membership{{Role: authz.RoleTeacher, EstablishmentID: ids["0691234S"], UAI: "0691234S"}}},
+		{"inspecteur.demo", "Hélène Roussel", "inspector, Canuts + Vercors", []authz.Membership{
+			{Role: authz.RoleInspector, EstablishmentID: ids["0691234S"], UAI: "0691234S"},
+			{Role: authz.RoleInspector, EstablishmentID: ids["0381234K"], UAI: "0381234K"}}},
+		{"admin.vercors", "Julien Favre", "administrator, Vercors", []authz.Membership{{Role: authz.RoleAdmin, EstablishmentID: ids["0381234K"], UAI: "0381234K"}}},
 	}
 	if _, err := LoadBuiltinReferentials(ctx, app); err != nil {
 		return nil, err
@@ -204,7 +206,7 @@ func seedDemo(ctx context.Context, app *App) ([]demoLink, error) {
 // MEF prepares, and the demo student a professional situation, so every page has
 // something to show.
 func demoRecords(ctx context.Context, app *App, st student.Student) error {
-	op := account.OperatorPrincipal()
+	op := authz.OperatorPrincipal()
 	refs, err := app.Competencies.ForMEF(ctx, st.MEF)
 	if err != nil || len(refs) == 0 {
 		return err
@@ -238,7 +240,7 @@ func demoRecords(ctx context.Context, app *App, st student.Student) error {
 // Vercors's students waiting. It returns his id at Vercors (0 when the generated files
 // offer no such student).
 func demoTransfer(ctx context.Context, app *App, first, n, year int) (int64, error) {
-	op := account.OperatorPrincipal()
+	op := authz.OperatorPrincipal()
 	// A newcomer at Vercors who is still active at Canuts, preparing the same diploma,
 	// whose Vercors file says he comes from Canuts (ancienRNE): his records move on
 	// their own. The others would wait for Canuts's confirmation.

@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"text/tabwriter"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/establishment"
 )
 
@@ -116,7 +117,7 @@ func establishmentCmd() *cmd {
 					return err
 				}
 				defer app.Close()
-				e, err := app.Establishments.Create(ctx, account.Operator, cf.input())
+				e, err := app.Establishments.Create(ctx, authz.Operator, cf.input())
 				if err != nil {
 					return err
 				}
@@ -132,7 +133,7 @@ func establishmentCmd() *cmd {
 					return err
 				}
 				defer app.Close()
-				e, err := app.Establishments.Update(ctx, account.Operator, uf.input())
+				e, err := app.Establishments.Update(ctx, authz.Operator, uf.input())
 				if err != nil {
 					return err
 				}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/config"
 	"github.com/cartable/cartable/internal/credential"
@@ -45,7 +47,7 @@ func openTestApp(t *testing.T, flags []string) *App {
 func enrolTestUser(t *testing.T, app *App, login string) testUser {
 	t.Helper()
 	ctx := context.Background()
-	_, enr, err := app.Accounts.Create(ctx, account.OperatorPrincipal(), account.CreateInput{Login: login, Roles: []account.Membership{{Role: account.RolePlatformAdmin}}})
+	_, enr, err := app.Accounts.Create(ctx, authz.OperatorPrincipal(), account.CreateInput{Login: login, Roles: []authz.Membership{{Role: authz.RolePlatformAdmin}}})
 	if err != nil {
 		t.Fatal(err)
 	}

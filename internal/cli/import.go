@@ -12,7 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/siecle"
 )
@@ -42,7 +43,7 @@ func importCmd() *cmd {
 					return err
 				}
 				defer app.Close()
-				rep, err := app.Importer.Siecle(ctx, account.OperatorPrincipal(), uai, src, dry)
+				rep, err := app.Importer.Siecle(ctx, authz.OperatorPrincipal(), uai, src, dry)
 				if err != nil {
 					return err
 				}
@@ -71,7 +72,7 @@ func importCmd() *cmd {
 					return err
 				}
 				defer app.Close()
-				n, err := app.Importer.Nomenclature(ctx, account.OperatorPrincipal(), uai, src)
+				n, err := app.Importer.Nomenclature(ctx, authz.OperatorPrincipal(), uai, src)
 				if err != nil {
 					return err
 				}

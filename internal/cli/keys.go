@@ -9,6 +9,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/keyring"
@@ -72,7 +74,7 @@ func keysCmd() *cmd {
 				if err != nil {
 					return fmt.Errorf("new key %s saved, but re-encryption stopped (run `cartable keys rotate` again or `keys reencrypt`): %w", newID, err)
 				}
-				if err := audit.New(db, time.Now).Record(ctx, audit.Event{Action: audit.KeyRotated, ActorLogin: account.Operator.Login,
+				if err := audit.New(db, time.Now).Record(ctx, audit.Event{Action: audit.KeyRotated, ActorLogin: authz.Operator.Login,
 					Detail: map[string]any{"key_id": newID, "reencrypted": n}}); err != nil {
 					return err
 				}
@@ -103,7 +105,7 @@ func keysCmd() *cmd {
 					if err := f.Save(); err != nil {
 						return err
 					}
-					if err := audit.New(db, time.Now).Record(ctx, audit.Event{Action: audit.KeyRetired, ActorLogin: account.Operator.Login,
+					if err := audit.New(db, time.Now).Record(ctx, audit.Event{Action: audit.KeyRetired, ActorLogin: authz.Operator.Login,
 						Detail: map[string]any{"key_id": id}}); err != nil {
 						return err
 					}

@@ -9,7 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/competency/builtin"
 )
@@ -22,7 +23,7 @@ func LoadBuiltinReferentials(ctx context.Context, app *App) ([]competency.Refere
 		return nil, err
 	}
 	for i, r := range refs {
-		if refs[i], err = app.Competencies.Save(ctx, account.OperatorPrincipal(), r); err != nil {
+		if refs[i], err = app.Competencies.Save(ctx, authz.OperatorPrincipal(), r); err != nil {
 			return nil, err
 		}
 	}
@@ -74,7 +75,7 @@ func referentialCmd() *cmd {
 					return err
 				}
 				defer app.Close()
-				saved, err := app.Competencies.Save(ctx, account.OperatorPrincipal(), ref)
+				saved, err := app.Competencies.Save(ctx, authz.OperatorPrincipal(), ref)
 				if err != nil {
 					return err
 				}

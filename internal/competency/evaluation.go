@@ -9,7 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/establishment"
@@ -65,11 +66,11 @@ type Input struct {
 
 // writers are the roles that create and edit evaluations; readers also read them.
 var (
-	writers = []account.Role{account.RoleAdmin, account.RoleTeacher}
-	readers = []account.Role{account.RoleAdmin, account.RoleTeacher, account.RoleInspector}
+	writers = []authz.Role{authz.RoleAdmin, authz.RoleTeacher}
+	readers = []authz.Role{authz.RoleAdmin, authz.RoleTeacher, authz.RoleInspector}
 )
 
-func (s *Service) resolve(ctx context.Context, p *account.Principal, uai string, roles []account.Role) (establishment.Establishment, error) {
+func (s *Service) resolve(ctx context.Context, p *authz.Principal, uai string, roles []authz.Role) (establishment.Establishment, error) {
 	return s.establishments.Resolve(ctx, p, uai, roles...)
 }
 
@@ -196,7 +197,7 @@ func (s *Service) missingStudents(ctx context.Context, establishmentID int64, id
 
 // Create records an evaluation with its results and comments (teachers and
 // administrators of the establishment).
-func (s *Service) Create(ctx context.Context, p *account.Principal, uai string, in Input) (Evaluation, error) {
+func (s *Service) Create(ctx context.Context, p *authz.Principal, uai string, in Input) (Evaluation, error) {
 	e, err := s.resolve(ctx, p, uai, writers)
 	if err != nil {
 		return Evaluation{}, err
@@ -315,7 +316,7 @@ func (s *Service) write(ctx context.Context, establishmentID, evalID int64, resu
 
 // SaveResults updates a grid: the given cells and comments change, the others stay.
 // Teachers and administrators of the establishment may.
-func (s *Service) SaveResults(ctx context.Context, p *account.Principal, uai string, id int64, results []Result, comments []Comment) (int, error) {
+func (s *Service) SaveResults(ctx context.Context, p *authz.Principal, uai string, id int64, results []Result, comments []Comment) (int, error) {
 	e, err := s.resolve(ctx, p, uai, writers)
 	if err != nil {
 		return 0, err
@@ -401,7 +402,7 @@ func (s *Service) get(ctx context.Context, e establishment.Establishment, id int
 
 // Get returns an evaluation with its results (staff of the establishment; inspectors
 // read). The access is audited: it shows students' results.
-func (s *Service) Get(ctx context.Context, p *account.Principal, uai string, id int64) (Evaluation, error) {
+func (s *Service) Get(ctx context.Context, p *authz.Principal, uai string, id int64) (Evaluation, error) {
 	e, err := s.resolve(ctx, p, uai, readers)
 	if err != nil {
 		return Evaluation{}, err
@@ -422,7 +423,7 @@ type ListFilter struct {
 }
 
 // List returns the evaluations of an establishment, newest first, without results.
-func (s *Service) List(ctx context.Context, p *account.Principal, uai string, f ListFilter) ([]Evaluation, error) {
+func (s *Service) List(ctx context.Context, p *authz.Principal, uai string, f ListFilter) ([]Evaluation, error) {
 	e, err := s.resolve(ctx, p, uai, readers)
 	if err != nil {
 		return nil, err
@@ -461,7 +462,7 @@ func (s *Service) List(ctx context.Context, p *account.Principal, uai string, f 
 }
 
 // Delete removes an evaluation and its results (its author or an administrator).
-func (s *Service) Delete(ctx context.Context, p *account.Principal, uai string, id int64) error {
+func (s *Service) Delete(ctx context.Context, p *authz.Principal, uai string, id int64) error {
 	e, err := s.resolve(ctx, p, uai, writers)
 	if err != nil {
 		return err
@@ -470,7 +471,7 @@ func (s *Service) Delete(ctx context.Context, p *account.Principal, uai string, 
 	if err != nil {
 		return err
 	}
-	if h.AuthorID != p.AccountID && !p.IsPlatformAdmin() && !p.Has(account.RoleAdmin, e.ID) {
+	if h.AuthorID != p.AccountID && !p.IsPlatformAdmin() && !p.Has(authz.RoleAdmin, e.ID) {
 		return apperr.Forbidden("forbidden", "only its author or an administrator can delete an evaluation")
 	}
 	return s.db.Tx(ctx, func(ctx context.Context) error {

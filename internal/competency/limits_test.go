@@ -6,7 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/competency"
@@ -32,22 +33,22 @@ func TestEvaluationLimits(t *testing.T) {
 		ctx := context.Background()
 		const uai = "0691234S"
 		name := "Lycée des Canuts"
-		if _, err := s.App.Establishments.Create(ctx, account.Operator, establishment.Input{UAI: uai, Name: &name}); err != nil {
+		if _, err := s.App.Establishments.Create(ctx, authz.Operator, establishment.Input{UAI: uai, Name: &name}); err != nil {
 			t.Fatal(err)
 		}
 		var gen bytes.Buffer
 		if err := siecle.Generate(&gen, siecle.GenOptions{UAI: uai, Students: 3, Seed: 8}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.App.Importer.Siecle(ctx, account.OperatorPrincipal(), uai, importer.Source{Name: "e.xml", R: bytes.NewReader(gen.Bytes()), Size: int64(gen.Len())}, false); err != nil {
+		if _, err := s.App.Importer.Siecle(ctx, authz.OperatorPrincipal(), uai, importer.Source{Name: "e.xml", R: bytes.NewReader(gen.Bytes()), Size: int64(gen.Len())}, false); err != nil {
 			t.Fatal(err)
 		}
-		list, err := s.App.Students.List(ctx, account.OperatorPrincipal(), uai, student.Filter{Limit: 3})
+		list, err := s.App.Students.List(ctx, authz.OperatorPrincipal(), uai, student.Filter{Limit: 3})
 		if err != nil || len(list.Students) == 0 {
 			t.Fatalf("students: %v", err)
 		}
 		st := list.Students[0].ID
-		op := account.OperatorPrincipal()
+		op := authz.OperatorPrincipal()
 		base := func() competency.Input {
 			return competency.Input{Title: "Câblage", Date: "2026-10-12", Level: "première", Class: "1MELEC", Diploma: "BACPRO-MELEC"}
 		}

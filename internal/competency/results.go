@@ -5,7 +5,8 @@ import (
 	"database/sql"
 	"sort"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/student"
 )
@@ -132,7 +133,7 @@ type StudentResults struct {
 
 // Results returns a student's results by competency over time and the comments: staff
 // of his establishment (audited) or the student himself.
-func (s *Service) Results(ctx context.Context, p *account.Principal, uai string, studentID int64) (StudentResults, error) {
+func (s *Service) Results(ctx context.Context, p *authz.Principal, uai string, studentID int64) (StudentResults, error) {
 	st, staff, err := s.students.Lookup(ctx, p, uai, studentID)
 	if err != nil {
 		return StudentResults{}, err

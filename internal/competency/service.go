@@ -10,7 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/establishment"
@@ -114,7 +115,7 @@ func (s *Service) referentialByID(ctx context.Context, id int64) (Referential, e
 
 // Save creates or replaces (by code) a referential; platform administrators only. A
 // competency that results already use cannot be removed.
-func (s *Service) Save(ctx context.Context, p *account.Principal, r Referential) (Referential, error) {
+func (s *Service) Save(ctx context.Context, p *authz.Principal, r Referential) (Referential, error) {
 	if !p.IsPlatformAdmin() {
 		return Referential{}, apperr.Forbidden("forbidden", "only a platform administrator can change referentials")
 	}

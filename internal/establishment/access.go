@@ -3,7 +3,8 @@ package establishment
 import (
 	"context"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 )
 
@@ -15,7 +16,7 @@ var errNotVisible = apperr.NotFound("establishment_not_found", "no such establis
 // when roles is empty); a platform administrator sees every establishment. Every
 // handler of establishment data starts here, so no query runs without the caller's
 // establishment.
-func (s *Service) Resolve(ctx context.Context, p *account.Principal, uai string, roles ...account.Role) (Establishment, error) {
+func (s *Service) Resolve(ctx context.Context, p *authz.Principal, uai string, roles ...authz.Role) (Establishment, error) {
 	e, err := s.ByUAI(ctx, uai)
 	if err != nil {
 		if apperr.KindOf(err) == apperr.KindNotFound {
@@ -44,13 +45,13 @@ func (s *Service) Resolve(ctx context.Context, p *account.Principal, uai string,
 }
 
 // Get returns an establishment the caller has a role in.
-func (s *Service) Get(ctx context.Context, p *account.Principal, uai string) (Establishment, error) {
+func (s *Service) Get(ctx context.Context, p *authz.Principal, uai string) (Establishment, error) {
 	return s.Resolve(ctx, p, uai)
 }
 
 // Visible lists the establishments the caller has a role in (all of them for a
 // platform administrator).
-func (s *Service) Visible(ctx context.Context, p *account.Principal) ([]Establishment, error) {
+func (s *Service) Visible(ctx context.Context, p *authz.Principal) ([]Establishment, error) {
 	all, err := s.List(ctx)
 	if err != nil || p.IsPlatformAdmin() {
 		return all, err
@@ -69,8 +70,8 @@ func (s *Service) Visible(ctx context.Context, p *account.Principal) ([]Establis
 
 // UpdateAs updates an establishment on behalf of p: its administrators may change its
 // name and its transfer consents; only a platform administrator may change the rest.
-func (s *Service) UpdateAs(ctx context.Context, p *account.Principal, in Input) (Establishment, error) {
-	e, err := s.Resolve(ctx, p, in.UAI, account.RoleAdmin)
+func (s *Service) UpdateAs(ctx context.Context, p *authz.Principal, in Input) (Establishment, error) {
+	e, err := s.Resolve(ctx, p, in.UAI, authz.RoleAdmin)
 	if err != nil {
 		return Establishment{}, err
 	}

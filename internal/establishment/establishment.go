@@ -9,7 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/siecle"
@@ -71,7 +72,7 @@ func scan(sc interface{ Scan(...any) error }) (Establishment, error) {
 }
 
 // Create adds an establishment. Only a platform administrator (or the operator) may.
-func (s *Service) Create(ctx context.Context, actor account.Actor, in Input) (Establishment, error) {
+func (s *Service) Create(ctx context.Context, actor authz.Actor, in Input) (Establishment, error) {
 	uai, err := siecle.ParseUAI(in.UAI)
 	if err != nil {
 		return Establishment{}, apperr.Invalid("invalid_uai", "UAI %q: %v", in.UAI, err)
@@ -121,7 +122,7 @@ func (in Input) checkLen() error {
 }
 
 // Update changes the given fields of the establishment with in.UAI.
-func (s *Service) Update(ctx context.Context, actor account.Actor, in Input) (Establishment, error) {
+func (s *Service) Update(ctx context.Context, actor authz.Actor, in Input) (Establishment, error) {
 	if err := in.checkLen(); err != nil {
 		return Establishment{}, err
 	}

@@ -5,7 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/establishment"
@@ -28,14 +29,14 @@ func TestEstablishmentLimits(t *testing.T) {
 			{"kind", establishment.Input{Name: ptr("Lycée"), Kind: ptr(big)}},
 		} {
 			tc.in.UAI = "0691234S"
-			_, err := s.App.Establishments.Create(ctx, account.Operator, tc.in)
+			_, err := s.App.Establishments.Create(ctx, authz.Operator, tc.in)
 			if apperr.CodeOf(err) != "too_long" || !strings.HasPrefix(apperr.As(err).Message, tc.field+":") {
 				t.Errorf("create, %s: %.200v", tc.field, err)
 			}
 		}
 		at := establishment.Input{UAI: "0691234S", Name: ptr(strings.Repeat("é", establishment.MaxName)),
 			Academie: ptr(strings.Repeat("é", establishment.MaxAcademie)), Kind: ptr(strings.Repeat("é", establishment.MaxKind))}
-		if _, err := s.App.Establishments.Create(ctx, account.Operator, at); err != nil {
+		if _, err := s.App.Establishments.Create(ctx, authz.Operator, at); err != nil {
 			t.Fatalf("at the limits: %v", err)
 		}
 		for _, tc := range []struct {
@@ -47,7 +48,7 @@ func TestEstablishmentLimits(t *testing.T) {
 			{"kind", establishment.Input{Kind: ptr(strings.Repeat("é", establishment.MaxKind+1))}},
 		} {
 			tc.in.UAI = "0691234S"
-			_, err := s.App.Establishments.Update(ctx, account.Operator, tc.in)
+			_, err := s.App.Establishments.Update(ctx, authz.Operator, tc.in)
 			if apperr.CodeOf(err) != "too_long" || !strings.HasPrefix(apperr.As(err).Message, tc.field+":") {
 				t.Errorf("update, %s: %.200v", tc.field, err)
 			}

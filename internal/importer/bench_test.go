@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/siecle"
 	"github.com/cartable/cartable/internal/store"
@@ -36,7 +37,7 @@ func BenchmarkImport(b *testing.B) {
 					s := apptest.Start(b, e)
 					newEstablishment(b, s, "0691234S")
 					b.StartTimer()
-					if _, err := s.App.Importer.Siecle(context.Background(), account.OperatorPrincipal(), "0691234S", source(b, "f.xml", data), false); err != nil {
+					if _, err := s.App.Importer.Siecle(context.Background(), authz.OperatorPrincipal(), "0691234S", source(b, "f.xml", data), false); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -45,12 +46,12 @@ func BenchmarkImport(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/%d/again", e, n), func(b *testing.B) {
 				s := apptest.Start(b, e)
 				newEstablishment(b, s, "0691234S")
-				if _, err := s.App.Importer.Siecle(context.Background(), account.OperatorPrincipal(), "0691234S", source(b, "f.xml", data), false); err != nil {
+				if _, err := s.App.Importer.Siecle(context.Background(), authz.OperatorPrincipal(), "0691234S", source(b, "f.xml", data), false); err != nil {
 					b.Fatal(err)
 				}
 				b.ResetTimer()
 				for range b.N {
-					if _, err := s.App.Importer.Siecle(context.Background(), account.OperatorPrincipal(), "0691234S", source(b, "f.xml", data), false); err != nil {
+					if _, err := s.App.Importer.Siecle(context.Background(), authz.OperatorPrincipal(), "0691234S", source(b, "f.xml", data), false); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -8,7 +8,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/siecle"
@@ -33,8 +34,8 @@ type Summary struct {
 }
 
 // History lists the imports of an establishment, newest first (its administrators).
-func (s *Service) History(ctx context.Context, p *account.Principal, uai string, limit int) ([]Summary, error) {
-	e, err := s.establishments.Resolve(ctx, p, uai, account.RoleAdmin)
+func (s *Service) History(ctx context.Context, p *authz.Principal, uai string, limit int) ([]Summary, error) {
+	e, err := s.establishments.Resolve(ctx, p, uai, authz.RoleAdmin)
 	if err != nil {
 		return nil, err
 	}
@@ -57,8 +58,8 @@ func (s *Service) History(ctx context.Context, p *account.Principal, uai string,
 }
 
 // Get returns the full report of one import of the establishment.
-func (s *Service) Get(ctx context.Context, p *account.Principal, uai string, id int64) (Report, error) {
-	e, err := s.establishments.Resolve(ctx, p, uai, account.RoleAdmin)
+func (s *Service) Get(ctx context.Context, p *authz.Principal, uai string, id int64) (Report, error) {
+	e, err := s.establishments.Resolve(ctx, p, uai, authz.RoleAdmin)
 	if err != nil {
 		return Report{}, err
 	}
@@ -85,8 +86,8 @@ func (s *Service) Get(ctx context.Context, p *account.Principal, uai string, id 
 
 // Nomenclature imports the MEF labels of a Nomenclature.xml into the establishment, in
 // one transaction; it returns the number of MEFs read.
-func (s *Service) Nomenclature(ctx context.Context, p *account.Principal, uai string, src Source) (int, error) {
-	e, err := s.establishments.Resolve(ctx, p, uai, account.RoleAdmin)
+func (s *Service) Nomenclature(ctx context.Context, p *authz.Principal, uai string, src Source) (int, error) {
+	e, err := s.establishments.Resolve(ctx, p, uai, authz.RoleAdmin)
 	if err != nil {
 		return 0, err
 	}

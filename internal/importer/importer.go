@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
@@ -240,8 +242,8 @@ type Source struct {
 
 // Siecle imports a SIECLE student export (XML or the ZIP SIECLE produces) into the
 // establishment uai, on behalf of p (an administrator of it, or a platform admin).
-func (s *Service) Siecle(ctx context.Context, p *account.Principal, uai string, src Source, dryRun bool) (Report, error) {
-	e, err := s.establishments.Resolve(ctx, p, uai, account.RoleAdmin)
+func (s *Service) Siecle(ctx context.Context, p *authz.Principal, uai string, src Source, dryRun bool) (Report, error) {
+	e, err := s.establishments.Resolve(ctx, p, uai, authz.RoleAdmin)
 	if err != nil {
 		return Report{}, err
 	}
@@ -360,7 +362,7 @@ func (s *Service) load(ctx context.Context, establishmentID int64) (map[string]*
 }
 
 // apply compares incoming with the stored students and writes the difference.
-func (s *Service) apply(ctx context.Context, p *account.Principal, e establishment.Establishment, incoming []row, rep *Report, dryRun bool) error {
+func (s *Service) apply(ctx context.Context, p *authz.Principal, e establishment.Establishment, incoming []row, rep *Report, dryRun bool) error {
 	stored, err := s.load(ctx, e.ID)
 	if err != nil {
 		return err
@@ -429,7 +431,7 @@ func (s *Service) apply(ctx context.Context, p *account.Principal, e establishme
 	for i, c := range creates {
 		people[i] = account.Person{FirstName: c.FirstName, LastName: c.LastName}
 	}
-	accs, err := s.accounts.CreateMany(ctx, p.Actor(), account.Membership{Role: account.RoleStudent, EstablishmentID: e.ID, UAI: e.UAI}, people)
+	accs, err := s.accounts.CreateMany(ctx, p.Actor(), authz.Membership{Role: authz.RoleStudent, EstablishmentID: e.ID, UAI: e.UAI}, people)
 	if err != nil {
 		return err
 	}
@@ -489,7 +491,7 @@ func (s *Service) apply(ctx context.Context, p *account.Principal, e establishme
 }
 
 // record stores the import in the history and the audit trail.
-func (s *Service) record(ctx context.Context, p *account.Principal, e establishment.Establishment, rep *Report) error {
+func (s *Service) record(ctx context.Context, p *authz.Principal, e establishment.Establishment, rep *Report) error {
 	b, err := json.Marshal(rep)
 	if err != nil {
 		return err

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/apptest"
@@ -28,7 +30,7 @@ func source(t testing.TB, name string, b []byte) importer.Source {
 func newEstablishment(t testing.TB, s *apptest.Server, uai string) establishment.Establishment {
 	t.Helper()
 	name := "Lycée " + uai
-	e, err := s.App.Establishments.Create(context.Background(), account.Operator, establishment.Input{UAI: uai, Name: &name})
+	e, err := s.App.Establishments.Create(context.Background(), authz.Operator, establishment.Input{UAI: uai, Name: &name})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +75,7 @@ func TestImportSample(t *testing.T) {
 	}
 	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
 		ctx := context.Background()
-		op := account.OperatorPrincipal()
+		op := authz.OperatorPrincipal()
 		newEstablishment(t, s, "0691234S")
 		other := newEstablishment(t, s, "0381234K")
 
@@ -198,7 +200,7 @@ func assertNoINE(t *testing.T, s *apptest.Server, ines ...string) {
 func TestBrokenFileChangesNothing(t *testing.T) {
 	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
 		ctx := context.Background()
-		op := account.OperatorPrincipal()
+		op := authz.OperatorPrincipal()
 		newEstablishment(t, s, "0691234S")
 		var buf bytes.Buffer
 		if err := siecle.Generate(&buf, siecle.GenOptions{UAI: "0691234S", Students: 200, Seed: 1}); err != nil {
@@ -235,7 +237,7 @@ func TestBrokenFileChangesNothing(t *testing.T) {
 func TestGeneratedFileAndLogins(t *testing.T) {
 	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
 		ctx := context.Background()
-		op := account.OperatorPrincipal()
+		op := authz.OperatorPrincipal()
 		newEstablishment(t, s, "0691234S")
 		// An existing account takes a login an import would want.
 		var buf bytes.Buffer
@@ -331,10 +333,10 @@ func TestStructuresBeforeStudents(t *testing.T) {
 	moved := append(append(append(append([]byte{}, data[:k]...), data[i:j]...), data[k:i]...), data[j:]...)
 	s := apptest.Start(t, "sqlite")
 	newEstablishment(t, s, "0691234S")
-	if _, err := s.App.Importer.Siecle(context.Background(), account.OperatorPrincipal(), "0691234S", source(t, "moved.xml", moved), false); err != nil {
+	if _, err := s.App.Importer.Siecle(context.Background(), authz.OperatorPrincipal(), "0691234S", source(t, "moved.xml", moved), false); err != nil {
 		t.Fatal(err)
 	}
-	page, _ := s.App.Students.List(context.Background(), account.OperatorPrincipal(), "0691234S", student.Filter{Query: "1234501"})
+	page, _ := s.App.Students.List(context.Background(), authz.OperatorPrincipal(), "0691234S", student.Filter{Query: "1234501"})
 	if len(page.Students) != 1 || page.Students[0].Class != "2NDPRO-A" || len(page.Students[0].Groups) == 0 {
 		t.Fatalf("class from structures placed first: %+v", page.Students)
 	}

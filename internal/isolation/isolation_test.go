@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/competency"
@@ -182,7 +184,7 @@ func importFile(t *testing.T, s *apptest.Server, uai string, first, n int) impor
 	if err := siecle.Generate(&buf, siecle.GenOptions{UAI: uai, Students: n, Seed: int64(first + 1), FirstIndex: first, LeftPercent: 10}); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := s.App.Importer.Siecle(context.Background(), account.OperatorPrincipal(), uai,
+	rep, err := s.App.Importer.Siecle(context.Background(), authz.OperatorPrincipal(), uai,
 		importer.Source{Name: uai + ".xml", R: bytes.NewReader(buf.Bytes()), Size: int64(buf.Len())}, false)
 	if err != nil {
 		t.Fatal(err)
@@ -194,7 +196,7 @@ func importFile(t *testing.T, s *apptest.Server, uai string, first, n int) impor
 func activateStudent(t *testing.T, s *apptest.Server, st student.Student) *apptest.User {
 	t.Helper()
 	ctx := context.Background()
-	enr, err := s.App.Accounts.Reissue(ctx, account.OperatorPrincipal(), st.AccountID)
+	enr, err := s.App.Accounts.Reissue(ctx, authz.OperatorPrincipal(), st.AccountID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +215,7 @@ func TestIsolationMatrix(t *testing.T) {
 	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
 		ctx := context.Background()
 		mk := func(uai, name string) establishment.Establishment {
-			e, err := s.App.Establishments.Create(ctx, account.Operator, establishment.Input{UAI: uai, Name: &name})
+			e, err := s.App.Establishments.Create(ctx, authz.Operator, establishment.Input{UAI: uai, Name: &name})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -223,13 +225,13 @@ func TestIsolationMatrix(t *testing.T) {
 		b := mk("0381234K", "Lycée Bravo Zulu")
 		importFile(t, s, a.UAI, 0, 40)
 		repB := importFile(t, s, b.UAI, 1000, 40)
-		op := account.OperatorPrincipal()
+		op := authz.OperatorPrincipal()
 		pageB, err := s.App.Students.List(ctx, op, b.UAI, student.Filter{Status: "active", Limit: 1})
 		if err != nil || len(pageB.Students) == 0 {
 			t.Fatal(err)
 		}
 		stB := pageB.Students[0]
-		teacherB := s.CreateUser("prof.bravo", account.Membership{Role: account.RoleTeacher, EstablishmentID: b.ID})
+		teacherB := s.CreateUser("prof.bravo", authz.Membership{Role: authz.RoleTeacher, EstablishmentID: b.ID})
 		_, sessB, err := s.App.Accounts.StartSession(ctx, teacherB.ID, account.KindAPI, account.Client{})
 		if err != nil {
 			t.Fatal(err)
@@ -244,16 +246,16 @@ func TestIsolationMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		users := map[string]*apptest.User{
-			"admin":     s.CreateUser("admin.alpha", account.Membership{Role: account.RoleAdmin, EstablishmentID: a.ID}),
-			"teacher":   s.CreateUser("prof.alpha", account.Membership{Role: account.RoleTeacher, EstablishmentID: a.ID}),
-			"inspector": s.CreateUser("insp.alpha", account.Membership{Role: account.RoleInspector, EstablishmentID: a.ID}),
-			"parent":    s.CreateUser("parent.alpha", account.Membership{Role: account.RoleParent, EstablishmentID: a.ID}),
+			"admin":     s.CreateUser("admin.alpha", authz.Membership{Role: authz.RoleAdmin, EstablishmentID: a.ID}),
+			"teacher":   s.CreateUser("prof.alpha", authz.Membership{Role: authz.RoleTeacher, EstablishmentID: a.ID}),
+			"inspector": s.CreateUser("insp.alpha", authz.Membership{Role: authz.RoleInspector, EstablishmentID: a.ID}),
+			"parent":    s.CreateUser("parent.alpha", authz.Membership{Role: authz.RoleParent, EstablishmentID: a.ID}),
 			"student":   activateStudent(t, s, pageA.Students[0]),
 		}
 		// An account with roles in two establishments, neither of them B.
 		c := mk("0442953W", "Lycée Charlie")
-		users["admin of A and C"] = s.CreateUser("admin.alpha.charlie", account.Membership{Role: account.RoleAdmin, EstablishmentID: a.ID},
-			account.Membership{Role: account.RoleAdmin, EstablishmentID: c.ID})
+		users["admin of A and C"] = s.CreateUser("admin.alpha.charlie", authz.Membership{Role: authz.RoleAdmin, EstablishmentID: a.ID},
+			authz.Membership{Role: authz.RoleAdmin, EstablishmentID: c.ID})
 
 		// Every route with an id is covered.
 		var routes []string
@@ -298,7 +300,7 @@ func TestIsolationMatrix(t *testing.T) {
 func recordsOf(t *testing.T, s *apptest.Server, uai string, studentID int64) (evalID, situationID, attachmentID int64) {
 	t.Helper()
 	ctx := context.Background()
-	op := account.OperatorPrincipal()
+	op := authz.OperatorPrincipal()
 	refs, err := s.App.Competencies.Referentials(ctx)
 	if err != nil || len(refs) == 0 {
 		t.Fatalf("referentials: %v", err)
@@ -453,9 +455,9 @@ var accountRoutes = map[string]string{
 func TestAccountsAcrossEstablishments(t *testing.T) {
 	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
 		ctx := context.Background()
-		op := account.OperatorPrincipal()
+		op := authz.OperatorPrincipal()
 		mk := func(uai, name string) establishment.Establishment {
-			e, err := s.App.Establishments.Create(ctx, account.Operator, establishment.Input{UAI: uai, Name: &name})
+			e, err := s.App.Establishments.Create(ctx, authz.Operator, establishment.Input{UAI: uai, Name: &name})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -464,10 +466,10 @@ func TestAccountsAcrossEstablishments(t *testing.T) {
 		a := mk("0691234S", "Lycée Alpha")
 		b := mk("0381234K", "Lycée Bravo Zulu")
 		importFile(t, s, a.UAI, 0, 12)
-		teacherA := account.Membership{Role: account.RoleTeacher, EstablishmentID: a.ID, UAI: a.UAI}
-		adminA := account.Membership{Role: account.RoleAdmin, EstablishmentID: a.ID, UAI: a.UAI}
-		adminB := account.Membership{Role: account.RoleAdmin, EstablishmentID: b.ID, UAI: b.UAI}
-		parentB := account.Membership{Role: account.RoleParent, EstablishmentID: b.ID, UAI: b.UAI}
+		teacherA := authz.Membership{Role: authz.RoleTeacher, EstablishmentID: a.ID, UAI: a.UAI}
+		adminA := authz.Membership{Role: authz.RoleAdmin, EstablishmentID: a.ID, UAI: a.UAI}
+		adminB := authz.Membership{Role: authz.RoleAdmin, EstablishmentID: b.ID, UAI: b.UAI}
+		parentB := authz.Membership{Role: authz.RoleParent, EstablishmentID: b.ID, UAI: b.UAI}
 		// markers are what A's administrator must never see of B.
 		markers := []string{b.UAI, "Lycée Bravo Zulu"}
 
@@ -487,7 +489,7 @@ func TestAccountsAcrossEstablishments(t *testing.T) {
 		pending := func() int64 {
 			n++
 			acc, _, err := s.App.Accounts.Create(ctx, op, account.CreateInput{Login: fmt.Sprintf("prof.attente%d", n),
-				Roles: []account.Membership{teacherA, {Role: account.RoleTeacher, EstablishmentID: b.ID, UAI: b.UAI}}})
+				Roles: []authz.Membership{teacherA, {Role: authz.RoleTeacher, EstablishmentID: b.ID, UAI: b.UAI}}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -556,7 +558,7 @@ func TestAccountsAcrossEstablishments(t *testing.T) {
 		users := map[string]*apptest.User{
 			"admin of A":       s.CreateUser("admin.alpha", adminA),
 			"admin of A and B": s.CreateUser("admin.alpha.bravo", adminA, adminB),
-			"platform admin":   s.CreateUser("admin.plateforme", account.Membership{Role: account.RolePlatformAdmin}),
+			"platform admin":   s.CreateUser("admin.plateforme", authz.Membership{Role: authz.RolePlatformAdmin}),
 		}
 		clean := func(who, what, body string) {
 			t.Helper()

@@ -10,7 +10,8 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/establishment"
@@ -30,22 +31,22 @@ func sheet(t *testing.T, s *apptest.Server) (student.Student, passport.Situation
 	t.Helper()
 	ctx := context.Background()
 	name := "Lycée des Canuts"
-	if _, err := s.App.Establishments.Create(ctx, account.Operator, establishment.Input{UAI: uai, Name: &name}); err != nil {
+	if _, err := s.App.Establishments.Create(ctx, authz.Operator, establishment.Input{UAI: uai, Name: &name}); err != nil {
 		t.Fatal(err)
 	}
 	var gen bytes.Buffer
 	if err := siecle.Generate(&gen, siecle.GenOptions{UAI: uai, Students: 3, Seed: 8}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.App.Importer.Siecle(ctx, account.OperatorPrincipal(), uai, importer.Source{Name: "e.xml", R: bytes.NewReader(gen.Bytes()), Size: int64(gen.Len())}, false); err != nil {
+	if _, err := s.App.Importer.Siecle(ctx, authz.OperatorPrincipal(), uai, importer.Source{Name: "e.xml", R: bytes.NewReader(gen.Bytes()), Size: int64(gen.Len())}, false); err != nil {
 		t.Fatal(err)
 	}
-	list, err := s.App.Students.List(ctx, account.OperatorPrincipal(), uai, student.Filter{Limit: 3})
+	list, err := s.App.Students.List(ctx, authz.OperatorPrincipal(), uai, student.Filter{Limit: 3})
 	if err != nil || len(list.Students) == 0 {
 		t.Fatalf("students: %v", err)
 	}
 	st := list.Students[0]
-	sit, err := s.App.Passports.CreateSituation(ctx, account.OperatorPrincipal(), uai, st.ID, passport.SituationInput{Level: "bac", Title: "Stage"})
+	sit, err := s.App.Passports.CreateSituation(ctx, authz.OperatorPrincipal(), uai, st.ID, passport.SituationInput{Level: "bac", Title: "Stage"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +78,7 @@ func TestAttachChecksContentAndName(t *testing.T) {
 	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
 		ctx := context.Background()
 		st, sit := sheet(t, s)
-		op := account.OperatorPrincipal()
+		op := authz.OperatorPrincipal()
 		attach := func(name string, r io.Reader) (passport.Attachment, error) {
 			return s.App.Passports.Attach(ctx, op, uai, st.ID, sit.ID, name, r)
 		}
@@ -187,7 +188,7 @@ func TestAttachReadError(t *testing.T) {
 	s := apptest.Start(t, store.SQLite)
 	st, sit := sheet(t, s)
 	broken := io.MultiReader(strings.NewReader("PK\x03\x04"), iotest.ErrReader(errors.New("connexion coupée")))
-	_, err := s.App.Passports.Attach(context.Background(), account.OperatorPrincipal(), uai, st.ID, sit.ID, "plans.zip", broken)
+	_, err := s.App.Passports.Attach(context.Background(), authz.OperatorPrincipal(), uai, st.ID, sit.ID, "plans.zip", broken)
 	if apperr.CodeOf(err) != "bad_upload" {
 		t.Fatalf("a broken stream: %v", err)
 	}

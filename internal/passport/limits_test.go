@@ -6,7 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/passport"
@@ -26,7 +27,7 @@ func TestSituationLimits(t *testing.T) {
 	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
 		ctx := context.Background()
 		st, sit := sheet(t, s)
-		op := account.OperatorPrincipal()
+		op := authz.OperatorPrincipal()
 		base := func() passport.SituationInput {
 			return passport.SituationInput{Level: "bac", Title: "Stage", Context: "PFMP", Competencies: []string{"C1"}}
 		}

@@ -10,7 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/student"
@@ -121,7 +122,7 @@ func nameFiles(p *Passport) {
 // ForStudent returns the passport of one student of an establishment, for the student
 // himself or the staff of that establishment (audited). Staff see that establishment's
 // record only: the records of other establishments are not theirs to see.
-func (s *Service) ForStudent(ctx context.Context, p *account.Principal, uai string, studentID int64) (*Passport, error) {
+func (s *Service) ForStudent(ctx context.Context, p *authz.Principal, uai string, studentID int64) (*Passport, error) {
 	st, staff, err := s.students.Lookup(ctx, p, uai, studentID)
 	if err != nil {
 		return nil, err
@@ -142,7 +143,7 @@ func (s *Service) ForStudent(ctx context.Context, p *account.Principal, uai stri
 
 // Mine returns the principal's own passport: every establishment where he is or was a
 // student.
-func (s *Service) Mine(ctx context.Context, p *account.Principal) (*Passport, error) {
+func (s *Service) Mine(ctx context.Context, p *authz.Principal) (*Passport, error) {
 	records, err := s.students.Mine(ctx, p)
 	if err != nil {
 		return nil, err

@@ -11,7 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/blob"
@@ -106,19 +107,19 @@ func (in *SituationInput) validate() error {
 
 // lookup authorises p on the student: the student himself, or staff of the
 // establishment (who write for him) — inspectors only read.
-func (s *Service) lookup(ctx context.Context, p *account.Principal, uai string, studentID int64, write bool) (student.Student, bool, error) {
+func (s *Service) lookup(ctx context.Context, p *authz.Principal, uai string, studentID int64, write bool) (student.Student, bool, error) {
 	st, staff, err := s.students.Lookup(ctx, p, uai, studentID)
 	if err != nil {
 		return st, staff, err
 	}
-	if write && staff && !p.IsPlatformAdmin() && !p.Has(account.RoleTeacher, st.EstablishmentID) && !p.Has(account.RoleAdmin, st.EstablishmentID) {
+	if write && staff && !p.IsPlatformAdmin() && !p.Has(authz.RoleTeacher, st.EstablishmentID) && !p.Has(authz.RoleAdmin, st.EstablishmentID) {
 		return st, staff, apperr.Forbidden("forbidden", "inspectors read situations, they do not write them")
 	}
 	return st, staff, nil
 }
 
 // CreateSituation adds a sheet to a student's record.
-func (s *Service) CreateSituation(ctx context.Context, p *account.Principal, uai string, studentID int64, in SituationInput) (Situation, error) {
+func (s *Service) CreateSituation(ctx context.Context, p *authz.Principal, uai string, studentID int64, in SituationInput) (Situation, error) {
 	st, _, err := s.lookup(ctx, p, uai, studentID, true)
 	if err != nil {
 		return Situation{}, err
@@ -161,7 +162,7 @@ func nullID(id int64) any {
 }
 
 // UpdateSituation changes the student's part of a sheet (the student, or staff).
-func (s *Service) UpdateSituation(ctx context.Context, p *account.Principal, uai string, studentID, id int64, in SituationInput) (Situation, error) {
+func (s *Service) UpdateSituation(ctx context.Context, p *authz.Principal, uai string, studentID, id int64, in SituationInput) (Situation, error) {
 	st, _, err := s.lookup(ctx, p, uai, studentID, true)
 	if err != nil {
 		return Situation{}, err
@@ -191,7 +192,7 @@ func (s *Service) UpdateSituation(ctx context.Context, p *account.Principal, uai
 }
 
 // Assess records a teacher's evaluation of a sheet: evaluator, result, comment.
-func (s *Service) Assess(ctx context.Context, p *account.Principal, uai string, studentID, id int64, a Assessment) (Situation, error) {
+func (s *Service) Assess(ctx context.Context, p *authz.Principal, uai string, studentID, id int64, a Assessment) (Situation, error) {
 	st, staff, err := s.lookup(ctx, p, uai, studentID, true)
 	if err != nil {
 		return Situation{}, err
@@ -303,7 +304,7 @@ func (s *Service) situation(ctx context.Context, st student.Student, id int64) (
 }
 
 // Situations lists a student's sheets (the student, or staff — audited).
-func (s *Service) Situations(ctx context.Context, p *account.Principal, uai string, studentID int64) ([]Situation, error) {
+func (s *Service) Situations(ctx context.Context, p *authz.Principal, uai string, studentID int64) ([]Situation, error) {
 	st, staff, err := s.lookup(ctx, p, uai, studentID, false)
 	if err != nil {
 		return nil, err
@@ -330,7 +331,7 @@ func (s *Service) Situations(ctx context.Context, p *account.Principal, uai stri
 // content is stored once by checksum. r is read from its current position; a reader
 // without random access (neither an *os.File nor a bytes or strings Reader) is first
 // copied to a temporary file in TempDir, because a ZIP's directory is at its end.
-func (s *Service) Attach(ctx context.Context, p *account.Principal, uai string, studentID, situationID int64, name string, r io.Reader) (Attachment, error) {
+func (s *Service) Attach(ctx context.Context, p *authz.Principal, uai string, studentID, situationID int64, name string, r io.Reader) (Attachment, error) {
 	st, _, err := s.lookup(ctx, p, uai, studentID, true)
 	if err != nil {
 		return Attachment{}, err
@@ -417,7 +418,7 @@ func (s *Service) randomAccess(r io.Reader) (content io.ReaderAt, size int64, do
 }
 
 // OpenAttachment returns an attachment's content (the student, or staff — audited).
-func (s *Service) OpenAttachment(ctx context.Context, p *account.Principal, uai string, studentID, id int64) (Attachment, io.ReadCloser, error) {
+func (s *Service) OpenAttachment(ctx context.Context, p *authz.Principal, uai string, studentID, id int64) (Attachment, io.ReadCloser, error) {
 	st, staff, err := s.lookup(ctx, p, uai, studentID, false)
 	if err != nil {
 		return Attachment{}, nil, err

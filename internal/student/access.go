@@ -6,7 +6,8 @@ import (
 	"time"
 	_ "time/tzdata" // the access dates are Paris days even where the host has no zoneinfo
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/config"
 )
 
@@ -17,32 +18,32 @@ var AfterExit = config.MustPeriod("3mo")
 // AccessMode tells what the account may do now: everything, only download his passport
 // (a student whose every record is deactivated, within three months of his last exit
 // date), or nothing (after that). Accounts with any other role are unaffected.
-func (s *Service) AccessMode(ctx context.Context, accountID int64, now time.Time) (account.Access, error) {
+func (s *Service) AccessMode(ctx context.Context, accountID int64, now time.Time) (authz.Access, error) {
 	var other int
 	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM memberships WHERE account_id = $1 AND role <> 'student'`, accountID).Scan(&other); err != nil {
-		return account.Access{}, err
+		return authz.Access{}, err
 	}
 	if other > 0 {
-		return account.Access{Mode: account.AccessFull}, nil
+		return authz.Access{Mode: authz.AccessFull}, nil
 	}
 	var active int
 	var lastExit sql.NullString
 	if err := s.db.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0), MAX(exit_date)
 		FROM students WHERE account_id = $1`, accountID).Scan(&active, &lastExit); err != nil {
-		return account.Access{}, err
+		return authz.Access{}, err
 	}
 	if active > 0 || !lastExit.Valid || lastExit.String == "" {
-		return account.Access{Mode: account.AccessFull}, nil
+		return authz.Access{Mode: authz.AccessFull}, nil
 	}
 	exit, err := time.ParseInLocation("2006-01-02", lastExit.String, paris)
 	if err != nil {
-		return account.Access{Mode: account.AccessFull}, nil
+		return authz.Access{Mode: authz.AccessFull}, nil
 	}
 	until := AfterExit.After(exit)
 	if now.Before(until) {
-		return account.Access{Mode: account.AccessPassportOnly, Until: until}, nil
+		return authz.Access{Mode: authz.AccessPassportOnly, Until: until}, nil
 	}
-	return account.Access{Mode: account.AccessEnded, Until: until}, nil
+	return authz.Access{Mode: authz.AccessEnded, Until: until}, nil
 }
 
 // CivilDate returns the day, in Paris, of an instant the access rule gives: the end of

@@ -15,9 +15,10 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"golang.org/x/text/unicode/norm"
 
-	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/establishment"
@@ -101,11 +102,11 @@ func New(db *store.DB, log *audit.Log, est *establishment.Service, now func() ti
 }
 
 // staff are the roles that see all the students of their establishment.
-var staff = []account.Role{account.RoleAdmin, account.RoleTeacher, account.RoleInspector}
+var staff = []authz.Role{authz.RoleAdmin, authz.RoleTeacher, authz.RoleInspector}
 
 // Access resolves the establishment uai for p and tells whether p sees every student
 // there (staff, platform administrators) or only himself (a student).
-func (s *Service) Access(ctx context.Context, p *account.Principal, uai string) (establishment.Establishment, bool, error) {
+func (s *Service) Access(ctx context.Context, p *authz.Principal, uai string) (establishment.Establishment, bool, error) {
 	e, err := s.establishments.Resolve(ctx, p, uai)
 	if err != nil {
 		return e, false, err
@@ -118,7 +119,7 @@ func (s *Service) Access(ctx context.Context, p *account.Principal, uai string) 
 			return e, true, nil
 		}
 	}
-	if p.Has(account.RoleStudent, e.ID) {
+	if p.Has(authz.RoleStudent, e.ID) {
 		return e, false, nil
 	}
 	return e, false, apperr.Forbidden("forbidden", "your role in this establishment does not give access to students")
@@ -171,7 +172,7 @@ type Page struct {
 
 // List returns the students of establishment uai visible to p: all of them for staff,
 // only himself for a student.
-func (s *Service) List(ctx context.Context, p *account.Principal, uai string, f Filter) (Page, error) {
+func (s *Service) List(ctx context.Context, p *authz.Principal, uai string, f Filter) (Page, error) {
 	e, all, err := s.Access(ctx, p, uai)
 	if err != nil {
 		return Page{}, err
@@ -237,7 +238,7 @@ var errNotFound = apperr.NotFound("student_not_found", "no such student")
 // Lookup returns one student of establishment uai if p may see him — staff see every
 // student of their establishment, a student only himself — and whether p is staff.
 // It records nothing: each feature audits its own access.
-func (s *Service) Lookup(ctx context.Context, p *account.Principal, uai string, id int64) (Student, bool, error) {
+func (s *Service) Lookup(ctx context.Context, p *authz.Principal, uai string, id int64) (Student, bool, error) {
 	e, all, err := s.Access(ctx, p, uai)
 	if err != nil {
 		return Student{}, false, err
@@ -251,7 +252,7 @@ func (s *Service) Lookup(ctx context.Context, p *account.Principal, uai string, 
 
 // Get returns one student of establishment uai, if p may see him (see Lookup). Staff
 // access is audited.
-func (s *Service) Get(ctx context.Context, p *account.Principal, uai string, id int64) (Student, error) {
+func (s *Service) Get(ctx context.Context, p *authz.Principal, uai string, id int64) (Student, error) {
 	st, all, err := s.Lookup(ctx, p, uai, id)
 	if err != nil {
 		return Student{}, err
@@ -269,7 +270,7 @@ func (s *Service) Get(ctx context.Context, p *account.Principal, uai string, id 
 
 // Mine returns the student records of the principal's own account (one per
 // establishment where he is or was a student), without audit: it is his own data.
-func (s *Service) Mine(ctx context.Context, p *account.Principal) ([]Student, error) {
+func (s *Service) Mine(ctx context.Context, p *authz.Principal) ([]Student, error) {
 	var out []Student
 	err := s.db.Each(ctx, func(rows *sql.Rows) error {
 		st, err := scan(rows)
@@ -288,7 +289,7 @@ type ClassCount struct {
 }
 
 // Classes counts the students of an establishment per class (staff only).
-func (s *Service) Classes(ctx context.Context, p *account.Principal, uai string) ([]ClassCount, error) {
+func (s *Service) Classes(ctx context.Context, p *authz.Principal, uai string) ([]ClassCount, error) {
 	e, all, err := s.Access(ctx, p, uai)
 	if err != nil {
 		return nil, err

@@ -7,7 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/establishment"
 )
 
@@ -61,8 +62,8 @@ type Dashboard struct {
 // Dashboard returns the transfers received and sent in the last six months, the
 // students waiting (and for what) and the transfers impossible with their reason. For
 // the establishment's administrators and the platform's.
-func (s *Service) Dashboard(ctx context.Context, p *account.Principal, uai string) (Dashboard, error) {
-	e, err := s.establishments.Resolve(ctx, p, uai, account.RoleAdmin)
+func (s *Service) Dashboard(ctx context.Context, p *authz.Principal, uai string) (Dashboard, error) {
+	e, err := s.establishments.Resolve(ctx, p, uai, authz.RoleAdmin)
 	if err != nil {
 		return Dashboard{}, err
 	}
@@ -173,7 +174,7 @@ type Notice struct {
 }
 
 // Notices returns the transfers concerning the principal's own student records.
-func (s *Service) Notices(ctx context.Context, p *account.Principal) ([]Notice, error) {
+func (s *Service) Notices(ctx context.Context, p *authz.Principal) ([]Notice, error) {
 	var out []Notice
 	err := s.db.Each(ctx, func(rows *sql.Rows) error {
 		var n Notice
@@ -188,8 +189,8 @@ func (s *Service) Notices(ctx context.Context, p *account.Principal) ([]Notice, 
 
 // Received counts the students whose records an establishment received in the last
 // days, for the notice on its administrators' home page.
-func (s *Service) Received(ctx context.Context, p *account.Principal, uai string, days int) (int, error) {
-	e, err := s.establishments.Resolve(ctx, p, uai, account.RoleAdmin)
+func (s *Service) Received(ctx context.Context, p *authz.Principal, uai string, days int) (int, error) {
+	e, err := s.establishments.Resolve(ctx, p, uai, authz.RoleAdmin)
 	if err != nil {
 		return 0, err
 	}

@@ -7,7 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/store"
@@ -192,20 +193,20 @@ type Decision struct {
 // through the job's own examination and its compare-and-sets: a run at the same time
 // moves him once. Only a pair waiting for confirmation may be confirmed: a birth date
 // that differs never moves anything.
-func (s *Service) Confirm(ctx context.Context, p *account.Principal, uai string, candidateID, studentID int64) (Decision, error) {
+func (s *Service) Confirm(ctx context.Context, p *authz.Principal, uai string, candidateID, studentID int64) (Decision, error) {
 	return s.decide(ctx, p, uai, candidateID, studentID, DecisionConfirmed)
 }
 
 // Refuse records that the new student candidateID is not studentID ("ce n'est pas cet
 // élève"): final for that pair.
-func (s *Service) Refuse(ctx context.Context, p *account.Principal, uai string, candidateID, studentID int64) (Decision, error) {
+func (s *Service) Refuse(ctx context.Context, p *authz.Principal, uai string, candidateID, studentID int64) (Decision, error) {
 	return s.decide(ctx, p, uai, candidateID, studentID, DecisionRefused)
 }
 
 var errNoRequest = apperr.NotFound("transfer_request_not_found", "no transfer waits for this establishment's decision about these students")
 
-func (s *Service) decide(ctx context.Context, p *account.Principal, uai string, candidateID, studentID int64, verdict string) (Decision, error) {
-	e, err := s.establishments.Resolve(ctx, p, uai, account.RoleAdmin)
+func (s *Service) decide(ctx context.Context, p *authz.Principal, uai string, candidateID, studentID int64, verdict string) (Decision, error) {
+	e, err := s.establishments.Resolve(ctx, p, uai, authz.RoleAdmin)
 	if err != nil {
 		return Decision{}, err
 	}
@@ -321,8 +322,8 @@ type Request struct {
 // Attention counts what needs an establishment administrator's eye: transfers to
 // confirm, and students refused because someone elsewhere gave their INE with another
 // birth date (until he refuses them for good). For the notice on his home page.
-func (s *Service) Attention(ctx context.Context, p *account.Principal, uai string) (int, error) {
-	e, err := s.establishments.Resolve(ctx, p, uai, account.RoleAdmin)
+func (s *Service) Attention(ctx context.Context, p *authz.Principal, uai string) (int, error) {
+	e, err := s.establishments.Resolve(ctx, p, uai, authz.RoleAdmin)
 	if err != nil {
 		return 0, err
 	}

@@ -7,17 +7,18 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/transfer"
 )
 
 // adminOf is an administrator of the world's establishment e (A or B).
-func (w *world) adminOf(t *testing.T, login string, estID int64) *account.Principal {
+func (w *world) adminOf(t *testing.T, login string, estID int64) *authz.Principal {
 	t.Helper()
-	u := w.s.CreateUser(login, account.Membership{Role: account.RoleAdmin, EstablishmentID: estID})
-	return &account.Principal{AccountID: u.ID, Login: u.Login, Roles: []account.Membership{{Role: account.RoleAdmin, EstablishmentID: estID}}}
+	u := w.s.CreateUser(login, authz.Membership{Role: authz.RoleAdmin, EstablishmentID: estID})
+	return &authz.Principal{AccountID: u.ID, Login: u.Login, Roles: []authz.Membership{{Role: authz.RoleAdmin, EstablishmentID: estID}}}
 }
 
 // events counts the audit events of an action at an establishment.

@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/establishment"
@@ -23,7 +24,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 )
 
-var op = account.OperatorPrincipal()
+var op = authz.OperatorPrincipal()
 
 // world is two establishments and a student X who leaves A for B with his records.
 type world struct {
@@ -40,7 +41,7 @@ type world struct {
 
 func est(t *testing.T, s *apptest.Server, uai, name string, send, receive bool) establishment.Establishment {
 	t.Helper()
-	e, err := s.App.Establishments.Create(context.Background(), account.Operator, establishment.Input{UAI: uai, Name: &name, TransfersSend: &send, TransfersReceive: &receive})
+	e, err := s.App.Establishments.Create(context.Background(), authz.Operator, establishment.Input{UAI: uai, Name: &name, TransfersSend: &send, TransfersReceive: &receive})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,7 +334,7 @@ func TestTransferMovesRecords(t *testing.T) {
 		if n, _ := s.App.Transfers.Received(context.Background(), op, w.a.UAI, 7); n != 0 {
 			t.Fatalf("A received %d", n)
 		}
-		notices, err := s.App.Transfers.Notices(context.Background(), &account.Principal{AccountID: xb.AccountID})
+		notices, err := s.App.Transfers.Notices(context.Background(), &authz.Principal{AccountID: xb.AccountID})
 		if err != nil || len(notices) != 1 || notices[0].FromUAI != w.a.UAI {
 			t.Fatalf("notices: %+v %v", notices, err)
 		}
@@ -354,7 +355,7 @@ func TestTransferNeedsBothConsentsAndWaitsForThem(t *testing.T) {
 		}
 		// Nothing moved; once A allows sending, the next run moves him.
 		on := true
-		if _, err := s.App.Establishments.Update(ctx, account.Operator, establishment.Input{UAI: w.a.UAI, TransfersSend: &on}); err != nil {
+		if _, err := s.App.Establishments.Update(ctx, authz.Operator, establishment.Input{UAI: w.a.UAI, TransfersSend: &on}); err != nil {
 			t.Fatal(err)
 		}
 		c, err = s.App.Transfers.RunTransfers(ctx)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
@@ -17,8 +19,8 @@ import (
 )
 
 // requireAdmin refuses callers who administer nothing.
-func requireAdmin(p *account.Principal) error {
-	if p.IsPlatformAdmin() || len(p.Establishments(account.RoleAdmin)) > 0 {
+func requireAdmin(p *authz.Principal) error {
+	if p.IsPlatformAdmin() || len(p.Establishments(authz.RoleAdmin)) > 0 {
 		return nil
 	}
 	return apperr.Forbidden("forbidden", "administrators only")
@@ -81,7 +83,7 @@ func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	d.Establishments = ests
 	if d.UAI != "" {
-		e, err := s.Establishments.Resolve(r.Context(), p, d.UAI, account.RoleAdmin)
+		e, err := s.Establishments.Resolve(r.Context(), p, d.UAI, authz.RoleAdmin)
 		if err != nil {
 			return err
 		}
@@ -97,10 +99,10 @@ func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, "accounts", pg)
 }
 
-func adminOf(p *account.Principal, ests []establishment.Establishment) []establishment.Establishment {
+func adminOf(p *authz.Principal, ests []establishment.Establishment) []establishment.Establishment {
 	var out []establishment.Establishment
 	for _, e := range ests {
-		if p.Has(account.RoleAdmin, e.ID) {
+		if p.Has(authz.RoleAdmin, e.ID) {
 			out = append(out, e)
 		}
 	}
@@ -109,7 +111,7 @@ func adminOf(p *account.Principal, ests []establishment.Establishment) []establi
 
 type newAccountData struct {
 	Login, DisplayName, Role, UAI string
-	Roles                         []account.Role
+	Roles                         []authz.Role
 	Establishments                []establishment.Establishment
 	Created                       *createdData
 }
@@ -124,9 +126,9 @@ type createdData struct {
 
 func (s *Server) newAccountData(r *http.Request) (newAccountData, error) {
 	p := principal(r)
-	d := newAccountData{Roles: []account.Role{account.RoleAdmin, account.RoleTeacher, account.RoleStudent, account.RoleParent}}
+	d := newAccountData{Roles: []authz.Role{authz.RoleAdmin, authz.RoleTeacher, authz.RoleStudent, authz.RoleParent}}
 	if p.IsPlatformAdmin() {
-		d.Roles = account.Roles
+		d.Roles = authz.Roles
 	}
 	ests, err := s.Establishments.Visible(r.Context(), p)
 	if err != nil {
@@ -172,19 +174,19 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) error {
 		pg.Error = errorMessage(lang(r), err)
 		return s.renderStatus(w, r, httpStatus(err), "account_new", pg)
 	}
-	role, err := account.ParseRole(d.Role)
+	role, err := authz.ParseRole(d.Role)
 	if err != nil {
 		return fail(err)
 	}
-	m := account.Membership{Role: role}
-	if role != account.RolePlatformAdmin {
+	m := authz.Membership{Role: role}
+	if role != authz.RolePlatformAdmin {
 		e, err := s.Establishments.Resolve(r.Context(), p, d.UAI)
 		if err != nil {
 			return fail(err)
 		}
 		m.EstablishmentID, m.UAI = e.ID, e.UAI
 	}
-	acc, enr, err := s.Accounts.Create(r.Context(), p, account.CreateInput{Login: d.Login, DisplayName: d.DisplayName, Lang: lang(r), Roles: []account.Membership{m}})
+	acc, enr, err := s.Accounts.Create(r.Context(), p, account.CreateInput{Login: d.Login, DisplayName: d.DisplayName, Lang: lang(r), Roles: []authz.Membership{m}})
 	if err != nil {
 		return fail(err)
 	}
@@ -215,7 +217,7 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) error {
 	return s.showAccount(w, r, p, id, nil, "")
 }
 
-func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, p *account.Principal, id int64, reissued *createdData, info string) error {
+func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, p *authz.Principal, id int64, reissued *createdData, info string) error {
 	acc, err := s.Accounts.Get(r.Context(), p, id)
 	if err != nil {
 		return err
@@ -335,7 +337,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 	f := audit.Filter{Action: q.Get("action"), Login: q.Get("login"), Limit: 100}
 	f.BeforeID, _ = strconv.ParseInt(q.Get("before"), 10, 64)
 	if !p.IsPlatformAdmin() {
-		mine := p.Establishments(account.RoleAdmin)
+		mine := p.Establishments(authz.RoleAdmin)
 		f.EstablishmentID = mine[0]
 	}
 	evs, err := s.Audit.List(r.Context(), f)
@@ -407,7 +409,7 @@ func (s *Server) establishmentPage(w http.ResponseWriter, r *http.Request) error
 	}
 	pg := s.newPage(r, "est.title")
 	pg.Title = e.Name + " (" + e.UAI + ")"
-	pg.Data = establishmentData{E: e, CanEdit: p.IsPlatformAdmin() || p.Has(account.RoleAdmin, e.ID), Platform: p.IsPlatformAdmin()}
+	pg.Data = establishmentData{E: e, CanEdit: p.IsPlatformAdmin() || p.Has(authz.RoleAdmin, e.ID), Platform: p.IsPlatformAdmin()}
 	return s.render(w, r, "establishment", pg)
 }
 

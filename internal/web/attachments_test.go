@@ -10,7 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/siecle"
@@ -24,17 +25,17 @@ import (
 func TestAttachmentPagesCheckFiles(t *testing.T) {
 	s := apptest.Start(t, store.SQLite)
 	ctx := context.Background()
-	if _, err := s.App.Establishments.Create(ctx, account.Operator, establishmentInput("0691234S", "Lycée des Canuts")); err != nil {
+	if _, err := s.App.Establishments.Create(ctx, authz.Operator, establishmentInput("0691234S", "Lycée des Canuts")); err != nil {
 		t.Fatal(err)
 	}
 	var gen bytes.Buffer
 	if err := siecle.Generate(&gen, siecle.GenOptions{UAI: "0691234S", Students: 3, Seed: 4}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.App.Importer.Siecle(ctx, account.OperatorPrincipal(), "0691234S", importer.Source{Name: "e.xml", R: bytes.NewReader(gen.Bytes()), Size: int64(gen.Len())}, false); err != nil {
+	if _, err := s.App.Importer.Siecle(ctx, authz.OperatorPrincipal(), "0691234S", importer.Source{Name: "e.xml", R: bytes.NewReader(gen.Bytes()), Size: int64(gen.Len())}, false); err != nil {
 		t.Fatal(err)
 	}
-	list, err := s.App.Students.List(ctx, account.OperatorPrincipal(), "0691234S", student.Filter{Limit: 3})
+	list, err := s.App.Students.List(ctx, authz.OperatorPrincipal(), "0691234S", student.Filter{Limit: 3})
 	if err != nil || len(list.Students) == 0 {
 		t.Fatalf("students: %v", err)
 	}
@@ -46,7 +47,7 @@ func TestAttachmentPagesCheckFiles(t *testing.T) {
 	if q := fetch(t, c, "POST", page, map[string][]string{"csrf": {p.csrf(t)}, "level": {"bac"}, "title": {"Stage"}}); q.status != http.StatusSeeOther {
 		t.Fatalf("create: %d", q.status)
 	}
-	sits, err := s.App.Passports.Situations(ctx, account.OperatorPrincipal(), "0691234S", me.ID)
+	sits, err := s.App.Passports.Situations(ctx, authz.OperatorPrincipal(), "0691234S", me.ID)
 	if err != nil || len(sits) != 1 {
 		t.Fatalf("sheets: %v", err)
 	}
@@ -72,7 +73,7 @@ func TestAttachmentPagesCheckFiles(t *testing.T) {
 	if !strings.Contains(p.body, "evillmth.pdf") || strings.Contains(p.body, "\u202E") {
 		t.Error("the file is not listed under its cleaned name")
 	}
-	sits, _ = s.App.Passports.Situations(ctx, account.OperatorPrincipal(), "0691234S", me.ID)
+	sits, _ = s.App.Passports.Situations(ctx, authz.OperatorPrincipal(), "0691234S", me.ID)
 	if len(sits[0].Attachments) != 1 {
 		t.Fatalf("attachments: %+v", sits[0].Attachments)
 	}

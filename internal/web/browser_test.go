@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	cdp "github.com/chromedp/chromedp"
 
 	"github.com/cartable/cartable/internal/account"
@@ -50,8 +52,8 @@ func get[T any](t *testing.T, ctx context.Context, a cdp.Action[T]) T {
 func TestBrowserEnrolmentToLogout(t *testing.T) {
 	ctx := apptest.Browser(t)
 	s := apptest.Start(t, store.SQLite)
-	_, enr, err := s.App.Accounts.Create(context.Background(), account.OperatorPrincipal(),
-		account.CreateInput{Login: "zoe.lefevre", DisplayName: "Zoé Lefèvre", Roles: []account.Membership{{Role: account.RolePlatformAdmin}}})
+	_, enr, err := s.App.Accounts.Create(context.Background(), authz.OperatorPrincipal(),
+		account.CreateInput{Login: "zoe.lefevre", DisplayName: "Zoé Lefèvre", Roles: []authz.Membership{{Role: authz.RolePlatformAdmin}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/establishment"
@@ -29,13 +30,13 @@ type evaluationsData struct {
 	Form         competency.Input
 }
 
-func canWrite(p *account.Principal, e establishment.Establishment) bool {
-	return p.IsPlatformAdmin() || p.Has(account.RoleTeacher, e.ID) || p.Has(account.RoleAdmin, e.ID)
+func canWrite(p *authz.Principal, e establishment.Establishment) bool {
+	return p.IsPlatformAdmin() || p.Has(authz.RoleTeacher, e.ID) || p.Has(authz.RoleAdmin, e.ID)
 }
 
 func (s *Server) evaluationsData(r *http.Request) (evaluationsData, error) {
 	p := principal(r)
-	e, err := s.Establishments.Resolve(r.Context(), p, r.PathValue("uai"), account.RoleAdmin, account.RoleTeacher, account.RoleInspector)
+	e, err := s.Establishments.Resolve(r.Context(), p, r.PathValue("uai"), authz.RoleAdmin, authz.RoleTeacher, authz.RoleInspector)
 	if err != nil {
 		return evaluationsData{}, err
 	}
@@ -116,7 +117,7 @@ func (s *Server) grid(r *http.Request) (gridData, error) {
 	if err != nil {
 		return gridData{}, apperr.NotFound("evaluation_not_found", "no such evaluation")
 	}
-	e, err := s.Establishments.Resolve(r.Context(), p, r.PathValue("uai"), account.RoleAdmin, account.RoleTeacher, account.RoleInspector)
+	e, err := s.Establishments.Resolve(r.Context(), p, r.PathValue("uai"), authz.RoleAdmin, authz.RoleTeacher, authz.RoleInspector)
 	if err != nil {
 		return gridData{}, err
 	}

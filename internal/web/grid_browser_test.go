@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	cdp "github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/importer"
@@ -24,8 +25,8 @@ func TestBrowserGrid(t *testing.T) {
 	ctx := apptest.Browser(t)
 	s := apptest.Start(t, store.SQLite)
 	bg := context.Background()
-	op := account.OperatorPrincipal()
-	e, err := s.App.Establishments.Create(bg, account.Operator, establishmentInput("0691234S", "Lycée des Canuts"))
+	op := authz.OperatorPrincipal()
+	e, err := s.App.Establishments.Create(bg, authz.Operator, establishmentInput("0691234S", "Lycée des Canuts"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +44,7 @@ func TestBrowserGrid(t *testing.T) {
 	class := page.Students[0].Class
 	refs, _ := s.App.Competencies.Referentials(bg)
 	ref := refs[0]
-	teacher := s.CreateUser("prof.grille", account.Membership{Role: account.RoleTeacher, EstablishmentID: e.ID})
+	teacher := s.CreateUser("prof.grille", authz.Membership{Role: authz.RoleTeacher, EstablishmentID: e.ID})
 	ev, err := s.App.Competencies.Create(bg, op, e.UAI, competency.Input{Title: "Grille au clavier", Date: "2026-10-20", Class: class, Diploma: ref.Code})
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"text/template/parse"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/student"
 )
@@ -305,7 +307,7 @@ var dynamicKeys = []string{
 // every (printf …) building a key in the templates is covered by dynamicKeys.
 func TestI18nDynamicKeys(t *testing.T) {
 	keys := append([]string{}, dynamicKeys...)
-	for _, r := range account.Roles {
+	for _, r := range authz.Roles {
 		keys = append(keys, "role."+string(r))
 	}
 	for _, k := range keys {

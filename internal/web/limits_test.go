@@ -9,7 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/importer"
@@ -24,7 +25,7 @@ import (
 func TestFieldLimitsOnPages(t *testing.T) {
 	s := apptest.Start(t, store.SQLite)
 	ctx := context.Background()
-	e, err := s.App.Establishments.Create(ctx, account.Operator, establishmentInput("0691234S", "Lycée des Canuts"))
+	e, err := s.App.Establishments.Create(ctx, authz.Operator, establishmentInput("0691234S", "Lycée des Canuts"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,10 +33,10 @@ func TestFieldLimitsOnPages(t *testing.T) {
 	if err := siecle.Generate(&gen, siecle.GenOptions{UAI: "0691234S", Students: 3, Seed: 4}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.App.Importer.Siecle(ctx, account.OperatorPrincipal(), "0691234S", importer.Source{Name: "e.xml", R: bytes.NewReader(gen.Bytes()), Size: int64(gen.Len())}, false); err != nil {
+	if _, err := s.App.Importer.Siecle(ctx, authz.OperatorPrincipal(), "0691234S", importer.Source{Name: "e.xml", R: bytes.NewReader(gen.Bytes()), Size: int64(gen.Len())}, false); err != nil {
 		t.Fatal(err)
 	}
-	list, err := s.App.Students.List(ctx, account.OperatorPrincipal(), "0691234S", student.Filter{Limit: 3})
+	list, err := s.App.Students.List(ctx, authz.OperatorPrincipal(), "0691234S", student.Filter{Limit: 3})
 	if err != nil || len(list.Students) == 0 {
 		t.Fatalf("students: %v", err)
 	}
@@ -51,14 +52,14 @@ func TestFieldLimitsOnPages(t *testing.T) {
 		}
 	}
 
-	admin := s.CreateUser("admin.canuts", account.Membership{Role: account.RoleAdmin, EstablishmentID: e.ID})
+	admin := s.CreateUser("admin.canuts", authz.Membership{Role: authz.RoleAdmin, EstablishmentID: e.ID})
 	c := s.Browser()
 	login(t, s, c, admin)
 	evals := s.URL + "/establishments/0691234S/evaluations"
 	p := fetch(t, c, "GET", evals, nil)
 	refused("evaluation", fetch(t, c, "POST", evals, url.Values{"csrf": {p.csrf(t)}, "title": {"Câblage"}, "date": {"2026-10-12"},
 		"level": {big}, "class": {me.Class}, "diploma": {"BACPRO-MELEC"}}), "level")
-	if got, _ := s.App.Competencies.List(ctx, account.OperatorPrincipal(), "0691234S", competency.ListFilter{}); len(got) != 0 {
+	if got, _ := s.App.Competencies.List(ctx, authz.OperatorPrincipal(), "0691234S", competency.ListFilter{}); len(got) != 0 {
 		t.Errorf("a refused evaluation was stored")
 	}
 

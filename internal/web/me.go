@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/establishment"
@@ -52,7 +54,7 @@ func (s *Server) mePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for _, e := range ests {
-		if p.Has(account.RoleAdmin, e.ID) || p.Has(account.RoleTeacher, e.ID) || p.Has(account.RoleInspector, e.ID) {
+		if p.Has(authz.RoleAdmin, e.ID) || p.Has(authz.RoleTeacher, e.ID) || p.Has(authz.RoleInspector, e.ID) {
 			d.Establishments = append(d.Establishments, e)
 		}
 	}

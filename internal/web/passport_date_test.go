@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/siecle"
@@ -35,17 +36,17 @@ func TestPassportOnlyNoticeDate(t *testing.T) {
 			s := apptest.Start(t, store.SQLite)
 			s.Clock.Advance(time.Until(tc.now))
 			ctx := context.Background()
-			if _, err := s.App.Establishments.Create(ctx, account.Operator, establishmentInput("0691234S", "Lycée des Canuts")); err != nil {
+			if _, err := s.App.Establishments.Create(ctx, authz.Operator, establishmentInput("0691234S", "Lycée des Canuts")); err != nil {
 				t.Fatal(err)
 			}
 			var gen bytes.Buffer
 			if err := siecle.Generate(&gen, siecle.GenOptions{UAI: "0691234S", Students: 2, Seed: 4}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.App.Importer.Siecle(ctx, account.OperatorPrincipal(), "0691234S", importer.Source{Name: "e.xml", R: bytes.NewReader(gen.Bytes()), Size: int64(gen.Len())}, false); err != nil {
+			if _, err := s.App.Importer.Siecle(ctx, authz.OperatorPrincipal(), "0691234S", importer.Source{Name: "e.xml", R: bytes.NewReader(gen.Bytes()), Size: int64(gen.Len())}, false); err != nil {
 				t.Fatal(err)
 			}
-			list, err := s.App.Students.List(ctx, account.OperatorPrincipal(), "0691234S", student.Filter{Limit: 2})
+			list, err := s.App.Students.List(ctx, authz.OperatorPrincipal(), "0691234S", student.Filter{Limit: 2})
 			if err != nil || len(list.Students) == 0 {
 				t.Fatalf("students: %v", err)
 			}

@@ -10,7 +10,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/httpx"
@@ -138,7 +139,7 @@ func (s *Server) situationsData(r *http.Request) (situationsData, error) {
 		return situationsData{}, err
 	}
 	return situationsData{Student: st, Situations: list, Staff: staff, MaxMiB: s.Passports.MaxAttachment >> 20, New: passport.Situation{Level: "bac"},
-		CanAssess: staff && (p.IsPlatformAdmin() || p.Has(account.RoleTeacher, st.EstablishmentID) || p.Has(account.RoleAdmin, st.EstablishmentID))}, nil
+		CanAssess: staff && (p.IsPlatformAdmin() || p.Has(authz.RoleTeacher, st.EstablishmentID) || p.Has(authz.RoleAdmin, st.EstablishmentID))}, nil
 }
 
 func (s *Server) situationsPage(w http.ResponseWriter, r *http.Request) error {

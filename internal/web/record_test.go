@@ -9,7 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/siecle"
@@ -23,7 +24,7 @@ import (
 func TestSituationPages(t *testing.T) {
 	s := apptest.Start(t, store.SQLite)
 	ctx := context.Background()
-	e, err := s.App.Establishments.Create(ctx, account.Operator, establishmentInput("0691234S", "Lycée des Canuts"))
+	e, err := s.App.Establishments.Create(ctx, authz.Operator, establishmentInput("0691234S", "Lycée des Canuts"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,10 +32,10 @@ func TestSituationPages(t *testing.T) {
 	if err := siecle.Generate(&gen, siecle.GenOptions{UAI: "0691234S", Students: 10, Seed: 4}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.App.Importer.Siecle(ctx, account.OperatorPrincipal(), "0691234S", importer.Source{Name: "e.xml", R: bytes.NewReader(gen.Bytes()), Size: int64(gen.Len())}, false); err != nil {
+	if _, err := s.App.Importer.Siecle(ctx, authz.OperatorPrincipal(), "0691234S", importer.Source{Name: "e.xml", R: bytes.NewReader(gen.Bytes()), Size: int64(gen.Len())}, false); err != nil {
 		t.Fatal(err)
 	}
-	list, err := s.App.Students.List(ctx, account.OperatorPrincipal(), "0691234S", student.Filter{Limit: 10})
+	list, err := s.App.Students.List(ctx, authz.OperatorPrincipal(), "0691234S", student.Filter{Limit: 10})
 	if err != nil || len(list.Students) < 2 {
 		t.Fatalf("students: %v", err)
 	}
@@ -53,7 +54,7 @@ func TestSituationPages(t *testing.T) {
 	if q := fetch(t, c, "POST", page, form); q.status != http.StatusSeeOther {
 		t.Fatalf("create: %d\n%s", q.status, q.body)
 	}
-	sits, err := s.App.Passports.Situations(ctx, account.OperatorPrincipal(), "0691234S", me.ID)
+	sits, err := s.App.Passports.Situations(ctx, authz.OperatorPrincipal(), "0691234S", me.ID)
 	if err != nil || len(sits) != 1 {
 		t.Fatalf("sheets: %v %v", sits, err)
 	}
@@ -69,7 +70,7 @@ func TestSituationPages(t *testing.T) {
 	if q := fetch(t, c, "POST", page, form); q.status != http.StatusSeeOther {
 		t.Fatalf("edit: %d\n%s", q.status, q.body)
 	}
-	sits, _ = s.App.Passports.Situations(ctx, account.OperatorPrincipal(), "0691234S", me.ID)
+	sits, _ = s.App.Passports.Situations(ctx, authz.OperatorPrincipal(), "0691234S", me.ID)
 	if len(sits) != 1 || sits[0].Title != "Stage chez Elec'Rhône, 2e période" || sits[0].Level != "bep" {
 		t.Fatalf("after edit: %+v", sits)
 	}
@@ -80,7 +81,7 @@ func TestSituationPages(t *testing.T) {
 	} else if !strings.Contains(q.body, `role="alert"`) {
 		t.Fatalf("no error shown:\n%s", q.body)
 	}
-	if sits, _ = s.App.Passports.Situations(ctx, account.OperatorPrincipal(), "0691234S", me.ID); sits[0].Level != "bep" {
+	if sits, _ = s.App.Passports.Situations(ctx, authz.OperatorPrincipal(), "0691234S", me.ID); sits[0].Level != "bep" {
 		t.Fatal("an invalid edit changed the sheet")
 	}
 
@@ -102,7 +103,7 @@ func TestSituationPages(t *testing.T) {
 		t.Fatalf("self-assessment: %d", q.status)
 	}
 
-	teacher := s.CreateUser("prof", account.Membership{Role: account.RoleTeacher, EstablishmentID: e.ID})
+	teacher := s.CreateUser("prof", authz.Membership{Role: authz.RoleTeacher, EstablishmentID: e.ID})
 	ct := s.Browser()
 	login(t, s, ct, teacher)
 	p = fetch(t, ct, "GET", page, nil)

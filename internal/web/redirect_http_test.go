@@ -6,7 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/store"
 )
@@ -16,7 +17,7 @@ import (
 // legitimate target (a page with a query, accents encoded) is kept (issue 8, finding 4).
 func TestRedirectsStayOnSite(t *testing.T) {
 	s := apptest.Start(t, store.SQLite)
-	u := s.CreateUser("redirect.user", account.Membership{Role: account.RolePlatformAdmin})
+	u := s.CreateUser("redirect.user", authz.Membership{Role: authz.RolePlatformAdmin})
 	hostile := []string{"/\t/evil.example", "/\\evil.example", "//evil.example", "/%2F/evil.example", "/%5Cevil.example", "https://evil.example"}
 	c := s.Browser()
 	for _, back := range hostile {

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
@@ -46,7 +48,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/me", http.StatusSeeOther)
 		return nil
 	}
-	d := dashboardData{E: e, Staff: true, IsAdmin: p.IsPlatformAdmin() || p.Has(account.RoleAdmin, e.ID)}
+	d := dashboardData{E: e, Staff: true, IsAdmin: p.IsPlatformAdmin() || p.Has(authz.RoleAdmin, e.ID)}
 	if d.Classes, err = s.Students.Classes(r.Context(), p, e.UAI); err != nil {
 		return err
 	}
@@ -147,7 +149,7 @@ func (s *Server) studentPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	pg := s.newPage(r, "student.title", st.DisplayName())
-	pg.Data = studentData{E: e, Student: st, Staff: all, IsAdmin: p.IsPlatformAdmin() || p.Has(account.RoleAdmin, e.ID)}
+	pg.Data = studentData{E: e, Student: st, Staff: all, IsAdmin: p.IsPlatformAdmin() || p.Has(authz.RoleAdmin, e.ID)}
 	return s.render(w, r, "student", pg)
 }
 
@@ -159,7 +161,7 @@ type importsData struct {
 
 func (s *Server) importsPage(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	e, err := s.Establishments.Resolve(r.Context(), p, r.PathValue("uai"), account.RoleAdmin)
+	e, err := s.Establishments.Resolve(r.Context(), p, r.PathValue("uai"), authz.RoleAdmin)
 	if err != nil {
 		return err
 	}
@@ -175,7 +177,7 @@ func (s *Server) importsPage(w http.ResponseWriter, r *http.Request) error {
 // upload receives a SIECLE or Nomenclature file; the report page follows.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	e, err := s.Establishments.Resolve(r.Context(), p, r.PathValue("uai"), account.RoleAdmin)
+	e, err := s.Establishments.Resolve(r.Context(), p, r.PathValue("uai"), authz.RoleAdmin)
 	if err != nil {
 		return err
 	}
@@ -235,7 +237,7 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return apperr.NotFound("import_not_found", "no such import")
 	}
-	e, err := s.Establishments.Resolve(r.Context(), p, r.PathValue("uai"), account.RoleAdmin)
+	e, err := s.Establishments.Resolve(r.Context(), p, r.PathValue("uai"), authz.RoleAdmin)
 	if err != nil {
 		return err
 	}
@@ -252,7 +254,7 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request) error {
 // not activated yet; each gets a new link (earlier ones stop working).
 func (s *Server) classLetters(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	e, err := s.Establishments.Resolve(r.Context(), p, r.PathValue("uai"), account.RoleAdmin)
+	e, err := s.Establishments.Resolve(r.Context(), p, r.PathValue("uai"), authz.RoleAdmin)
 	if err != nil {
 		return err
 	}

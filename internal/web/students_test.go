@@ -10,7 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/siecle"
 	"github.com/cartable/cartable/internal/store"
@@ -42,11 +43,11 @@ func uploadForm(t *testing.T, c *http.Client, u, csrf string, fields map[string]
 
 func TestImportPagesAndLetters(t *testing.T) {
 	s := apptest.Start(t, store.SQLite)
-	e, err := s.App.Establishments.Create(context.Background(), account.Operator, establishmentInput("0691234S", "Lycée des Canuts"))
+	e, err := s.App.Establishments.Create(context.Background(), authz.Operator, establishmentInput("0691234S", "Lycée des Canuts"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin := s.CreateUser("admin.canuts", account.Membership{Role: account.RoleAdmin, EstablishmentID: e.ID})
+	admin := s.CreateUser("admin.canuts", authz.Membership{Role: authz.RoleAdmin, EstablishmentID: e.ID})
 	c := s.Browser()
 	login(t, s, c, admin)
 	var gen bytes.Buffer

@@ -7,7 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/httpx"
@@ -28,7 +29,7 @@ type transfersData struct {
 // former students, and the history of the job runs; CSV exports.
 func (s *Server) transfersPage(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	e, err := s.Establishments.Resolve(r.Context(), p, r.PathValue("uai"), account.RoleAdmin)
+	e, err := s.Establishments.Resolve(r.Context(), p, r.PathValue("uai"), authz.RoleAdmin)
 	if err != nil {
 		return err
 	}

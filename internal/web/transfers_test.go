@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/importer"
@@ -25,12 +26,12 @@ import (
 func TestJobsPage(t *testing.T) {
 	s := apptest.Start(t, store.SQLite)
 	ctx := context.Background()
-	e, err := s.App.Establishments.Create(ctx, account.Operator, establishmentInput("0691234S", "Lycée Alpha"))
+	e, err := s.App.Establishments.Create(ctx, authz.Operator, establishmentInput("0691234S", "Lycée Alpha"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := s.CreateUser("root", account.Membership{Role: account.RolePlatformAdmin})
-	admin := s.CreateUser("admin", account.Membership{Role: account.RoleAdmin, EstablishmentID: e.ID})
+	root := s.CreateUser("root", authz.Membership{Role: authz.RolePlatformAdmin})
+	admin := s.CreateUser("admin", authz.Membership{Role: authz.RoleAdmin, EstablishmentID: e.ID})
 
 	c := s.Browser()
 	login(t, s, c, root)
@@ -97,7 +98,7 @@ func oneStudent(t *testing.T, uai string, i int, prev, first string) []byte {
 
 func importSiecle(t *testing.T, s *apptest.Server, uai string, data []byte) {
 	t.Helper()
-	if _, err := s.App.Importer.Siecle(context.Background(), account.OperatorPrincipal(), uai,
+	if _, err := s.App.Importer.Siecle(context.Background(), authz.OperatorPrincipal(), uai,
 		importer.Source{Name: "f.xml", R: bytes.NewReader(data), Size: int64(len(data))}, false); err != nil {
 		t.Fatal(err)
 	}
@@ -117,11 +118,11 @@ func TestTransferRequestsPage(t *testing.T) {
 			i.TransfersSend, i.TransfersReceive = &send, &yes
 			return i
 		}
-		a, err := s.App.Establishments.Create(ctx, account.Operator, in("0691234S", "Lycée Alpha", true))
+		a, err := s.App.Establishments.Create(ctx, authz.Operator, in("0691234S", "Lycée Alpha", true))
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := s.App.Establishments.Create(ctx, account.Operator, in("0381234K", "Lycée Bravo", false))
+		b, err := s.App.Establishments.Create(ctx, authz.Operator, in("0381234K", "Lycée Bravo", false))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,7 +159,7 @@ func TestTransferRequestsPage(t *testing.T) {
 			}
 		}
 
-		adminA := s.CreateUser("admin.a", account.Membership{Role: account.RoleAdmin, EstablishmentID: a.ID})
+		adminA := s.CreateUser("admin.a", authz.Membership{Role: authz.RoleAdmin, EstablishmentID: a.ID})
 		c := s.Browser()
 		login(t, s, c, adminA)
 		home := fetch(t, c, "GET", s.URL+"/establishments/0691234S", nil)
@@ -177,7 +178,7 @@ func TestTransferRequestsPage(t *testing.T) {
 			t.Fatalf("confirm without CSRF: %d", q.status)
 		}
 		// B's administrator, a teacher at A too, cannot click for A.
-		both := s.CreateUser("admin.b", account.Membership{Role: account.RoleAdmin, EstablishmentID: b.ID}, account.Membership{Role: account.RoleTeacher, EstablishmentID: a.ID})
+		both := s.CreateUser("admin.b", authz.Membership{Role: authz.RoleAdmin, EstablishmentID: b.ID}, authz.Membership{Role: authz.RoleTeacher, EstablishmentID: a.ID})
 		cb := s.Browser()
 		login(t, s, cb, both)
 		pb := fetch(t, cb, "GET", s.URL+"/establishments/0381234K/transfers", nil)

@@ -26,6 +26,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
@@ -194,8 +196,8 @@ const (
 	csrfKey
 )
 
-func principal(r *http.Request) *account.Principal {
-	p, _ := r.Context().Value(principalKey).(*account.Principal)
+func principal(r *http.Request) *authz.Principal {
+	p, _ := r.Context().Value(principalKey).(*authz.Principal)
 	return p
 }
 
@@ -322,7 +324,7 @@ func (s *Server) checkCSRFValue(r *http.Request, token string) bool {
 type page struct {
 	Title string
 	Lang  string
-	User  *account.Principal
+	User  *authz.Principal
 	CSRF  string
 	Path  string
 	Error string
@@ -394,7 +396,7 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 		"date":     func(v any) string { return s.formatTime(l, v, false) },
 		"datetime": func(v any) string { return s.formatTime(l, v, true) },
 		"admin": func() bool {
-			return p.User != nil && (p.User.IsPlatformAdmin() || len(p.User.Establishments(account.RoleAdmin)) > 0)
+			return p.User != nil && (p.User.IsPlatformAdmin() || len(p.User.Establishments(authz.RoleAdmin)) > 0)
 		},
 	})
 	var buf bytes.Buffer

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cartable/cartable/internal/authz"
+
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/establishment"
@@ -91,7 +93,7 @@ func login(t *testing.T, s *apptest.Server, c *http.Client, u *apptest.User) str
 
 func TestLoginPagesAndCSRF(t *testing.T) {
 	s := apptest.Start(t, store.SQLite)
-	u := s.CreateUser("web.user", account.Membership{Role: account.RolePlatformAdmin})
+	u := s.CreateUser("web.user", authz.Membership{Role: authz.RolePlatformAdmin})
 	c := s.Browser()
 
 	p := fetch(t, c, "GET", s.URL+"/login", nil)
@@ -154,7 +156,7 @@ func TestLoginPagesAndCSRF(t *testing.T) {
 
 func TestExpiryWarningAndAdminPages(t *testing.T) {
 	s := apptest.Start(t, store.SQLite)
-	admin := s.CreateUser("plat.admin", account.Membership{Role: account.RolePlatformAdmin})
+	admin := s.CreateUser("plat.admin", authz.Membership{Role: authz.RolePlatformAdmin})
 	c := s.Browser()
 	login(t, s, c, admin)
 
@@ -197,7 +199,7 @@ func TestExpiryWarningAndAdminPages(t *testing.T) {
 	}
 
 	// From 30 days before expiry, "my account" says so.
-	acc, err := s.App.Accounts.Me(context.Background(), &account.Principal{AccountID: admin.ID})
+	acc, err := s.App.Accounts.Me(context.Background(), &authz.Principal{AccountID: admin.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,11 +215,11 @@ func TestNonAdminCannotReachAdminPages(t *testing.T) {
 	s := apptest.Start(t, store.SQLite)
 	ctx := context.Background()
 	name := "Lycée"
-	e, err := s.App.Establishments.Create(ctx, account.Operator, establishmentInput("0691234S", name))
+	e, err := s.App.Establishments.Create(ctx, authz.Operator, establishmentInput("0691234S", name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	teacher := s.CreateUser("prof", account.Membership{Role: account.RoleTeacher, EstablishmentID: e.ID})
+	teacher := s.CreateUser("prof", authz.Membership{Role: authz.RoleTeacher, EstablishmentID: e.ID})
 	c := s.Browser()
 	login(t, s, c, teacher)
 	for _, path := range []string{"/admin/accounts", "/admin/audit", "/admin/accounts/1", "/admin/accounts/new"} {
@@ -236,7 +238,7 @@ func establishmentInput(uai, name string) establishment.Input {
 // neither show a password typed there nor tell an existing login from an unknown one.
 func TestCodePageTellsNothingOfTheLogin(t *testing.T) {
 	s := apptest.Start(t, store.SQLite)
-	u := s.CreateUser("web.user", account.Membership{Role: account.RolePlatformAdmin})
+	u := s.CreateUser("web.user", authz.Membership{Role: authz.RolePlatformAdmin})
 	pages := map[string]string{}
 	for name, typed := range map[string]string{"existing": u.Login, "unknown": "Tr0ub4dor&3"} {
 		c := s.Browser()
@@ -260,7 +262,7 @@ func TestCodePageTellsNothingOfTheLogin(t *testing.T) {
 // with the field named (outside review, issue 8, finding 6).
 func TestAccountPagesRefuseTooLongText(t *testing.T) {
 	s := apptest.Start(t, store.SQLite)
-	admin := s.CreateUser("plat.admin", account.Membership{Role: account.RolePlatformAdmin})
+	admin := s.CreateUser("plat.admin", authz.Membership{Role: authz.RolePlatformAdmin})
 	c := s.Browser()
 	login(t, s, c, admin)
 	p := fetch(t, c, "GET", s.URL+"/admin/accounts/new", nil)
