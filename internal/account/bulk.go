@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/store"
 )
 
@@ -68,7 +69,9 @@ type Created struct {
 // CreateMany creates pending accounts with one role each, inside the caller's
 // transaction (written with COPY on PostgreSQL), choosing for every person a login unique on the platform (LoginBase,
 // then LoginBase2, LoginBase3…). No enrolment link is issued: links are made when the
-// letters are printed. It returns the accounts in the order of people.
+// letters are printed. It returns the accounts in the order of people. A person without
+// first or last name is refused (unnamed_person) and nothing is created: an account is
+// named after its holder.
 func (s *Service) CreateMany(ctx context.Context, actor Actor, role Membership, people []Person) ([]Created, error) {
 	out := make([]Created, len(people))
 	if len(people) == 0 {
@@ -76,6 +79,11 @@ func (s *Service) CreateMany(ctx context.Context, actor Actor, role Membership, 
 	}
 	if err := validMembership(role); err != nil {
 		return nil, err
+	}
+	for i, p := range people {
+		if strings.TrimSpace(p.FirstName) == "" || strings.TrimSpace(p.LastName) == "" {
+			return nil, apperr.Invalid("unnamed_person", "person %d of %d has no first or last name", i+1, len(people))
+		}
 	}
 	bases := make([]string, len(people))
 	distinct := map[string]bool{}

@@ -36,7 +36,13 @@ import (
 //   - like encoding/xml, it accepts a sequence of top-level elements; the
 //     reader checks that there is a single root;
 //   - names containing non-ASCII letters follow the rules of XML 1.0 fifth
-//     edition (encoding/xml follows the older tables of the fourth).
+//     edition (encoding/xml follows the older tables of the fourth);
+//   - its memory is bounded whatever the document (docs/limits.md): elements
+//     nest at most maxDepth levels, a piece of markup (a tag with its
+//     attributes, a reference, the XML declaration) holds at most maxMarkup
+//     bytes, and the character data kept for a value stops at keepMax bytes
+//     (the rest is checked, not kept). Documents beyond the first two limits
+//     are refused; encoding/xml would read them, holding all of it.
 //
 // xmltoken_test.go compares it with encoding/xml, and FuzzTokenizer keeps
 // comparing on random inputs.
@@ -61,8 +67,22 @@ const (
 )
 
 // initialBuf is the size of the input window; it grows only for a token
-// (tag, reference) longer than the window.
+// (tag, reference) longer than the window, up to about twice maxMarkup.
 const initialBuf = 64 << 10
+
+// Limits that keep the tokenizer's memory bounded whatever the document. A
+// SIECLE export nests 6 levels (BEE_ELEVES, DONNEES, ELEVES, ELEVE,
+// SCOLARITE_AN_DERNIER, CODE_RNE) and its longest tag is an ELEVE start
+// tag of about 40 bytes: the limits leave a wide margin and stop a document
+// of nested elements (each open element costs memory) or of one huge tag.
+const (
+	// maxDepth is the deepest nesting accepted: the root is at depth 1.
+	maxDepth = 32
+	// maxMarkup caps a start tag with its attributes, an end tag, a
+	// reference, the XML declaration, and the names of the open elements
+	// together, in bytes.
+	maxMarkup = 256 << 10
+)
 
 // charset decodes one of the single-byte charsets SIECLE declares.
 type charset struct {
@@ -289,6 +309,14 @@ type tokenizer struct {
 	ename   []byte    // element name decoded to UTF-8
 	scratch []byte    // name decoded to UTF-8 for a check
 
+	// keepMax, when positive, caps text: white space before the value is
+	// not kept, and what comes after keepMax bytes is checked but dropped;
+	// textOver is then set if anything but white space was dropped, so that
+	// bytes.TrimSpace(text) is the whole trimmed value unless textOver. The
+	// caller resets text and textOver before each value.
+	keepMax  int
+	textOver bool
+
 	err error // first error, returned again by every later call
 }
 
@@ -337,11 +365,18 @@ func (t *tokenizer) attr(name string) []byte {
 	return nil
 }
 
-func (t *tokenizer) push(name []byte, high bool) {
+func (t *tokenizer) push(name []byte, high bool) error {
+	if len(t.open) >= maxDepth {
+		return t.strictErr("éléments imbriqués sur plus de %d niveaux (un export SIECLE en compte moins de 10)", maxDepth)
+	}
+	if len(t.names)+len(name) > maxMarkup {
+		return t.strictErr("noms des éléments ouverts trop longs (plus de %d Kio en tout)", maxMarkup>>10)
+	}
 	off := len(t.names)
 	t.open = append(t.open, openElem{off: off, high: high})
 	t.names = append(t.names, name...)
 	t.name = t.names[off:]
+	return nil
 }
 
 // pop closes the innermost element; t.name keeps its name until the next push.
@@ -404,6 +439,15 @@ func (t *tokenizer) ensure(n int) bool {
 		}
 	}
 	return true
+}
+
+// markupCap refuses a piece of markup (what) that runs from pos to the end
+// of the buffered data once it exceeds maxMarkup.
+func (t *tokenizer) markupCap(what string) error {
+	if t.end-t.pos > maxMarkup {
+		return t.strictErr("%s de plus de %d Kio", what, maxMarkup>>10)
+	}
+	return nil
 }
 
 // errAt returns a syntax error nl lines below the current line.
@@ -578,7 +622,11 @@ func (t *tokenizer) chars(keep, cdata bool) error {
 			i++
 		}
 		if keep && i > t.pos {
-			t.text = append(t.text, buf[t.pos:i]...)
+			if t.keepMax == 0 || len(t.text)+i-t.pos <= t.keepMax {
+				t.text = append(t.text, buf[t.pos:i]...)
+			} else {
+				t.keepCapped(buf[t.pos:i])
+			}
 		}
 		t.pos = i
 		if i == len(buf) {
@@ -633,16 +681,47 @@ func (t *tokenizer) chars(keep, cdata bool) error {
 // plain consumes one byte of character data and keeps c for it.
 func (t *tokenizer) plain(keep bool, c byte) {
 	if keep {
-		t.text = append(t.text, c)
+		if t.keepMax == 0 || len(t.text) < t.keepMax {
+			t.text = append(t.text, c)
+		} else {
+			t.keepCapped([]byte{c})
+		}
 	}
 	t.pos++
+}
+
+// keepCapped keeps what fits of b under keepMax (see tokenizer.keepMax).
+// It is called only when b does not fit whole.
+func (t *tokenizer) keepCapped(b []byte) {
+	const space = " \t\r\n"
+	// White space before the value is not part of it.
+	if n := len(t.text) - len(bytes.TrimLeft(t.text, space)); n > 0 {
+		t.text = t.text[:copy(t.text, t.text[n:])]
+	}
+	if len(t.text) == 0 {
+		b = bytes.TrimLeft(b, space)
+	}
+	room := max(t.keepMax-len(t.text), 0)
+	if len(b) <= room {
+		t.text = append(t.text, b...)
+		return
+	}
+	t.text = append(t.text, b[:room]...)
+	if len(bytes.TrimLeft(b[room:], space)) > 0 {
+		t.textOver = true
+	}
 }
 
 // high consumes a non-ASCII character of character data.
 func (t *tokenizer) high(keep bool) error {
 	if t.cs != nil {
 		if keep {
-			t.text = utf8.AppendRune(t.text, t.cs.dec[t.buf[t.pos]])
+			if t.keepMax == 0 || len(t.text)+utf8.UTFMax <= t.keepMax {
+				t.text = utf8.AppendRune(t.text, t.cs.dec[t.buf[t.pos]])
+			} else {
+				var u [utf8.UTFMax]byte
+				t.keepCapped(utf8.AppendRune(u[:0], t.cs.dec[t.buf[t.pos]]))
+			}
 		}
 		t.pos++
 		return nil
@@ -657,7 +736,11 @@ func (t *tokenizer) high(keep bool) error {
 		return t.errAt(0, "caractère interdit %U", r)
 	}
 	if keep {
-		t.text = append(t.text, t.buf[t.pos:t.pos+n]...)
+		if t.keepMax == 0 || len(t.text)+n <= t.keepMax {
+			t.text = append(t.text, t.buf[t.pos:t.pos+n]...)
+		} else {
+			t.keepCapped(t.buf[t.pos : t.pos+n])
+		}
 	}
 	t.pos += n
 	return nil
@@ -778,6 +861,9 @@ func (t *tokenizer) charRef(keep bool) error {
 		r, repl, n, st := parseRef(s)
 		switch st {
 		case refMore:
+			if err := t.markupCap("référence"); err != nil {
+				return err
+			}
 			if !t.more() {
 				return t.truncated()
 			}
@@ -789,7 +875,17 @@ func (t *tokenizer) charRef(keep bool) error {
 			return t.errAt(0, "caractère interdit %U", r)
 		}
 		if keep {
-			t.text, _ = t.appendRef(t.text, 0, r, repl)
+			if t.keepMax == 0 {
+				t.text, _ = t.appendRef(t.text, 0, r, repl)
+			} else {
+				var u [32]byte
+				v, _ := t.appendRef(u[:0], 0, r, repl)
+				if len(t.text)+len(v) <= t.keepMax {
+					t.text = append(t.text, v...)
+				} else {
+					t.keepCapped(v)
+				}
+			}
 		}
 		t.pos += n
 		return nil
@@ -965,6 +1061,9 @@ func (t *tokenizer) procInst(decl bool) error {
 			break
 		}
 		if isDecl && len(s) > 1 {
+			if len(content) > maxMarkup {
+				return t.strictErr("déclaration <?xml … ?> de plus de %d Kio", maxMarkup>>10)
+			}
 			content = append(content, s[:len(s)-1]...)
 		}
 		t.skipAllBut(1)
@@ -1030,6 +1129,9 @@ func (t *tokenizer) nameAt(off int) (int, uint8, error) {
 		i, acc := scanName(s, 0)
 		if i < len(s) {
 			return i, acc, nil
+		}
+		if err := t.markupCap("nom"); err != nil {
+			return 0, 0, err
 		}
 		if !t.more() {
 			return 0, 0, t.truncated()
@@ -1122,6 +1224,10 @@ func (t *tokenizer) startTag() error {
 		if done || err != nil {
 			return err
 		}
+		// The tag runs to the end of the buffered data.
+		if err := t.markupCap("balise"); err != nil {
+			return err
+		}
 		if !t.more() {
 			return t.truncated()
 		}
@@ -1140,8 +1246,10 @@ func (t *tokenizer) tryStartTag() (done bool, err error) {
 	t.nlocal = 0
 	if acc == nName && s[i] == '>' && isNameStartASCII(s[1]) {
 		// Fast path: <NAME>, the shape of nearly every tag of an export.
+		if err := t.push(s[1:i], false); err != nil {
+			return false, err
+		}
 		t.pos += i + 1
-		t.push(s[1:i], false)
 		t.rootSeen = true
 		return true, nil
 	}
@@ -1250,9 +1358,11 @@ func (t *tokenizer) tryStartTag() (done bool, err error) {
 		t.attrs = append(t.attrs, a)
 		i += end + 1
 	}
+	if err := t.push(name, acc&nHigh != 0); err != nil {
+		return false, err
+	}
 	t.pos += i
 	t.line += nl
-	t.push(name, acc&nHigh != 0)
 	if acc&nColon != 0 {
 		t.nlocal = len(name) - len(local(name))
 	}

@@ -293,6 +293,7 @@ var dynamicKeys = []string{
 	"invalid_level", "invalid_assessment", "invalid_list", "no_pending_in_class", "no_pending_selected", "letter_empty",
 	"passport_only", "access_ended", "invalid_expiring", "invalid_form", "invalid_state", "invalid_role",
 	"invalid_name", "uai_taken", "establishment_required", "not_active", "account_disabled",
+	"unnamed_person",
 	"forbidden", "unauthenticated", "internal", "overloaded", "too_many_attempts",
 }
 
