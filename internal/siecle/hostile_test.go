@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // Hostile documents: deep nesting, huge values, huge tags. They are streamed
@@ -196,5 +197,41 @@ func TestDepthLimit(t *testing.T) {
 	var fe *FileError
 	if !errors.As(err, &fe) || fe.Line != 7 || fe.Element != "a" || !strings.Contains(err.Error(), "XML invalide : éléments imbriqués sur plus de 32 niveaux") {
 		t.Errorf("student export: %v", err)
+	}
+}
+
+// TestMarkupLimit: a tag, a reference, a name or a declaration of exactly
+// maxMarkup bytes is read, one byte more is refused, whatever the reads.
+func TestMarkupLimit(t *testing.T) {
+	for _, tt := range []struct {
+		what string
+		doc  func(n int) string // markup of n bytes
+	}{
+		{"balise", func(n int) string {
+			return "<" + strings.Repeat("a", n-2) + ">" + "</" + strings.Repeat("a", n-2) + ">"
+		}},
+		{"balise", func(n int) string { return `<a x="` + strings.Repeat("1", n-9) + `"/>` }},
+		{"référence", func(n int) string { return "<a>&#" + strings.Repeat("0", n-5) + "65;</a>" }},
+		{"nom", func(n int) string { return "<?" + strings.Repeat("p", n) + " ?><a/>" }},
+		{"déclaration <?xml … ?>", func(n int) string { return "<?xml" + strings.Repeat(" ", n) + "?><a/>" }},
+	} {
+		for _, one := range []bool{false, true} {
+			read := func(doc string) error {
+				var r io.Reader = strings.NewReader(doc)
+				if one {
+					r = iotest.OneByteReader(r)
+				}
+				_, err := ourEvents(r)
+				return err
+			}
+			if err := read(tt.doc(maxMarkup)); err != nil {
+				t.Errorf("%s of %d bytes (one byte at a time: %v): %v", tt.what, maxMarkup, one, err)
+			}
+			err := read(tt.doc(maxMarkup + 1))
+			var se *syntaxError
+			if !errors.As(err, &se) || !se.strict || !strings.Contains(se.msg, tt.what+" de plus de 256 Kio") {
+				t.Errorf("%s of %d bytes (one byte at a time: %v): %v", tt.what, maxMarkup+1, one, err)
+			}
+		}
 	}
 }

@@ -441,10 +441,12 @@ func (t *tokenizer) ensure(n int) bool {
 	return true
 }
 
-// markupCap refuses a piece of markup (what) that runs from pos to the end
-// of the buffered data once it exceeds maxMarkup.
-func (t *tokenizer) markupCap(what string) error {
-	if t.end-t.pos > maxMarkup {
+// markupCap refuses a piece of markup (what) of n bytes over maxMarkup. The
+// loops that read more for a piece of markup check what they hold so far
+// (from pos to the end of the buffered data), which bounds the buffer, and
+// check the piece once read, which makes the limit exact.
+func (t *tokenizer) markupCap(n int, what string) error {
+	if n > maxMarkup {
 		return t.strictErr("%s de plus de %d Kio", what, maxMarkup>>10)
 	}
 	return nil
@@ -861,7 +863,7 @@ func (t *tokenizer) charRef(keep bool) error {
 		r, repl, n, st := parseRef(s)
 		switch st {
 		case refMore:
-			if err := t.markupCap("référence"); err != nil {
+			if err := t.markupCap(t.end-t.pos, "référence"); err != nil {
 				return err
 			}
 			if !t.more() {
@@ -870,6 +872,9 @@ func (t *tokenizer) charRef(keep bool) error {
 			continue
 		case refBad:
 			return t.refError(0, s, n)
+		}
+		if err := t.markupCap(n, "référence"); err != nil {
+			return err
 		}
 		if repl == "" && !inCharRange(r) {
 			return t.errAt(0, "caractère interdit %U", r)
@@ -1061,8 +1066,8 @@ func (t *tokenizer) procInst(decl bool) error {
 			break
 		}
 		if isDecl && len(s) > 1 {
-			if len(content) > maxMarkup {
-				return t.strictErr("déclaration <?xml … ?> de plus de %d Kio", maxMarkup>>10)
+			if err := t.markupCap(len(content), "déclaration <?xml … ?>"); err != nil {
+				return err
 			}
 			content = append(content, s[:len(s)-1]...)
 		}
@@ -1073,6 +1078,9 @@ func (t *tokenizer) procInst(decl bool) error {
 	}
 	if !isDecl {
 		return nil
+	}
+	if err := t.markupCap(len(content), "déclaration <?xml … ?>"); err != nil {
+		return err
 	}
 	if v := procInstParam("version", content); v != "" && v != "1.0" {
 		return t.errAt(0, "version XML %s non prise en charge (1.0 attendue)", t.quote([]byte(v)))
@@ -1128,9 +1136,9 @@ func (t *tokenizer) nameAt(off int) (int, uint8, error) {
 		s := t.buf[t.pos+off : t.end]
 		i, acc := scanName(s, 0)
 		if i < len(s) {
-			return i, acc, nil
+			return i, acc, t.markupCap(i, "nom")
 		}
-		if err := t.markupCap("nom"); err != nil {
+		if err := t.markupCap(t.end-t.pos, "nom"); err != nil {
 			return 0, 0, err
 		}
 		if !t.more() {
@@ -1225,7 +1233,7 @@ func (t *tokenizer) startTag() error {
 			return err
 		}
 		// The tag runs to the end of the buffered data.
-		if err := t.markupCap("balise"); err != nil {
+		if err := t.markupCap(t.end-t.pos, "balise"); err != nil {
 			return err
 		}
 		if !t.more() {
@@ -1246,6 +1254,9 @@ func (t *tokenizer) tryStartTag() (done bool, err error) {
 	t.nlocal = 0
 	if acc == nName && s[i] == '>' && isNameStartASCII(s[1]) {
 		// Fast path: <NAME>, the shape of nearly every tag of an export.
+		if err := t.markupCap(i+1, "balise"); err != nil {
+			return false, err
+		}
 		if err := t.push(s[1:i], false); err != nil {
 			return false, err
 		}
@@ -1357,6 +1368,9 @@ func (t *tokenizer) tryStartTag() (done bool, err error) {
 		a.end = int32(len(t.abuf))
 		t.attrs = append(t.attrs, a)
 		i += end + 1
+	}
+	if err := t.markupCap(i, "balise"); err != nil {
+		return false, err
 	}
 	if err := t.push(name, acc&nHigh != 0); err != nil {
 		return false, err
