@@ -64,20 +64,18 @@ type Change struct {
 
 // Report tells what an import did (or would do, for a dry run).
 type Report struct {
-	ImportID    int64  `json:"import_id,omitempty"`
-	UAI         string `json:"uai"`
-	File        string `json:"file"`
-	DryRun      bool   `json:"dry_run"`
-	Year        int    `json:"year,omitempty"`
-	InFile      int    `json:"in_file"`
-	Created     int    `json:"created"`
-	Updated     int    `json:"updated"`
-	Deactivated int    `json:"deactivated"`
-	Reactivated int    `json:"reactivated"`
-	Unchanged   int    `json:"unchanged"`
-	// Refused counts the students of the file not imported because their identity is
-	// incomplete (a warning says which field); a stored one is kept as he was.
-	Refused         int       `json:"refused"`
+	ImportID        int64     `json:"import_id,omitempty"`
+	UAI             string    `json:"uai"`
+	File            string    `json:"file"`
+	DryRun          bool      `json:"dry_run"`
+	Year            int       `json:"year,omitempty"`
+	InFile          int       `json:"in_file"`
+	Created         int       `json:"created"`
+	Updated         int       `json:"updated"`
+	Deactivated     int       `json:"deactivated"`
+	Reactivated     int       `json:"reactivated"`
+	Unchanged       int       `json:"unchanged"`
+	Refused         int       `json:"refused"` // not imported: incomplete identity (see refusal)
 	AccountsCreated int       `json:"accounts_created"`
 	Warnings        []Warning `json:"warnings"`
 	// Absent lists the students of the establishment the file does not mention: they
@@ -195,7 +193,7 @@ func read(r io.Reader, uai string, key []byte, mefs map[string]bool, today strin
 				p.structures(st.EleveID, ss)
 			}
 			if len(mefs) > 0 && st.MEF != "" && !mefs[string(st.MEF)] {
-				p.warnings = append(p.warnings, Warning{EleveID: st.EleveID, Field: "CODE_MEF",
+				p.warnings = append(p.warnings, Warning{EleveID: st.EleveID, Line: st.Line, Field: "CODE_MEF",
 					Message: fmt.Sprintf("MEF %s inconnu de la nomenclature importée", st.MEF)})
 			}
 			return nil

@@ -506,20 +506,22 @@ func (er *elevesReader) eleve() error {
 		}
 	}
 	all := string(er.vals)
-	// get returns a field, or "" with a warning when it is over its limit.
-	var dropped uint32 // 1<<field for the fields get dropped
-	get := func(i int) string {
-		v := all[f[i].off:f[i].end]
-		if fi := eleveFields[i]; overLimit(v, f[i].over, fi.max) {
-			s.Warnings = append(s.Warnings, tooLong(fi.name, fi.max))
-			dropped |= 1 << i
-			return ""
+	// A field over its limit is dropped with a warning (ELEVE_ID, the key,
+	// refuses the file).
+	var dropped uint32 // 1<<field for the fields dropped
+	for i := range f {
+		fi := eleveFields[i]
+		if !f[i].over && f[i].end-f[i].off <= fi.max || !overLimit(all[f[i].off:f[i].end], f[i].over, fi.max) {
+			continue
 		}
-		return v
+		if i == fEleveID {
+			return &FileError{Line: s.Line, Element: "ELEVE", Msg: tooLongMsg("attribut ELEVE_ID", MaxEleveID)}
+		}
+		s.Warnings = append(s.Warnings, tooLong(fi.name, fi.max))
+		dropped |= 1 << i
+		f[i] = span{}
 	}
-	if id := all[f[fEleveID].off:f[fEleveID].end]; overLimit(id, false, MaxEleveID) {
-		return &FileError{Line: s.Line, Element: "ELEVE", Msg: tooLongMsg("attribut ELEVE_ID", MaxEleveID)}
-	}
+	get := func(i int) string { return all[f[i].off:f[i].end] }
 	s.EleveID, s.Elenoet = get(fEleveID), get(fElenoet)
 	if s.EleveID == "" {
 		return &FileError{Line: s.Line, Element: "ELEVE", Msg: "attribut ELEVE_ID absent : l'élève ne peut pas être identifié dans le fichier"}
@@ -714,8 +716,12 @@ func (er *elevesReader) structure() error {
 			return err
 		}
 	}
-	er.structValue("CODE_STRUCTURE", &code)
-	er.structValue("TYPE_STRUCTURE", &typ)
+	if code.over || code.end-code.off > MaxStructure {
+		er.structValue("CODE_STRUCTURE", &code)
+	}
+	if typ.over || typ.end-typ.off > MaxStructure {
+		er.structValue("TYPE_STRUCTURE", &typ)
+	}
 	if !code.empty() {
 		er.structList = append(er.structList, structureSpans{code, typ})
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math"
 	"math/bits"
 	"strings"
 	"unicode/utf8"
@@ -309,11 +310,11 @@ type tokenizer struct {
 	ename   []byte    // element name decoded to UTF-8
 	scratch []byte    // name decoded to UTF-8 for a check
 
-	// keepMax, when positive, caps text: white space before the value is
-	// not kept, and what comes after keepMax bytes is checked but dropped;
-	// textOver is then set if anything but white space was dropped, so that
-	// bytes.TrimSpace(text) is the whole trimmed value unless textOver. The
-	// caller resets text and textOver before each value.
+	// keepMax caps text (newTokenizer leaves it unlimited): white space
+	// before the value is not kept, and what comes after keepMax bytes is
+	// checked but dropped; textOver is then set if anything but white space
+	// was dropped, so that bytes.TrimSpace(text) is the whole trimmed value
+	// unless textOver. The caller resets text and textOver before each value.
 	keepMax  int
 	textOver bool
 
@@ -322,15 +323,16 @@ type tokenizer struct {
 
 func newTokenizer(r io.Reader) *tokenizer {
 	return &tokenizer{
-		r:      r,
-		buf:    make([]byte, initialBuf),
-		line:   1,
-		prolog: true,
-		names:  make([]byte, 0, 256),
-		open:   make([]openElem, 0, 16),
-		attrs:  make([]attrRef, 0, 8),
-		abuf:   make([]byte, 0, 256),
-		text:   make([]byte, 0, 256),
+		r:       r,
+		keepMax: math.MaxInt,
+		buf:     make([]byte, initialBuf),
+		line:    1,
+		prolog:  true,
+		names:   make([]byte, 0, 256),
+		open:    make([]openElem, 0, 16),
+		attrs:   make([]attrRef, 0, 8),
+		abuf:    make([]byte, 0, 256),
+		text:    make([]byte, 0, 256),
 	}
 }
 
@@ -365,18 +367,26 @@ func (t *tokenizer) attr(name string) []byte {
 	return nil
 }
 
-func (t *tokenizer) push(name []byte, high bool) error {
-	if len(t.open) >= maxDepth {
-		return t.strictErr("éléments imbriqués sur plus de %d niveaux (un export SIECLE en compte moins de 10)", maxDepth)
-	}
-	if len(t.names)+len(name) > maxMarkup {
-		return t.strictErr("noms des éléments ouverts trop longs (plus de %d Kio en tout)", maxMarkup>>10)
-	}
+// push opens an element; the caller checks canPush first.
+func (t *tokenizer) push(name []byte, high bool) {
 	off := len(t.names)
 	t.open = append(t.open, openElem{off: off, high: high})
 	t.names = append(t.names, name...)
 	t.name = t.names[off:]
-	return nil
+}
+
+// canPush reports whether an element named name (n bytes) may open: the
+// limits on depth and on the names of the open elements.
+func (t *tokenizer) canPush(n int) bool {
+	return len(t.open) < maxDepth && len(t.names)+n <= maxMarkup
+}
+
+// pushError explains why canPush refused.
+func (t *tokenizer) pushError() error {
+	if len(t.open) >= maxDepth {
+		return t.strictErr("éléments imbriqués sur plus de %d niveaux (un export SIECLE en compte moins de 10)", maxDepth)
+	}
+	return t.strictErr("noms des éléments ouverts trop longs (plus de %d Kio en tout)", maxMarkup>>10)
 }
 
 // pop closes the innermost element; t.name keeps its name until the next push.
@@ -624,7 +634,7 @@ func (t *tokenizer) chars(keep, cdata bool) error {
 			i++
 		}
 		if keep && i > t.pos {
-			if t.keepMax == 0 || len(t.text)+i-t.pos <= t.keepMax {
+			if len(t.text)+i-t.pos <= t.keepMax {
 				t.text = append(t.text, buf[t.pos:i]...)
 			} else {
 				t.keepCapped(buf[t.pos:i])
@@ -683,7 +693,7 @@ func (t *tokenizer) chars(keep, cdata bool) error {
 // plain consumes one byte of character data and keeps c for it.
 func (t *tokenizer) plain(keep bool, c byte) {
 	if keep {
-		if t.keepMax == 0 || len(t.text) < t.keepMax {
+		if len(t.text) < t.keepMax {
 			t.text = append(t.text, c)
 		} else {
 			t.keepCapped([]byte{c})
@@ -718,7 +728,7 @@ func (t *tokenizer) keepCapped(b []byte) {
 func (t *tokenizer) high(keep bool) error {
 	if t.cs != nil {
 		if keep {
-			if t.keepMax == 0 || len(t.text)+utf8.UTFMax <= t.keepMax {
+			if len(t.text)+utf8.UTFMax <= t.keepMax {
 				t.text = utf8.AppendRune(t.text, t.cs.dec[t.buf[t.pos]])
 			} else {
 				var u [utf8.UTFMax]byte
@@ -738,7 +748,7 @@ func (t *tokenizer) high(keep bool) error {
 		return t.errAt(0, "caractère interdit %U", r)
 	}
 	if keep {
-		if t.keepMax == 0 || len(t.text)+n <= t.keepMax {
+		if len(t.text)+n <= t.keepMax {
 			t.text = append(t.text, t.buf[t.pos:t.pos+n]...)
 		} else {
 			t.keepCapped(t.buf[t.pos : t.pos+n])
@@ -880,16 +890,12 @@ func (t *tokenizer) charRef(keep bool) error {
 			return t.errAt(0, "caractère interdit %U", r)
 		}
 		if keep {
-			if t.keepMax == 0 {
-				t.text, _ = t.appendRef(t.text, 0, r, repl)
+			var u [32]byte
+			v, _ := t.appendRef(u[:0], 0, r, repl)
+			if len(t.text)+len(v) <= t.keepMax {
+				t.text = append(t.text, v...)
 			} else {
-				var u [32]byte
-				v, _ := t.appendRef(u[:0], 0, r, repl)
-				if len(t.text)+len(v) <= t.keepMax {
-					t.text = append(t.text, v...)
-				} else {
-					t.keepCapped(v)
-				}
+				t.keepCapped(v)
 			}
 		}
 		t.pos += n
@@ -1254,12 +1260,13 @@ func (t *tokenizer) tryStartTag() (done bool, err error) {
 	t.nlocal = 0
 	if acc == nName && s[i] == '>' && isNameStartASCII(s[1]) {
 		// Fast path: <NAME>, the shape of nearly every tag of an export.
-		if err := t.markupCap(i+1, "balise"); err != nil {
-			return false, err
+		if !t.canPush(i-1) || i >= maxMarkup {
+			if i >= maxMarkup {
+				return false, t.markupCap(i+1, "balise")
+			}
+			return false, t.pushError()
 		}
-		if err := t.push(s[1:i], false); err != nil {
-			return false, err
-		}
+		t.push(s[1:i], false)
 		t.pos += i + 1
 		t.rootSeen = true
 		return true, nil
@@ -1372,9 +1379,10 @@ func (t *tokenizer) tryStartTag() (done bool, err error) {
 	if err := t.markupCap(i, "balise"); err != nil {
 		return false, err
 	}
-	if err := t.push(name, acc&nHigh != 0); err != nil {
-		return false, err
+	if !t.canPush(len(name)) {
+		return false, t.pushError()
 	}
+	t.push(name, acc&nHigh != 0)
 	t.pos += i
 	t.line += nl
 	if acc&nColon != 0 {
