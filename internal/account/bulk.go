@@ -71,9 +71,10 @@ type Created struct {
 // CreateMany creates pending accounts with one role each, inside the caller's
 // transaction (written with COPY on PostgreSQL), choosing for every person a login unique on the platform (LoginBase,
 // then LoginBase2, LoginBase3…). No enrolment link is issued: links are made when the
-// letters are printed. It returns the accounts in the order of people. A name longer
-// than MaxName refuses the whole batch: an import checks its names first, to name the
-// student.
+// letters are printed. It returns the accounts in the order of people. A person without
+// first or last name is refused (unnamed_person) and nothing is created: an account is
+// named after its holder. A name longer than MaxName refuses the
+// whole batch too: an import checks its names first, to name the student.
 func (s *Service) CreateMany(ctx context.Context, actor authz.Actor, role authz.Membership, people []Person) ([]Created, error) {
 	out := make([]Created, len(people))
 	if len(people) == 0 {
@@ -82,7 +83,10 @@ func (s *Service) CreateMany(ctx context.Context, actor authz.Actor, role authz.
 	if err := validMembership(role); err != nil {
 		return nil, err
 	}
-	for _, p := range people {
+	for i, p := range people {
+		if strings.TrimSpace(p.FirstName) == "" || strings.TrimSpace(p.LastName) == "" {
+			return nil, apperr.Invalid("unnamed_person", "person %d of %d has no first or last name", i+1, len(people))
+		}
 		if err := apperr.CheckLen("first_name", p.FirstName, MaxName); err != nil {
 			return nil, err
 		}

@@ -104,6 +104,8 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, o Options)
 	a.Secrets = secret.New(db, keys, o.Now)
 	a.Students = student.New(db, a.Audit, a.Establishments, o.Now)
 	a.Importer = importer.New(db, a.Audit, a.Establishments, a.Accounts, a.Secrets, o.Now)
+	// The XML decompressed from a ZIP is held to the upload limit, as a plain upload is.
+	a.Importer.MaxSize = cfg.MaxUpload()
 	a.Competencies = competency.New(db, a.Audit, a.Establishments, a.Students, o.Now)
 	blobs, err := blob.NewLocal(filepath.Join(cfg.DataDir, "blobs"))
 	if err != nil {

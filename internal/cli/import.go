@@ -118,6 +118,9 @@ func printReport(w io.Writer, rep importer.Report) {
 		rep.FinishedAt.Sub(rep.StartedAt).Seconds())
 	fmt.Fprintf(w, "  created %d, updated %d, deactivated %d, reactivated %d, unchanged %d; accounts created %d\n",
 		rep.Created, rep.Updated, rep.Deactivated, rep.Reactivated, rep.Unchanged, rep.AccountsCreated)
+	if rep.Refused > 0 {
+		fmt.Fprintf(w, "  %d student(s) not imported: incomplete identity (see the warnings)\n", rep.Refused)
+	}
 	if len(rep.Absent) > 0 {
 		fmt.Fprintf(w, "  %d student(s) of the establishment are not in the file (kept):", len(rep.Absent))
 		for i, a := range rep.Absent {
@@ -136,7 +139,7 @@ func printReport(w io.Writer, rep importer.Report) {
 				fmt.Fprintf(w, "    … (%d more; use --json for all)\n", len(rep.Warnings)-50)
 				break
 			}
-			fmt.Fprintf(w, "    ELEVE_ID %s, %s: %s\n", x.EleveID, x.Field, x.Message)
+			fmt.Fprintf(w, "    ELEVE_ID %s (line %d), %s: %s\n", x.EleveID, x.Line, x.Field, x.Message)
 		}
 	}
 }

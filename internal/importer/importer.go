@@ -50,6 +50,8 @@ func New(db *store.DB, log *audit.Log, est *establishment.Service, acc *account.
 // Warning is a remark about one student of the file; it never rejects the file.
 type Warning struct {
 	EleveID string `json:"eleve_id"`
+	// Line is the line of the student (ELEVE or STRUCTURES_ELEVE) in the file.
+	Line    int    `json:"line,omitempty"`
 	Field   string `json:"field"`
 	Message string `json:"message"`
 }
@@ -75,6 +77,7 @@ type Report struct {
 	Deactivated     int       `json:"deactivated"`
 	Reactivated     int       `json:"reactivated"`
 	Unchanged       int       `json:"unchanged"`
+	Refused         int       `json:"refused"` // not imported: incomplete identity (see refusal)
 	AccountsCreated int       `json:"accounts_created"`
 	Warnings        []Warning `json:"warnings"`
 	// Absent lists the students of the establishment the file does not mention: they
@@ -110,6 +113,7 @@ type row struct {
 	LastName, UsageName, FirstName, First2, First3   string
 	BirthDate, Sex, Class, Groups, MEF               string
 	EntryDate, ExitDate, ExitReason, Status, PrevUAI string
+	Line                                             int // in the file, for warnings
 }
 
 // fields names the compared columns, for the report, in the order of values().
@@ -155,6 +159,7 @@ type existing struct {
 type parsed struct {
 	params   siecle.Params
 	rows     []row
+	refused  []string       // ELEVE_IDs of the students not imported (refusal)
 	index    map[string]int // ELEVE_ID → rows index
 	pending  map[string][]siecle.Structure
 	warnings []Warning
@@ -171,23 +176,35 @@ func read(r io.Reader, uai string, key []byte, mefs map[string]bool, today strin
 			return siecle.CheckUAI(ps, uai)
 		},
 		OnStudent: func(st siecle.Student) error {
+			refused := refusal(&st)
+			for _, w := range st.Warnings {
+				msg := w.Message
+				if refused && identityFields[w.Field] && (w.Code == siecle.WarnMissing || w.Code == siecle.WarnTooLong) {
+					msg += " : élève non importé, à corriger dans SIECLE (déjà importé, il garde ses données)"
+				}
+				p.warnings = append(p.warnings, Warning{EleveID: st.EleveID, Line: st.Line, Field: w.Field, Message: msg})
+			}
+			if refused {
+				p.refused = append(p.refused, st.EleveID)
+				return nil
+			}
 			p.index[st.EleveID] = len(p.rows)
 			p.rows = append(p.rows, toRow(&st, key, today))
 			if ss, ok := p.pending[st.EleveID]; ok {
 				delete(p.pending, st.EleveID)
 				p.structures(st.EleveID, ss)
 			}
-			for _, w := range st.Warnings {
-				p.warnings = append(p.warnings, Warning{EleveID: st.EleveID, Field: w.Field, Message: w.Message})
-			}
 			if len(mefs) > 0 && st.MEF != "" && !mefs[string(st.MEF)] {
-				p.warnings = append(p.warnings, Warning{EleveID: st.EleveID, Field: "CODE_MEF",
+				p.warnings = append(p.warnings, Warning{EleveID: st.EleveID, Line: st.Line, Field: "CODE_MEF",
 					Message: fmt.Sprintf("MEF %s inconnu de la nomenclature importée", st.MEF)})
 			}
 			return nil
 		},
-		OnStructures: func(id string, ss []siecle.Structure) error {
-			p.structures(id, ss)
+		OnStructures: func(ss siecle.StudentStructures) error {
+			for _, w := range ss.Warnings {
+				p.warnings = append(p.warnings, Warning{EleveID: ss.EleveID, Line: ss.Line, Field: w.Field, Message: w.Message})
+			}
+			p.structures(ss.EleveID, ss.List)
 			return nil
 		},
 	})
@@ -205,7 +222,75 @@ func read(r io.Reader, uai string, key []byte, mefs map[string]bool, today strin
 		return nil, apperr.Invalid("invalid_file", "the file has no PARAMETRES/UAJ: it is not a complete SIECLE student export")
 	}
 	p.index, p.pending = nil, nil
+	p.sharedINEs()
 	return p, nil
+}
+
+// identityFields are the fields that name a student.
+var identityFields = map[string]bool{"NOM_DE_FAMILLE": true, "NOM": true, "NOM_USAGE": true, "PRENOM": true, "PRENOM2": true, "PRENOM3": true}
+
+// refusal reports whether a student of the file is not imported: his last name or first
+// name is missing, or a name is over siecle.MaxName (not a name). Lists, letters and his
+// account are named after him; a stored student keeps the name he had. An empty birth
+// date is only a warning.
+func refusal(st *siecle.Student) bool {
+	for _, w := range st.Warnings {
+		if (w.Code == siecle.WarnMissing || w.Code == siecle.WarnTooLong) && identityFields[w.Field] {
+			return true
+		}
+	}
+	return false
+}
+
+// sharedINEs makes an INE that several students of the file share unusable for
+// transfers: it identifies a student across establishments, so it must name one. They
+// are all imported, without unqid and with the status invalid (out of the index of
+// deactivated students, never matched by a transfer), and a warning each names the
+// others (docs/decisions/0010-duplicate-ine.md).
+func (p *parsed) sharedINEs() {
+	first := make(map[string]int, len(p.rows))
+	var shared map[string][]int // unqid → rows, for the shared ones only
+	for i := range p.rows {
+		u := p.rows[i].Unqid
+		if u == "" {
+			continue
+		}
+		j, seen := first[u]
+		if !seen {
+			first[u] = i
+			continue
+		}
+		if shared == nil {
+			shared = map[string][]int{}
+		}
+		if len(shared[u]) == 0 {
+			shared[u] = []int{j}
+		}
+		shared[u] = append(shared[u], i)
+	}
+	if len(shared) == 0 {
+		return
+	}
+	for i := range p.rows {
+		r := &p.rows[i]
+		rows := shared[r.Unqid]
+		if len(rows) == 0 {
+			continue
+		}
+		var others []string
+		for _, j := range rows {
+			if j != i {
+				others = append(others, fmt.Sprintf("ELEVE_ID %s (ligne %d)", p.rows[j].EleveID, p.rows[j].Line))
+			}
+		}
+		p.warnings = append(p.warnings, Warning{EleveID: r.EleveID, Line: r.Line, Field: "ID_NATIONAL",
+			Message: "INE partagé avec " + strings.Join(others, ", ") + " : inutilisable pour les transferts de ces élèves tant que SIECLE n'est pas corrigé"})
+	}
+	for i := range p.rows {
+		if r := &p.rows[i]; len(shared[r.Unqid]) > 0 {
+			r.Unqid, r.INEStatus = "", "invalid"
+		}
+	}
 }
 
 // structures sets the class (the first structure of type D) and the groups of a
@@ -266,11 +351,10 @@ func (s *Service) Siecle(ctx context.Context, p *authz.Principal, uai string, sr
 	if err != nil {
 		return rep, err
 	}
-	rep.Year, rep.InFile = file.params.Year, len(file.rows)
+	rep.Year, rep.InFile, rep.Refused = file.params.Year, len(file.rows)+len(file.refused), len(file.refused)
 	rep.Warnings = append(rep.Warnings, file.warnings...)
-	incoming := file.rows
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
-		if err := s.apply(ctx, p, e, incoming, &rep, dryRun); err != nil {
+		if err := s.apply(ctx, p, e, file, &rep, dryRun); err != nil {
 			return err
 		}
 		rep.FinishedAt = s.now().UTC()
@@ -295,7 +379,7 @@ var paris = func() *time.Location {
 
 // toRow turns a file record into the stored form; the INE is hashed here and dropped.
 func toRow(st *siecle.Student, key []byte, today string) row {
-	r := row{EleveID: st.EleveID, Elenoet: st.Elenoet, LastName: st.LastName, UsageName: st.UsageName,
+	r := row{EleveID: st.EleveID, Line: st.Line, Elenoet: st.Elenoet, LastName: st.LastName, UsageName: st.UsageName,
 		FirstName: st.FirstName, First2: st.FirstName2, First3: st.FirstName3, BirthDate: st.BirthDate.String(),
 		Sex: st.Sex, MEF: string(st.MEF), EntryDate: st.EntryDate.String(), ExitDate: st.ExitDate.String(),
 		ExitReason: st.MotifSortie, PrevUAI: st.PreviousUAI, Status: student.StatusActive}
@@ -361,12 +445,25 @@ func (s *Service) load(ctx context.Context, establishmentID int64) (map[string]*
 	return out, err
 }
 
-// apply compares incoming with the stored students and writes the difference.
-func (s *Service) apply(ctx context.Context, p *authz.Principal, e establishment.Establishment, incoming []row, rep *Report, dryRun bool) error {
+// apply compares the file with the stored students and writes the difference.
+func (s *Service) apply(ctx context.Context, p *authz.Principal, e establishment.Establishment, file *parsed, rep *Report, dryRun bool) error {
 	stored, err := s.load(ctx, e.ID)
 	if err != nil {
 		return err
 	}
+	incoming := file.rows
+	for i := range incoming {
+		if old, ok := stored[incoming[i].EleveID]; ok {
+			old.seen = true
+		}
+	}
+	// A refused student is in the file: he is kept as he is, not listed as absent.
+	for _, id := range file.refused {
+		if old, ok := stored[id]; ok {
+			old.seen = true
+		}
+	}
+	heldINEs(stored, incoming, rep)
 	now := s.now()
 	var creates []*row
 	var updates [][]any
@@ -468,18 +565,10 @@ func (s *Service) apply(ctx context.Context, p *authz.Principal, e establishment
 			return err
 		}
 	}
-	// One row per unqid: a file giving the same INE to two students keeps the last.
-	byUnqid := map[string]*existing{}
-	var order []string
+	// The unqids of indexAdd are distinct: read made an INE that students of the file
+	// share unusable (sharedINEs).
+	adds := make([][]any, 0, len(indexAdd))
 	for _, x := range indexAdd {
-		if _, dup := byUnqid[x.Unqid]; !dup {
-			order = append(order, x.Unqid)
-		}
-		byUnqid[x.Unqid] = x
-	}
-	adds := make([][]any, 0, len(order))
-	for _, u := range order {
-		x := byUnqid[u]
 		adds = append(adds, []any{x.Unqid, e.ID, e.UAI, x.id, x.ExitDate, x.MEF})
 	}
 	if err := s.db.InsertRowsOn(ctx, "deactivated_students", []string{"unqid", "establishment_id", "origin_uai", "student_id", "deactivated_on", "mef"}, adds,
@@ -488,6 +577,36 @@ func (s *Service) apply(ctx context.Context, p *authz.Principal, e establishment
 		return err
 	}
 	return nil
+}
+
+// heldINEs makes unusable for transfers the INE of a student of the file that an active
+// student of the establishment already holds, stored and absent from the file: the same
+// INE would name two people of the establishment. The stored student is not changed (the
+// file does not mention him); the warning names him.
+func heldINEs(stored map[string]*existing, incoming []row, rep *Report) {
+	var held map[string]*existing
+	for _, old := range stored {
+		if !old.seen && old.Status == student.StatusActive && old.Unqid != "" {
+			if held == nil {
+				held = map[string]*existing{}
+			}
+			held[old.Unqid] = old
+		}
+	}
+	if held == nil {
+		return
+	}
+	for i := range incoming {
+		in := &incoming[i]
+		old, ok := held[in.Unqid]
+		if !ok || in.Unqid == "" {
+			continue
+		}
+		rep.Warnings = append(rep.Warnings, Warning{EleveID: in.EleveID, Line: in.Line, Field: "ID_NATIONAL",
+			Message: fmt.Sprintf("INE déjà porté par l'élève ELEVE_ID %s (%s), actif dans l'établissement et absent de ce fichier : inutilisable pour les transferts tant que SIECLE n'est pas corrigé",
+				old.EleveID, old.name())})
+		in.Unqid, in.INEStatus = "", "invalid"
+	}
 }
 
 // record stores the import in the history and the audit trail.

@@ -23,5 +23,7 @@
 // unknown elements, several encodings) and precise in what it reports: a
 // broken file is a *FileError naming the line and element, and a doubtful
 // value (bad date, INE failing its check) is a Warning attached to the student,
-// never a rejected file.
+// never a rejected file. Values have length limits (limits.go, docs/limits.md),
+// and the reader's memory is bounded whatever the document: nesting depth,
+// tag size and what is kept of a value are capped.
 package siecle

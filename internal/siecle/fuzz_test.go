@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzRead feeds arbitrary bytes to every reader of the package: none may
-// panic, and every failure of Read must be a *FileError (the importer shows
-// it to the user as is).
+// panic, every failure of Read must be a *FileError (the importer shows it
+// to the user as is), and no value over its limit is delivered.
 func FuzzRead(f *testing.F) {
 	f.Add([]byte(minimal))
+	f.Add(withEleves(strings.Repeat("<a>", maxDepth) + strings.Repeat("</a>", maxDepth)))
 	f.Add([]byte(`<BEE_ELEVES><PARAMETRES><UAJ>0691234S</UAJ></PARAMETRES><DONNEES><ELEVES><ELEVE ELEVE_ID="1"><ID_NATIONAL>0123456789M</ID_NATIONAL></ELEVE></ELEVES></DONNEES></BEE_ELEVES>`))
 	f.Add([]byte(`<?xml version="1.0" encoding="latin9"?><BEE_ELEVES><PARAMETRES><UAJ>0691234S</UAJ></PARAMETRES></BEE_ELEVES>`))
 	f.Add([]byte("PK\x03\x04"))
@@ -21,6 +23,18 @@ func FuzzRead(f *testing.F) {
 			OnStudent: func(s Student) error {
 				if s.EleveID == "" {
 					t.Error("student without ELEVE_ID delivered")
+				}
+				within(t, MaxEleveID, s.EleveID)
+				within(t, MaxName, s.LastName, s.UsageName, s.FirstName, s.FirstName2, s.FirstName3)
+				within(t, MaxCode, s.Elenoet, string(s.MEF), s.Statut, s.Regime, s.MotifSortie, s.PreviousUAI, s.INE.Reveal())
+				return nil
+			},
+			OnStructures: func(s StudentStructures) error {
+				if len(s.List) > MaxStructures {
+					t.Errorf("%d structures delivered", len(s.List))
+				}
+				for _, x := range s.List {
+					within(t, MaxStructure, x.Code, x.Type)
 				}
 				return nil
 			},
@@ -41,9 +55,23 @@ func FuzzRead(f *testing.F) {
 		} else if !errors.As(err, &fe) {
 			t.Fatalf("OpenReader error %T is not a *FileError: %v", err, err)
 		}
-		_ = ReadNomenclature(bytes.NewReader(data), func(MEFLabel) error { return nil })
+		_ = ReadNomenclature(bytes.NewReader(data), func(m MEFLabel) error {
+			within(t, MaxFormation, m.Formation)
+			within(t, MaxLabel, m.Label, m.Edition)
+			return nil
+		})
 		_, _ = ReadParams(bytes.NewReader(data))
 	})
+}
+
+// within checks that no value has more than max characters.
+func within(t *testing.T, max int, values ...string) {
+	t.Helper()
+	for _, v := range values {
+		if n := utf8.RuneCountInString(v); n > max {
+			t.Errorf("a value of %d characters delivered (limit %d)", n, max)
+		}
+	}
 }
 
 // FuzzCheckINE checks CheckINE's invariants, and that neither its errors nor

@@ -32,7 +32,9 @@ const rootNomenclatures = "BEE_NOMENCLATURES"
 // ReadNomenclature streams the MEFs of a SIECLE Nomenclature.xml into fn,
 // with the same encodings and *FileError as Read. Values are trimmed (the
 // file pads them with spaces). A MEF without a well-formed CODE_MEF is a
-// *FileError: the code is the only thing the file is read for. Other
+// *FileError: the code is the only thing the file is read for; so is a
+// value over its limit (MaxCode, MaxFormation, MaxLabel), which a genuine
+// nomenclature never holds. Other
 // sections (MATIERES, OPTIONS, …) are skipped. An error returned by fn stops
 // the reading and is returned unchanged.
 func ReadNomenclature(r io.Reader, fn func(MEFLabel) error) error {
@@ -90,6 +92,9 @@ func readMEFs(p *parser, fn func(MEFLabel) error) error {
 func readMEF(p *parser) (MEFLabel, error) {
 	m := MEFLabel{Line: p.line()}
 	raw := p.attr("CODE_MEF")
+	if overLimit(raw, false, MaxCode) {
+		return m, &FileError{Line: m.Line, Element: "MEF", Msg: tooLongMsg("attribut CODE_MEF", MaxCode)}
+	}
 	var parent string
 	for {
 		ok, err := p.child()
@@ -99,17 +104,26 @@ func readMEF(p *parser) (MEFLabel, error) {
 		if !ok {
 			break
 		}
-		switch string(p.name()) {
+		var dst *string
+		max := MaxLabel
+		field := string(p.name())
+		switch field {
 		case "FORMATION":
-			m.Formation, err = p.text()
+			dst, max = &m.Formation, MaxFormation
 		case "LIBELLE_LONG":
-			m.Label, err = p.text()
+			dst = &m.Label
 		case "LIBELLE_EDITION":
-			m.Edition, err = p.text()
+			dst = &m.Edition
 		case "MEF_RATTACHEMENT":
-			parent, err = p.text()
+			dst, max = &parent, MaxCode
 		default:
 			err = p.skip()
+		}
+		if dst != nil {
+			var over bool
+			if *dst, over, err = p.text(max); over {
+				return m, &FileError{Line: m.Line, Element: "MEF", Msg: fmt.Sprintf("MEF %s : %s", raw, tooLongMsg(field, max))}
+			}
 		}
 		if err != nil {
 			return m, err

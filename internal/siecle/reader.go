@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Params is the PARAMETRES header of a student export: which establishment
@@ -82,6 +83,21 @@ type Structure struct {
 	Type string
 }
 
+// StudentStructures is the STRUCTURES_ELEVE of one student: his class and
+// groups.
+type StudentStructures struct {
+	// EleveID is the ELEVE_ID attribute.
+	EleveID string
+	// List holds the STRUCTURE entries that have a code, at most
+	// MaxStructures.
+	List []Structure
+	// Line is the line of the STRUCTURES_ELEVE element.
+	Line int
+	// Warnings lists the entries left out: a code over MaxStructure,
+	// entries beyond MaxStructures.
+	Warnings []Warning
+}
+
 // Structure types.
 const (
 	StructureClass = "D"
@@ -103,6 +119,7 @@ const (
 	WarnPreviousUAI WarningCode = "previous-uai" // invalid SCOLARITE_AN_DERNIER/CODE_RNE
 	WarnSex         WarningCode = "sex"          // CODE_SEXE other than 1 or 2
 	WarnYear        WarningCode = "year"         // unreadable ANNEE_SCOLAIRE
+	// WarnTooLong and WarnMissing are in limits.go.
 )
 
 // Warning is a doubtful value found in the file. Messages are in French and
@@ -127,14 +144,14 @@ func (w Warning) String() string { return w.Field + " : " + w.Message }
 type Handler interface {
 	Params(Params) error
 	Student(Student) error
-	Structures(eleveID string, s []Structure) error
+	Structures(StudentStructures) error
 }
 
 // HandlerFuncs adapts functions to Handler; nil fields ignore their calls.
 type HandlerFuncs struct {
 	OnParams     func(Params) error
 	OnStudent    func(Student) error
-	OnStructures func(eleveID string, s []Structure) error
+	OnStructures func(StudentStructures) error
 }
 
 // Params calls OnParams when set.
@@ -154,11 +171,11 @@ func (f HandlerFuncs) Student(s Student) error {
 }
 
 // Structures calls OnStructures when set.
-func (f HandlerFuncs) Structures(id string, s []Structure) error {
+func (f HandlerFuncs) Structures(s StudentStructures) error {
 	if f.OnStructures == nil {
 		return nil
 	}
-	return f.OnStructures(id, s)
+	return f.OnStructures(s)
 }
 
 // rootEleves is the root element of the student exports.
@@ -247,6 +264,7 @@ type elevesReader struct {
 	structs    idSet            // STRUCTURES_ELEVE@ELEVE_ID -> line
 	vals       []byte           // text of the element being read (see span)
 	structList []structureSpans // structures of the STRUCTURES_ELEVE being read
+	structWarn []Warning        // warnings of the STRUCTURES_ELEVE being read
 }
 
 // section reads the children of the root or of DONNEES. Containers are
@@ -318,13 +336,13 @@ func (er *elevesReader) params() error {
 		switch string(p.name()) {
 		case "UAJ":
 			uajLine = p.line()
-			uaj, err = p.text()
+			uaj, err = er.header("UAJ", MaxEleveID)
 		case "ANNEE_SCOLAIRE":
-			year, err = p.text()
+			year, err = er.header("ANNEE_SCOLAIRE", MaxCode)
 		case "DATE_EXPORT":
-			date, err = p.text()
+			date, err = er.header("DATE_EXPORT", MaxCode)
 		case "HORODATAGE":
-			out.Timestamp, err = p.text()
+			out.Timestamp, err = er.header("HORODATAGE", MaxCode)
 		default:
 			err = p.skip()
 		}
@@ -352,6 +370,17 @@ func (er *elevesReader) params() error {
 	}
 	out.ExportDate = er.date(&out.Warnings, "DATE_EXPORT", date)
 	return er.h.Params(out)
+}
+
+// header reads a value of PARAMETRES: one over max characters refuses the
+// file (the header of a genuine export never holds one).
+func (er *elevesReader) header(field string, max int) (string, error) {
+	line := er.p.line()
+	v, over, err := er.p.text(max)
+	if over {
+		return "", &FileError{Line: line, Element: field, Msg: tooLongMsg(field, max)}
+	}
+	return v, err
 }
 
 // date parses a date value and records a warning naming the field and the
@@ -390,6 +419,21 @@ const (
 	fPreviousUAI
 	numFields
 )
+
+// eleveFields names the fields of ELEVE (for warnings) and gives their
+// limits.
+var eleveFields = [numFields]struct {
+	name string
+	max  int
+}{
+	fEleveID: {"ELEVE_ID", MaxEleveID}, fElenoet: {"ELENOET", MaxCode},
+	fIDNational: {"ID_NATIONAL", MaxCode}, fRNIE: {"INE_RNIE", MaxCode}, fBEA: {"INE_BEA", MaxCode},
+	fNom: {"NOM", MaxName}, fNomDeFamille: {"NOM_DE_FAMILLE", MaxName}, fNomUsage: {"NOM_USAGE", MaxName},
+	fPrenom: {"PRENOM", MaxName}, fPrenom2: {"PRENOM2", MaxName}, fPrenom3: {"PRENOM3", MaxName},
+	fNaiss: {"DATE_NAISS", MaxCode}, fSexe: {"CODE_SEXE", MaxCode}, fEntree: {"DATE_ENTREE", MaxCode},
+	fSortie: {"DATE_SORTIE", MaxCode}, fMotif: {"CODE_MOTIF_SORTIE", MaxCode}, fRegime: {"CODE_REGIME", MaxCode},
+	fMEF: {"CODE_MEF", MaxCode}, fStatut: {"CODE_STATUT", MaxCode}, fPreviousUAI: {"SCOLARITE_AN_DERNIER/CODE_RNE", MaxCode},
+}
 
 func (er *elevesReader) eleve() error {
 	p := er.p
@@ -462,6 +506,21 @@ func (er *elevesReader) eleve() error {
 		}
 	}
 	all := string(er.vals)
+	// A field over its limit is dropped with a warning (ELEVE_ID, the key,
+	// refuses the file).
+	var dropped uint32 // 1<<field for the fields dropped
+	for i := range f {
+		fi := eleveFields[i]
+		if !f[i].over && f[i].end-f[i].off <= fi.max || !overLimit(all[f[i].off:f[i].end], f[i].over, fi.max) {
+			continue
+		}
+		if i == fEleveID {
+			return &FileError{Line: s.Line, Element: "ELEVE", Msg: tooLongMsg("attribut ELEVE_ID", MaxEleveID)}
+		}
+		s.Warnings = append(s.Warnings, tooLong(fi.name, fi.max))
+		dropped |= 1 << i
+		f[i] = span{}
+	}
 	get := func(i int) string { return all[f[i].off:f[i].end] }
 	s.EleveID, s.Elenoet = get(fEleveID), get(fElenoet)
 	if s.EleveID == "" {
@@ -482,7 +541,21 @@ func (er *elevesReader) eleve() error {
 	s.MEF = MEF(get(fMEF))
 	s.PreviousUAI = get(fPreviousUAI)
 	er.ine(&s, get(fIDNational), get(fRNIE), get(fBEA))
-	s.BirthDate = er.date(&s.Warnings, "DATE_NAISS", get(fNaiss))
+	// An identity field that is empty (not dropped as too long: that has
+	// its warning) is worth a word: the importer does not create a student
+	// without a name.
+	if s.LastName == "" && dropped&(1<<fNomDeFamille|1<<fNom) == 0 {
+		s.Warnings = append(s.Warnings, Warning{Code: WarnMissing, Field: "NOM_DE_FAMILLE", Message: "nom de famille absent"})
+	}
+	if s.FirstName == "" && dropped&(1<<fPrenom) == 0 {
+		s.Warnings = append(s.Warnings, Warning{Code: WarnMissing, Field: "PRENOM", Message: "prénom absent"})
+	}
+	naiss := get(fNaiss)
+	if naiss == "" && dropped&(1<<fNaiss) == 0 {
+		s.Warnings = append(s.Warnings, Warning{Code: WarnMissing, Field: "DATE_NAISS",
+			Message: "date de naissance absente : l'identité de l'élève ne pourra pas être vérifiée lors d'un transfert"})
+	}
+	s.BirthDate = er.date(&s.Warnings, "DATE_NAISS", naiss)
 	s.EntryDate = er.date(&s.Warnings, "DATE_ENTREE", get(fEntree))
 	s.ExitDate = er.date(&s.Warnings, "DATE_SORTIE", get(fSortie))
 	switch sexe := get(fSexe); sexe {
@@ -570,7 +643,7 @@ func (er *elevesReader) structures() error {
 	line := p.line()
 	er.vals = er.vals[:0]
 	id := p.attrTo(&er.vals, "ELEVE_ID")
-	er.structList = er.structList[:0]
+	er.structList, er.structWarn = er.structList[:0], nil
 	for {
 		ok, err := p.child()
 		if err != nil {
@@ -579,9 +652,18 @@ func (er *elevesReader) structures() error {
 		if !ok {
 			break
 		}
-		if string(p.name()) != "STRUCTURE" {
+		switch {
+		case string(p.name()) != "STRUCTURE":
 			err = p.skip()
-		} else {
+		case len(er.structList) == MaxStructures:
+			// The entries beyond the limit are not read: their values
+			// would pile up in vals.
+			if len(er.structWarn) == 0 || er.structWarn[len(er.structWarn)-1].Field != "STRUCTURE" {
+				er.structWarn = append(er.structWarn, Warning{Code: WarnTooLong, Field: "STRUCTURE",
+					Message: fmt.Sprintf("plus de %d classes et groupes : les suivants sont ignorés", MaxStructures)})
+			}
+			err = p.skip()
+		default:
 			err = er.structure()
 		}
 		if err != nil {
@@ -590,6 +672,9 @@ func (er *elevesReader) structures() error {
 	}
 	all := string(er.vals)
 	eleveID := all[id.off:id.end]
+	if overLimit(eleveID, false, MaxEleveID) {
+		return &FileError{Line: line, Element: "STRUCTURES_ELEVE", Msg: tooLongMsg("attribut ELEVE_ID", MaxEleveID)}
+	}
 	if eleveID == "" {
 		return &FileError{Line: line, Element: "STRUCTURES_ELEVE", Msg: "attribut ELEVE_ID absent : les classes et groupes ne peuvent pas être rattachés à un élève"}
 	}
@@ -597,14 +682,14 @@ func (er *elevesReader) structures() error {
 		return &FileError{Line: line, Element: "STRUCTURES_ELEVE",
 			Msg: fmt.Sprintf("structures de l'ELEVE_ID %s en double (déjà vues ligne %d)", eleveID, first)}
 	}
-	var list []Structure
+	out := StudentStructures{EleveID: eleveID, Line: line, Warnings: er.structWarn}
 	if len(er.structList) > 0 {
-		list = make([]Structure, len(er.structList))
+		out.List = make([]Structure, len(er.structList))
 		for i, st := range er.structList {
-			list[i] = Structure{Code: all[st.code.off:st.code.end], Type: all[st.typ.off:st.typ.end]}
+			out.List[i] = Structure{Code: all[st.code.off:st.code.end], Type: all[st.typ.off:st.typ.end]}
 		}
 	}
-	return er.h.Structures(eleveID, list)
+	return er.h.Structures(out)
 }
 
 // structure reads one STRUCTURE and keeps it when it has a code.
@@ -631,10 +716,30 @@ func (er *elevesReader) structure() error {
 			return err
 		}
 	}
+	if code.over || code.end-code.off > MaxStructure {
+		er.structValue("CODE_STRUCTURE", &code)
+	}
+	if typ.over || typ.end-typ.off > MaxStructure {
+		er.structValue("TYPE_STRUCTURE", &typ)
+	}
 	if !code.empty() {
 		er.structList = append(er.structList, structureSpans{code, typ})
 	}
 	return nil
+}
+
+// structValue drops a value of STRUCTURE over MaxStructure, with a warning
+// (one per field and student).
+func (er *elevesReader) structValue(field string, v *span) {
+	if v.over || v.end-v.off > MaxStructure && utf8.RuneCount(er.vals[v.off:v.end]) > MaxStructure {
+		*v = span{}
+		for _, w := range er.structWarn {
+			if w.Field == field {
+				return
+			}
+		}
+		er.structWarn = append(er.structWarn, tooLong(field, MaxStructure))
+	}
 }
 
 // structureSpans is a STRUCTURE while its STRUCTURES_ELEVE is read.

@@ -36,9 +36,9 @@ func (c *collected) handler() Handler {
 			c.order = append(c.order, "S:"+s.EleveID)
 			return nil
 		},
-		OnStructures: func(id string, s []Structure) error {
-			c.structures[id] = s
-			c.order = append(c.order, "T:"+id)
+		OnStructures: func(s StudentStructures) error {
+			c.structures[s.EleveID] = s.List
+			c.order = append(c.order, "T:"+s.EleveID)
 			return nil
 		},
 	}
@@ -209,6 +209,9 @@ const minimal = `<?xml version="1.0" encoding="UTF-8"?>
 </BEE_ELEVES>
 `
 
+// identity is a complete identity for a student of a test document.
+const identity = `<NOM_DE_FAMILLE>DURAND</NOM_DE_FAMILLE><PRENOM>Léa</PRENOM><DATE_NAISS>14/03/2009</DATE_NAISS>`
+
 func withEleves(eleves string) []byte {
 	return []byte(strings.Replace(minimal, "%s", eleves, 1))
 }
@@ -221,7 +224,7 @@ func TestReadParamsAfterDonnees(t *testing.T) {
       <STRUCTURES_ELEVE ELEVE_ID="7"><STRUCTURE><TYPE_STRUCTURE>D</TYPE_STRUCTURE><CODE_STRUCTURE>1CAP-A</CODE_STRUCTURE></STRUCTURE></STRUCTURES_ELEVE>
     </STRUCTURES>
     <ELEVES>
-      <ELEVE ELEVE_ID="7"><CODE_MEF>24122104210</CODE_MEF><ID_NATIONAL>0123456789M</ID_NATIONAL></ELEVE>
+      <ELEVE ELEVE_ID="7"><CODE_MEF>24122104210</CODE_MEF><ID_NATIONAL>0123456789M</ID_NATIONAL>` + identity + `</ELEVE>
     </ELEVES>
   </DONNEES>
   <PARAMETRES><DATE_EXPORT>01/10/2024</DATE_EXPORT><UAJ> 0691234s </UAJ></PARAMETRES>
@@ -251,6 +254,7 @@ func TestReadLiberal(t *testing.T) {
         <CODE_SEXE>1</CODE_SEXE>
         <NOM>  LE GOFF  </NOM>
         <PRENOM>Loïc</PRENOM>
+        <DATE_NAISS>1/9/2009</DATE_NAISS>
         <ELENOET>99</ELENOET>
         <INE_BEA>0123456789M</INE_BEA>
         <INE_RNIE> 120 345 678ab </INE_RNIE>
@@ -283,15 +287,16 @@ func TestReadLiberal(t *testing.T) {
 func TestReadWarnings(t *testing.T) {
 	doc := withEleves(`
       <ELEVE ELEVE_ID="1">
+        <NOM>X</NOM><PRENOM>Y</PRENOM>
         <DATE_NAISS>31/02/2009</DATE_NAISS>
         <DATE_ENTREE>2024-09-02</DATE_ENTREE>
         <CODE_SEXE>3</CODE_SEXE>
         <CODE_MEF>2472000231</CODE_MEF>
         <SCOLARITE_AN_DERNIER><CODE_RNE>0382032D</CODE_RNE></SCOLARITE_AN_DERNIER>
       </ELEVE>
-      <ELEVE ELEVE_ID="2"><ID_NATIONAL>0123456789N</ID_NATIONAL><CODE_MEF>24731212310</CODE_MEF></ELEVE>
-      <ELEVE ELEVE_ID="3"><ID_NATIONAL>12345XYZ</ID_NATIONAL><CODE_MEF>24731212310</CODE_MEF></ELEVE>
-      <ELEVE ELEVE_ID="4"><INE_RNIE>120345678AB</INE_RNIE></ELEVE>`)
+      <ELEVE ELEVE_ID="2">` + identity + `<ID_NATIONAL>0123456789N</ID_NATIONAL><CODE_MEF>24731212310</CODE_MEF></ELEVE>
+      <ELEVE ELEVE_ID="3">` + identity + `<ID_NATIONAL>12345XYZ</ID_NATIONAL><CODE_MEF>24731212310</CODE_MEF></ELEVE>
+      <ELEVE ELEVE_ID="4">` + identity + `<INE_RNIE>120345678AB</INE_RNIE></ELEVE>`)
 	c := mustRead(t, doc)
 	type w struct {
 		code  WarningCode

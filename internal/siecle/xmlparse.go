@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // FileError reports a file that cannot be read as a whole: XML syntax error,
@@ -98,7 +99,9 @@ type parser struct {
 }
 
 func newParser(r io.Reader) *parser {
-	return &parser{t: newTokenizer(r)}
+	t := newTokenizer(r)
+	t.keepMax = maxValue
+	return &parser{t: t}
 }
 
 // line returns the current line in the document: after a start tag, the
@@ -172,7 +175,7 @@ func encodingLabel(err error) string {
 // are then available with attr.
 func (p *parser) root(want, what string) error {
 	for {
-		p.t.text = p.t.text[:0]
+		p.t.text, p.t.textOver = p.t.text[:0], false
 		k, err := p.next(reportText)
 		if err != nil {
 			return err
@@ -190,7 +193,7 @@ func (p *parser) root(want, what string) error {
 			}
 			return nil
 		case tokText:
-			if len(bytes.TrimSpace(p.t.text)) > 0 {
+			if len(bytes.TrimSpace(p.t.text)) > 0 || p.t.textOver {
 				return &FileError{Line: p.line(), Msg: "ce fichier n'est pas un document XML (du texte précède le premier élément)"}
 			}
 		}
@@ -202,7 +205,7 @@ func (p *parser) root(want, what string) error {
 // second element there is a broken or concatenated file.
 func (p *parser) end(root string) error {
 	for {
-		p.t.text = p.t.text[:0]
+		p.t.text, p.t.textOver = p.t.text[:0], false
 		k, err := p.next(reportText)
 		if err != nil {
 			return err
@@ -214,7 +217,7 @@ func (p *parser) end(root string) error {
 			return &FileError{Line: p.line(), Element: string(p.name()),
 				Msg: fmt.Sprintf("élément %s après la fin de l'élément racine %s : le fichier est incohérent (deux fichiers mis bout à bout ?)", p.name(), root)}
 		case tokText:
-			if len(bytes.TrimSpace(p.t.text)) > 0 {
+			if len(bytes.TrimSpace(p.t.text)) > 0 || p.t.textOver {
 				return &FileError{Line: p.line(), Msg: fmt.Sprintf("du texte suit la fin de l'élément racine %s : le fichier est incohérent", root)}
 			}
 		}
@@ -272,8 +275,12 @@ func (p *parser) skip() error {
 	}
 }
 
-// span locates a value in a buffer of values.
-type span struct{ off, end int }
+// span locates a value in a buffer of values; over means that the value
+// was longer than the tokenizer keeps (maxValue), and is not all there.
+type span struct {
+	off, end int
+	over     bool
+}
 
 func (s span) empty() bool { return s.off == s.end }
 
@@ -282,12 +289,23 @@ func (s span) empty() bool { return s.off == s.end }
 func (p *parser) attrTo(dst *[]byte, name string) span {
 	off := len(*dst)
 	*dst = append(*dst, bytes.TrimSpace(p.t.attr(name))...)
-	return span{off, len(*dst)}
+	return span{off: off, end: len(*dst)}
 }
 
-// textTo is text appending the value to *dst instead of allocating it.
+// maxStudentValues caps the values of one student (ELEVE or STRUCTURES_ELEVE)
+// that textTo gathers: a genuine student holds a few hundred bytes, and
+// even every field at its limit stays far below; only an element repeated
+// over and over (each repetition keeps its value) reaches it.
+const maxStudentValues = 64 << 10
+
+// textTo is text appending the value to *dst instead of allocating it. It
+// refuses to let *dst grow beyond maxStudentValues.
 func (p *parser) textTo(dst *[]byte) (span, error) {
-	p.t.text = p.t.text[:0]
+	if len(*dst) > maxStudentValues {
+		return span{}, &FileError{Line: p.line(), Element: p.current(),
+			Msg: fmt.Sprintf("trop de valeurs pour un même élève (plus de %d Kio : éléments répétés ?)", maxStudentValues>>10)}
+	}
+	p.t.text, p.t.textOver = p.t.text[:0], false
 	for {
 		k, err := p.t.next(keepText)
 		if err != nil {
@@ -301,28 +319,33 @@ func (p *parser) textTo(dst *[]byte) (span, error) {
 		case tokEnd:
 			off := len(*dst)
 			*dst = append(*dst, bytes.TrimSpace(p.t.text)...)
-			return span{off, len(*dst)}, nil
+			return span{off: off, end: len(*dst), over: p.t.textOver}, nil
 		}
 	}
 }
 
 // text returns the trimmed character data of the current element (whose
 // start was just read) and consumes its end. Nested elements are skipped:
-// a leaf that unexpectedly grew children still yields its own text.
-func (p *parser) text() (string, error) {
-	p.t.text = p.t.text[:0]
+// a leaf that unexpectedly grew children still yields its own text. A value
+// over max characters is returned as "" with over set.
+func (p *parser) text(max int) (v string, over bool, err error) {
+	p.t.text, p.t.textOver = p.t.text[:0], false
 	for {
 		k, err := p.next(keepText)
 		if err != nil {
-			return "", err
+			return "", false, err
 		}
 		switch k {
 		case tokStart:
 			if err := p.skip(); err != nil {
-				return "", err
+				return "", false, err
 			}
 		case tokEnd:
-			return string(bytes.TrimSpace(p.t.text)), nil
+			b := bytes.TrimSpace(p.t.text)
+			if p.t.textOver || len(b) > max && utf8.RuneCount(b) > max {
+				return "", true, nil
+			}
+			return string(b), false, nil
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math"
 	"math/bits"
 	"strings"
 	"unicode/utf8"
@@ -36,7 +37,13 @@ import (
 //   - like encoding/xml, it accepts a sequence of top-level elements; the
 //     reader checks that there is a single root;
 //   - names containing non-ASCII letters follow the rules of XML 1.0 fifth
-//     edition (encoding/xml follows the older tables of the fourth).
+//     edition (encoding/xml follows the older tables of the fourth);
+//   - its memory is bounded whatever the document (docs/limits.md): elements
+//     nest at most maxDepth levels, a piece of markup (a tag with its
+//     attributes, a reference, the XML declaration) holds at most maxMarkup
+//     bytes, and the character data kept for a value stops at keepMax bytes
+//     (the rest is checked, not kept). Documents beyond the first two limits
+//     are refused; encoding/xml would read them, holding all of it.
 //
 // xmltoken_test.go compares it with encoding/xml, and FuzzTokenizer keeps
 // comparing on random inputs.
@@ -61,8 +68,22 @@ const (
 )
 
 // initialBuf is the size of the input window; it grows only for a token
-// (tag, reference) longer than the window.
+// (tag, reference) longer than the window, up to about twice maxMarkup.
 const initialBuf = 64 << 10
+
+// Limits that keep the tokenizer's memory bounded whatever the document. A
+// SIECLE export nests 6 levels (BEE_ELEVES, DONNEES, ELEVES, ELEVE,
+// SCOLARITE_AN_DERNIER, CODE_RNE) and its longest tag is an ELEVE start
+// tag of about 40 bytes: the limits leave a wide margin and stop a document
+// of nested elements (each open element costs memory) or of one huge tag.
+const (
+	// maxDepth is the deepest nesting accepted: the root is at depth 1.
+	maxDepth = 32
+	// maxMarkup caps a start tag with its attributes, an end tag, a
+	// reference, the XML declaration, and the names of the open elements
+	// together, in bytes.
+	maxMarkup = 256 << 10
+)
 
 // charset decodes one of the single-byte charsets SIECLE declares.
 type charset struct {
@@ -289,20 +310,29 @@ type tokenizer struct {
 	ename   []byte    // element name decoded to UTF-8
 	scratch []byte    // name decoded to UTF-8 for a check
 
+	// keepMax caps text (newTokenizer leaves it unlimited): white space
+	// before the value is not kept, and what comes after keepMax bytes is
+	// checked but dropped; textOver is then set if anything but white space
+	// was dropped, so that bytes.TrimSpace(text) is the whole trimmed value
+	// unless textOver. The caller resets text and textOver before each value.
+	keepMax  int
+	textOver bool
+
 	err error // first error, returned again by every later call
 }
 
 func newTokenizer(r io.Reader) *tokenizer {
 	return &tokenizer{
-		r:      r,
-		buf:    make([]byte, initialBuf),
-		line:   1,
-		prolog: true,
-		names:  make([]byte, 0, 256),
-		open:   make([]openElem, 0, 16),
-		attrs:  make([]attrRef, 0, 8),
-		abuf:   make([]byte, 0, 256),
-		text:   make([]byte, 0, 256),
+		r:       r,
+		keepMax: math.MaxInt,
+		buf:     make([]byte, initialBuf),
+		line:    1,
+		prolog:  true,
+		names:   make([]byte, 0, 256),
+		open:    make([]openElem, 0, 16),
+		attrs:   make([]attrRef, 0, 8),
+		abuf:    make([]byte, 0, 256),
+		text:    make([]byte, 0, 256),
 	}
 }
 
@@ -337,11 +367,26 @@ func (t *tokenizer) attr(name string) []byte {
 	return nil
 }
 
+// push opens an element; the caller checks canPush first.
 func (t *tokenizer) push(name []byte, high bool) {
 	off := len(t.names)
 	t.open = append(t.open, openElem{off: off, high: high})
 	t.names = append(t.names, name...)
 	t.name = t.names[off:]
+}
+
+// canPush reports whether an element named name (n bytes) may open: the
+// limits on depth and on the names of the open elements.
+func (t *tokenizer) canPush(n int) bool {
+	return len(t.open) < maxDepth && len(t.names)+n <= maxMarkup
+}
+
+// pushError explains why canPush refused.
+func (t *tokenizer) pushError() error {
+	if len(t.open) >= maxDepth {
+		return t.strictErr("éléments imbriqués sur plus de %d niveaux (un export SIECLE en compte moins de 10)", maxDepth)
+	}
+	return t.strictErr("noms des éléments ouverts trop longs (plus de %d Kio en tout)", maxMarkup>>10)
 }
 
 // pop closes the innermost element; t.name keeps its name until the next push.
@@ -404,6 +449,17 @@ func (t *tokenizer) ensure(n int) bool {
 		}
 	}
 	return true
+}
+
+// markupCap refuses a piece of markup (what) of n bytes over maxMarkup. The
+// loops that read more for a piece of markup check what they hold so far
+// (from pos to the end of the buffered data), which bounds the buffer, and
+// check the piece once read, which makes the limit exact.
+func (t *tokenizer) markupCap(n int, what string) error {
+	if n > maxMarkup {
+		return t.strictErr("%s de plus de %d Kio", what, maxMarkup>>10)
+	}
+	return nil
 }
 
 // errAt returns a syntax error nl lines below the current line.
@@ -578,7 +634,11 @@ func (t *tokenizer) chars(keep, cdata bool) error {
 			i++
 		}
 		if keep && i > t.pos {
-			t.text = append(t.text, buf[t.pos:i]...)
+			if len(t.text)+i-t.pos <= t.keepMax {
+				t.text = append(t.text, buf[t.pos:i]...)
+			} else {
+				t.keepCapped(buf[t.pos:i])
+			}
 		}
 		t.pos = i
 		if i == len(buf) {
@@ -633,16 +693,47 @@ func (t *tokenizer) chars(keep, cdata bool) error {
 // plain consumes one byte of character data and keeps c for it.
 func (t *tokenizer) plain(keep bool, c byte) {
 	if keep {
-		t.text = append(t.text, c)
+		if len(t.text) < t.keepMax {
+			t.text = append(t.text, c)
+		} else {
+			t.keepCapped([]byte{c})
+		}
 	}
 	t.pos++
+}
+
+// keepCapped keeps what fits of b under keepMax (see tokenizer.keepMax).
+// It is called only when b does not fit whole.
+func (t *tokenizer) keepCapped(b []byte) {
+	const space = " \t\r\n"
+	// White space before the value is not part of it.
+	if n := len(t.text) - len(bytes.TrimLeft(t.text, space)); n > 0 {
+		t.text = t.text[:copy(t.text, t.text[n:])]
+	}
+	if len(t.text) == 0 {
+		b = bytes.TrimLeft(b, space)
+	}
+	room := max(t.keepMax-len(t.text), 0)
+	if len(b) <= room {
+		t.text = append(t.text, b...)
+		return
+	}
+	t.text = append(t.text, b[:room]...)
+	if len(bytes.TrimLeft(b[room:], space)) > 0 {
+		t.textOver = true
+	}
 }
 
 // high consumes a non-ASCII character of character data.
 func (t *tokenizer) high(keep bool) error {
 	if t.cs != nil {
 		if keep {
-			t.text = utf8.AppendRune(t.text, t.cs.dec[t.buf[t.pos]])
+			if len(t.text)+utf8.UTFMax <= t.keepMax {
+				t.text = utf8.AppendRune(t.text, t.cs.dec[t.buf[t.pos]])
+			} else {
+				var u [utf8.UTFMax]byte
+				t.keepCapped(utf8.AppendRune(u[:0], t.cs.dec[t.buf[t.pos]]))
+			}
 		}
 		t.pos++
 		return nil
@@ -657,7 +748,11 @@ func (t *tokenizer) high(keep bool) error {
 		return t.errAt(0, "caractère interdit %U", r)
 	}
 	if keep {
-		t.text = append(t.text, t.buf[t.pos:t.pos+n]...)
+		if len(t.text)+n <= t.keepMax {
+			t.text = append(t.text, t.buf[t.pos:t.pos+n]...)
+		} else {
+			t.keepCapped(t.buf[t.pos : t.pos+n])
+		}
 	}
 	t.pos += n
 	return nil
@@ -778,6 +873,9 @@ func (t *tokenizer) charRef(keep bool) error {
 		r, repl, n, st := parseRef(s)
 		switch st {
 		case refMore:
+			if err := t.markupCap(t.end-t.pos, "référence"); err != nil {
+				return err
+			}
 			if !t.more() {
 				return t.truncated()
 			}
@@ -785,11 +883,20 @@ func (t *tokenizer) charRef(keep bool) error {
 		case refBad:
 			return t.refError(0, s, n)
 		}
+		if err := t.markupCap(n, "référence"); err != nil {
+			return err
+		}
 		if repl == "" && !inCharRange(r) {
 			return t.errAt(0, "caractère interdit %U", r)
 		}
 		if keep {
-			t.text, _ = t.appendRef(t.text, 0, r, repl)
+			var u [32]byte
+			v, _ := t.appendRef(u[:0], 0, r, repl)
+			if len(t.text)+len(v) <= t.keepMax {
+				t.text = append(t.text, v...)
+			} else {
+				t.keepCapped(v)
+			}
 		}
 		t.pos += n
 		return nil
@@ -965,6 +1072,9 @@ func (t *tokenizer) procInst(decl bool) error {
 			break
 		}
 		if isDecl && len(s) > 1 {
+			if err := t.markupCap(len(content), "déclaration <?xml … ?>"); err != nil {
+				return err
+			}
 			content = append(content, s[:len(s)-1]...)
 		}
 		t.skipAllBut(1)
@@ -974,6 +1084,9 @@ func (t *tokenizer) procInst(decl bool) error {
 	}
 	if !isDecl {
 		return nil
+	}
+	if err := t.markupCap(len(content), "déclaration <?xml … ?>"); err != nil {
+		return err
 	}
 	if v := procInstParam("version", content); v != "" && v != "1.0" {
 		return t.errAt(0, "version XML %s non prise en charge (1.0 attendue)", t.quote([]byte(v)))
@@ -1029,7 +1142,10 @@ func (t *tokenizer) nameAt(off int) (int, uint8, error) {
 		s := t.buf[t.pos+off : t.end]
 		i, acc := scanName(s, 0)
 		if i < len(s) {
-			return i, acc, nil
+			return i, acc, t.markupCap(i, "nom")
+		}
+		if err := t.markupCap(t.end-t.pos, "nom"); err != nil {
+			return 0, 0, err
 		}
 		if !t.more() {
 			return 0, 0, t.truncated()
@@ -1122,6 +1238,10 @@ func (t *tokenizer) startTag() error {
 		if done || err != nil {
 			return err
 		}
+		// The tag runs to the end of the buffered data.
+		if err := t.markupCap(t.end-t.pos, "balise"); err != nil {
+			return err
+		}
 		if !t.more() {
 			return t.truncated()
 		}
@@ -1140,8 +1260,14 @@ func (t *tokenizer) tryStartTag() (done bool, err error) {
 	t.nlocal = 0
 	if acc == nName && s[i] == '>' && isNameStartASCII(s[1]) {
 		// Fast path: <NAME>, the shape of nearly every tag of an export.
-		t.pos += i + 1
+		if !t.canPush(i-1) || i >= maxMarkup {
+			if i >= maxMarkup {
+				return false, t.markupCap(i+1, "balise")
+			}
+			return false, t.pushError()
+		}
 		t.push(s[1:i], false)
+		t.pos += i + 1
 		t.rootSeen = true
 		return true, nil
 	}
@@ -1250,9 +1376,15 @@ func (t *tokenizer) tryStartTag() (done bool, err error) {
 		t.attrs = append(t.attrs, a)
 		i += end + 1
 	}
+	if err := t.markupCap(i, "balise"); err != nil {
+		return false, err
+	}
+	if !t.canPush(len(name)) {
+		return false, t.pushError()
+	}
+	t.push(name, acc&nHigh != 0)
 	t.pos += i
 	t.line += nl
-	t.push(name, acc&nHigh != 0)
 	if acc&nColon != 0 {
 		t.nlocal = len(name) - len(local(name))
 	}

@@ -90,6 +90,8 @@ var recordsCatalog = map[string]msg{
 	"imports.field":             {"Champ", "Field"},
 	"imports.message":           {"Message", "Message"},
 	"imports.fields":            {"Champs modifiés", "Changed fields"},
+	"imports.refused":           {"Non importés (identité incomplète, voir les avertissements)", "Not imported (incomplete identity, see the warnings)"},
+	"imports.line":              {"Ligne", "Line"},
 
 	// Evaluations (evaluations.html).
 	"evals.title":      {"Évaluations — %s", "Evaluations — %s"},
@@ -267,6 +269,7 @@ var recordsCatalog = map[string]msg{
 	"invalid_situation":      {"Situation refusée :", "Situation rejected:"},
 	"no_file":                {"Choisissez un fichier.", "Choose a file."},
 	"empty_file":             {"Le fichier est vide.", "The file is empty."},
+	"unnamed_person":         {"Un élève sans nom ni prénom ne peut pas recevoir de compte.", "A student without last and first name cannot get an account."},
 	"too_large":              {"Le fichier dépasse la taille autorisée.", "The file is larger than allowed."},
 	"bad_upload":             {"L'envoi du fichier a été interrompu : réessayez.", "The upload was interrupted: try again."},
 	"too_many":               {"Trop d'éléments en une fois :", "Too many items at once:"},

@@ -281,7 +281,7 @@ var dynamicKeys = []string{
 	// stored status; accounts.html and account.html: account.State adds expired and locked.
 	"state." + string(account.StatusPending), "state." + string(account.StatusActive), "state." + string(account.StatusDisabled),
 	"state.expired", "state.locked",
-	// me.html, accounts.html…: (printf "role.%s" .Role); more below from account.Roles.
+	// me.html, accounts.html…: (printf "role.%s" .Role); more below from authz.Roles.
 	"role.admin", "role.teacher", "role.student",
 	// me.html: (printf "kind.%s" .Kind), the kinds of sessions.
 	"kind." + account.KindWeb, "kind." + account.KindAPI, "kind." + account.KindPersonal,
@@ -296,6 +296,7 @@ var dynamicKeys = []string{
 	"invalid_level", "invalid_assessment", "invalid_list", "no_pending_in_class", "no_pending_selected", "letter_empty",
 	"passport_only", "access_ended", "invalid_expiring", "invalid_form", "invalid_state", "invalid_role",
 	"invalid_name", "uai_taken", "establishment_required", "not_active", "account_disabled",
+	"unnamed_person",
 	"forbidden", "unauthenticated", "internal", "overloaded", "too_many_attempts",
 	"transfer_request_not_found", "transfer_already_decided",
 	"account_other_establishment", "account_platform_role", "too_long",
