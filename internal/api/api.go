@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cartable/cartable/internal/authz"
+	"github.com/cartable/cartable/internal/calendar"
 
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
@@ -179,7 +180,7 @@ func (s *Server) authenticated(h authFunc) handlerFunc {
 		}
 		if p.PassportOnly && !passportOnlyRoutes[r.Pattern] {
 			return apperr.Forbidden("passport_only", "your establishment deactivated your account: until %s you can only download your passport (GET /api/v1/me/passport.zip)",
-				student.CivilDate(p.AccessUntil))
+				calendar.Date(p.AccessUntil))
 		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), p)
 	}

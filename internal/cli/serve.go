@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/cartable/cartable/internal/calendar"
 	"github.com/cartable/cartable/internal/jobs"
 )
 
@@ -80,10 +81,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 
 // schedule starts the daily transfer and the weekly purge, when configured.
 func (a *App) schedule(ctx context.Context) error {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := calendar.Paris
 	for _, j := range []struct{ name, spec string }{
 		{"transfer", a.Config.TransferSchedule},
 		{"purge", a.Config.PurgeSchedule},

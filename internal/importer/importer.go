@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/cartable/cartable/internal/authz"
+	"github.com/cartable/cartable/internal/calendar"
 
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
@@ -347,7 +348,7 @@ func (s *Service) Siecle(ctx context.Context, p *authz.Principal, uai string, sr
 		return rep, apperr.Invalid("invalid_file", "%s: %v", src.Name, err)
 	}
 	defer rc.Close()
-	file, err := read(rc, e.UAI, key, mefs, s.now().In(paris).Format("2006-01-02"))
+	file, err := read(rc, e.UAI, key, mefs, calendar.Date(s.now()))
 	if err != nil {
 		return rep, err
 	}
@@ -369,13 +370,6 @@ func (s *Service) Siecle(ctx context.Context, p *authz.Principal, uai string, sr
 	}
 	return rep, nil
 }
-
-var paris = func() *time.Location {
-	if l, err := time.LoadLocation("Europe/Paris"); err == nil {
-		return l
-	}
-	return time.UTC
-}()
 
 // toRow turns a file record into the stored form; the INE is hashed here and dropped.
 func toRow(st *siecle.Student, key []byte, today string) row {

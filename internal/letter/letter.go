@@ -24,6 +24,7 @@ import (
 	"github.com/go-pdf/fpdf"
 
 	"github.com/cartable/cartable/internal/apperr"
+	"github.com/cartable/cartable/internal/calendar"
 	"github.com/cartable/cartable/internal/qr"
 )
 
@@ -104,12 +105,8 @@ func write(w io.Writer, letters []Letter, o Options, compress bool) error {
 			return fmt.Errorf("letter: letter %d (login %q): %w", i+1, l.Login, err)
 		}
 	}
-	paris, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		return fmt.Errorf("letter: %w", err)
-	}
 	m := messagesFor(o.Lang)
-	generated := o.Generated.In(paris)
+	generated := o.Generated.In(calendar.Paris)
 
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetCompression(compress)
@@ -135,7 +132,7 @@ func write(w io.Writer, letters []Letter, o Options, compress bool) error {
 	text := func(s string) string { return tr(CoreFontText(s, false)) }
 
 	footerLeft := text(Truncate(o.Title, 60))
-	footerRight := text(fmt.Sprintf(m.generated, formatDate(generated, m.lang)) + " · ")
+	footerRight := text(fmt.Sprintf(m.generated, calendar.LongDateTime(m.lang, generated)) + " · ")
 	pdf.SetFooterFunc(func() {
 		pdf.SetXY(margin, pageH-14)
 		pdf.SetFont("Helvetica", "", 8)
@@ -150,7 +147,7 @@ func write(w io.Writer, letters []Letter, o Options, compress bool) error {
 			return fmt.Errorf("letter: letter %d (login %q): %w", i+1, l.Login, err)
 		}
 		pdf.AddPage()
-		drawLetter(pdf, text, l, m, code, paris)
+		drawLetter(pdf, text, l, m, code)
 	}
 
 	// fpdf writes whatever it has even when closing fails, so the document is built
@@ -159,7 +156,7 @@ func write(w io.Writer, letters []Letter, o Options, compress bool) error {
 	if err := pdf.Output(&buf); err != nil {
 		return fmt.Errorf("letter: pdf: %w", err)
 	}
-	_, err = buf.WriteTo(w)
+	_, err := buf.WriteTo(w)
 	return err
 }
 
@@ -250,7 +247,7 @@ func drawQR(pdf *fpdf.Fpdf, c qrCode, x, y, side float64) float64 {
 
 // drawLetter draws one letter on the current page and returns the vertical position
 // where its content ends, which tests compare with footerTop.
-func drawLetter(pdf *fpdf.Fpdf, text func(string) string, l Letter, m messages, code qrCode, paris *time.Location) float64 {
+func drawLetter(pdf *fpdf.Fpdf, text func(string) string, l Letter, m messages, code qrCode) float64 {
 	pdf.SetTextColor(0, 0, 0)
 
 	// Header: the establishment, then a rule.
@@ -309,7 +306,7 @@ func drawLetter(pdf *fpdf.Fpdf, text func(string) string, l Letter, m messages, 
 	pdf.SetFont("Helvetica", "B", 12)
 	pdf.CellFormat(contentW, 7, text(m.howTo), "", 1, "L", false, 0, "")
 	pdf.SetFont("Helvetica", "", 10.5)
-	for i, step := range m.steps(formatDate(l.ExpiresAt.In(paris), m.lang), Truncate(l.Issuer, maxName)) {
+	for i, step := range m.steps(calendar.LongDateTime(m.lang, l.ExpiresAt), Truncate(l.Issuer, maxName)) {
 		pdf.SetXY(margin, pdf.GetY()+1.5)
 		pdf.CellFormat(7, 5, fmt.Sprintf("%d.", i+1), "", 0, "L", false, 0, "")
 		pdf.MultiCell(contentW-7, 5, text(step), "", "L", false)

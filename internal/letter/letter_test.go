@@ -15,6 +15,7 @@ import (
 	"github.com/go-pdf/fpdf"
 
 	"github.com/cartable/cartable/internal/apperr"
+	"github.com/cartable/cartable/internal/calendar"
 	"github.com/cartable/cartable/internal/qr"
 )
 
@@ -281,10 +282,6 @@ func TestCP1252AgreesWithFpdf(t *testing.T) {
 }
 
 func TestFormatDate(t *testing.T) {
-	paris, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tc := range []struct {
 		t    time.Time
 		lang string
@@ -296,8 +293,8 @@ func TestFormatDate(t *testing.T) {
 		{time.Date(2026, 7, 14, 22, 0, 0, 0, time.UTC), "fr", "15\u00a0juillet 2026 à 0\u00a0h\u00a000"},
 		{generated.Add(7 * 24 * time.Hour), "en", "30 November 2026 at 14:05"},
 	} {
-		if got := formatDate(tc.t.In(paris), tc.lang); got != tc.want {
-			t.Errorf("formatDate(%v, %s) = %q, want %q", tc.t, tc.lang, got, tc.want)
+		if got := calendar.LongDateTime(tc.lang, tc.t); got != tc.want {
+			t.Errorf("LongDateTime(%v, %s) = %q, want %q", tc.t, tc.lang, got, tc.want)
 		}
 	}
 }
@@ -386,10 +383,6 @@ func TestWorstCaseFitsOnePage(t *testing.T) {
 		ExpiresAt:     generated.Add(time.Hour),
 		Issuer:        strings.Repeat("Établissement régional d'enseignement adapté ", 4),
 	}
-	paris, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, lang := range []string{"fr", "en"} {
 		pdf := fpdf.New("P", "mm", "A4", "")
 		pdf.SetMargins(margin, margin, margin)
@@ -400,7 +393,7 @@ func TestWorstCaseFitsOnePage(t *testing.T) {
 			t.Fatal(err)
 		}
 		pdf.AddPage()
-		bottom := drawLetter(pdf, func(s string) string { return tr(CoreFontText(s, false)) }, worst, messagesFor(lang), code, paris)
+		bottom := drawLetter(pdf, func(s string) string { return tr(CoreFontText(s, false)) }, worst, messagesFor(lang), code)
 		if err := pdf.Error(); err != nil {
 			t.Fatal(err)
 		}

@@ -8,7 +8,7 @@ import (
 // messages is the text of a letter in one language. The French text is the reference:
 // the English one exists for international sections and staff.
 type messages struct {
-	lang      string // "fr" or "en", for formatDate
+	lang      string // "fr" or "en", for calendar.LongDateTime
 	pdfLang   string // the document's /Lang, for screen readers
 	title     string
 	class     string // label, followed by the class

@@ -1,9 +1,7 @@
 package letter
 
 import (
-	"fmt"
 	"strings"
-	"time"
 	"unicode"
 
 	"golang.org/x/text/encoding/charmap"
@@ -114,21 +112,4 @@ func Truncate(s string, n int) string {
 		return s
 	}
 	return strings.TrimSpace(string([]rune(s)[:n-1])) + "…"
-}
-
-// formatDate writes t as people write a date and time in lang: "1er décembre 2026 à
-// 14 h 05" in French (with no-break spaces so that the time never splits across two
-// lines) and "1 December 2026 at 14:05" in English. t must already be in the time zone
-// to show.
-func formatDate(t time.Time, lang string) string {
-	if lang == "en" {
-		return t.Format("2 January 2006 at 15:04")
-	}
-	months := [...]string{"janvier", "février", "mars", "avril", "mai", "juin",
-		"juillet", "août", "septembre", "octobre", "novembre", "décembre"}
-	day := fmt.Sprint(t.Day())
-	if t.Day() == 1 {
-		day = "1er"
-	}
-	return fmt.Sprintf("%s\u00a0%s %d à %d\u00a0h\u00a0%02d", day, months[t.Month()-1], t.Year(), t.Hour(), t.Minute())
 }

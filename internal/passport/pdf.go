@@ -13,6 +13,7 @@ import (
 	_ "time/tzdata" // dates print in Paris time even where the host has no zoneinfo (distroless, scratch)
 	"unicode/utf16"
 
+	"github.com/cartable/cartable/internal/calendar"
 	"github.com/cartable/cartable/internal/letter"
 	"github.com/go-pdf/fpdf"
 )
@@ -78,10 +79,6 @@ func writePDF(w io.Writer, p *Passport, o PDFOptions, compress bool) error {
 	if p.GeneratedAt.IsZero() {
 		return errors.New("passport: GeneratedAt is required (it is printed on every page)")
 	}
-	paris, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		return fmt.Errorf("passport: %w", err)
-	}
 	m := pdfMessagesFor(o.Lang)
 
 	pdf := fpdf.New("P", "mm", "A4", "")
@@ -100,14 +97,13 @@ func writePDF(w io.Writer, p *Passport, o PDFOptions, compress bool) error {
 	pdf.AliasNbPages(pageAlias)
 
 	r := &pdfRenderer{
-		pdf:   pdf,
-		tr:    pdf.UnicodeTranslatorFromDescriptor(""), // cp1252, the core fonts' encoding
-		m:     m,
-		paris: paris,
+		pdf: pdf,
+		tr:  pdf.UnicodeTranslatorFromDescriptor(""), // cp1252, the core fonts' encoding
+		m:   m,
 	}
 	pdf.SetFont("Helvetica", "", 9)
 	header := r.fit(r.text(fmt.Sprintf(m.header, name)), pdfContentW)
-	footer := r.text(" " + fmt.Sprintf(m.generated, m.longDate(p.GeneratedAt.In(paris))))
+	footer := r.text(" " + fmt.Sprintf(m.generated, m.longDate(p.GeneratedAt)))
 	pdf.SetHeaderFuncMode(func() {
 		pdf.SetXY(pdfMargin, 9)
 		pdf.SetFont("Helvetica", "", 9)
@@ -134,16 +130,15 @@ func writePDF(w io.Writer, p *Passport, o PDFOptions, compress bool) error {
 	if err := pdf.Output(&buf); err != nil {
 		return fmt.Errorf("passport: pdf: %w", err)
 	}
-	_, err = buf.WriteTo(w)
+	_, err := buf.WriteTo(w)
 	return err
 }
 
 // pdfRenderer draws a passport on an fpdf document.
 type pdfRenderer struct {
-	pdf   *fpdf.Fpdf
-	tr    func(string) string
-	m     pdfMessages
-	paris *time.Location
+	pdf *fpdf.Fpdf
+	tr  func(string) string
+	m   pdfMessages
 }
 
 // text returns s as the core fonts print it: cp1252, one line.
@@ -385,7 +380,7 @@ func (r *pdfRenderer) situation(n int, s *Situation) {
 	r.paragraph(r.m.commentLabel, s.Comment)
 	r.field(r.m.author, s.Author)
 	if !s.UpdatedAt.IsZero() {
-		r.field(r.m.updated, r.m.longDate(s.UpdatedAt.In(r.paris)))
+		r.field(r.m.updated, r.m.longDate(s.UpdatedAt))
 	}
 	var files []string
 	for _, a := range s.Attachments {
@@ -836,7 +831,6 @@ type pdfMessages struct {
 	level, context, period, company, description      string
 	competencies, evaluator, result, commentLabel     string
 	author, updated, attachments                      string
-	months                                            [12]string
 }
 
 // pdfMessagesFor returns the messages for lang ("fr", "en", or a regional form of
@@ -868,8 +862,6 @@ func pdfMessagesFor(lang string) pdfMessages {
 			competencies: "Competencies involved", evaluator: "Evaluator", result: "Result",
 			commentLabel: "Comment", author: "Written by", updated: "Last updated",
 			attachments: "Attached files",
-			months: [12]string{"January", "February", "March", "April", "May", "June",
-				"July", "August", "September", "October", "November", "December"},
 		}
 	}
 	// French typography puts a no-break space (U+00A0) before ":", which also keeps a
@@ -897,23 +889,11 @@ func pdfMessagesFor(lang string) pdfMessages {
 		competencies: "Compétences mobilisées", evaluator: "Évaluateur", result: "Résultat",
 		commentLabel: "Commentaire", author: "Rédigée par", updated: "Dernière modification",
 		attachments: "Pièces jointes",
-		months: [12]string{"janvier", "février", "mars", "avril", "mai", "juin",
-			"juillet", "août", "septembre", "octobre", "novembre", "décembre"},
 	}
 }
 
 // longDate writes a day as people write it: "1er décembre 2026", "1 December 2026".
-func (m pdfMessages) longDate(t time.Time) string {
-	if m.lang == "en" {
-		return fmt.Sprintf("%d %s %d", t.Day(), m.months[t.Month()-1], t.Year())
-	}
-	day := fmt.Sprint(t.Day())
-	if t.Day() == 1 {
-		day = "1er"
-	}
-	// No-break space: a date never splits across two lines.
-	return fmt.Sprintf("%s\u00a0%s %d", day, m.months[t.Month()-1], t.Year())
-}
+func (m pdfMessages) longDate(t time.Time) string { return calendar.LongDate(m.lang, t) }
 
 // civilDate formats a civil date stored as "YYYY-MM-DD" (docs/decisions/0006): in
 // full, or short for a table column ("02/09/2024", "2 Sep 2024"). Anything else is

@@ -4,9 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"time"
-	_ "time/tzdata" // the access dates are Paris days even where the host has no zoneinfo
 
 	"github.com/cartable/cartable/internal/authz"
+	"github.com/cartable/cartable/internal/calendar"
 
 	"github.com/cartable/cartable/internal/config"
 )
@@ -35,7 +35,7 @@ func (s *Service) AccessMode(ctx context.Context, accountID int64, now time.Time
 	if active > 0 || !lastExit.Valid || lastExit.String == "" {
 		return authz.Access{Mode: authz.AccessFull}, nil
 	}
-	exit, err := time.ParseInLocation("2006-01-02", lastExit.String, paris)
+	exit, err := calendar.ParseDate(lastExit.String)
 	if err != nil {
 		return authz.Access{Mode: authz.AccessFull}, nil
 	}
@@ -45,16 +45,3 @@ func (s *Service) AccessMode(ctx context.Context, accountID int64, now time.Time
 	}
 	return authz.Access{Mode: authz.AccessEnded, Until: until}, nil
 }
-
-// CivilDate returns the day, in Paris, of an instant the access rule gives: the end of
-// a passport-only access is midnight in Paris, and its day is the one to print. The
-// UTC date of that instant is the day before (one hour before midnight in winter, two
-// in summer).
-func CivilDate(t time.Time) string { return t.In(paris).Format("2006-01-02") }
-
-var paris = func() *time.Location {
-	if l, err := time.LoadLocation("Europe/Paris"); err == nil {
-		return l
-	}
-	return time.UTC
-}()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cartable/cartable/internal/apperr"
+	"github.com/cartable/cartable/internal/calendar"
 	"github.com/cartable/cartable/internal/competency"
 )
 
@@ -44,7 +45,7 @@ func (d Dashboard) WriteCSV(w io.Writer, list string) error {
 		rows = append(rows, []string{"etat", "depuis", "student_id", "nom", "prenom", "nouveau_student_id", "nouveau_nom", "nouveau_prenom",
 			"ancien_rne_declare", "autre_uai", "autre_etablissement", "raison", "codes_raison"})
 		for _, x := range d.Requests {
-			rows = append(rows, []string{x.State, x.Since.In(paris).Format("2006-01-02"), strconv.FormatInt(x.StudentID, 10), x.LastName, x.FirstName,
+			rows = append(rows, []string{x.State, calendar.Date(x.Since), strconv.FormatInt(x.StudentID, 10), x.LastName, x.FirstName,
 				strconv.FormatInt(x.CandidateID, 10), x.CandidateLastName, x.CandidateFirstName, x.CandidatePreviousUAI, x.OtherUAI, x.OtherName,
 				x.Reason, codesText(x.ReasonCodes, x.ReasonParams)})
 		}

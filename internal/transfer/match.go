@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cartable/cartable/internal/authz"
+	"github.com/cartable/cartable/internal/calendar"
 
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
@@ -85,7 +86,7 @@ func identify(c candidate, o *origin, d *decision) identity {
 	id := identity{matched: []string{MatchINE}}
 	if d != nil && d.decision == DecisionRefused {
 		id.refused = CodeRefusedByOrigin
-		id.params = map[string]string{"by": d.by, "on": d.at.In(paris).Format("2006-01-02")}
+		id.params = map[string]string{"by": d.by, "on": calendar.Date(d.at)}
 		return id
 	}
 	switch {

@@ -28,6 +28,7 @@ import (
 
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/blob"
+	"github.com/cartable/cartable/internal/calendar"
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/config"
 	"github.com/cartable/cartable/internal/establishment"
@@ -60,17 +61,9 @@ func New(db *store.DB, log *audit.Log, est *establishment.Service, comp *compete
 	return &Service{db: db, audit: log, establishments: est, competencies: comp, blobs: blobs, now: now}
 }
 
-var paris = func() *time.Location {
-	if l, err := time.LoadLocation("Europe/Paris"); err == nil {
-		return l
-	}
-	return time.UTC
-}()
-
 // today is the civil date in France.
 func (s *Service) today() time.Time {
-	t := s.now().In(paris)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, paris)
+	return calendar.Today(s.now())
 }
 
 // Counts are what a transfer run did.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cartable/cartable/internal/authz"
+	"github.com/cartable/cartable/internal/calendar"
 
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/competency"
@@ -40,7 +41,7 @@ func (s *Server) evaluationsData(r *http.Request) (evaluationsData, error) {
 	if err != nil {
 		return evaluationsData{}, err
 	}
-	d := evaluationsData{E: e, CanWrite: canWrite(p, e), Today: s.Now().In(s.paris).Format("2006-01-02")}
+	d := evaluationsData{E: e, CanWrite: canWrite(p, e), Today: calendar.Date(s.Now())}
 	if d.Evaluations, err = s.Competencies.List(r.Context(), p, e.UAI, competency.ListFilter{Class: r.URL.Query().Get("class")}); err != nil {
 		return d, err
 	}

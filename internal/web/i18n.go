@@ -241,5 +241,3 @@ func language(r *http.Request) string {
 	}
 	return langFR
 }
-
-var frMonths = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}

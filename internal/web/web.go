@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/cartable/cartable/internal/authz"
+	"github.com/cartable/cartable/internal/calendar"
 
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
@@ -73,7 +74,6 @@ type Server struct {
 	Now            func() time.Time
 
 	pages map[string]*template.Template
-	paris *time.Location
 }
 
 // Route is one registered page; the isolation tests enumerate them.
@@ -87,11 +87,6 @@ func (s *Server) Register(mux *http.ServeMux) ([]Route, error) {
 	if err := s.parse(); err != nil {
 		return nil, err
 	}
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		loc = time.UTC
-	}
-	s.paris = loc
 	var routes []Route
 	protect := http.NewCrossOriginProtection()
 	open := func(pattern string, h handlerFunc) {
@@ -424,7 +419,7 @@ func (s *Server) formatTime(l string, v any, withTime bool) string {
 		if x == "" {
 			return "—"
 		}
-		d, err := time.ParseInLocation("2006-01-02", x, s.paris)
+		d, err := calendar.ParseDate(x)
 		if err != nil {
 			return x
 		}
@@ -435,18 +430,10 @@ func (s *Server) formatTime(l string, v any, withTime bool) string {
 	if t.IsZero() {
 		return "—"
 	}
-	t = t.In(s.paris)
-	if l == langEN {
-		if withTime {
-			return t.Format("2 January 2006, 15:04")
-		}
-		return t.Format("2 January 2006")
-	}
-	d := fmt.Sprintf("%d %s %d", t.Day(), frMonths[t.Month()-1], t.Year())
 	if withTime {
-		d += fmt.Sprintf(" à %d h %02d", t.Hour(), t.Minute())
+		return calendar.LongDateTime(l, t)
 	}
-	return d
+	return calendar.LongDate(l, t)
 }
 
 // errorMessage translates an error for the user.
