@@ -171,7 +171,8 @@ func runLeaf(ctx context.Context, e Env, cfg config.Config, c *cmd, name string,
 		}
 		fmt.Fprintf(e.Stderr, "\nSettings (see docs/config.md) are accepted too, e.g. --data, --db.\n")
 	}
-	if err := fs.Parse(args); err != nil {
+	args, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
@@ -179,7 +180,48 @@ func runLeaf(ctx context.Context, e Env, cfg config.Config, c *cmd, name string,
 	}
 	r := &runner{cfg: cfg, env: e, stdout: e.Stdout, stderr: e.Stderr,
 		log: newLogger(e.Stderr, cfg.LogFormat, cfg.LogLevel)}
-	return c.run(ctx, r, fs.Args())
+	return c.run(ctx, r, args)
+}
+
+// parseArgs parses the flags of fs wherever they stand among the positional arguments
+// (cartable import siecle --uai U FILE --dry-run), and returns the positional arguments
+// in order. flag.FlagSet.Parse stops at the first argument that is not a flag; here an
+// argument is a flag by flag's own syntax (-x, --x, -x=v, --x=v; a flag that is not
+// boolean takes the next argument as its value, whatever it looks like), "-" is an
+// argument (standard input), and "--" ends the flags: what follows are arguments.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var flags, positional []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			positional = append(positional, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			positional = append(positional, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			continue // an unknown flag (or -h) is reported by Parse
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			continue
+		}
+		if i+1 < len(args) {
+			i++
+			flags = append(flags, args[i])
+		}
+	}
+	if err := fs.Parse(flags); err != nil {
+		return nil, err
+	}
+	return positional, nil
 }
 
 func printUsage(w io.Writer, name string, cmds []*cmd, fs *flag.FlagSet) {
