@@ -1,6 +1,10 @@
 // Package jobs runs background jobs (the daily transfer, the weekly purge) durably: each
 // run is recorded with its counts or its error, and a lease in the database makes one
 // instance alone run a job when several serve the same database.
+//
+// The jobs are registered on the Runner where the services are built (internal/app);
+// the command line, serve's schedules, the API and the pages list and run them from
+// there, so a new job is one Register call.
 package jobs
 
 import (
@@ -13,13 +17,41 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/cartable/cartable/internal/calendar"
 	"github.com/cartable/cartable/internal/store"
 )
 
 // ErrBusy is returned when another instance holds the job's lease.
 var ErrBusy = errors.New("jobs: another instance is running this job")
+
+// ErrUnknownJob is returned for a name no job was registered under.
+var ErrUnknownJob = errors.New("jobs: no such job")
+
+// Job is a background job, as registered on a Runner.
+type Job struct {
+	// Name names the job in leases, run history and metrics, in the command line
+	// (cartable jobs run NAME), the URLs (/admin/jobs/{job}, /api/v1/jobs/{job}/runs)
+	// and the pages' label (the catalogue key jobs.job.<name>): lower-case letters,
+	// digits and '_', starting with a letter.
+	Name string
+	// Run does one run; what it returns (its counts) is recorded as JSON.
+	Run func(ctx context.Context) (any, error)
+	// Schedule is when serve runs the job: "HH:MM" every day or "sun HH:MM" every week,
+	// Europe/Paris (see ParseSchedule); empty, the job runs only when asked.
+	Schedule string
+	// Deletes tells that a run deletes data: the pages mark its button as dangerous.
+	Deletes bool
+}
+
+// registry holds the registered jobs, in the order of registration; the copies of a
+// Runner (WithInstance) share it.
+type registry struct {
+	mu   sync.RWMutex
+	jobs []Job
+}
 
 // Run is one run of a job.
 type Run struct {
@@ -45,12 +77,101 @@ type Runner struct {
 	LeaseTTL time.Duration
 	// OnRun, when set, is told each run's outcome (for metrics).
 	OnRun func(job, outcome string)
+	reg   *registry
 }
 
-// New returns a Runner identified by the host name and process id.
+// New returns a Runner identified by the host name and process id, with no job
+// registered.
 func New(db *store.DB, log *slog.Logger, now func() time.Time) *Runner {
 	host, _ := os.Hostname()
-	return &Runner{db: db, log: log, now: now, instance: host + ":" + strconv.Itoa(os.Getpid()), LeaseTTL: 10 * time.Minute}
+	return &Runner{db: db, log: log, now: now, instance: host + ":" + strconv.Itoa(os.Getpid()), LeaseTTL: 10 * time.Minute,
+		reg: &registry{}}
+}
+
+// Register adds a job. It is called while the application is wired, and panics on a
+// job without a valid name or a Run, or under a name already registered: these are
+// wiring mistakes, found by any test that starts the application.
+func (r *Runner) Register(j Job) {
+	if !validName(j.Name) || j.Run == nil {
+		panic(fmt.Sprintf("jobs: Register %q: a job needs a name (a-z, 0-9, _) and a Run", j.Name))
+	}
+	r.reg.mu.Lock()
+	defer r.reg.mu.Unlock()
+	for _, x := range r.reg.jobs {
+		if x.Name == j.Name {
+			panic(fmt.Sprintf("jobs: Register %q: registered twice", j.Name))
+		}
+	}
+	r.reg.jobs = append(r.reg.jobs, j)
+}
+
+func validName(name string) bool {
+	for i, c := range name {
+		if !('a' <= c && c <= 'z' || i > 0 && ('0' <= c && c <= '9' || c == '_')) {
+			return false
+		}
+	}
+	return name != ""
+}
+
+// Jobs returns the registered jobs, in the order of registration.
+func (r *Runner) Jobs() []Job {
+	r.reg.mu.RLock()
+	defer r.reg.mu.RUnlock()
+	return append([]Job(nil), r.reg.jobs...)
+}
+
+// Names returns the registered jobs' names, in the order of registration.
+func (r *Runner) Names() []string {
+	var names []string
+	for _, j := range r.Jobs() {
+		names = append(names, j.Name)
+	}
+	return names
+}
+
+// Job returns the job registered under name.
+func (r *Runner) Job(name string) (Job, bool) {
+	for _, j := range r.Jobs() {
+		if j.Name == name {
+			return j, true
+		}
+	}
+	return Job{}, false
+}
+
+// Run runs the job registered under name now, as Do does: under its lease, recorded.
+// It returns ErrUnknownJob when no job has that name.
+func (r *Runner) Run(ctx context.Context, name, startedBy string) (Run, error) {
+	j, ok := r.Job(name)
+	if !ok {
+		return Run{}, fmt.Errorf("%w: %q", ErrUnknownJob, name)
+	}
+	return r.Do(ctx, j.Name, startedBy, j.Run)
+}
+
+// Start runs every registered job that has a schedule on it (see Every), each in its
+// own goroutine, until ctx ends. It checks every schedule before it starts any.
+func (r *Runner) Start(ctx context.Context) error {
+	type scheduled struct {
+		job Job
+		sc  Schedule
+	}
+	var all []scheduled
+	for _, j := range r.Jobs() {
+		if j.Schedule == "" {
+			continue
+		}
+		sc, err := ParseSchedule(j.Schedule, calendar.Paris)
+		if err != nil {
+			return fmt.Errorf("the %s job: %w", j.Name, err)
+		}
+		all = append(all, scheduled{j, sc})
+	}
+	for _, x := range all {
+		go r.Every(ctx, x.job.Name, x.sc, x.job.Run)
+	}
+	return nil
 }
 
 // Instance names this runner in leases and runs.

@@ -181,3 +181,84 @@ func TestEveryCatchesUp(t *testing.T) {
 		}
 	})
 }
+
+// TestRegistry: jobs are registered once under a valid name, listed in order, run by
+// name under the same lease and history as Do, and shared by the runner's copies.
+func TestRegistry(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		c := &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+		r := newRunner(db, c, "one")
+		r.Register(Job{Name: "transfer", Schedule: "02:30", Run: func(context.Context) (any, error) { return map[string]int{"moved": 1}, nil }})
+		r.Register(Job{Name: "purge_2", Deletes: true, Run: func(context.Context) (any, error) { return nil, nil }})
+		for _, bad := range []Job{
+			{Name: "transfer", Run: func(context.Context) (any, error) { return nil, nil }},
+			{Name: "", Run: func(context.Context) (any, error) { return nil, nil }},
+			{Name: "Purge", Run: func(context.Context) (any, error) { return nil, nil }},
+			{Name: "2purge", Run: func(context.Context) (any, error) { return nil, nil }},
+			{Name: "a/b", Run: func(context.Context) (any, error) { return nil, nil }},
+			{Name: "norun"},
+		} {
+			func() {
+				defer func() {
+					if recover() == nil {
+						t.Errorf("Register(%q) did not panic", bad.Name)
+					}
+				}()
+				r.Register(bad)
+			}()
+		}
+		two := r.WithInstance("two")
+		if got := strings.Join(two.Names(), ","); got != "transfer,purge_2" {
+			t.Fatalf("names seen by a copy: %s", got)
+		}
+		if j, ok := r.Job("purge_2"); !ok || !j.Deletes || j.Schedule != "" {
+			t.Fatalf("Job(purge_2) = %+v %v", j, ok)
+		}
+		if _, err := r.Run(ctx, "nosuch", "test"); !errors.Is(err, ErrUnknownJob) {
+			t.Fatalf("unknown job: %v", err)
+		}
+		run, err := two.Run(ctx, "transfer", "test")
+		if err != nil || run.Job != "transfer" || run.Instance != "two" || string(run.Counts) != `{"moved":1}` {
+			t.Fatalf("run: %+v %v", run, err)
+		}
+		if h, err := r.History(ctx, "transfer", 10); err != nil || len(h) != 1 || h[0].ID != run.ID {
+			t.Fatalf("history: %+v %v", h, err)
+		}
+	})
+}
+
+// TestStart: serve's Start runs the registered jobs that have a schedule (here, a
+// missed run caught up at once), and refuses a bad schedule before starting any.
+func TestStart(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		c := &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+		bad := newRunner(db, c, "bad")
+		bad.Register(Job{Name: "transfer", Schedule: "25:00", Run: func(context.Context) (any, error) { return nil, nil }})
+		if err := bad.Start(context.Background()); err == nil || !strings.Contains(err.Error(), "transfer") {
+			t.Fatalf("bad schedule: %v", err)
+		}
+
+		r := newRunner(db, c, "one")
+		runs := make(chan string, 10)
+		r.Register(Job{Name: "transfer", Schedule: "02:30", Run: func(context.Context) (any, error) { runs <- "transfer"; return nil, nil }})
+		r.Register(Job{Name: "purge", Run: func(context.Context) (any, error) { runs <- "purge"; return nil, nil }})
+		if _, err := db.Exec(context.Background(), `INSERT INTO job_runs (job, instance, started_by, started_at, finished_at, status)
+			VALUES ('transfer', 'old', 'schedule', $1, $1, 'ok')`, c.now().Add(-56*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		if err := r.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case j := <-runs:
+			if j != "transfer" {
+				t.Fatalf("%s ran", j)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the scheduled job was not started")
+		}
+	})
+}
