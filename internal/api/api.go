@@ -8,50 +8,29 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"mime"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/calendar"
 
 	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/app"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
-	"github.com/cartable/cartable/internal/competency"
-	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/httpx"
-	"github.com/cartable/cartable/internal/importer"
-	"github.com/cartable/cartable/internal/jobs"
-	"github.com/cartable/cartable/internal/passport"
-	"github.com/cartable/cartable/internal/student"
-	"github.com/cartable/cartable/internal/transfer"
 )
 
-// Server holds the API's dependencies.
+// Server is the API: the services, and what only the API needs.
 type Server struct {
-	Accounts       *account.Service
-	Establishments *establishment.Service
-	Students       *student.Service
-	Importer       *importer.Service
-	Competencies   *competency.Service
-	Passports      *passport.Service
-	Transfers      *transfer.Service
-	Jobs           *jobs.Runner
-	Audit          *audit.Log
-	// TempDir receives uploads; MaxUpload caps them (bytes).
-	TempDir   string
-	MaxUpload int64
-	Log       *slog.Logger
+	*app.Services
 	// AuthLimiter limits login-like requests per client address.
 	AuthLimiter *httpx.Limiter
 	// SignupLimiter limits self sign-ups per client address.
 	SignupLimiter *httpx.Limiter
 	// OpenAPI is the API description served at /api/v1/openapi.yaml.
 	OpenAPI []byte
-	Now     func() time.Time
 }
 
 // handlerFunc is an API handler: it returns an error instead of writing one.
@@ -60,22 +39,15 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // authFunc is a handler that needs an authenticated principal.
 type authFunc func(w http.ResponseWriter, r *http.Request, p *authz.Principal) error
 
-// Route is one registered route; the isolation tests enumerate them.
-type Route struct {
-	Pattern string
-	// Auth tells whether the route needs a bearer token.
-	Auth bool
-}
-
 // Register adds the API routes to mux and returns them.
-func (s *Server) Register(mux *http.ServeMux) []Route {
-	var routes []Route
+func (s *Server) Register(mux *http.ServeMux) []httpx.Route {
+	var routes []httpx.Route
 	open := func(pattern string, h handlerFunc) {
-		routes = append(routes, Route{Pattern: pattern})
+		routes = append(routes, httpx.Route{Pattern: pattern})
 		mux.Handle(pattern, s.wrap(h))
 	}
 	authed := func(pattern string, h authFunc) {
-		routes = append(routes, Route{Pattern: pattern, Auth: true})
+		routes = append(routes, httpx.Route{Pattern: pattern, Auth: true})
 		mux.Handle(pattern, s.wrap(s.authenticated(h)))
 	}
 	open("GET /api/v1/openapi.yaml", s.openapi)

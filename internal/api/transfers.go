@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/cartable/cartable/internal/authz"
 
@@ -89,11 +90,10 @@ func (s *Server) runJob(w http.ResponseWriter, r *http.Request, p *authz.Princip
 	if !p.IsPlatformAdmin() {
 		return apperr.Forbidden("forbidden", "platform administrators only")
 	}
-	fn, ok := s.Transfers.Job(r.PathValue("job"))
-	if !ok {
-		return apperr.NotFound("job_not_found", "no such job: transfer or purge")
+	run, err := s.Jobs.Run(r.Context(), r.PathValue("job"), p.Login)
+	if errors.Is(err, jobs.ErrUnknownJob) {
+		return apperr.NotFound("job_not_found", "no such job: the jobs are %s", strings.Join(s.Jobs.Names(), ", "))
 	}
-	run, err := s.Jobs.Do(r.Context(), r.PathValue("job"), p.Login, fn)
 	if errors.Is(err, jobs.ErrBusy) {
 		return apperr.Conflict("job_running", "the job is running on another instance")
 	}

@@ -35,6 +35,7 @@ var forbidden = map[string][]string{
 	"competency":    {"web", "api", "cli", "httpx", "importer", "passport", "transfer"},
 	"passport":      {"web", "api", "cli", "httpx", "importer", "transfer"},
 	"transfer":      {"web", "api", "cli", "httpx", "importer", "passport", "jobs"},
+	"app":           {"web", "api", "cli", "httpx"},
 	"api":           {"web", "cli"},
 	"web":           {"api", "cli"},
 }

@@ -9,60 +9,34 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/cartable/cartable/docs"
-	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/api"
-	"github.com/cartable/cartable/internal/audit"
-	"github.com/cartable/cartable/internal/blob"
-	"github.com/cartable/cartable/internal/competency"
+	"github.com/cartable/cartable/internal/app"
 	"github.com/cartable/cartable/internal/config"
-	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/httpx"
-	"github.com/cartable/cartable/internal/importer"
-	"github.com/cartable/cartable/internal/jobs"
 	"github.com/cartable/cartable/internal/keyring"
-	"github.com/cartable/cartable/internal/passport"
 	"github.com/cartable/cartable/internal/secret"
 	"github.com/cartable/cartable/internal/store"
-	"github.com/cartable/cartable/internal/student"
-	"github.com/cartable/cartable/internal/transfer"
 	"github.com/cartable/cartable/internal/web"
 )
 
-// App is the assembled application: the database, the services and the HTTP handler.
-// Commands build one; tests start one on a temporary database (internal/apptest).
+// App is the assembled application: the database, the services (built once, by
+// app.New) and the HTTP handler. Commands build one; tests start one on a temporary
+// database (internal/apptest).
 type App struct {
-	Config         config.Config
-	Log            *slog.Logger
-	DB             *store.DB
-	Keys           *Keys
-	Audit          *audit.Log
-	Accounts       *account.Service
-	Establishments *establishment.Service
-	Secrets        *secret.Store
-	Students       *student.Service
-	Importer       *importer.Service
-	Competencies   *competency.Service
-	Passports      *passport.Service
-	Blobs          blob.Store
-	Transfers      *transfer.Service
-	Jobs           *jobs.Runner
-	Metrics        *httpx.Metrics
-	Now            func() time.Time
+	*app.Services
+	Config  config.Config
+	DB      *store.DB
+	Keys    *Keys
+	Metrics *httpx.Metrics
 
-	// Routes lists every registered route (API and web), for the isolation tests.
-	APIRoutes []api.Route
-	WebRoutes []webRoute
+	// APIRoutes and WebRoutes list every registered route, for the isolation tests.
+	APIRoutes []httpx.Route
+	WebRoutes []httpx.Route
 	handler   http.Handler
-}
-
-type webRoute struct {
-	Pattern string
-	Auth    bool
 }
 
 // Options are what tests may replace when building an App.
@@ -78,7 +52,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, o Options)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	a := &App{Config: cfg, Log: log, Now: o.Now, Metrics: httpx.NewMetrics()}
+	a := &App{Config: cfg, Metrics: httpx.NewMetrics()}
 	keys, err := LoadKeys(&cfg, o.Now)
 	if err != nil {
 		return nil, err
@@ -89,42 +63,21 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, o Options)
 		return nil, err
 	}
 	a.DB = db
-	if err := a.checkSchema(ctx, o.Migrate || cfg.Migrate); err != nil {
+	if err := checkSchema(ctx, db, o.Migrate || cfg.Migrate, log, o.Now); err != nil {
 		db.Close()
 		return nil, err
 	}
-	a.Audit = audit.New(db, o.Now)
-	a.Accounts, err = account.New(db, a.Audit, keys, o.Now, account.PolicyFrom(&cfg), account.Options{})
-	if err != nil {
+	if a.Services, err = app.New(cfg, db, keys, log, o.Now); err != nil {
 		db.Close()
 		return nil, err
 	}
 	a.Accounts.OnLogin = a.Metrics.Login
-	a.Establishments = establishment.New(db, a.Audit, o.Now)
-	a.Secrets = secret.New(db, keys, o.Now)
-	a.Students = student.New(db, a.Audit, a.Establishments, o.Now)
-	a.Importer = importer.New(db, a.Audit, a.Establishments, a.Accounts, a.Secrets, o.Now)
-	// The XML decompressed from a ZIP is held to the upload limit, as a plain upload is.
-	a.Importer.MaxSize = cfg.MaxUpload()
-	a.Competencies = competency.New(db, a.Audit, a.Establishments, a.Students, o.Now)
-	blobs, err := blob.NewLocal(filepath.Join(cfg.DataDir, "blobs"))
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	a.Blobs = blobs
-	a.Passports = passport.New(db, a.Audit, a.Establishments, a.Students, a.Competencies, blobs, o.Now)
-	a.Passports.MaxAttachment = int64(cfg.MaxAttachmentMiB) << 20
-	a.Passports.TempDir = cfg.TempDir()
-	a.Accounts.AccessRule = a.Students.AccessMode
-	a.Transfers = transfer.New(db, a.Audit, a.Establishments, a.Competencies, blobs, o.Now)
-	a.Jobs = jobs.New(db, log, o.Now)
 	a.Jobs.OnRun = a.Metrics.Job
 	return a, nil
 }
 
-func (a *App) checkSchema(ctx context.Context, migrate bool) error {
-	st, err := a.DB.Status(ctx)
+func checkSchema(ctx context.Context, db *store.DB, migrate bool, log *slog.Logger, now func() time.Time) error {
+	st, err := db.Status(ctx)
 	if err != nil {
 		return err
 	}
@@ -134,11 +87,11 @@ func (a *App) checkSchema(ctx context.Context, migrate bool) error {
 	if !migrate {
 		return fmt.Errorf("the database schema is at version %d but this binary needs %d: run `cartable migrate` (or serve with --migrate)", st.Current, st.Latest)
 	}
-	applied, err := a.DB.Migrate(ctx, a.Now())
+	applied, err := db.Migrate(ctx, now())
 	if err != nil {
 		return err
 	}
-	a.Log.Info("migrated database", "applied", applied, "db", a.DB.String())
+	log.Info("migrated database", "applied", applied, "db", db.String())
 	return nil
 }
 
@@ -175,22 +128,12 @@ func (a *App) Handler(ctx context.Context) (http.Handler, error) {
 		fmt.Fprintln(w, "ready")
 	})
 	mux.Handle("GET /metrics", a.Metrics.Handler())
-	apiSrv := &api.Server{Accounts: a.Accounts, Establishments: a.Establishments, Students: a.Students, Importer: a.Importer,
-		Competencies: a.Competencies, Passports: a.Passports, Transfers: a.Transfers, Jobs: a.Jobs,
-		TempDir: cfg.TempDir(), MaxUpload: cfg.MaxUpload(), Audit: a.Audit, Log: a.Log,
-		AuthLimiter: authLimiter, SignupLimiter: signupLimiter, OpenAPI: docs.OpenAPI, Now: a.Now}
+	apiSrv := &api.Server{Services: a.Services, AuthLimiter: authLimiter, SignupLimiter: signupLimiter, OpenAPI: docs.OpenAPI}
 	a.APIRoutes = apiSrv.Register(mux)
-	webSrv := &web.Server{Accounts: a.Accounts, Establishments: a.Establishments, Students: a.Students, Importer: a.Importer,
-		Competencies: a.Competencies, Passports: a.Passports, Transfers: a.Transfers, Jobs: a.Jobs,
-		TempDir: cfg.TempDir(), MaxUpload: cfg.MaxUpload(), Audit: a.Audit, Log: a.Log,
-		AuthLimiter: authLimiter, SignupLimiter: signupLimiter, CSRFKey: csrf, SecureCookies: cfg.SecureCookie(),
-		TrustedProxies: cfg.TrustedProxies, Now: a.Now}
-	routes, err := webSrv.Register(mux)
-	if err != nil {
+	webSrv := &web.Server{Services: a.Services, AuthLimiter: authLimiter, SignupLimiter: signupLimiter, CSRFKey: csrf,
+		SecureCookies: cfg.SecureCookie(), TrustedProxies: cfg.TrustedProxies}
+	if a.WebRoutes, err = webSrv.Register(mux); err != nil {
 		return nil, err
-	}
-	for _, r := range routes {
-		a.WebRoutes = append(a.WebRoutes, webRoute{Pattern: r.Pattern, Auth: r.Auth})
 	}
 	a.handler = httpx.Wrap(mux, httpx.Options{Log: a.Log, Metrics: a.Metrics, TrustedProxies: cfg.TrustedProxies, HSTS: cfg.SecureCookie()})
 	return a.handler, nil

@@ -101,6 +101,7 @@ func TestFlagsAfterArguments(t *testing.T) {
 		{[]string{"import", "nomenclature", "n.xml", "--uai", "0691234S"}, "MEF labels imported"},
 		{[]string{"referential", "import", "r.json", "--db", db}, "referential CAP-CUISINE saved"},
 		{[]string{"jobs", "run", "transfer", "--json"}, `"examined"`},
+		{[]string{"jobs", "run", "--json", "purge"}, `"purged"`},
 		{[]string{"account", "list", "--json", "--db", db, "--log-level=warn"}, "[]"},
 	} {
 		code, out, stderr := runCLI(t, append(append([]string{}, g...), append([]string{"--db", db}, c.args...)...)...)

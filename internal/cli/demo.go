@@ -282,7 +282,6 @@ func demoTransfer(ctx context.Context, app *App, first, n, year int) (int64, err
 	if _, err := app.Importer.Siecle(ctx, op, "0691234S", importer.Source{Name: "ElevesSansAdresses.xml", R: bytes.NewReader(data), Size: int64(len(data))}, false); err != nil {
 		return 0, err
 	}
-	fn, _ := app.Transfers.Job("transfer")
-	_, err = app.Jobs.Do(ctx, "transfer", "demo", fn)
+	_, err = app.Jobs.Run(ctx, "transfer", "demo")
 	return vercorsID, err
 }

@@ -2,18 +2,22 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"text/tabwriter"
 	"time"
+
+	"github.com/cartable/cartable/internal/jobs"
 )
 
 func jobsCmd() *cmd {
 	var asJSON bool
 	var job string
 	var limit int
-	run := func(name string) *cmd {
-		return &cmd{name: name, summary: "run the " + name + " job now (under the same lease as the scheduled runs)",
+	return &cmd{name: "jobs", summary: "background jobs: run one now, list the runs", subs: []*cmd{
+		{name: "run", summary: "run a job now (under the same lease as the scheduled runs); without JOB, list the jobs", args: "JOB",
 			flags: func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "print the counts as JSON") },
 			run: func(ctx context.Context, r *runner, args []string) error {
 				app, err := r.open(ctx)
@@ -21,8 +25,15 @@ func jobsCmd() *cmd {
 					return err
 				}
 				defer app.Close()
-				fn, _ := app.Transfers.Job(name)
-				res, err := app.Jobs.Do(ctx, name, "operator", fn)
+				if len(args) != 1 {
+					printJobs(r.stderr, app.Jobs)
+					return usagef("jobs run needs one JOB")
+				}
+				res, err := app.Jobs.Run(ctx, args[0], "operator")
+				if errors.Is(err, jobs.ErrUnknownJob) {
+					printJobs(r.stderr, app.Jobs)
+					return usagef("no job is called %q", args[0])
+				}
 				if res.ID == 0 || res.FinishedAt == nil {
 					return err // not run (another instance holds the lease) or not recorded
 				}
@@ -32,19 +43,13 @@ func jobsCmd() *cmd {
 						return werr
 					}
 				} else {
-					fmt.Fprintf(r.stdout, "%s: %s in %.1fs — %s\n", name, res.Status, res.FinishedAt.Sub(res.StartedAt).Seconds(), res.Counts)
+					fmt.Fprintf(r.stdout, "%s: %s in %.1fs — %s\n", res.Job, res.Status, res.FinishedAt.Sub(res.StartedAt).Seconds(), res.Counts)
 				}
 				return err
-			}}
-	}
-	return &cmd{name: "jobs", summary: "background jobs: the daily transfer and the weekly purge", subs: []*cmd{
-		{name: "run", summary: "run a job now", subs: []*cmd{
-			run("transfer"),
-			run("purge"),
-		}},
+			}},
 		{name: "list", summary: "the history of job runs",
 			flags: func(fs *flag.FlagSet) {
-				fs.StringVar(&job, "job", "", "transfer or purge (default: all)")
+				fs.StringVar(&job, "job", "", "only the runs of this job (default: all; `cartable jobs run` lists the jobs)")
 				fs.IntVar(&limit, "limit", 50, "number of runs")
 				fs.BoolVar(&asJSON, "json", false, "print JSON")
 			},
@@ -73,4 +78,16 @@ func jobsCmd() *cmd {
 				return tw.Flush()
 			}},
 	}}
+}
+
+// printJobs lists the registered jobs and when serve runs them.
+func printJobs(w io.Writer, r *jobs.Runner) {
+	fmt.Fprintln(w, "Jobs:")
+	for _, j := range r.Jobs() {
+		when := "only when asked"
+		if j.Schedule != "" {
+			when = "scheduled " + j.Schedule + " (Europe/Paris)"
+		}
+		fmt.Fprintf(w, "  %-14s %s\n", j.Name, when)
+	}
 }

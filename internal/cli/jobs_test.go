@@ -76,6 +76,14 @@ func TestJobCommands(t *testing.T) {
 			if out := must("jobs", "list", "--job", "purge"); strings.Count(out, " purge ") != 2 || strings.Contains(out, " transfer ") {
 				t.Fatalf("jobs list --job purge:\n%s", out)
 			}
+			// Without a job, or with an unknown one, the registered jobs are listed.
+			for _, args := range [][]string{{"jobs", "run"}, {"jobs", "run", "nosuch"}} {
+				code, _, stderr := cli(args...)
+				if code != 2 || !regexpMatch(`(?m)^  transfer +scheduled 02:30 \(Europe/Paris\)$`, stderr) ||
+					!regexpMatch(`(?m)^  purge +scheduled sun 03:30 \(Europe/Paris\)$`, stderr) {
+					t.Errorf("%q: exit %d\n%s", args, code, stderr)
+				}
+			}
 		})
 	}
 }

@@ -8,9 +8,6 @@ import (
 	"net"
 	"net/http"
 	"time"
-
-	"github.com/cartable/cartable/internal/calendar"
-	"github.com/cartable/cartable/internal/jobs"
 )
 
 func serveCmd() *cmd {
@@ -50,7 +47,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
-	if err := a.schedule(bg); err != nil {
+	if err := a.Jobs.Start(bg); err != nil {
 		return err
 	}
 	go a.background(bg)
@@ -75,26 +72,6 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	stopBG()
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
-	}
-	return nil
-}
-
-// schedule starts the daily transfer and the weekly purge, when configured.
-func (a *App) schedule(ctx context.Context) error {
-	loc := calendar.Paris
-	for _, j := range []struct{ name, spec string }{
-		{"transfer", a.Config.TransferSchedule},
-		{"purge", a.Config.PurgeSchedule},
-	} {
-		if j.spec == "" {
-			continue
-		}
-		sc, err := jobs.ParseSchedule(j.spec, loc)
-		if err != nil {
-			return fmt.Errorf("--%s-schedule: %w", j.name, err)
-		}
-		fn, _ := a.Transfers.Job(j.name)
-		go a.Jobs.Every(ctx, j.name, sc, fn)
 	}
 	return nil
 }

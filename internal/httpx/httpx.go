@@ -22,6 +22,16 @@ import (
 	"github.com/cartable/cartable/internal/audit"
 )
 
+// Route is one route a transport registered on the mux (the API, the pages); the
+// isolation tests enumerate them.
+type Route struct {
+	// Pattern is the http.ServeMux pattern, "METHOD /path/{id}".
+	Pattern string
+	// Auth tells whether the route needs an authenticated caller (a bearer token, a
+	// session).
+	Auth bool
+}
+
 // Status maps an error kind to its HTTP status: the one place where this is decided.
 func Status(k apperr.Kind) int {
 	switch k {

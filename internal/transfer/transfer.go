@@ -475,14 +475,3 @@ var errAlreadyDone = errors.New("transfer: already done")
 
 // FormerEstablishment is the author of moved evaluations.
 const FormerEstablishment = competency.FormerEstablishment
-
-// Job returns the job called name ("transfer" or "purge") as the jobs runner takes it.
-func (s *Service) Job(name string) (func(context.Context) (any, error), bool) {
-	switch name {
-	case "transfer":
-		return func(ctx context.Context) (any, error) { return s.RunTransfers(ctx) }, true
-	case "purge":
-		return func(ctx context.Context) (any, error) { return s.RunPurge(ctx) }, true
-	}
-	return nil, false
-}

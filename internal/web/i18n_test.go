@@ -275,7 +275,8 @@ var dynamicKeys = []string{
 	// "received" or "sent".
 	"transfers.received", "transfers.sent",
 	// partials.html, runs: (printf "jobs.job.%s" .Job) and (printf "jobs.status.%s" .Status);
-	// the jobs transfer.Service.Job knows, and the statuses jobs.Runner records.
+	// the jobs app.New registers (TestJobsPageListsRegisteredJobs checks each has its
+	// label), and the statuses jobs.Runner records.
 	"jobs.job.transfer", "jobs.job.purge", "jobs.status.running", "jobs.status.ok", "jobs.status.failed",
 	// students.html, student.html: (printf "state.%s" .AccountState), the accounts'
 	// stored status; accounts.html and account.html: account.State adds expired and locked.

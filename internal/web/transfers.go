@@ -174,10 +174,13 @@ func (s *Server) transferMatch(l string, x transfer.Done) string {
 }
 
 type jobsData struct {
+	// Jobs are the registered jobs, each with its button.
+	Jobs []jobs.Job
 	Runs []jobs.Run
 }
 
-// jobsPage shows every job run (platform administrators) and runs a job on demand.
+// jobsPage shows every job run (platform administrators) and runs a registered job on
+// demand.
 func (s *Server) jobsPage(w http.ResponseWriter, r *http.Request) error {
 	if !principal(r).IsPlatformAdmin() {
 		return apperr.Forbidden("forbidden", "platform administrators only")
@@ -187,7 +190,7 @@ func (s *Server) jobsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	pg := s.newPage(r, "jobs.title")
-	pg.Data = jobsData{Runs: runs}
+	pg.Data = jobsData{Jobs: s.Jobs.Jobs(), Runs: runs}
 	return s.render(w, r, "jobs", pg)
 }
 
@@ -196,11 +199,11 @@ func (s *Server) runJob(w http.ResponseWriter, r *http.Request) error {
 	if !p.IsPlatformAdmin() {
 		return apperr.Forbidden("forbidden", "platform administrators only")
 	}
-	fn, ok := s.Transfers.Job(r.PathValue("job"))
-	if !ok {
+	_, err := s.Jobs.Run(r.Context(), r.PathValue("job"), p.Login)
+	if errors.Is(err, jobs.ErrUnknownJob) {
 		return apperr.NotFound("not_found", "no such job")
 	}
-	if _, err := s.Jobs.Do(r.Context(), r.PathValue("job"), p.Login, fn); err != nil && !errors.Is(err, jobs.ErrBusy) {
+	if err != nil && !errors.Is(err, jobs.ErrBusy) {
 		s.Log.Warn("job run from the web", "job", r.PathValue("job"), "err", err)
 	}
 	http.Redirect(w, r, "/admin/jobs", http.StatusSeeOther)

@@ -19,7 +19,6 @@ import (
 	"html/template"
 	"image/png"
 	"io/fs"
-	"log/slog"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -30,17 +29,11 @@ import (
 	"github.com/cartable/cartable/internal/calendar"
 
 	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/app"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
-	"github.com/cartable/cartable/internal/competency"
-	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/httpx"
-	"github.com/cartable/cartable/internal/importer"
-	"github.com/cartable/cartable/internal/jobs"
-	"github.com/cartable/cartable/internal/passport"
 	"github.com/cartable/cartable/internal/qr"
-	"github.com/cartable/cartable/internal/student"
-	"github.com/cartable/cartable/internal/transfer"
 )
 
 //go:embed templates/*.html
@@ -49,21 +42,9 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// Server holds the pages' dependencies.
+// Server is the pages: the services, and what only the pages need.
 type Server struct {
-	Accounts       *account.Service
-	Establishments *establishment.Service
-	Students       *student.Service
-	Importer       *importer.Service
-	Competencies   *competency.Service
-	Passports      *passport.Service
-	Transfers      *transfer.Service
-	Jobs           *jobs.Runner
-	Audit          *audit.Log
-	// TempDir receives uploads; MaxUpload caps them (bytes).
-	TempDir       string
-	MaxUpload     int64
-	Log           *slog.Logger
+	*app.Services
 	AuthLimiter   *httpx.Limiter
 	SignupLimiter *httpx.Limiter
 	// CSRFKey signs CSRF tokens; shared by all instances (a platform secret).
@@ -71,36 +52,29 @@ type Server struct {
 	// SecureCookies marks cookies Secure and gives them the __Host- prefix.
 	SecureCookies  bool
 	TrustedProxies []netip.Prefix
-	Now            func() time.Time
 
 	pages map[string]*template.Template
 }
 
-// Route is one registered page; the isolation tests enumerate them.
-type Route struct {
-	Pattern string
-	Auth    bool
-}
-
 // Register parses the templates and adds the pages to mux.
-func (s *Server) Register(mux *http.ServeMux) ([]Route, error) {
+func (s *Server) Register(mux *http.ServeMux) ([]httpx.Route, error) {
 	if err := s.parse(); err != nil {
 		return nil, err
 	}
-	var routes []Route
+	var routes []httpx.Route
 	protect := http.NewCrossOriginProtection()
 	open := func(pattern string, h handlerFunc) {
-		routes = append(routes, Route{Pattern: pattern})
+		routes = append(routes, httpx.Route{Pattern: pattern})
 		mux.Handle(pattern, protect.Handler(s.wrap(h, false, false)))
 	}
 	authed := func(pattern string, h handlerFunc) {
-		routes = append(routes, Route{Pattern: pattern, Auth: true})
+		routes = append(routes, httpx.Route{Pattern: pattern, Auth: true})
 		mux.Handle(pattern, protect.Handler(s.wrap(h, true, false)))
 	}
 	// selfChecked routes parse their body themselves (multipart uploads, the grid's JSON)
 	// and check its CSRF token.
 	selfChecked := func(pattern string, h handlerFunc) {
-		routes = append(routes, Route{Pattern: pattern, Auth: true})
+		routes = append(routes, httpx.Route{Pattern: pattern, Auth: true})
 		mux.Handle(pattern, protect.Handler(s.wrap(h, true, true)))
 	}
 	static, _ := fs.Sub(staticFS, "static")
