@@ -1,6 +1,7 @@
 // Package cli is cartable's command line: the server (serve, demo) and the maintenance
-// commands (migrate, account, token, establishment, keys, audit…). It is the only place
-// where the application is wired together (app.go).
+// commands (migrate, account, token, establishment, keys, audit…). It assembles the
+// process (app.go): the keys, the database, the services that internal/app builds, and
+// the transports that receive them.
 package cli
 
 import (
