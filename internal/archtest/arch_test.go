@@ -21,6 +21,7 @@ var forbidden = map[string][]string{
 	"config":        {"*"},
 	"calendar":      {"*"},
 	"authz":         {"*"},
+	"i18n":          {"*"},
 	"store":         {"account", "establishment", "audit", "web", "api", "cli", "httpx"},
 	"audit":         {"account", "establishment", "web", "api", "cli", "httpx"},
 	"account":       {"web", "api", "cli", "httpx", "establishment"},

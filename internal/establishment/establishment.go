@@ -75,7 +75,8 @@ func scan(sc interface{ Scan(...any) error }) (Establishment, error) {
 func (s *Service) Create(ctx context.Context, actor authz.Actor, in Input) (Establishment, error) {
 	uai, err := siecle.ParseUAI(in.UAI)
 	if err != nil {
-		return Establishment{}, apperr.Invalid("invalid_uai", "UAI %q: %v", in.UAI, err)
+		// The pages show what the UAI check says (it quotes the UAI).
+		return Establishment{}, apperr.Invalid("invalid_uai", "UAI %q: %v", in.UAI, err).With("detail", err.Error())
 	}
 	name := strings.TrimSpace(deref(in.Name))
 	if name == "" {

@@ -220,7 +220,7 @@ func read(r io.Reader, uai string, key []byte, mefs map[string]bool, today strin
 		return nil, apperr.Invalid("invalid_file", "%v", err).Wrap(err)
 	}
 	if p.params.UAI == "" {
-		return nil, apperr.Invalid("invalid_file", "the file has no PARAMETRES/UAJ: it is not a complete SIECLE student export")
+		return nil, apperr.Invalid("invalid_file", "the file has no PARAMETRES/UAJ: it is not a complete SIECLE student export").WithKey("invalid_file.no_params")
 	}
 	p.index, p.pending = nil, nil
 	p.sharedINEs()
