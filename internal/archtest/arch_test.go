@@ -22,6 +22,7 @@ var forbidden = map[string][]string{
 	"calendar":      {"*"},
 	"authz":         {"*"},
 	"i18n":          {"*"},
+	"pdfdoc":        {"store", "account", "establishment", "audit", "student", "importer", "competency", "passport", "transfer", "letter", "jobs", "secret", "web", "api", "cli", "httpx"},
 	"store":         {"account", "establishment", "audit", "web", "api", "cli", "httpx"},
 	"audit":         {"account", "establishment", "web", "api", "cli", "httpx"},
 	"account":       {"web", "api", "cli", "httpx", "establishment"},
