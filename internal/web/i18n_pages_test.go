@@ -9,12 +9,15 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/competency"
+	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/siecle"
 	"github.com/cartable/cartable/internal/store"
@@ -157,6 +160,78 @@ func TestGridErrorInThePageLanguage(t *testing.T) {
 		}
 		if answer.Error.Code != "invalid_results" || !strings.HasPrefix(answer.Error.Message, want) {
 			t.Errorf("%s: %+v, want %q…", lang, answer.Error, want)
+		}
+	}
+}
+
+// TestTransferReasonsInTheReadersLanguage: why a transfer is impossible and why a
+// diploma change moved nothing are written in the reader's language (issue 9: the job
+// stored them as French sentences, which English pages showed in French).
+func TestTransferReasonsInTheReadersLanguage(t *testing.T) {
+	s := apptest.Start(t, store.SQLite)
+	ctx := context.Background()
+	yes, no := true, false
+	in := func(uai, name string, send, receive *bool) establishment.Input {
+		i := establishmentInput(uai, name)
+		i.TransfersSend, i.TransfersReceive = send, receive
+		return i
+	}
+	a, err := s.App.Establishments.Create(ctx, authz.Operator, in("0691234S", "Lycée Alpha", &yes, &yes))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.App.Establishments.Create(ctx, authz.Operator, in("0381234K", "Lycée Bravo", &yes, &no))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fileA bytes.Buffer
+	if err := siecle.Generate(&fileA, siecle.GenOptions{UAI: a.UAI, Students: 10, Seed: 1, Year: time.Now().Year()}); err != nil {
+		t.Fatal(err)
+	}
+	importSiecle(t, s, a.UAI, fileA.Bytes())
+	exit := time.Now().AddDate(0, 0, -10).Format("02/01/2006")
+	left := fileA.Bytes()
+	for _, k := range []int{3, 4} {
+		re := regexp.MustCompile(`(?s)((?:<ELEVE .*?</ELEVE>\s*){` + fmt.Sprint(k) + `}<ELEVE .*?)(</ELEVE>)`)
+		left = re.ReplaceAll(left, []byte("${1}<DATE_SORTIE>"+exit+"</DATE_SORTIE>${2}"))
+	}
+	importSiecle(t, s, a.UAI, left)
+	importSiecle(t, s, b.UAI, oneStudent(t, b.UAI, 3, a.UAI, ""))
+	importSiecle(t, s, b.UAI, oneStudent(t, b.UAI, 4, a.UAI, ""))
+	if _, err := s.App.DB.Exec(ctx, `UPDATE students SET entry_date = $1 WHERE establishment_id = $2`, time.Now().AddDate(0, 0, -5).Format("2006-01-02"), b.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Person 4 now prepares another diploma.
+	if _, err := s.App.DB.Exec(ctx, `UPDATE students SET mef = '12345678901' WHERE establishment_id = $1 AND eleve_id = (SELECT MAX(eleve_id) FROM students WHERE establishment_id = $1)`, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := s.App.Transfers.RunTransfers(ctx); err != nil || c.Impossible != 1 || c.DiplomaChanged != 1 {
+		t.Fatalf("counts %+v %v", c, err)
+	}
+	c := s.Browser()
+	login(t, s, c, s.CreateUser("admin.b", authz.Membership{Role: authz.RoleAdmin, EstablishmentID: b.ID}))
+	for _, tc := range []struct {
+		lang          string
+		want, notWant []string
+	}{
+		{"fr", []string{"l&#39;établissement d&#39;accueil n&#39;autorise pas la réception des données",
+			"l&#39;élève ne prépare plus le même diplôme (MEF ", " → 12345678901) : les référentiels diffèrent, rien n&#39;est transféré"},
+			[]string{"does not allow", "no longer prepares"}},
+		{"en", []string{"the new establishment does not allow receiving the data",
+			"the student no longer prepares the same diploma (MEF ", " → 12345678901): the referentials differ, nothing is transferred"},
+			[]string{"n&#39;autorise pas", "ne prépare plus", "référentiels"}},
+	} {
+		fetch(t, c, "GET", s.URL+"/lang/"+tc.lang+"?back=/", nil)
+		p := fetch(t, c, "GET", s.URL+"/establishments/0381234K/transfers", nil)
+		for _, w := range tc.want {
+			if !strings.Contains(p.body, w) {
+				t.Errorf("%s: the dashboard lacks %q", tc.lang, w)
+			}
+		}
+		for _, n := range tc.notWant {
+			if strings.Contains(p.body, n) {
+				t.Errorf("%s: the dashboard says %q", tc.lang, n)
+			}
 		}
 	}
 }
