@@ -39,6 +39,7 @@ var errorMessages = map[string]Msg{
 	"invalid_file":                    {"Fichier refusé, rien n'a été enregistré : {detail}", "File rejected, nothing was saved: {detail}"},
 	"invalid_file.no_params":          {"Fichier refusé, rien n'a été enregistré : il n'a pas de PARAMETRES/UAJ, ce n'est pas un export SIECLE complet des élèves.", "File rejected, nothing was saved: it has no PARAMETRES/UAJ, it is not a complete SIECLE student export."},
 	"other_establishment":             {"Import refusé : {detail}", "Import rejected: {detail}"},
+	"other_establishment.uai":         {"Import refusé : fichier d'un autre établissement : ce fichier est l'export SIECLE de l'établissement {file}, or vous importez pour l'établissement {want}", "Import rejected: a file of another establishment: this file is the SIECLE export of the establishment {file}, but you are importing for the establishment {want}"},
 	"invalid_uai":                     {"UAI refusé : {detail}", "UAI rejected: {detail}"},
 	"invalid_referential":             {"Référentiel refusé, rien n'a été enregistré : {detail}", "Referential rejected, nothing was saved: {detail}"},
 	"competency_in_use":               {"Ces compétences ont des résultats, elles ne peuvent pas être retirées du référentiel : {codes}.", "These competencies have results, they cannot be removed from the referential: {codes}."},

@@ -28,7 +28,8 @@ var apperrConstructors = map[string]bool{"Invalid": true, "NotFound": true, "Con
 
 // sourceUses returns the error codes and keys the Go code of cartable (internal/ and
 // cmd/, tests aside) gives apperr, and the catalogue keys it stores for later (the
-// Key of a SIECLE or import warning, a transfer's reason code).
+// Key of a SIECLE or import warning, of a SIECLE value check). Transfer reason codes
+// are checked by internal/transfer's tests.
 func sourceUses(t *testing.T) []use {
 	t.Helper()
 	var out []use
@@ -60,6 +61,15 @@ func sourceUses(t *testing.T) []use {
 					if u, ok := errorChain(n, lit, inner); ok {
 						u.where = fset.Position(n.Pos()).String()
 						out = append(out, u)
+					}
+					// The keys of siecle's value checks and of the warnings around them.
+					if id, ok := n.Fun.(*ast.Ident); ok {
+						arg := map[string]int{"valueError": 1, "valueWarning": 3}
+						if i, ok := arg[id.Name]; ok && len(n.Args) > i {
+							if k, ok := lit(n.Args[i]); ok && k != "" {
+								out = append(out, use{where: fset.Position(n.Pos()).String(), key: k})
+							}
+						}
 					}
 				case *ast.CompositeLit:
 					// Stored keys: the Key of a warning (siecle.Warning, importer.Warning).

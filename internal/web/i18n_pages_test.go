@@ -235,3 +235,73 @@ func TestTransferReasonsInTheReadersLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestImportWarningsInTheReadersLanguage: the remarks of an import report are written
+// in the reader's language (they were French on English pages).
+func TestImportWarningsInTheReadersLanguage(t *testing.T) {
+	s := apptest.Start(t, store.SQLite)
+	ctx := context.Background()
+	e, err := s.App.Establishments.Create(ctx, authz.Operator, establishmentInput("0691234S", "Lycée des Canuts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := []byte("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<BEE_ELEVES VERSION=\"2.1\">\n<PARAMETRES><UAJ>0691234S</UAJ></PARAMETRES>\n<DONNEES><ELEVES>\n" +
+		"<ELEVE ELEVE_ID=\"1\"><NOM_DE_FAMILLE>DURAND</NOM_DE_FAMILLE><PRENOM>Léa</PRENOM><DATE_NAISS>31/02/2009</DATE_NAISS><CODE_MEF>24720002310</CODE_MEF></ELEVE>\n" +
+		"</ELEVES></DONNEES></BEE_ELEVES>\n")
+	rep, err := s.App.Importer.Siecle(ctx, authz.OperatorPrincipal(), "0691234S", importer.Source{Name: "e.xml", R: bytes.NewReader(file), Size: int64(len(file))}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.Browser()
+	login(t, s, c, s.CreateUser("admin.canuts", authz.Membership{Role: authz.RoleAdmin, EstablishmentID: e.ID}))
+	for lang, want := range map[string][]string{
+		"fr": {"INE absent : l&#39;élève ne pourra pas être retrouvé", "date invalide : le &#34;31/02/2009&#34; n&#39;existe pas dans le calendrier"},
+		"en": {"INE missing: the student cannot be found in another establishment", "invalid date: &#34;31/02/2009&#34; does not exist in the calendar"},
+	} {
+		fetch(t, c, "GET", s.URL+"/lang/"+lang+"?back=/", nil)
+		p := fetch(t, c, "GET", fmt.Sprintf("%s/establishments/0691234S/imports/%d", s.URL, rep.ImportID), nil)
+		for _, w := range want {
+			if !strings.Contains(p.body, w) {
+				t.Errorf("%s: the report lacks %q", lang, w)
+			}
+		}
+		if lang == "en" && (strings.Contains(p.body, "INE absent") || strings.Contains(p.body, "calendrier")) {
+			t.Errorf("en: the report is in French")
+		}
+	}
+}
+
+// TestFileAndUAIErrorsInTheReadersLanguage: a SIECLE file of another establishment and
+// a mistyped UAI are refused in the reader's language (the checks wrote French, inside
+// an English frame for the UAI).
+func TestFileAndUAIErrorsInTheReadersLanguage(t *testing.T) {
+	s := apptest.Start(t, store.SQLite)
+	ctx := context.Background()
+	if _, err := s.App.Establishments.Create(ctx, authz.Operator, establishmentInput("0691234S", "Lycée des Canuts")); err != nil {
+		t.Fatal(err)
+	}
+	var other bytes.Buffer
+	if err := siecle.Generate(&other, siecle.GenOptions{UAI: "0382032C", Students: 2, Seed: 4}); err != nil {
+		t.Fatal(err)
+	}
+	c := s.Browser()
+	login(t, s, c, s.CreateUser("root", authz.Membership{Role: authz.RolePlatformAdmin}))
+	for lang, want := range map[string][2]string{
+		"fr": {"Import refusé : fichier d&#39;un autre établissement : ce fichier est l&#39;export SIECLE de l&#39;établissement 0382032C, or vous importez pour l&#39;établissement 0691234S",
+			"UAI invalide : &#34;0382032D&#34; a la lettre de contrôle D, la lettre attendue est C (code mal recopié ?)"},
+		"en": {"Import rejected: a file of another establishment: this file is the SIECLE export of the establishment 0382032C, but you are importing for the establishment 0691234S",
+			"invalid UAI: &#34;0382032D&#34; has the check letter D, the expected letter is C (a copying mistake?)"},
+	} {
+		fetch(t, c, "GET", s.URL+"/lang/"+lang+"?back=/", nil)
+		p := fetch(t, c, "GET", s.URL+"/establishments/0691234S/imports", nil)
+		q := uploadForm(t, c, s.URL+"/establishments/0691234S/imports", p.csrf(t), map[string]string{"kind": "siecle"}, "e.xml", other.Bytes())
+		if !strings.Contains(q.body, want[0]) {
+			t.Errorf("%s: another establishment's file: %d, no %q", lang, q.status, want[0])
+		}
+		p = fetch(t, c, "GET", s.URL+"/admin/establishments", nil)
+		q = fetch(t, c, "POST", s.URL+"/admin/establishments", url.Values{"csrf": {p.csrf(t)}, "uai": {"0382032D"}, "name": {"Bad"}})
+		if !strings.Contains(q.body, want[1]) {
+			t.Errorf("%s: a mistyped UAI: %d, no %q", lang, q.status, want[1])
+		}
+	}
+}
