@@ -33,6 +33,9 @@ var apperrConstructors = map[string]bool{"Invalid": true, "NotFound": true, "Con
 func sourceUses(t *testing.T) []use {
 	t.Helper()
 	var out []use
+	// Literals that may be an error's Key given apart from its constructor
+	// ("invalid_results.value"): kept until the codes are known.
+	var literals []use
 	fset := token.NewFileSet()
 	lit := func(e ast.Expr) (string, bool) {
 		b, ok := e.(*ast.BasicLit)
@@ -71,6 +74,10 @@ func sourceUses(t *testing.T) []use {
 							}
 						}
 					}
+				case *ast.BasicLit:
+					if k, ok := lit(n); ok && strings.Contains(k, ".") && isKey(k) {
+						literals = append(literals, use{where: fset.Position(n.Pos()).String(), key: k})
+					}
 				case *ast.CompositeLit:
 					// Stored keys: the Key of a warning (siecle.Warning, importer.Warning).
 					if !strings.HasSuffix(typeName(n.Type), "Warning") {
@@ -93,7 +100,28 @@ func sourceUses(t *testing.T) []use {
 			t.Fatal(err)
 		}
 	}
+	codes := map[string]bool{}
+	for _, u := range out {
+		if u.checked {
+			codes[u.key] = true
+		}
+	}
+	for _, l := range literals {
+		if code, _, _ := strings.Cut(l.key, "."); codes[code] && !strings.HasSuffix(l.key, ".") {
+			out = append(out, l)
+		}
+	}
 	return out
+}
+
+// isKey reports whether s has the shape of a key: lower-case words, digits, "_" and ".".
+func isKey(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // typeName is the name of a composite literal's type, without its package.
