@@ -12,6 +12,7 @@ import (
 
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/httpx"
+	"github.com/cartable/cartable/internal/i18n"
 	"github.com/cartable/cartable/internal/jobs"
 	"github.com/cartable/cartable/internal/transfer"
 )
@@ -21,6 +22,9 @@ func (s *Server) transfers(w http.ResponseWriter, r *http.Request, p *authz.Prin
 	if err != nil {
 		return err
 	}
+	// The reasons in words, in the language the client asks for (French by default, as
+	// they were stored before they became codes).
+	d.Words(i18n.Negotiate(r.Header.Get("Accept-Language"), i18n.FR))
 	if r.URL.Query().Get("format") == "csv" {
 		return writeTransfersCSV(w, d, r.URL.Query().Get("list"))
 	}

@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -140,6 +141,26 @@ func TestTransfersContract(t *testing.T) {
 		if len(dashC.Impossible) != 1 || dashC.Impossible[0].LastName != y.LastName || dashC.Impossible[0].OtherUAI != "0691234S" ||
 			!strings.Contains(dashC.Impossible[0].Reason, "accueil") {
 			t.Fatalf("C's impossible: %+v", dashC.Impossible)
+		}
+		// The reason in words follows Accept-Language (French by default); its code does not.
+		reqEN, _ := http.NewRequest("GET", s.URL+"/api/v1/establishments/0442953W/transfers", nil)
+		reqEN.Header.Set("Authorization", "Bearer "+rootTok)
+		reqEN.Header.Set("Accept-Language", "en-GB,en;q=0.9,fr;q=0.5")
+		respEN, err := http.DefaultClient.Do(reqEN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dashEN struct {
+			Impossible []struct {
+				Reason      string   `json:"reason"`
+				ReasonCodes []string `json:"reason_codes"`
+			}
+		}
+		json.NewDecoder(respEN.Body).Decode(&dashEN)
+		respEN.Body.Close()
+		if len(dashEN.Impossible) != 1 || dashEN.Impossible[0].Reason != "the new establishment does not allow receiving the data" ||
+			strings.Join(dashEN.Impossible[0].ReasonCodes, ",") != "no_receive" {
+			t.Fatalf("C's impossible in English: %+v", dashEN.Impossible)
 		}
 		var dashA struct{ Done []entry }
 		s.Do("GET", "/api/v1/establishments/0691234S/transfers", rootTok, nil, &dashA)

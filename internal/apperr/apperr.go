@@ -1,8 +1,10 @@
 // Package apperr defines the kinds of error the application reports to its users.
 //
 // Services return *Error values built with the helpers below; the HTTP layers map the
-// kind to a status code in one place (httpx) and show Message, which is written for the
-// user and never contains a secret. Internal causes are wrapped in Err and only logged.
+// kind to a status code in one place (httpx). Message, in English, is written for the
+// API's clients, the command line and the logs, and never contains a secret; pages
+// write the error in the reader's language from its code (or Key) and Params, with the
+// message catalogue (internal/i18n). Internal causes are wrapped in Err and only logged.
 package apperr
 
 import (
@@ -35,8 +37,16 @@ type Error struct {
 	Kind Kind
 	// Code is a stable, machine-readable identifier such as "invalid_credentials".
 	Code string
-	// Message is safe to show to the user (no secret, no internal detail).
+	// Message is safe to show to the user (no secret, no internal detail). It is
+	// English; when the catalogue's message for the error has a {detail} parameter,
+	// Message fills it unless Params gives one (a file parser's own words).
 	Message string
+	// Key is the catalogue's message that explains the error when it is not the one
+	// of Code: one code may have several explanations ("invalid_archive.entries").
+	Key string
+	// Params are the named parameters of that message ({field}, {max}…), so that a
+	// page writes the error in its reader's language.
+	Params map[string]any
 	// RetryAfter, when positive, tells the client when to retry (429, 503).
 	RetryAfter time.Duration
 	// Err is the internal cause, logged but never shown.
@@ -120,7 +130,17 @@ func TooLarge(code, format string, args ...any) *Error {
 // TooLong reports a text field over its documented limit (docs/limits.md). The message
 // names the field, so that a page, an API client or an import report says which one.
 func TooLong(field string, max int) *Error {
-	return newf(KindInvalid, "too_long", "%s: more than %d characters", field, max)
+	e := newf(KindInvalid, "too_long", "%s: more than %d characters", field, max)
+	e.Params = map[string]any{"field": field, "max": max}
+	return e
+}
+
+// TooManyItems reports a list over its documented limit (docs/limits.md): more than max
+// items in field.
+func TooManyItems(field string, max int) *Error {
+	e := newf(KindInvalid, "too_many", "%s: more than %d", field, max)
+	e.Params = map[string]any{"field": field, "max": max}
+	return e
 }
 
 // CheckLen returns TooLong when value holds more than max characters (runes, not bytes:
@@ -136,6 +156,24 @@ func CheckLen(field, value string, max int) error {
 // Internal wraps an unexpected error; its message is generic.
 func Internal(err error) *Error {
 	return &Error{Kind: KindInternal, Code: "internal", Message: "internal error", Err: err}
+}
+
+// With returns a copy of e with the named parameter name of its message set to value.
+func (e *Error) With(name string, value any) *Error {
+	c := *e
+	c.Params = make(map[string]any, len(e.Params)+1)
+	for k, v := range e.Params {
+		c.Params[k] = v
+	}
+	c.Params[name] = value
+	return &c
+}
+
+// WithKey returns a copy of e explained by the catalogue's message key.
+func (e *Error) WithKey(key string) *Error {
+	c := *e
+	c.Key = key
+	return &c
 }
 
 // Wrap attaches an internal cause to e and returns e.

@@ -21,6 +21,8 @@ var forbidden = map[string][]string{
 	"config":        {"*"},
 	"calendar":      {"*"},
 	"authz":         {"*"},
+	"i18n":          {"*"},
+	"pdfdoc":        {"store", "account", "establishment", "audit", "student", "importer", "competency", "passport", "transfer", "letter", "jobs", "secret", "web", "api", "cli", "httpx"},
 	"store":         {"account", "establishment", "audit", "web", "api", "cli", "httpx"},
 	"audit":         {"account", "establishment", "web", "api", "cli", "httpx"},
 	"account":       {"web", "api", "cli", "httpx", "establishment"},

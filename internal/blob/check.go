@@ -22,6 +22,26 @@ var (
 	ErrBadArchive = errors.New("not a readable ZIP archive")
 )
 
+// ArchiveError is why an archive is refused, for a reader: Reason is a stable code
+// (directory, unreadable, entries, entry_unnamed, entry_control, entry_backslash,
+// entry_absolute, entry_drive, entry_symlink, entry_parent), Entry the entry's name and
+// Max the limit, when they apply. It is an ErrBadArchive (errors.Is).
+type ArchiveError struct {
+	Reason string
+	Entry  string
+	Max    int
+	msg    string // the English explanation, after ErrBadArchive's
+}
+
+// ArchiveReasons are the values of ArchiveError.Reason.
+var ArchiveReasons = []string{"directory", "unreadable", "entries", "entry_unnamed", "entry_control", "entry_backslash",
+	"entry_absolute", "entry_drive", "entry_symlink", "entry_parent"}
+
+func (e *ArchiveError) Error() string { return ErrBadArchive.Error() + ": " + e.msg }
+
+// Is makes errors.Is(err, ErrBadArchive) hold.
+func (e *ArchiveError) Is(target error) bool { return target == ErrBadArchive }
+
 // Limits of an attached archive's directory. A student's archive (a report with its
 // photos and plans) lists a few dozen files; the limits bound the memory archive/zip
 // spends on a hostile one whatever its size (a minimal directory entry is 46 bytes).
@@ -62,52 +82,52 @@ func checkZIP(r io.ReaderAt, size int64) error {
 	br := &budgetReader{r: r, left: maxZIPDirectory + zipEndSearch}
 	zr, err := zip.NewReader(br, size)
 	if br.exceeded {
-		return fmt.Errorf("%w: its directory is larger than %d KiB", ErrBadArchive, maxZIPDirectory>>10)
+		return &ArchiveError{Reason: "directory", Max: maxZIPDirectory >> 10, msg: fmt.Sprintf("its directory is larger than %d KiB", maxZIPDirectory>>10)}
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrBadArchive, err)
+		return &ArchiveError{Reason: "unreadable", msg: err.Error()}
 	}
 	if len(zr.File) > maxZIPEntries {
-		return fmt.Errorf("%w: more than %d entries", ErrBadArchive, maxZIPEntries)
+		return &ArchiveError{Reason: "entries", Max: maxZIPEntries, msg: fmt.Sprintf("more than %d entries", maxZIPEntries)}
 	}
 	for _, f := range zr.File {
-		if why := unsafeEntry(f); why != "" {
+		if reason, why := unsafeEntry(f); why != "" {
 			name := f.Name
 			if len(name) > 100 {
 				name = name[:100] + "…"
 			}
-			return fmt.Errorf("%w: entry %q %s", ErrBadArchive, name, why)
+			return &ArchiveError{Reason: reason, Entry: name, msg: fmt.Sprintf("entry %q %s", name, why)}
 		}
 	}
 	return nil
 }
 
 // unsafeEntry says why an entry could be extracted outside the archive's folder (or
-// somewhere else than its name shows), "" when it cannot. Extraction tools differ on
-// these cases; a student's archive never needs them, so the archive is refused rather
-// than repaired.
-func unsafeEntry(f *zip.File) string {
+// somewhere else than its name shows), as a reason code (ArchiveError.Reason) and in
+// words, "" when it cannot. Extraction tools differ on these cases; a student's archive
+// never needs them, so the archive is refused rather than repaired.
+func unsafeEntry(f *zip.File) (reason, why string) {
 	name := f.Name
 	switch {
 	case name == "":
-		return "has no name"
+		return "entry_unnamed", "has no name"
 	case strings.ContainsFunc(name, func(r rune) bool { return r < ' ' || r == 0x7f }):
-		return "has a control character in its name"
+		return "entry_control", "has a control character in its name"
 	case strings.Contains(name, "\\"):
-		return "uses backslashes, which Windows tools read as folders"
+		return "entry_backslash", "uses backslashes, which Windows tools read as folders"
 	case strings.HasPrefix(name, "/"):
-		return "is an absolute path"
+		return "entry_absolute", "is an absolute path"
 	case len(name) >= 2 && name[1] == ':' && unicode.IsLetter(rune(name[0])):
-		return "names a drive"
+		return "entry_drive", "names a drive"
 	case f.Mode()&fs.ModeSymlink != 0:
-		return "is a symbolic link"
+		return "entry_symlink", "is a symbolic link"
 	}
 	for _, seg := range strings.Split(name, "/") {
 		if seg == ".." {
-			return "leaves its folder (..)"
+			return "entry_parent", "leaves its folder (..)"
 		}
 	}
-	return ""
+	return "", ""
 }
 
 // budgetReader reads through r until it has read left bytes, then fails: archive/zip

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -78,6 +79,11 @@ func TestDetect(t *testing.T) {
 			typ, err := Detect(bytes.NewReader(tc.content), int64(len(tc.content)))
 			if typ != tc.want || !errors.Is(err, tc.err) || (tc.err == nil) != (err == nil) {
 				t.Fatalf("Detect = %q, %v; want %q, %v", typ, err, tc.want, tc.err)
+			}
+			// A refused archive says why with a reason the pages can word.
+			var why *ArchiveError
+			if tc.err == ErrBadArchive && (!errors.As(err, &why) || !slices.Contains(ArchiveReasons, why.Reason)) {
+				t.Errorf("%v: no known reason (%+v)", err, why)
 			}
 		})
 	}

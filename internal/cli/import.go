@@ -14,6 +14,7 @@ import (
 
 	"github.com/cartable/cartable/internal/authz"
 
+	"github.com/cartable/cartable/internal/i18n"
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/siecle"
 )
@@ -139,7 +140,9 @@ func printReport(w io.Writer, rep importer.Report) {
 				fmt.Fprintf(w, "    … (%d more; use --json for all)\n", len(rep.Warnings)-50)
 				break
 			}
-			fmt.Fprintf(w, "    ELEVE_ID %s (line %d), %s: %s\n", x.EleveID, x.Line, x.Field, x.Message)
+			// In English, as the rest of the command line (the JSON keeps the French
+			// message, with the warning's key and parameters).
+			fmt.Fprintf(w, "    ELEVE_ID %s (line %d), %s: %s\n", x.EleveID, x.Line, x.Field, x.Text(i18n.EN))
 		}
 	}
 }

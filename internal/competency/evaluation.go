@@ -95,10 +95,10 @@ const maxProblems = 10
 // its limit and never quotes it.
 func checkLimits(results []Result, comments []Comment) error {
 	if len(results) > MaxResults {
-		return apperr.Invalid("too_many", "results: more than %d in one save", MaxResults)
+		return apperr.Invalid("too_many", "results: more than %d in one save", MaxResults).With("field", "results").With("max", MaxResults)
 	}
 	if len(comments) > MaxComments {
-		return apperr.Invalid("too_many", "comments: more than %d in one save", MaxComments)
+		return apperr.Invalid("too_many", "comments: more than %d in one save", MaxComments).With("field", "comments").With("max", MaxComments)
 	}
 	// The field is named only on failure: a save may hold 20,000 results.
 	for i, r := range results {
@@ -121,15 +121,25 @@ func checkLimits(results []Result, comments []Comment) error {
 // the establishment, and says precisely what is wrong.
 func (s *Service) check(ctx context.Context, e establishment.Establishment, ref *Referential, results []Result, comments []Comment) error {
 	var problems []string
+	// The first problem, for the pages: its message in the catalogue and parameters.
+	var first *apperr.Error
+	problem := func(key string, params map[string]any, format string, args ...any) {
+		problems = append(problems, fmt.Sprintf(format, args...))
+		if first == nil {
+			first = &apperr.Error{Key: key, Params: params}
+		}
+	}
 	ids := map[int64]bool{}
 	for i, r := range results {
 		ids[r.StudentID] = true
 		if _, ok := ref.Competency(r.Competency); !ok {
-			problems = append(problems, fmt.Sprintf("results[%d]: competency %q is not in %s", i, r.Competency, ref.Code))
+			problem("invalid_results.competency", map[string]any{"competency": r.Competency, "referential": ref.Code},
+				"results[%d]: competency %q is not in %s", i, r.Competency, ref.Code)
 		}
 		if r.Value != "" {
 			if _, ok := ref.Rank(r.Value); !ok {
-				problems = append(problems, fmt.Sprintf("results[%d]: value %q is not on the scale of %s (%s)", i, r.Value, ref.Code, scaleValues(ref)))
+				problem("invalid_results.value", map[string]any{"value": r.Value, "referential": ref.Code, "scale": scaleValues(ref)},
+					"results[%d]: value %q is not on the scale of %s (%s)", i, r.Value, ref.Code, scaleValues(ref))
 			}
 		}
 	}
@@ -139,7 +149,8 @@ func (s *Service) check(ctx context.Context, e establishment.Establishment, ref 
 	if missing, err := s.missingStudents(ctx, e.ID, ids); err != nil {
 		return err
 	} else if len(missing) > 0 {
-		problems = append(problems, fmt.Sprintf("students %v are not students of %s", missing, e.UAI))
+		problem("invalid_results.students", map[string]any{"students": fmt.Sprint(missing), "uai": e.UAI},
+			"students %v are not students of %s", missing, e.UAI)
 	}
 	if len(problems) > 0 {
 		more := ""
@@ -147,7 +158,9 @@ func (s *Service) check(ctx context.Context, e establishment.Establishment, ref 
 			more = fmt.Sprintf(" (and %d more)", len(problems)-maxProblems)
 			problems = problems[:maxProblems]
 		}
-		return apperr.Invalid("invalid_results", "%s%s", strings.Join(problems, "; "), more)
+		err := apperr.Invalid("invalid_results", "%s%s", strings.Join(problems, "; "), more)
+		err.Key, err.Params = first.Key, first.Params
+		return err
 	}
 	return nil
 }

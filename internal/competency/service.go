@@ -158,7 +158,8 @@ func (s *Service) Save(ctx context.Context, p *authz.Principal, r Referential) (
 					codes = append(codes, c)
 				}
 				sort.Strings(codes)
-				return apperr.Conflict("competency_in_use", "competencies %s have results: they cannot be removed", strings.Join(codes, ", "))
+				return apperr.Conflict("competency_in_use", "competencies %s have results: they cannot be removed", strings.Join(codes, ", ")).
+					With("codes", strings.Join(codes, ", "))
 			}
 			if _, err := s.db.Exec(ctx, `UPDATE referentials SET label = $2, kind = $3, scale = $4, updated_at = $5 WHERE id = $1`,
 				id, r.Label, r.Kind, string(scale), now); err != nil {

@@ -75,7 +75,16 @@ func scan(sc interface{ Scan(...any) error }) (Establishment, error) {
 func (s *Service) Create(ctx context.Context, actor authz.Actor, in Input) (Establishment, error) {
 	uai, err := siecle.ParseUAI(in.UAI)
 	if err != nil {
-		return Establishment{}, apperr.Invalid("invalid_uai", "UAI %q: %v", in.UAI, err)
+		e := apperr.Invalid("invalid_uai", "UAI %q: %v", in.UAI, err)
+		var ve *siecle.ValueError
+		if errors.As(err, &ve) {
+			// What the check says, in the pages' reader's language.
+			e.Key, e.Params = ve.Key, map[string]any{}
+			for k, v := range ve.Params {
+				e.Params[k] = v
+			}
+		}
+		return Establishment{}, e
 	}
 	name := strings.TrimSpace(deref(in.Name))
 	if name == "" {

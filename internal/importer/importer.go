@@ -25,6 +25,7 @@ import (
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/establishment"
+	"github.com/cartable/cartable/internal/i18n"
 	"github.com/cartable/cartable/internal/secret"
 	"github.com/cartable/cartable/internal/siecle"
 	"github.com/cartable/cartable/internal/store"
@@ -52,10 +53,50 @@ func New(db *store.DB, log *audit.Log, est *establishment.Service, acc *account.
 type Warning struct {
 	EleveID string `json:"eleve_id"`
 	// Line is the line of the student (ELEVE or STRUCTURES_ELEVE) in the file.
-	Line    int    `json:"line,omitempty"`
-	Field   string `json:"field"`
+	Line  int    `json:"line,omitempty"`
+	Field string `json:"field"`
+	// Message is the remark in French, as the reports always said it.
 	Message string `json:"message"`
+	// Key and Params are the same remark as a message of the catalogue
+	// (internal/i18n) and its parameters, which Text writes in the reader's language;
+	// Refused adds that the student was not imported. Reports written before warnings
+	// had keys have none: Text gives their Message.
+	Key     string            `json:"key,omitempty"`
+	Params  map[string]string `json:"params,omitempty"`
+	Refused bool              `json:"refused,omitempty"`
 }
+
+// Text writes the warning in lang.
+func (w Warning) Text(lang string) string {
+	if w.Key == "" || !i18n.Has(w.Key) {
+		return w.Message
+	}
+	args := i18n.Args{}
+	for k, v := range w.Params {
+		args[k] = v
+	}
+	if check := w.Params["check"]; check != "" {
+		// The message of a value check, inside the warning's (siecle.ValueError).
+		args["check"] = i18n.T(lang, check, args)
+	}
+	if w.Key == keyINEShared {
+		// "1234:12,5678:40": the other students, each with his line.
+		var others []string
+		for _, o := range strings.Split(w.Params["others"], ",") {
+			id, line, _ := strings.Cut(o, ":")
+			others = append(others, i18n.T(lang, keyINEShared+".other", i18n.Args{"eleve_id": id, "line": line}))
+		}
+		args["others"] = strings.Join(others, ", ")
+	}
+	s := i18n.T(lang, w.Key, args)
+	if w.Refused {
+		s += i18n.T(lang, "imports.warning.refused")
+	}
+	return s
+}
+
+// keyINEShared is the warning about an INE several students of the file share.
+const keyINEShared = "imports.warning.ine_shared"
 
 // Change is one student the import created, updated, deactivated or reactivated.
 type Change struct {
@@ -179,11 +220,12 @@ func read(r io.Reader, uai string, key []byte, mefs map[string]bool, today strin
 		OnStudent: func(st siecle.Student) error {
 			refused := refusal(&st)
 			for _, w := range st.Warnings {
-				msg := w.Message
+				x := Warning{EleveID: st.EleveID, Line: st.Line, Field: w.Field, Message: w.Message, Key: w.Key, Params: w.Params}
 				if refused && identityFields[w.Field] && (w.Code == siecle.WarnMissing || w.Code == siecle.WarnTooLong) {
-					msg += " : élève non importé, à corriger dans SIECLE (déjà importé, il garde ses données)"
+					x.Message += " : élève non importé, à corriger dans SIECLE (déjà importé, il garde ses données)"
+					x.Refused = true
 				}
-				p.warnings = append(p.warnings, Warning{EleveID: st.EleveID, Line: st.Line, Field: w.Field, Message: msg})
+				p.warnings = append(p.warnings, x)
 			}
 			if refused {
 				p.refused = append(p.refused, st.EleveID)
@@ -197,13 +239,14 @@ func read(r io.Reader, uai string, key []byte, mefs map[string]bool, today strin
 			}
 			if len(mefs) > 0 && st.MEF != "" && !mefs[string(st.MEF)] {
 				p.warnings = append(p.warnings, Warning{EleveID: st.EleveID, Line: st.Line, Field: "CODE_MEF",
-					Message: fmt.Sprintf("MEF %s inconnu de la nomenclature importée", st.MEF)})
+					Message: fmt.Sprintf("MEF %s inconnu de la nomenclature importée", st.MEF),
+					Key:     "imports.warning.mef_unknown", Params: map[string]string{"mef": string(st.MEF)}})
 			}
 			return nil
 		},
 		OnStructures: func(ss siecle.StudentStructures) error {
 			for _, w := range ss.Warnings {
-				p.warnings = append(p.warnings, Warning{EleveID: ss.EleveID, Line: ss.Line, Field: w.Field, Message: w.Message})
+				p.warnings = append(p.warnings, Warning{EleveID: ss.EleveID, Line: ss.Line, Field: w.Field, Message: w.Message, Key: w.Key, Params: w.Params})
 			}
 			p.structures(ss.EleveID, ss.List)
 			return nil
@@ -213,18 +256,32 @@ func read(r io.Reader, uai string, key []byte, mefs map[string]bool, today strin
 		var fe *siecle.FileError
 		switch {
 		case errors.Is(err, siecle.ErrOtherEstablishment):
-			return nil, apperr.Invalid("other_establishment", "%v", err)
+			return nil, explained(apperr.Invalid("other_establishment", "%v", err), err)
 		case errors.As(err, &fe):
 			return nil, apperr.Invalid("invalid_file", "%v", err).Wrap(err)
 		}
 		return nil, apperr.Invalid("invalid_file", "%v", err).Wrap(err)
 	}
 	if p.params.UAI == "" {
-		return nil, apperr.Invalid("invalid_file", "the file has no PARAMETRES/UAJ: it is not a complete SIECLE student export")
+		return nil, apperr.Invalid("invalid_file", "the file has no PARAMETRES/UAJ: it is not a complete SIECLE student export").WithKey("invalid_file.no_params")
 	}
 	p.index, p.pending = nil, nil
 	p.sharedINEs()
 	return p, nil
+}
+
+// explained gives e the message of the catalogue that says what the SIECLE reader's
+// check err says (a siecle.ValueError), so that a page writes it in its reader's
+// language.
+func explained(e *apperr.Error, err error) *apperr.Error {
+	var ve *siecle.ValueError
+	if errors.As(err, &ve) {
+		e.Key, e.Params = ve.Key, map[string]any{}
+		for k, v := range ve.Params {
+			e.Params[k] = v
+		}
+	}
+	return e
 }
 
 // identityFields are the fields that name a student.
@@ -278,14 +335,16 @@ func (p *parsed) sharedINEs() {
 		if len(rows) == 0 {
 			continue
 		}
-		var others []string
+		var others, keyed []string
 		for _, j := range rows {
 			if j != i {
 				others = append(others, fmt.Sprintf("ELEVE_ID %s (ligne %d)", p.rows[j].EleveID, p.rows[j].Line))
+				keyed = append(keyed, fmt.Sprintf("%s:%d", p.rows[j].EleveID, p.rows[j].Line))
 			}
 		}
 		p.warnings = append(p.warnings, Warning{EleveID: r.EleveID, Line: r.Line, Field: "ID_NATIONAL",
-			Message: "INE partagé avec " + strings.Join(others, ", ") + " : inutilisable pour les transferts de ces élèves tant que SIECLE n'est pas corrigé"})
+			Message: "INE partagé avec " + strings.Join(others, ", ") + " : inutilisable pour les transferts de ces élèves tant que SIECLE n'est pas corrigé",
+			Key:     keyINEShared, Params: map[string]string{"others": strings.Join(keyed, ",")}})
 	}
 	for i := range p.rows {
 		if r := &p.rows[i]; len(shared[r.Unqid]) > 0 {
@@ -598,7 +657,8 @@ func heldINEs(stored map[string]*existing, incoming []row, rep *Report) {
 		}
 		rep.Warnings = append(rep.Warnings, Warning{EleveID: in.EleveID, Line: in.Line, Field: "ID_NATIONAL",
 			Message: fmt.Sprintf("INE déjà porté par l'élève ELEVE_ID %s (%s), actif dans l'établissement et absent de ce fichier : inutilisable pour les transferts tant que SIECLE n'est pas corrigé",
-				old.EleveID, old.name())})
+				old.EleveID, old.name()),
+			Key: "imports.warning.ine_taken", Params: map[string]string{"eleve_id": old.EleveID, "name": old.name()}})
 		in.Unqid, in.INEStatus = "", "invalid"
 	}
 }

@@ -11,21 +11,17 @@
 package letter
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 	"time"
-	_ "time/tzdata" // letters print Paris time even where the host has no zoneinfo (distroless, scratch)
 	"unicode/utf8"
-
-	"github.com/go-pdf/fpdf"
 
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/calendar"
-	"github.com/cartable/cartable/internal/qr"
+	"github.com/cartable/cartable/internal/i18n"
+	"github.com/cartable/cartable/internal/pdfdoc"
 )
 
 // Letter is one account to print.
@@ -105,59 +101,35 @@ func write(w io.Writer, letters []Letter, o Options, compress bool) error {
 			return fmt.Errorf("letter: letter %d (login %q): %w", i+1, l.Login, err)
 		}
 	}
-	m := messagesFor(o.Lang)
-	generated := o.Generated.In(calendar.Paris)
-
-	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetCompression(compress)
-	// Fixed dates and sorted resource catalogs make the bytes depend on the input only.
-	// fpdf writes the dates without a zone offset, which readers take as UTC.
-	pdf.SetCatalogSort(true)
-	pdf.SetCreationDate(o.Generated.UTC())
-	pdf.SetModificationDate(o.Generated.UTC())
+	lang := i18n.Base(o.Lang)
 	title := o.Title
 	if title == "" {
-		title = m.title
+		title = i18n.T(lang, "letter.title")
 	}
-	pdf.SetTitle(title, true)
-	pdf.SetCreator("cartable", true)
-	pdf.SetLang(m.pdfLang)
-	pdf.SetMargins(margin, margin, margin)
-	// A letter is designed to fit its page; an automatic break would shift every
+	// A letter is designed to fit its page; an automatic page break would shift every
 	// following letter by a page and print half a letter on the next sheet.
-	pdf.SetAutoPageBreak(false, 0)
-	pdf.AliasNbPages("{nb}")
-
-	tr := pdf.UnicodeTranslatorFromDescriptor("cp1252")
-	text := func(s string) string { return tr(CoreFontText(s, false)) }
-
-	footerLeft := text(Truncate(o.Title, 60))
-	footerRight := text(fmt.Sprintf(m.generated, calendar.LongDateTime(m.lang, generated)) + " · ")
-	pdf.SetFooterFunc(func() {
-		pdf.SetXY(margin, pageH-14)
-		pdf.SetFont("Helvetica", "", 8)
-		pdf.SetTextColor(90, 90, 90)
-		pdf.CellFormat(contentW/2, 5, footerLeft, "", 0, "L", false, 0, "")
-		pdf.CellFormat(contentW/2, 5, footerRight+fmt.Sprintf(m.page, pdf.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
-	})
+	d, err := pdfdoc.New(pdfdoc.Options{Title: title, Lang: i18n.Tag(lang), Generated: o.Generated,
+		Left: margin, Top: margin, Right: margin, Uncompressed: !compress})
+	if err != nil {
+		return err
+	}
+	generated := calendar.LongDateTime(lang, o.Generated.In(calendar.Paris))
+	d.Footer(pageH-14, pdfdoc.Truncate(o.Title, 60),
+		i18n.T(lang, "letter.generated", i18n.Args{"date": generated})+" · "+
+			i18n.T(lang, "letter.page", i18n.Args{"page": pdfdoc.PageNumber, "pages": pdfdoc.PageCount}))
 
 	for i, l := range letters {
-		code, err := buildQR(l.URL)
+		code, err := pdfdoc.NewQR(l.URL)
 		if err != nil {
 			return fmt.Errorf("letter: letter %d (login %q): %w", i+1, l.Login, err)
 		}
-		pdf.AddPage()
-		drawLetter(pdf, text, l, m, code)
+		d.PDF.AddPage()
+		drawLetter(d, l, lang, code)
 	}
-
-	// fpdf writes whatever it has even when closing fails, so the document is built
-	// in memory and only a complete one reaches w.
-	var buf bytes.Buffer
-	if err := pdf.Output(&buf); err != nil {
-		return fmt.Errorf("letter: pdf: %w", err)
+	if err := d.Output(w); err != nil {
+		return fmt.Errorf("letter: %w", err)
 	}
-	_, err := buf.WriteTo(w)
-	return err
+	return nil
 }
 
 // validate checks what a letter needs to be of any use.
@@ -167,7 +139,7 @@ func (l Letter) validate(generated time.Time) error {
 		return errors.New("no login")
 	case utf8.RuneCountInString(l.Login) > maxLogin:
 		return fmt.Errorf("login longer than %d characters", maxLogin)
-	case CoreFontText(l.Login, false) != l.Login:
+	case pdfdoc.CoreFontText(l.Login, false) != l.Login:
 		// Transliterating a name is fine; printing a login that is not the real one
 		// is not.
 		return errors.New("login has characters the letter cannot print as they are")
@@ -188,75 +160,19 @@ func (l Letter) validate(generated time.Time) error {
 	return nil
 }
 
-// qrCode is the QR code of an enrolment link as the letter draws it: horizontal runs of
-// dark modules on a grid of size×size modules, quiet zone included.
-//
-// The code is drawn as vector rectangles rather than embedded as a PNG image. It stays
-// sharp whatever the viewer or printer does to images (some smooth upscaled images),
-// it costs no image encoding, and fpdf orders image objects nondeterministically (its
-// catalog sort compares widths only, and every code of a batch has the same width),
-// which would make the output differ from run to run.
-type qrCode struct {
-	size int
-	runs []qrRun
-}
-
-// qrRun is n dark modules side by side, starting at (col, row).
-type qrRun struct{ row, col, n int }
-
-// buildQR builds the QR code of url. A run is drawn as one rectangle: a few hundred
-// per code instead of a thousand squares keeps the page stream small.
-func buildQR(url string) (qrCode, error) {
-	rows, err := qr.Modules(url)
-	if err != nil {
-		return qrCode{}, err
-	}
-	c := qrCode{size: len(rows)}
-	for y, row := range rows {
-		for x := 0; x < len(row); {
-			if !row[x] {
-				x++
-				continue
-			}
-			start := x
-			for x < len(row) && row[x] {
-				x++
-			}
-			c.runs = append(c.runs, qrRun{row: y, col: start, n: x - start})
-		}
-	}
-	return c, nil
-}
-
-// drawQR draws c with its top-left corner at (x, y) mm, about side mm wide, and returns
-// the exact width drawn.
-func drawQR(pdf *fpdf.Fpdf, c qrCode, x, y, side float64) float64 {
-	// fpdf writes coordinates in points with two decimals. With the module size and
-	// the origin on that grid, neighbouring rows and runs abut exactly, leaving no
-	// hairline between them on screen.
-	const k = 72 / 25.4 // points per millimetre
-	onGrid := func(mm float64) float64 { return math.Round(mm*k*100) / 100 / k }
-	m := onGrid(side / float64(c.size))
-	x, y = onGrid(x), onGrid(y)
-	pdf.SetFillColor(0, 0, 0)
-	for _, r := range c.runs {
-		pdf.Rect(x+float64(r.col)*m, y+float64(r.row)*m, float64(r.n)*m, m, "F")
-	}
-	return float64(c.size) * m
-}
-
-// drawLetter draws one letter on the current page and returns the vertical position
-// where its content ends, which tests compare with footerTop.
-func drawLetter(pdf *fpdf.Fpdf, text func(string) string, l Letter, m messages, code qrCode) float64 {
+// drawLetter draws one letter on the current page, in lang, and returns the vertical
+// position where its content ends, which tests compare with footerTop.
+func drawLetter(d *pdfdoc.Doc, l Letter, lang string, code pdfdoc.QR) float64 {
+	pdf, text := d.PDF, d.Text
 	pdf.SetTextColor(0, 0, 0)
 
 	// Header: the establishment, then a rule.
-	establishment := Truncate(l.Establishment, maxName)
+	establishment := pdfdoc.Truncate(l.Establishment, maxName)
 	if establishment == "" {
 		establishment = "cartable"
 	}
 	pdf.SetXY(margin, 14)
-	fitFont(pdf, "Helvetica", "B", 11, 7, contentW, text(establishment))
+	d.FitFont("Helvetica", "B", 11, 7, contentW, text(establishment))
 	pdf.SetTextColor(60, 60, 60)
 	pdf.CellFormat(contentW, 6, text(establishment), "", 1, "L", false, 0, "")
 	pdf.SetDrawColor(150, 150, 150)
@@ -267,31 +183,31 @@ func drawLetter(pdf *fpdf.Fpdf, text func(string) string, l Letter, m messages, 
 	pdf.SetTextColor(0, 0, 0)
 	pdf.SetXY(margin, 28)
 	pdf.SetFont("Helvetica", "B", 22)
-	pdf.CellFormat(contentW, 11, text(m.title), "", 1, "L", false, 0, "")
+	pdf.CellFormat(contentW, 11, text(i18n.T(lang, "letter.title")), "", 1, "L", false, 0, "")
 
 	pdf.SetXY(margin, pdf.GetY()+3)
-	if name := text(Truncate(l.FullName, maxName)); name != "" {
-		fitFont(pdf, "Helvetica", "B", 18, 12, contentW, name)
+	if name := text(pdfdoc.Truncate(l.FullName, maxName)); name != "" {
+		d.FitFont("Helvetica", "B", 18, 12, contentW, name)
 		pdf.MultiCell(contentW, 8, name, "", "L", false)
 	}
-	if class := text(Truncate(l.Class, maxClass)); class != "" {
+	if class := text(pdfdoc.Truncate(l.Class, maxClass)); class != "" {
 		pdf.SetX(margin)
 		pdf.SetFont("Helvetica", "", 13)
-		pdf.CellFormat(contentW, 7, text(m.class)+class, "", 1, "L", false, 0, "")
+		pdf.CellFormat(contentW, 7, text(i18n.T(lang, "letter.class"))+class, "", 1, "L", false, 0, "")
 	}
 	// The login in a large monospace font: l/1 and O/0 must not be confused.
 	pdf.SetX(margin)
 	pdf.SetFont("Helvetica", "", 13)
-	label := text(m.login)
+	label := text(i18n.T(lang, "letter.login"))
 	labelW := pdf.GetStringWidth(label) + 1
 	pdf.CellFormat(labelW, 9, label, "", 0, "L", false, 0, "")
 	login := text(strings.TrimSpace(l.Login))
-	fitFont(pdf, "Courier", "B", 18, 8, contentW-labelW, login)
+	d.FitFont("Courier", "B", 18, 8, contentW-labelW, login)
 	pdf.MultiCell(contentW-labelW, 9, login, "", "L", false)
 
 	// The QR code, centred, then the link for those who type it.
 	y := pdf.GetY() + 4
-	side := drawQR(pdf, code, (pageW-qrSize)/2, y, qrSize)
+	side := d.DrawQR(code, (pageW-qrSize)/2, y, qrSize)
 	pdf.SetXY(margin, y+side+1)
 	pdf.SetFont("Courier", "", 9)
 	// Wrapped by character count, not at word boundaries: a URL has no spaces, and
@@ -304,9 +220,9 @@ func drawLetter(pdf *fpdf.Fpdf, text func(string) string, l Letter, m messages, 
 	// Numbered instructions.
 	pdf.SetXY(margin, pdf.GetY()+4)
 	pdf.SetFont("Helvetica", "B", 12)
-	pdf.CellFormat(contentW, 7, text(m.howTo), "", 1, "L", false, 0, "")
+	pdf.CellFormat(contentW, 7, text(i18n.T(lang, "letter.how_to")), "", 1, "L", false, 0, "")
 	pdf.SetFont("Helvetica", "", 10.5)
-	for i, step := range m.steps(calendar.LongDateTime(m.lang, l.ExpiresAt), Truncate(l.Issuer, maxName)) {
+	for i, step := range steps(lang, calendar.LongDateTime(lang, l.ExpiresAt), pdfdoc.Truncate(l.Issuer, maxName)) {
 		pdf.SetXY(margin, pdf.GetY()+1.5)
 		pdf.CellFormat(7, 5, fmt.Sprintf("%d.", i+1), "", 0, "L", false, 0, "")
 		pdf.MultiCell(contentW-7, 5, text(step), "", "L", false)
@@ -320,21 +236,25 @@ func drawLetter(pdf *fpdf.Fpdf, text func(string) string, l Letter, m messages, 
 	pdf.SetLineWidth(0.4)
 	cellMargin := pdf.GetCellMargin()
 	pdf.SetCellMargin(3)
-	pdf.MultiCell(contentW, 6, text(m.warning), "1", "L", true)
+	pdf.MultiCell(contentW, 6, text(i18n.T(lang, "letter.warning")), "1", "L", true)
 	pdf.SetCellMargin(cellMargin)
 	return pdf.GetY()
 }
 
-// fitFont sets the largest font size from size down to minSize at which s fits in
-// width, so that a long name or login shrinks instead of overflowing the page.
-func fitFont(pdf *fpdf.Fpdf, family, style string, size, minSize, width float64, s string) {
-	for ; size > minSize; size -= 0.5 {
-		pdf.SetFont(family, style, size)
-		if pdf.GetStringWidth(s) <= width {
-			return
-		}
+// steps returns the numbered instructions; expires is the formatted expiry of the link,
+// issuer the name of the account in the authenticator app (may be empty).
+func steps(lang, expires, issuer string) []string {
+	app := i18n.T(lang, "letter.step.app")
+	if issuer != "" {
+		app += i18n.T(lang, "letter.step.app.issuer", i18n.Args{"issuer": issuer})
 	}
-	pdf.SetFont(family, style, minSize)
+	return []string{
+		i18n.T(lang, "letter.step.link", i18n.Args{"expires": expires}),
+		app,
+		i18n.T(lang, "letter.step.password"),
+		i18n.T(lang, "letter.step.code"),
+		i18n.T(lang, "letter.step.recovery"),
+	}
 }
 
 // chunks cuts s into pieces of at most n bytes (s is cp1252 by then: one byte, one

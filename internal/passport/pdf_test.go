@@ -14,7 +14,7 @@ import (
 	"time"
 	"unicode/utf16"
 
-	"github.com/cartable/cartable/internal/letter"
+	"github.com/cartable/cartable/internal/pdfdoc"
 	"github.com/go-pdf/fpdf"
 )
 
@@ -188,7 +188,7 @@ func inflated(t testing.TB, pdf []byte) string {
 
 // cp1252 is s as it appears in the page content.
 func cp1252(s string) string {
-	return fpdf.New("P", "mm", "A4", "").UnicodeTranslatorFromDescriptor("")(letter.CoreFontText(s, false))
+	return fpdf.New("P", "mm", "A4", "").UnicodeTranslatorFromDescriptor("")(pdfdoc.CoreFontText(s, false))
 }
 
 func TestWritePDFRealisticPassport(t *testing.T) {
@@ -592,9 +592,9 @@ func cmpInt(a, b int) int {
 }
 
 func TestDatesAndSizes(t *testing.T) {
-	fr, en := pdfMessagesFor("fr"), pdfMessagesFor("en")
+	const fr, en = "fr", "en"
 	for _, tc := range []struct {
-		m    pdfMessages
+		lang string
 		date string
 		long bool
 		want string
@@ -609,20 +609,20 @@ func TestDatesAndSizes(t *testing.T) {
 		{fr, "septembre", true, "septembre"},
 		{fr, "2026-13-45", false, "2026-13-45"},
 	} {
-		if got := tc.m.civilDate(tc.date, tc.long); got != tc.want {
-			t.Errorf("%s civilDate(%q, %v) = %q, want %q", tc.m.lang, tc.date, tc.long, got, tc.want)
+		if got := civilDate(tc.lang, tc.date, tc.long); got != tc.want {
+			t.Errorf("%s civilDate(%q, %v) = %q, want %q", tc.lang, tc.date, tc.long, got, tc.want)
 		}
 	}
 	for _, tc := range []struct {
-		m    pdfMessages
+		lang string
 		n    int64
 		want string
 	}{
 		{fr, 0, "0\u00a0o"}, {fr, 999, "999\u00a0o"}, {fr, 1000, "1,0\u00a0ko"}, {fr, 482_113, "482\u00a0ko"},
 		{fr, 3_400_000, "3,4\u00a0Mo"}, {en, 3_400_000, "3.4\u00a0MB"}, {en, 9_999_999_999_999, "10000\u00a0GB"},
 	} {
-		if got := tc.m.size(tc.n); got != tc.want {
-			t.Errorf("%s size(%d) = %q, want %q", tc.m.lang, tc.n, got, tc.want)
+		if got := size(tc.lang, tc.n); got != tc.want {
+			t.Errorf("%s size(%d) = %q, want %q", tc.lang, tc.n, got, tc.want)
 		}
 	}
 	// The generation date is a day in Paris: 23:30 UTC on 30 June is 1 July there.

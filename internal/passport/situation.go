@@ -95,7 +95,7 @@ func (in *SituationInput) validate() error {
 		return apperr.Invalid("invalid_situation", "a situation needs a title or a description")
 	}
 	if len(in.Competencies) > MaxSituationCompetencies {
-		return apperr.Invalid("too_many", "competencies: more than %d", MaxSituationCompetencies)
+		return apperr.TooManyItems("competencies", MaxSituationCompetencies)
 	}
 	for i, c := range in.Competencies {
 		if apperr.CheckLen("", c, MaxCompetencyCode) != nil {
@@ -353,7 +353,13 @@ func (s *Service) Attach(ctx context.Context, p *authz.Principal, uai string, st
 	case errors.Is(err, blob.ErrUnsupported):
 		return Attachment{}, apperr.Unsupported("unsupported_file", "%s is neither a PDF nor a ZIP file (the content was checked, not the name)", shown)
 	case errors.Is(err, blob.ErrBadArchive):
-		return Attachment{}, apperr.Unsupported("invalid_archive", "%s: %v", shown, err)
+		e := apperr.Unsupported("invalid_archive", "%s: %v", shown, err)
+		var why *blob.ArchiveError
+		if errors.As(err, &why) {
+			// What the pages say, in the reader's language.
+			e.Key, e.Params = "invalid_archive."+why.Reason, map[string]any{"file": shown, "entry": why.Entry, "max": why.Max}
+		}
+		return Attachment{}, e
 	case err != nil:
 		return Attachment{}, apperr.Invalid("bad_upload", "the file could not be read").Wrap(err)
 	}

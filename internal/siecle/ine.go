@@ -171,9 +171,10 @@ func CheckINE(i INE) (INEKind, error) {
 	case s == "":
 		return INEUnknown, ErrINEEmpty
 	case utf8.RuneCountInString(s) != 11:
-		return INEUnknown, fmt.Errorf("%w : %d caractères au lieu de 11", ErrINEShape, utf8.RuneCountInString(s))
+		n := utf8.RuneCountInString(s)
+		return INEUnknown, valueError(ErrINEShape, "siecle.ine.length", map[string]string{"n": strconv.Itoa(n)}, "%d caractères au lieu de 11", n)
 	case len(s) != 11:
-		return INEUnknown, fmt.Errorf("%w : caractères non autorisés (seuls les chiffres et les lettres sans accent sont possibles)", ErrINEShape)
+		return INEUnknown, valueError(ErrINEShape, "siecle.ine.chars", nil, "caractères non autorisés (seuls les chiffres et les lettres sans accent sont possibles)")
 	case allDigits(s[:9]) && rnieLetter(s[9]) && rnieLetter(s[10]):
 		return INERNIE, nil
 	case allDigits(s[:10]) && isUpper(s[10]):
@@ -189,7 +190,7 @@ func CheckINE(i INE) (INEKind, error) {
 	case allBase36(s[:10]) && isDigit(s[10]):
 		return INEHigherEd, nil
 	}
-	return INEUnknown, fmt.Errorf("%w : ni RNIE (9 chiffres et 2 lettres), ni BEA (10 chiffres et une lettre), ni apprenti, ni provisoire, ni enseignement supérieur", ErrINEShape)
+	return INEUnknown, valueError(ErrINEShape, "siecle.ine.kind", nil, "ni RNIE (9 chiffres et 2 lettres), ni BEA (10 chiffres et une lettre), ni apprenti, ni provisoire, ni enseignement supérieur")
 }
 
 // MakeBEA returns the valid BEA-shaped INE of the 10-digit number n

@@ -2,6 +2,7 @@ package siecle
 
 import (
 	"fmt"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -61,7 +62,8 @@ func overLimit(v string, over bool, max int) bool {
 // never quotes the value.
 func tooLong(field string, max int) Warning {
 	return Warning{Code: WarnTooLong, Field: field,
-		Message: fmt.Sprintf("plus de %d caractères : valeur ignorée (un export SIECLE n'en contient pas de si longue)", max)}
+		Message: fmt.Sprintf("plus de %d caractères : valeur ignorée (un export SIECLE n'en contient pas de si longue)", max),
+		Key:     "siecle.too_long", Params: map[string]string{"max": strconv.Itoa(max)}}
 }
 
 // tooLongMsg is the message of a *FileError for a key over max characters.

@@ -2,7 +2,6 @@ package siecle
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 )
 
@@ -25,9 +24,9 @@ func ParseMEF(s string) (MEF, error) {
 	t := strings.TrimSpace(s)
 	switch {
 	case t == "":
-		return "", fmt.Errorf("%w : le code est vide (11 chiffres attendus)", ErrInvalidMEF)
+		return "", valueError(ErrInvalidMEF, "siecle.mef.empty", nil, "le code est vide (11 chiffres attendus)")
 	case len(t) != 11 || !allDigits(t):
-		return "", fmt.Errorf("%w : %q n'est pas formé de 11 chiffres", ErrInvalidMEF, t)
+		return "", valueError(ErrInvalidMEF, "siecle.mef.digits", map[string]string{"value": t}, "%q n'est pas formé de 11 chiffres", t)
 	}
 	return MEF(t), nil
 }

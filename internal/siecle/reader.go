@@ -128,6 +128,28 @@ type Warning struct {
 	Code    WarningCode
 	Field   string // element name, e.g. "DATE_NAISS" or "SCOLARITE_AN_DERNIER/CODE_RNE"
 	Message string
+	// Key and Params name the message of cartable's catalogue (internal/i18n) that
+	// says the same as Message, so that a page writes it in its reader's language.
+	Key    string
+	Params map[string]string
+}
+
+// valueWarning is the warning about a value a check refused (err, a ValueError). With
+// a key, the warning is that message around the check's, whose key is its parameter
+// "check" (the check's own parameters are the warning's).
+func valueWarning(code WarningCode, field string, err error, key string) Warning {
+	w := Warning{Code: code, Field: field, Message: err.Error()}
+	var ve *ValueError
+	if errors.As(err, &ve) {
+		w.Key, w.Params = ve.Key, ve.Params
+		if key != "" {
+			w.Key, w.Params = key, map[string]string{"check": ve.Key}
+			for k, v := range ve.Params {
+				w.Params[k] = v
+			}
+		}
+	}
+	return w
 }
 
 // String returns "FIELD : message".
@@ -249,7 +271,8 @@ func CheckUAI(p Params, want string) error {
 		return err
 	}
 	if p.UAI != w {
-		return fmt.Errorf("%w : ce fichier est l'export SIECLE de l'établissement %s, or vous importez pour l'établissement %s", ErrOtherEstablishment, p.UAI, w)
+		return valueError(ErrOtherEstablishment, "other_establishment.uai", map[string]string{"file": p.UAI, "want": w},
+			"ce fichier est l'export SIECLE de l'établissement %s, or vous importez pour l'établissement %s", p.UAI, w)
 	}
 	return nil
 }
@@ -363,7 +386,8 @@ func (er *elevesReader) params() error {
 		y, err := strconv.Atoi(year)
 		if err != nil || y < 1900 || y > 2999 {
 			out.Warnings = append(out.Warnings, Warning{Code: WarnYear, Field: "ANNEE_SCOLAIRE",
-				Message: fmt.Sprintf("année scolaire %q illisible (une année sur 4 chiffres attendue, par exemple 2024 pour 2024-2025)", year)})
+				Message: fmt.Sprintf("année scolaire %q illisible (une année sur 4 chiffres attendue, par exemple 2024 pour 2024-2025)", year),
+				Key:     "siecle.year", Params: map[string]string{"value": year}})
 		} else {
 			out.Year = y
 		}
@@ -388,7 +412,7 @@ func (er *elevesReader) header(field string, max int) (string, error) {
 func (er *elevesReader) date(ws *[]Warning, field, v string) Date {
 	d, err := ParseDate(v)
 	if err != nil {
-		*ws = append(*ws, Warning{Code: WarnDate, Field: field, Message: err.Error()})
+		*ws = append(*ws, valueWarning(WarnDate, field, err, ""))
 	}
 	return d
 }
@@ -545,15 +569,15 @@ func (er *elevesReader) eleve() error {
 	// its warning) is worth a word: the importer does not create a student
 	// without a name.
 	if s.LastName == "" && dropped&(1<<fNomDeFamille|1<<fNom) == 0 {
-		s.Warnings = append(s.Warnings, Warning{Code: WarnMissing, Field: "NOM_DE_FAMILLE", Message: "nom de famille absent"})
+		s.Warnings = append(s.Warnings, Warning{Code: WarnMissing, Field: "NOM_DE_FAMILLE", Message: "nom de famille absent", Key: "siecle.last_name_missing"})
 	}
 	if s.FirstName == "" && dropped&(1<<fPrenom) == 0 {
-		s.Warnings = append(s.Warnings, Warning{Code: WarnMissing, Field: "PRENOM", Message: "prénom absent"})
+		s.Warnings = append(s.Warnings, Warning{Code: WarnMissing, Field: "PRENOM", Message: "prénom absent", Key: "siecle.first_name_missing"})
 	}
 	naiss := get(fNaiss)
 	if naiss == "" && dropped&(1<<fNaiss) == 0 {
 		s.Warnings = append(s.Warnings, Warning{Code: WarnMissing, Field: "DATE_NAISS",
-			Message: "date de naissance absente : l'identité de l'élève ne pourra pas être vérifiée lors d'un transfert"})
+			Message: "date de naissance absente : l'identité de l'élève ne pourra pas être vérifiée lors d'un transfert", Key: "siecle.birth_date_missing"})
 	}
 	s.BirthDate = er.date(&s.Warnings, "DATE_NAISS", naiss)
 	s.EntryDate = er.date(&s.Warnings, "DATE_ENTREE", get(fEntree))
@@ -566,21 +590,22 @@ func (er *elevesReader) eleve() error {
 	case "":
 	default:
 		s.Warnings = append(s.Warnings, Warning{Code: WarnSex, Field: "CODE_SEXE",
-			Message: fmt.Sprintf("code sexe %q inconnu (1 ou 2 attendu)", sexe)})
+			Message: fmt.Sprintf("code sexe %q inconnu (1 ou 2 attendu)", sexe), Key: "siecle.sex", Params: map[string]string{"value": sexe}})
 	}
 	if s.MEF == "" {
 		s.Warnings = append(s.Warnings, Warning{Code: WarnMEF, Field: "CODE_MEF",
-			Message: "code MEF absent : la formation de l'élève est inconnue, un transfert ne pourra pas vérifier le diplôme préparé"})
+			Message: "code MEF absent : la formation de l'élève est inconnue, un transfert ne pourra pas vérifier le diplôme préparé", Key: "siecle.mef_missing"})
 	} else if _, err := ParseMEF(string(s.MEF)); err != nil {
-		s.Warnings = append(s.Warnings, Warning{Code: WarnMEF, Field: "CODE_MEF", Message: err.Error()})
+		s.Warnings = append(s.Warnings, valueWarning(WarnMEF, "CODE_MEF", err, ""))
 	}
 	if s.PreviousUAI != "" {
 		if u, err := ParseUAI(s.PreviousUAI); err == nil {
 			s.PreviousUAI = u
 		} else {
 			s.PreviousUAI = strings.ToUpper(s.PreviousUAI)
-			s.Warnings = append(s.Warnings, Warning{Code: WarnPreviousUAI, Field: "SCOLARITE_AN_DERNIER/CODE_RNE",
-				Message: "établissement d'origine : " + err.Error()})
+			w := valueWarning(WarnPreviousUAI, "SCOLARITE_AN_DERNIER/CODE_RNE", err, "siecle.previous_uai")
+			w.Message = "établissement d'origine : " + w.Message
+			s.Warnings = append(s.Warnings, w)
 		}
 	}
 	return er.h.Student(s)
@@ -628,13 +653,15 @@ func (er *elevesReader) ine(s *Student, idNational, rnie, bea string) {
 	case errors.Is(err, ErrINEEmpty):
 		s.INEKind = INEUnknown
 		s.Warnings = append(s.Warnings, Warning{Code: WarnINEMissing, Field: "ID_NATIONAL",
-			Message: "INE absent : l'élève ne pourra pas être retrouvé dans un autre établissement, ses données ne pourront pas être transférées"})
+			Message: "INE absent : l'élève ne pourra pas être retrouvé dans un autre établissement, ses données ne pourront pas être transférées",
+			Key:     "siecle.ine_missing"})
 	case errors.Is(err, ErrINEKey):
 		s.Warnings = append(s.Warnings, Warning{Code: WarnINEKey, Field: field,
-			Message: err.Error() + " (INE BEA : la lettre finale ne correspond pas aux chiffres ; à vérifier dans SIECLE)"})
+			Message: err.Error() + " (INE BEA : la lettre finale ne correspond pas aux chiffres ; à vérifier dans SIECLE)", Key: "siecle.ine.key"})
 	default:
-		s.Warnings = append(s.Warnings, Warning{Code: WarnINEShape, Field: field,
-			Message: err.Error() + " (à vérifier dans SIECLE)"})
+		w := valueWarning(WarnINEShape, field, err, "siecle.ine_shape")
+		w.Message += " (à vérifier dans SIECLE)"
+		s.Warnings = append(s.Warnings, w)
 	}
 }
 
@@ -660,7 +687,8 @@ func (er *elevesReader) structures() error {
 			// would pile up in vals.
 			if len(er.structWarn) == 0 || er.structWarn[len(er.structWarn)-1].Field != "STRUCTURE" {
 				er.structWarn = append(er.structWarn, Warning{Code: WarnTooLong, Field: "STRUCTURE",
-					Message: fmt.Sprintf("plus de %d classes et groupes : les suivants sont ignorés", MaxStructures)})
+					Message: fmt.Sprintf("plus de %d classes et groupes : les suivants sont ignorés", MaxStructures),
+					Key:     "siecle.structures_too_many", Params: map[string]string{"max": strconv.Itoa(MaxStructures)}})
 			}
 			err = p.skip()
 		default:

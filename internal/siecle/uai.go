@@ -32,19 +32,20 @@ var ErrInvalidUAI = errors.New("UAI invalide")
 func ParseUAI(s string) (string, error) {
 	u := strings.ToUpper(strings.TrimSpace(s))
 	if u == "" {
-		return "", fmt.Errorf("%w : le code est vide (8 caractères attendus, par exemple 0382032C)", ErrInvalidUAI)
+		return "", valueError(ErrInvalidUAI, "siecle.uai.empty", nil, "le code est vide (8 caractères attendus, par exemple 0382032C)")
 	}
 	if n := len([]rune(u)); n != 8 {
-		return "", fmt.Errorf("%w : %q compte %d caractères au lieu de 8 (7 chiffres puis une lettre de contrôle)", ErrInvalidUAI, u, n)
+		return "", valueError(ErrInvalidUAI, "siecle.uai.length", map[string]string{"value": u, "n": strconv.Itoa(n)},
+			"%q compte %d caractères au lieu de 8 (7 chiffres puis une lettre de contrôle)", u, n)
 	}
 	for _, r := range u {
 		if r > 0x7F {
-			return "", fmt.Errorf("%w : %q contient un caractère non autorisé (accent ou symbole)", ErrInvalidUAI, u)
+			return "", valueError(ErrInvalidUAI, "siecle.uai.chars", map[string]string{"value": u}, "%q contient un caractère non autorisé (accent ou symbole)", u)
 		}
 	}
 	last := u[7]
 	if last < 'A' || last > 'Z' {
-		return "", fmt.Errorf("%w : %q doit se terminer par une lettre de contrôle", ErrInvalidUAI, u)
+		return "", valueError(ErrInvalidUAI, "siecle.uai.letter", map[string]string{"value": u}, "%q doit se terminer par une lettre de contrôle", u)
 	}
 	var want byte
 	switch {
@@ -55,10 +56,11 @@ func ParseUAI(s string) (string, error) {
 		n, _ := strconv.Atoi(u[:6])
 		want = checkAlphabet[(n*8+1)%23]
 	default:
-		return "", fmt.Errorf("%w : %q doit commencer par 7 chiffres (ou 6 chiffres suivis de X)", ErrInvalidUAI, u)
+		return "", valueError(ErrInvalidUAI, "siecle.uai.digits", map[string]string{"value": u}, "%q doit commencer par 7 chiffres (ou 6 chiffres suivis de X)", u)
 	}
 	if last != want {
-		return "", fmt.Errorf("%w : %q a la lettre de contrôle %c, la lettre attendue est %c (code mal recopié ?)", ErrInvalidUAI, u, last, want)
+		return "", valueError(ErrInvalidUAI, "siecle.uai.check", map[string]string{"value": u, "letter": string(last), "want": string(want)},
+			"%q a la lettre de contrôle %c, la lettre attendue est %c (code mal recopié ?)", u, last, want)
 	}
 	return u, nil
 }

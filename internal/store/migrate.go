@@ -95,9 +95,18 @@ func (db *DB) ensureMigrationTable(ctx context.Context) error {
 // versions applied. On PostgreSQL an advisory lock makes concurrent migrators wait for
 // each other, so several instances starting together apply each migration once.
 func (db *DB) Migrate(ctx context.Context, now time.Time) ([]int, error) {
+	return db.MigrateTo(ctx, now, 0)
+}
+
+// MigrateTo is Migrate up to version (all of them for 0). The tests of a migration that
+// converts data use it to write rows as the versions before it did.
+func (db *DB) MigrateTo(ctx context.Context, now time.Time, version int) ([]int, error) {
 	ms, err := Migrations()
 	if err != nil {
 		return nil, err
+	}
+	if version > 0 && version < len(ms) {
+		ms = ms[:version]
 	}
 	if err := db.ensureMigrationTable(ctx); err != nil {
 		return nil, err

@@ -23,7 +23,12 @@ type Done struct {
 	OtherUAI  string `json:"other_uai"`
 	OtherName string `json:"other_name"`
 	Receipt
-	Reason string `json:"reason,omitempty"`
+	// Reason is why nothing moved (a diploma change) in words: filled by Words in the
+	// reader's language, from ReasonCodes and ReasonParams (receipts written before
+	// reasons became codes keep their French words).
+	Reason       string            `json:"reason,omitempty"`
+	ReasonCodes  []string          `json:"reason_codes,omitempty"`
+	ReasonParams map[string]string `json:"reason_params,omitempty"`
 	// Matched names what proved it is the same person (MatchINE…); ConfirmedBy and
 	// ConfirmedAt, the origin administrator who confirmed it.
 	Matched     []string   `json:"matched"`
@@ -41,9 +46,9 @@ type Waiting struct {
 	PreviousUAI string `json:"previous_uai"`
 	OtherUAI    string `json:"other_uai"`
 	State       string `json:"state"` // waiting, impossible, no_ine, to_confirm, refused, or "" when not examined yet
-	Reason      string `json:"reason,omitempty"`
-	// ReasonCodes and ReasonParams are the stable form of the reason (Code…), rendered
-	// in the reader's language.
+	// Reason is the reason in words, filled by Words in the reader's language.
+	Reason string `json:"reason,omitempty"`
+	// ReasonCodes and ReasonParams are the stable form of the reason (Code…).
 	ReasonCodes  []string          `json:"reason_codes,omitempty"`
 	ReasonParams map[string]string `json:"reason_params,omitempty"`
 }
@@ -77,11 +82,14 @@ func (s *Service) dashboard(ctx context.Context, e establishment.Establishment) 
 		var x Done
 		var to, from int64
 		var toStudent, fromStudent sql.NullInt64
-		var toUAI, fromUAI, toName, fromName, matched string
+		var toUAI, fromUAI, toName, fromName, matched, codes, params string
 		var confirmedAt sql.NullTime
 		if err := rows.Scan(&x.Kind, &to, &toStudent, &from, &fromStudent, &toUAI, &fromUAI, &toName, &fromName, &x.LastName, &x.FirstName, &x.Date,
-			&x.Evaluations, &x.Results, &x.Comments, &x.Situations, &x.Files, &x.Reason, &matched, &x.ConfirmedBy, &confirmedAt); err != nil {
+			&x.Evaluations, &x.Results, &x.Comments, &x.Situations, &x.Files, &x.Reason, &codes, &params, &matched, &x.ConfirmedBy, &confirmedAt); err != nil {
 			return err
+		}
+		if codes != "" {
+			x.Reason, x.ReasonCodes, x.ReasonParams = "", split(codes), decodeParams(params)
 		}
 		if to == e.ID {
 			x.Direction, x.StudentID, x.OtherUAI, x.OtherName = "received", toStudent.Int64, fromUAI, fromName
@@ -97,7 +105,7 @@ func (s *Service) dashboard(ctx context.Context, e establishment.Establishment) 
 		return nil
 	}, `SELECT t.kind, t.to_establishment_id, t.to_student_id, t.from_establishment_id, t.from_student_id, t.to_uai, t.from_uai,
 		et.name, ef.name, t.last_name, t.first_name, t.done_on, t.evaluations, t.results, t.comments, t.situations, t.files, t.reason,
-		t.matched, t.confirmed_by, t.confirmed_at
+		t.reason_code, t.reason_params, t.matched, t.confirmed_by, t.confirmed_at
 		FROM transfers t JOIN establishments et ON et.id = t.to_establishment_id JOIN establishments ef ON ef.id = t.from_establishment_id
 		WHERE (t.to_establishment_id = $1 OR (t.from_establishment_id = $1 AND t.kind = 'transfer')) AND t.done_on >= $2
 		ORDER BY t.done_on DESC, t.id DESC`, e.ID, since)

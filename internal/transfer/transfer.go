@@ -110,14 +110,35 @@ type origin struct {
 	birth string
 }
 
-// The reasons a transfer cannot happen, shown to administrators.
+// Reason codes of the states and receipts where nothing moves for another reason than
+// who the student is; stored with their parameters and written in the reader's
+// language (Dashboard.Words).
 const (
-	reasonNoSend    = "l'établissement d'origine n'autorise pas l'envoi des données"
-	reasonNoReceive = "l'établissement d'accueil n'autorise pas la réception des données"
-	reasonBoth      = "aucun des deux établissements n'autorise le transfert des données"
-	reasonDiploma   = "l'élève ne prépare plus le même diplôme (MEF %s → %s) : les référentiels diffèrent, rien n'est transféré"
-	reasonNoINE     = "INE absent dans SIECLE : l'élève ne peut pas être retrouvé dans un autre établissement"
+	// CodeNoSend (impossible): the origin does not allow sending the data.
+	CodeNoSend = "no_send"
+	// CodeNoReceive (impossible): the destination does not allow receiving it.
+	CodeNoReceive = "no_receive"
+	// CodeNoConsent (impossible): neither allows it.
+	CodeNoConsent = "no_consent"
+	// CodeNoINE (no_ine): SIECLE gives no INE, the student cannot be matched.
+	CodeNoINE = "no_ine"
+	// CodeDiplomaChange (a receipt of kind diploma_change): the student prepares
+	// another diploma; parameters "from_mef" and "to_mef".
+	CodeDiplomaChange = "diploma_change"
 )
+
+// consent is the reason code when a consent is missing, "" when both are given.
+func consent(send, receive bool) string {
+	switch {
+	case !send && !receive:
+		return CodeNoConsent
+	case !send:
+		return CodeNoSend
+	case !receive:
+		return CodeNoReceive
+	}
+	return ""
+}
 
 // RunTransfers runs the daily job once over every student with nouvelEleve = 1. A
 // failure on one student does not stop the others: the run reports it (and fails) at
@@ -318,7 +339,7 @@ func (s *Service) examine(ctx context.Context, c candidate, found []origin, deci
 	}
 	if !c.unqid.Valid || c.unqid.String == "" {
 		n.NoINE++
-		return s.state(ctx, c, stateRow{state: "no_ine", reason: reasonNoINE})
+		return s.state(ctx, c, stateRow{state: "no_ine", codes: []string{CodeNoINE}})
 	}
 	var o *origin
 	for i := range found {
@@ -341,16 +362,9 @@ func (s *Service) examine(ctx context.Context, c candidate, found []origin, deci
 		return s.state(ctx, c, stateRow{state: "refused", codes: []string{id.refused}, params: id.params, origin: o})
 	}
 	if len(id.confirm) > 0 {
-		switch {
-		case !o.send && !c.receive:
+		if why := consent(o.send, c.receive); why != "" {
 			n.Impossible++
-			return s.state(ctx, c, stateRow{state: "impossible", reason: reasonBoth, origin: o})
-		case !o.send:
-			n.Impossible++
-			return s.state(ctx, c, stateRow{state: "impossible", reason: reasonNoSend, origin: o})
-		case !c.receive:
-			n.Impossible++
-			return s.state(ctx, c, stateRow{state: "impossible", reason: reasonNoReceive, origin: o})
+			return s.state(ctx, c, stateRow{state: "impossible", codes: []string{why}, origin: o})
 		}
 		n.ToConfirm++
 		return s.state(ctx, c, stateRow{state: "to_confirm", codes: id.confirm, params: id.params, origin: o})
@@ -360,16 +374,9 @@ func (s *Service) examine(ctx context.Context, c candidate, found []origin, deci
 		n.DiplomaChanged++
 		return s.diplomaChanged(ctx, c, o, today)
 	}
-	switch {
-	case !o.send && !c.receive:
+	if why := consent(o.send, c.receive); why != "" {
 		n.Impossible++
-		return s.state(ctx, c, stateRow{state: "impossible", reason: reasonBoth, origin: o, shown: true})
-	case !o.send:
-		n.Impossible++
-		return s.state(ctx, c, stateRow{state: "impossible", reason: reasonNoSend, origin: o, shown: true})
-	case !c.receive:
-		n.Impossible++
-		return s.state(ctx, c, stateRow{state: "impossible", reason: reasonNoReceive, origin: o, shown: true})
+		return s.state(ctx, c, stateRow{state: "impossible", codes: []string{why}, origin: o, shown: true})
 	}
 	moved, err := s.move(ctx, c, o, id, today, touched)
 	if errors.Is(err, errAlreadyDone) {
@@ -386,8 +393,8 @@ func (s *Service) examine(ctx context.Context, c candidate, found []origin, deci
 
 // stateRow is where a waiting student stands.
 type stateRow struct {
-	state, reason string
-	// codes and params are the stable reason of the states about who he is
+	state string
+	// codes and params are why (Code…), written in the reader's language when read
 	codes  []string
 	params map[string]string
 	// origin is the index row found; shown tells whether the destination may see it
@@ -417,7 +424,8 @@ func (s *Service) state(ctx context.Context, c candidate, r stateRow) error {
 			shownUAI = r.origin.uai
 		}
 	}
-	if c.state == r.state && c.reason == r.reason && c.stateCodes == codes && (c.stateParams == params || c.stateParams == "" && params == "{}") &&
+	// A reason stored in words before reasons became codes is rewritten.
+	if c.state == r.state && c.reason == "" && c.stateCodes == codes && (c.stateParams == params || c.stateParams == "" && params == "{}") &&
 		c.stateOrigin == shownUAI && c.stateOriginStudent == originID {
 		return nil
 	}
@@ -428,7 +436,7 @@ func (s *Service) state(ctx context.Context, c candidate, r stateRow) error {
 			ON CONFLICT (student_id) DO UPDATE SET state = excluded.state, reason = excluded.reason, reason_code = excluded.reason_code,
 			reason_params = excluded.reason_params, origin_uai = excluded.origin_uai, origin_establishment_id = excluded.origin_establishment_id,
 			origin_student_id = excluded.origin_student_id, since = excluded.since`,
-			c.id, c.establishmentID, r.state, r.reason, codes, params, shownUAI, originEst, originStudent, s.now()); err != nil {
+			c.id, c.establishmentID, r.state, "", codes, params, shownUAI, originEst, originStudent, s.now()); err != nil {
 			return err
 		}
 		if r.state != "refused" || codes != CodeBirthDateDiffers {
@@ -457,17 +465,22 @@ func (s *Service) diplomaChanged(ctx context.Context, c candidate, o *origin, to
 		if err != nil || n == 0 {
 			return err
 		}
-		reason := fmt.Sprintf(reasonDiploma, o.mef, c.mef)
+		params, err := json.Marshal(map[string]string{"from_mef": o.mef, "to_mef": c.mef})
+		if err != nil {
+			return err
+		}
 		if _, err := s.db.Exec(ctx, `INSERT INTO transfers (kind, to_establishment_id, to_student_id, from_establishment_id, from_student_id,
-			from_uai, to_uai, last_name, first_name, done_on, reason, created_at) VALUES ('diploma_change', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			c.establishmentID, c.id, o.establishmentID, o.studentID, o.uai, c.uai, c.last, c.first, today.Format("2006-01-02"), reason, s.now()); err != nil {
+			from_uai, to_uai, last_name, first_name, done_on, reason_code, reason_params, created_at)
+			VALUES ('diploma_change', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			c.establishmentID, c.id, o.establishmentID, o.studentID, o.uai, c.uai, c.last, c.first, today.Format("2006-01-02"),
+			CodeDiplomaChange, string(params), s.now()); err != nil {
 			return err
 		}
 		if _, err := s.db.Exec(ctx, `DELETE FROM transfer_states WHERE student_id = $1`, c.id); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, audit.Event{Action: audit.TransferDiplomaChanged, ActorLogin: "(job)", EstablishmentID: &c.establishmentID,
-			Detail: map[string]any{"student_id": c.id, "from_uai": o.uai, "reason": reason}})
+			Detail: map[string]any{"student_id": c.id, "from_uai": o.uai, "reason": CodeDiplomaChange, "from_mef": o.mef, "to_mef": c.mef}})
 	})
 }
 

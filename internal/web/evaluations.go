@@ -240,7 +240,8 @@ func (s *Server) saveCells(w http.ResponseWriter, r *http.Request) error {
 	}
 	n, err := s.Competencies.SaveResults(r.Context(), principal(r), r.PathValue("uai"), id, in.Results, in.Comments)
 	if err != nil {
-		httpx.WriteError(w, r, s.Log, err)
+		// grid.js shows the message: in the page's language.
+		httpx.WriteError(w, r, s.Log, localized(lang(r), err))
 		return nil
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"saved": n, "at": s.Now().UTC().Format(time.RFC3339)})

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -17,6 +16,7 @@ import (
 	"github.com/cartable/cartable/internal/authz"
 
 	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/i18n"
 	"github.com/cartable/cartable/internal/student"
 )
 
@@ -117,7 +117,8 @@ func walkBranch(tree *parse.Tree, b *parse.BranchNode, uses *[]i18nUse) {
 
 // goI18nUses returns the literal keys the package's Go code passes to T and newPage,
 // and the error codes it returns (apperr constructors, pathInt), which errorMessage
-// translates.
+// translates. The codes the other packages return are checked by internal/i18n's
+// tests, over the whole source.
 func goI18nUses(t *testing.T) (keys, codes []i18nUse) {
 	t.Helper()
 	files, err := filepath.Glob("*.go")
@@ -207,13 +208,13 @@ var verbArgsExceptions = map[string]string{
 // than its message has verbs.
 func checkUse(t *testing.T, u i18nUse) {
 	t.Helper()
-	m, ok := catalog[u.key]
+	m, ok := i18n.Lookup(u.key)
 	if !ok {
 		t.Errorf("%s: key %q has no message in the catalog", u.where, u.key)
 		return
 	}
-	if n := len(verbs(m.fr)); u.nargs >= 0 && n != u.nargs && verbArgsExceptions[u.key] == "" {
-		t.Errorf("%s: key %q is given %d arguments, its message has %d verbs (%q)", u.where, u.key, u.nargs, n, m.fr)
+	if n := len(verbs(m.FR)); u.nargs >= 0 && n != u.nargs && verbArgsExceptions[u.key] == "" {
+		t.Errorf("%s: key %q is given %d arguments, its message has %d verbs (%q)", u.where, u.key, u.nargs, n, m.FR)
 	}
 }
 
@@ -245,17 +246,8 @@ func TestI18nGoKeys(t *testing.T) {
 		checkUse(t, u)
 	}
 	for _, u := range codes {
-		if errorCodeExceptions[u.key] == "" {
-			checkUse(t, u)
-		}
+		checkUse(t, u)
 	}
-}
-
-// errorCodeExceptions are the codes of the package that need no message of their own.
-var errorCodeExceptions = map[string]string{
-	"csrf":         "errorMessage shows error.csrf",
-	"not_found":    "renderError shows error.notfound",
-	"invalid_json": "answered as JSON to grid.js, never on a page",
 }
 
 // dynamicKeys are the keys built at run time, by where they are built.
@@ -286,21 +278,6 @@ var dynamicKeys = []string{
 	"role.admin", "role.teacher", "role.student",
 	// me.html: (printf "kind.%s" .Kind), the kinds of sessions.
 	"kind." + account.KindWeb, "kind." + account.KindAPI, "kind." + account.KindPersonal,
-	// web.go, errorMessage: T(l, e.Code) with the codes the services return to the pages
-	// (the package's own codes are found in its source by TestI18nGoKeys).
-	"invalid_file", "other_establishment", "invalid_uai", "invalid_results", "invalid_situation",
-	"no_file", "empty_file", "too_large", "bad_upload", "unsupported_file",
-	"invalid_archive", "too_many",
-	"student_not_found", "import_not_found", "evaluation_not_found", "referential_not_found",
-	"situation_not_found", "attachment_not_found", "session_not_found", "account_not_found", "establishment_not_found",
-	"invalid_status", "invalid_nouvel_eleve", "invalid_title", "invalid_date", "invalid_diploma",
-	"invalid_level", "invalid_assessment", "invalid_list", "no_pending_in_class", "no_pending_selected", "letter_empty",
-	"passport_only", "access_ended", "invalid_expiring", "invalid_form", "invalid_state", "invalid_role",
-	"invalid_name", "uai_taken", "establishment_required", "not_active", "account_disabled",
-	"unnamed_person",
-	"forbidden", "unauthenticated", "internal", "overloaded", "too_many_attempts",
-	"transfer_request_not_found", "transfer_already_decided",
-	"account_other_establishment", "account_platform_role", "too_long",
 	// account.html: (printf "account.read_only.%s" .ReadOnly); account.ReadOnly*.
 	"account.read_only." + account.ReadOnlyOtherEstablishment, "account.read_only." + account.ReadOnlyPlatformRole,
 }
@@ -329,51 +306,5 @@ func TestI18nDynamicKeys(t *testing.T) {
 		if !found {
 			t.Errorf("%s: the keys built by (printf %q …) are not listed in dynamicKeys", u.where, u.key)
 		}
-	}
-}
-
-// TestCatalogVerbs checks every message: both languages present, with the same fmt
-// verbs in the same order, and formatting without error.
-func TestCatalogVerbs(t *testing.T) {
-	if len(catalog) < len(recordsCatalog)+100 {
-		t.Fatalf("catalog has %d messages: recordsCatalog not merged?", len(catalog))
-	}
-	for k, m := range catalog {
-		if strings.TrimSpace(m.fr) == "" || strings.TrimSpace(m.en) == "" {
-			t.Errorf("%s: empty message (fr %q, en %q)", k, m.fr, m.en)
-			continue
-		}
-		vf, ve := verbs(m.fr), verbs(m.en)
-		if strings.Join(vf, " ") != strings.Join(ve, " ") {
-			t.Errorf("%s: verbs differ: fr %v, en %v", k, vf, ve)
-			continue
-		}
-		args := make([]any, len(vf))
-		for i, v := range vf {
-			args[i] = "x"
-			if strings.HasSuffix(v, "d") {
-				args[i] = 7
-			}
-		}
-		for _, l := range []string{langFR, langEN} {
-			if s := T(l, k, args...); strings.Contains(s, "%!") {
-				t.Errorf("%s (%s): bad format: %s", k, l, s)
-			}
-		}
-	}
-}
-
-// TestCatalogMerged checks that init merged recordsCatalog into catalog.
-func TestCatalogMerged(t *testing.T) {
-	for k, m := range recordsCatalog {
-		if catalog[k] != m {
-			t.Errorf("%s: not merged into catalog", k)
-		}
-	}
-	if got := T(langEN, "est.active"); got == "est.active" {
-		t.Errorf("T still returns the key: %q", got)
-	}
-	if got := fmt.Sprint(T(langFR, "students.count", 1, 100, 250)); got != "Élèves 1 à 100 sur 250" {
-		t.Errorf("students.count = %q", got)
 	}
 }

@@ -44,10 +44,10 @@ func TestFieldLimitsOnPages(t *testing.T) {
 	big := strings.Repeat("x", 400_000)
 	refused := func(what string, p page, field string) {
 		t.Helper()
-		if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Texte trop long") || !strings.Contains(p.body, field+": more than") {
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Texte trop long : "+field+", plus de") {
 			t.Errorf("%s: %d, no message naming %q", what, p.status, field)
 		}
-		if strings.Contains(p.body, strings.Repeat("x", 1000)) && field != "level" {
+		if strings.Contains(p.body, strings.Repeat("x", 1000)) && field != "Niveau" {
 			t.Errorf("%s: the page echoes the text", what)
 		}
 	}
@@ -58,18 +58,18 @@ func TestFieldLimitsOnPages(t *testing.T) {
 	evals := s.URL + "/establishments/0691234S/evaluations"
 	p := fetch(t, c, "GET", evals, nil)
 	refused("evaluation", fetch(t, c, "POST", evals, url.Values{"csrf": {p.csrf(t)}, "title": {"Câblage"}, "date": {"2026-10-12"},
-		"level": {big}, "class": {me.Class}, "diploma": {"BACPRO-MELEC"}}), "level")
+		"level": {big}, "class": {me.Class}, "diploma": {"BACPRO-MELEC"}}), "Niveau")
 	if got, _ := s.App.Competencies.List(ctx, authz.OperatorPrincipal(), "0691234S", competency.ListFilter{}); len(got) != 0 {
 		t.Errorf("a refused evaluation was stored")
 	}
 
 	sits := fmt.Sprintf("%s/establishments/0691234S/students/%d/situations", s.URL, me.ID)
 	p = fetch(t, c, "GET", sits, nil)
-	refused("situation", fetch(t, c, "POST", sits, url.Values{"csrf": {p.csrf(t)}, "level": {"bac"}, "title": {"Stage"}, "context": {big}}), "context")
+	refused("situation", fetch(t, c, "POST", sits, url.Values{"csrf": {p.csrf(t)}, "level": {"bac"}, "title": {"Stage"}, "context": {big}}), "Contexte")
 
 	settings := s.URL + "/admin/establishments/0691234S"
 	p = fetch(t, c, "GET", settings, nil)
-	refused("establishment", fetch(t, c, "POST", settings, url.Values{"csrf": {p.csrf(t)}, "name": {big}}), "name")
+	refused("establishment", fetch(t, c, "POST", settings, url.Values{"csrf": {p.csrf(t)}, "name": {big}}), "Nom")
 	if got, _ := s.App.Establishments.ByUAI(ctx, "0691234S"); got.Name != "Lycée des Canuts" {
 		t.Errorf("the name became %.40q", got.Name)
 	}

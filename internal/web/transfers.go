@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/cartable/cartable/internal/authz"
 
@@ -38,16 +37,7 @@ func (s *Server) transfersPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	l := lang(r)
-	for _, list := range [][]transfer.Waiting{d.Pending, d.Impossible} {
-		for i, x := range list {
-			if len(x.ReasonCodes) > 0 {
-				list[i].Reason = s.transferReason(l, x.State, x.ReasonCodes, x.ReasonParams, false)
-			}
-		}
-	}
-	for i, x := range d.Requests {
-		d.Requests[i].Reason = s.transferReason(l, x.State, x.ReasonCodes, x.ReasonParams, true)
-	}
+	d.Words(l)
 	if r.URL.Query().Get("format") == "csv" {
 		list := r.URL.Query().Get("list")
 		if list == "" {
@@ -75,7 +65,7 @@ func (s *Server) transfersPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	data := transfersData{E: e, Dashboard: d, Runs: runs}
 	for _, x := range d.Done {
-		data.Matched = append(data.Matched, s.transferMatch(l, x))
+		data.Matched = append(data.Matched, transfer.MatchText(l, x))
 	}
 	pg.Data = data
 	return s.render(w, r, "transfers", pg)
@@ -116,61 +106,6 @@ func (s *Server) decideTransfer(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, "/establishments/"+url.PathEscape(uai)+"/transfers?done="+done+"#requests", http.StatusSeeOther)
 	return nil
-}
-
-// transferReason words the reason codes of a state for the reader: origin tells
-// whether he is the origin (who decides) or the destination (who waits).
-func (s *Server) transferReason(l, state string, codes []string, params map[string]string, origin bool) string {
-	var parts []string
-	for _, c := range codes {
-		switch c {
-		case transfer.CodeBirthDateDiffers:
-			parts = append(parts, T(l, "transfers.code.birth_date_differs"))
-		case transfer.CodeRefusedByOrigin:
-			if origin {
-				parts = append(parts, T(l, "transfers.code.refused_by_you", params["by"], s.formatTime(l, params["on"], false)))
-			} else {
-				parts = append(parts, T(l, "transfers.code.refused_by_origin", s.formatTime(l, params["on"], false)))
-			}
-		case transfer.CodeBirthDateMissing:
-			parts = append(parts, T(l, "transfers.code.birth_date_missing"))
-		case transfer.CodePreviousUAIMissing:
-			parts = append(parts, T(l, "transfers.code.previous_uai_missing"))
-		case transfer.CodePreviousUAIOther:
-			parts = append(parts, T(l, "transfers.code.previous_uai_other", params["previous_uai"]))
-		case transfer.CodeNamesDiffer:
-			parts = append(parts, T(l, "transfers.code.names_differ"))
-		default:
-			parts = append(parts, c)
-		}
-	}
-	why := strings.Join(parts, T(l, "transfers.code.sep"))
-	if state == "to_confirm" && !origin {
-		return T(l, "transfers.to_confirm.destination", why)
-	}
-	return why
-}
-
-// transferMatch words what a receipt says proved the match.
-func (s *Server) transferMatch(l string, x transfer.Done) string {
-	var parts []string
-	for _, m := range x.Matched {
-		switch m {
-		case transfer.MatchINE:
-			parts = append(parts, T(l, "transfers.match.ine"))
-		case transfer.MatchBirthDate:
-			parts = append(parts, T(l, "transfers.match.birth_date"))
-		case transfer.MatchPreviousUAI:
-			parts = append(parts, T(l, "transfers.match.previous_uai"))
-		case transfer.MatchNames:
-			parts = append(parts, T(l, "transfers.match.names"))
-		}
-	}
-	out := strings.Join(parts, ", ")
-	if x.ConfirmedBy != "" {
-		out += T(l, "transfers.match.confirmed", x.ConfirmedBy, s.formatTime(l, x.ConfirmedAt, false))
-	}
-	return out
 }
 
 type jobsData struct {

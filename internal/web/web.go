@@ -410,27 +410,6 @@ func (s *Server) formatTime(l string, v any, withTime bool) string {
 	return calendar.LongDate(l, t)
 }
 
-// errorMessage translates an error for the user.
-func errorMessage(l string, err error) string {
-	e := apperr.As(err)
-	if e.Code == "csrf" {
-		return T(l, "error.csrf")
-	}
-	if detailed[e.Code] {
-		// The detail says where the file is wrong (line, element, UAIs): keep it.
-		return T(l, e.Code) + " " + e.Message
-	}
-	if hasMessage(e.Code) {
-		return T(l, e.Code)
-	}
-	return e.Message
-}
-
-// detailed lists the errors whose own message adds what the translation cannot know.
-var detailed = map[string]bool{"invalid_file": true, "other_establishment": true, "invalid_uai": true,
-	"invalid_results": true, "invalid_situation": true, "too_long": true,
-	"invalid_archive": true, "too_many": true}
-
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) {
 		return
@@ -443,9 +422,6 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	httpx.SetRetryAfter(w, e.RetryAfter)
 	p := s.newPage(r, "error.title")
 	p.Error = errorMessage(lang(r), err)
-	if e.Kind == apperr.KindNotFound && e.Code == "not_found" {
-		p.Error = T(lang(r), "error.notfound")
-	}
 	if rerr := s.renderStatus(w, r, status, "error", p); rerr != nil {
 		http.Error(w, p.Error, status)
 	}

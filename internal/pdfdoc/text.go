@@ -1,4 +1,4 @@
-package letter
+package pdfdoc
 
 import (
 	"strings"
@@ -16,7 +16,7 @@ import (
 // "3ᵉ" → e, ﬁ → fi), and what remains unknown becomes '?', so the reader sees that
 // something was lost. With multiline, line breaks are kept (as "\n"); otherwise they
 // become spaces, like tabs and control characters.
-// The letters and the passport's PDF summary both write with it.
+// Every document of cartable writes with it (Doc.Text, Doc.Para).
 func CoreFontText(s string, multiline bool) string {
 	if multiline {
 		s = strings.ReplaceAll(s, "\r\n", "\n")
