@@ -252,3 +252,11 @@ func anys(ids []int64) []any {
 	}
 	return out
 }
+
+// Span returns the number of student rows of the platform (every establishment, any
+// status) and their smallest and largest ids, for the benchmarks' reports and samples.
+func Span(ctx context.Context, db *store.DB) (count, first, last int64, err error) {
+	var lo, hi sql.NullInt64
+	err = db.QueryRow(ctx, `SELECT COUNT(*), MIN(id), MAX(id) FROM students`).Scan(&count, &lo, &hi)
+	return count, lo.Int64, hi.Int64, err
+}
