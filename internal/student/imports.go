@@ -149,11 +149,19 @@ func Apply(ctx context.Context, db *store.DB, e establishment.Establishment, cre
 	}); err != nil {
 		return nil, err
 	}
-	// The unqids of an import's adds are distinct: it made an INE that students of the
-	// file share unusable.
+	// An import makes an INE that students of its file share unusable, so its unqids
+	// are distinct; other writers' may not be: the last entry of an unqid stands, as it
+	// would have had it come in another batch (PostgreSQL refuses to update a row twice
+	// in one statement).
+	last := make(map[string]int, len(indexAdd))
+	for i, x := range indexAdd {
+		last[x.rec.Unqid] = i
+	}
 	adds := make([][]any, 0, len(indexAdd))
-	for _, x := range indexAdd {
-		adds = append(adds, []any{x.rec.Unqid, e.ID, e.UAI, x.id, x.rec.ExitDate, x.rec.MEF})
+	for i, x := range indexAdd {
+		if last[x.rec.Unqid] == i {
+			adds = append(adds, []any{x.rec.Unqid, e.ID, e.UAI, x.id, x.rec.ExitDate, x.rec.MEF})
+		}
 	}
 	if err := db.InsertRowsOn(ctx, "deactivated_students", []string{"unqid", "establishment_id", "origin_uai", "student_id", "deactivated_on", "mef"}, adds,
 		`ON CONFLICT (unqid, establishment_id) DO UPDATE SET student_id = excluded.student_id, deactivated_on = excluded.deactivated_on, mef = excluded.mef`,
