@@ -184,7 +184,9 @@ func TestSettingsAndConsents(t *testing.T) {
 			{"teacher may not", principal(role(authz.RoleTeacher, a)), establishment.Input{UAI: a.UAI, TransfersSend: ptr(true)}, "forbidden", nil, nil},
 			{"admin of another establishment", principal(role(authz.RoleAdmin, b)), establishment.Input{UAI: a.UAI, TransfersSend: ptr(true)}, "establishment_not_found", nil, nil},
 			{"platform admin changes the kind", root, establishment.Input{UAI: a.UAI, Kind: ptr("lycée professionnel")}, "",
-				func(e establishment.Establishment) bool { return e.Kind == "lycée professionnel" && e.TransfersReceive },
+				func(e establishment.Establishment) bool {
+					return e.Kind == "lycée professionnel" && e.TransfersReceive
+				},
 				map[string]any{"kind": map[string]any{"from": "", "to": "lycée professionnel"}}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
