@@ -204,3 +204,41 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestScannerFindsTables: the scanner finds the tables of every way of writing SQL in
+// testdata/sqlsample, tells writes from reads, and takes neither prose, routes, keys
+// nor columns named like tables for SQL.
+func TestScannerFindsTables(t *testing.T) {
+	tables, columns := schemaTables(t)
+	found, err := scanPackage("testdata/sqlsample", tables, columns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, u := range found.uses {
+		what := "reads"
+		if u.write {
+			what = "writes"
+		}
+		if got[u.table] != "writes" {
+			got[u.table] = what
+		}
+	}
+	want := map[string]string{
+		"students": "writes", "accounts": "writes", "audit_events": "writes", "deactivated_students": "writes",
+		"attachments": "writes", "competencies": "writes", "evaluation_comments": "writes", "transfer_states": "writes",
+		"enrollments": "writes", "evaluations": "reads", "situations": "reads", "imports": "reads", "sessions": "writes",
+		"memberships": "writes", "recovery_codes": "writes", "evaluation_results": "writes", "referentials": "writes",
+		"transfers": "reads", "job_runs": "reads", "establishment_mefs": "writes", "platform_secrets": "reads", "job_leases": "writes",
+	}
+	for tb, w := range want {
+		if got[tb] != w {
+			t.Errorf("%s: %q, want %q", tb, got[tb], w)
+		}
+	}
+	for tb, w := range got {
+		if want[tb] == "" {
+			t.Errorf("%s: %q, want nothing", tb, w)
+		}
+	}
+}
