@@ -117,7 +117,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, o Options)
 	a.Passports.MaxAttachment = int64(cfg.MaxAttachmentMiB) << 20
 	a.Passports.TempDir = cfg.TempDir()
 	a.Accounts.AccessRule = a.Students.AccessMode
-	a.Transfers = transfer.New(db, a.Audit, a.Establishments, a.Competencies, blobs, o.Now)
+	a.Transfers = transfer.New(db, a.Audit, a.Establishments, blobs, o.Now)
 	a.Jobs = jobs.New(db, log, o.Now)
 	a.Jobs.OnRun = a.Metrics.Job
 	return a, nil

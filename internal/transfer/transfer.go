@@ -46,7 +46,6 @@ type Service struct {
 	db             *store.DB
 	audit          *audit.Log
 	establishments *establishment.Service
-	competencies   *competency.Service
 	blobs          blob.Store
 	now            func() time.Time
 	// Workers is how many students are examined at once; 0 chooses by engine.
@@ -57,8 +56,8 @@ type Service struct {
 }
 
 // New returns a Service.
-func New(db *store.DB, log *audit.Log, est *establishment.Service, comp *competency.Service, blobs blob.Store, now func() time.Time) *Service {
-	return &Service{db: db, audit: log, establishments: est, competencies: comp, blobs: blobs, now: now}
+func New(db *store.DB, log *audit.Log, est *establishment.Service, blobs blob.Store, now func() time.Time) *Service {
+	return &Service{db: db, audit: log, establishments: est, blobs: blobs, now: now}
 }
 
 // today is the civil date in France.
