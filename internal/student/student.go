@@ -1,9 +1,11 @@
 // Package student owns an establishment's students: who may see them, their list and
 // page, and the facts of their lifecycle (active or deactivated, nouvelEleve).
 //
-// Students are written by the SIECLE import (package importer) and, later, by the
-// transfer jobs; this package only reads them, always within one establishment the
-// caller has a role in, and records every access by staff in the audit trail.
+// It owns their tables (students, the index of deactivated students, the MEF labels):
+// the SIECLE import (package importer) decides what changes and writes it through
+// Apply (imports.go); the transfer job and the purge read and write through
+// lifecycle.go. The services here read students always within one establishment the
+// caller has a role in, and record every access by staff in the audit trail.
 package student
 
 import (
@@ -145,24 +147,26 @@ func scan(sc interface{ Scan(...any) error }) (Student, error) {
 	return st, err
 }
 
-// complete fills what other packages own: the UAI of each student's establishment, his
-// login and the state of his account.
-func (s *Service) complete(ctx context.Context, list []Student) error {
-	ests := map[int64]bool{}
-	var accs []int64
+// complete fills what other packages own: the UAI of each student's establishment
+// (known, when given, for all of list), his login and the state of his account.
+func (s *Service) complete(ctx context.Context, list []Student, known *establishment.Establishment) error {
+	byID := map[int64]establishment.Establishment{}
+	var ests, accs []int64
 	for _, st := range list {
-		ests[st.EstablishmentID] = true
+		if known == nil {
+			ests = append(ests, st.EstablishmentID)
+		}
 		if st.AccountID != 0 {
 			accs = append(accs, st.AccountID)
 		}
 	}
-	var ids []int64
-	for id := range ests {
-		ids = append(ids, id)
-	}
-	byID, err := s.establishments.ByIDs(ctx, ids)
-	if err != nil {
-		return err
+	if known != nil {
+		byID[known.ID] = *known
+	} else {
+		var err error
+		if byID, err = s.establishments.ByIDs(ctx, ests); err != nil {
+			return err
+		}
 	}
 	briefs, err := account.Briefs(ctx, s.db, accs)
 	if err != nil {
@@ -256,7 +260,7 @@ func (s *Service) List(ctx context.Context, p *authz.Principal, uai string, f Fi
 		return err
 	}, `SELECT `+columns+from+` WHERE `+cond+fmt.Sprintf(` ORDER BY s.class, s.search, s.id LIMIT %d OFFSET %d`, limit, max(f.Offset, 0)), args...)
 	if err == nil {
-		err = s.complete(ctx, out.Students)
+		err = s.complete(ctx, out.Students, &e)
 	}
 	if err != nil {
 		return Page{}, err
@@ -286,7 +290,7 @@ func (s *Service) Lookup(ctx context.Context, p *authz.Principal, uai string, id
 		return Student{}, false, err
 	}
 	one := []Student{st}
-	err = s.complete(ctx, one)
+	err = s.complete(ctx, one, &e)
 	return one[0], all, err
 }
 
@@ -318,7 +322,7 @@ func (s *Service) Mine(ctx context.Context, p *authz.Principal) ([]Student, erro
 		return err
 	}, `SELECT `+columns+from+` WHERE s.account_id = $1 ORDER BY s.status, s.updated_at DESC`, p.AccountID)
 	if err == nil {
-		err = s.complete(ctx, out)
+		err = s.complete(ctx, out, nil)
 	}
 	return out, err
 }
