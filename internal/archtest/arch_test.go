@@ -23,10 +23,10 @@ var layers = []struct {
 	// Pure code: errors, the Paris calendar, roles, formats, crypto, messages.
 	{"base", []string{"apperr", "calendar"}},
 	{"leaf", []string{"authz", "config", "credential", "i18n", "keyring", "qr", "siecle"}},
-	// The database, the file store and printed documents: no domain, no audit.
-	{"storage", []string{"store", "blob", "letter", "pdfdoc"}},
-	// Services every feature uses and that know no feature.
-	{"infrastructure", []string{"audit", "secret", "jobs"}},
+	// The database, the file store, the PDF toolkit: no domain, no audit.
+	{"foundation", []string{"store", "blob", "pdfdoc"}},
+	// Services and documents every feature uses and that know no feature.
+	{"infrastructure", []string{"audit", "secret", "jobs", "letter"}},
 	{"http", []string{"httpx"}},
 	// Features, from who is where (establishments, accounts) to what crosses them.
 	{"tenancy", []string{"establishment", "account"}},
