@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/cartable/cartable/internal/authz"
@@ -149,12 +150,7 @@ func (s *Service) CreateMany(ctx context.Context, actor authz.Actor, role authz.
 		}
 		next[b] = n
 	}
-	now := s.now()
-	ids, err := s.db.NextIDs(ctx, "accounts", len(people))
-	if err != nil {
-		return nil, err
-	}
-	logins := make([]string, len(people))
+	pending := make([]Pending, len(people))
 	for i := range people {
 		login := bases[i]
 		if taken[login] {
@@ -166,20 +162,44 @@ func (s *Service) CreateMany(ctx context.Context, actor authz.Actor, role authz.
 			next[bases[i]] = n + 1
 		}
 		taken[login] = true
-		logins[i] = login
-		out[i] = Created{ID: ids[i], Login: login}
+		pending[i] = Pending{Login: login, DisplayName: strings.TrimSpace(people[i].FirstName + " " + people[i].LastName)}
 	}
-	if _, err := s.db.CopyFunc(ctx, "accounts", []string{"id", "login", "display_name", "status", "lang", "created_by", "created_at", "updated_at"},
-		len(people), func(i int) []any {
-			name := strings.TrimSpace(people[i].FirstName + " " + people[i].LastName)
-			return []any{ids[i], logins[i], name, "pending", "fr", nullID(actor.ID), now, now}
-		}); err != nil {
+	ids, err := CopyPending(ctx, s.db, actor, role, pending, s.now())
+	if err != nil {
 		return nil, err
 	}
-	if _, err := s.db.CopyFunc(ctx, "memberships", []string{"account_id", "establishment_id", "role", "created_at"}, len(ids), func(i int) []any {
-		return []any{ids[i], nullID(role.EstablishmentID), string(role.Role), now}
-	}); err != nil {
-		return nil, err
+	for i := range out {
+		out[i] = Created{ID: ids[i], Login: pending[i].Login}
 	}
 	return out, nil
+}
+
+// Pending is an account to create pending (no enrolment link yet).
+type Pending struct {
+	Login, DisplayName string
+}
+
+// CopyPending writes pending accounts, each with the one role given, set-based (COPY
+// on PostgreSQL), inside the transaction ctx carries, and returns their ids in order.
+// The logins must be valid and free: CreateMany chooses them; the bulk loader of the
+// benchmarks makes them unique.
+func CopyPending(ctx context.Context, db *store.DB, actor authz.Actor, role authz.Membership, accounts []Pending, now time.Time) ([]int64, error) {
+	var ids []int64
+	err := db.Tx(ctx, func(ctx context.Context) error {
+		var err error
+		if ids, err = db.NextIDs(ctx, "accounts", len(accounts)); err != nil {
+			return err
+		}
+		if _, err := db.CopyFunc(ctx, "accounts", []string{"id", "login", "display_name", "status", "lang", "created_by", "created_at", "updated_at"},
+			len(accounts), func(i int) []any {
+				return []any{ids[i], accounts[i].Login, accounts[i].DisplayName, "pending", "fr", nullID(actor.ID), now, now}
+			}); err != nil {
+			return err
+		}
+		_, err = db.CopyFunc(ctx, "memberships", []string{"account_id", "establishment_id", "role", "created_at"}, len(ids), func(i int) []any {
+			return []any{ids[i], nullID(role.EstablishmentID), string(role.Role), now}
+		})
+		return err
+	})
+	return ids, err
 }

@@ -83,7 +83,7 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 	s.Passports = passport.New(db, s.Audit, s.Establishments, s.Students, s.Competencies, s.Blobs, now)
 	s.Passports.MaxAttachment = int64(cfg.MaxAttachmentMiB) << 20
 	s.Passports.TempDir = cfg.TempDir()
-	s.Transfers = transfer.New(db, s.Audit, s.Establishments, s.Competencies, s.Blobs, now)
+	s.Transfers = transfer.New(db, s.Audit, s.Establishments, s.Blobs, now)
 	s.Jobs = jobs.New(db, log, now)
 	s.registerJobs(cfg)
 	return s, nil

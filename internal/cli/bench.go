@@ -1,36 +1,35 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
-	"net/url"
 	"os"
-	"path/filepath"
-	"runtime"
-	"runtime/pprof"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"text/tabwriter"
 	"time"
 
-	"github.com/cartable/cartable/internal/authz"
-
-	"github.com/cartable/cartable/internal/account"
-	"github.com/cartable/cartable/internal/credential"
-	"github.com/cartable/cartable/internal/store"
+	"github.com/cartable/cartable/internal/bench"
+	"github.com/cartable/cartable/internal/config"
 )
+
+// The bench commands parse their flags and call package bench (docs/benchmarks.md).
+
+// benchApp is the application as the benchmarks use it.
+func (a *App) benchApp() *bench.App {
+	return &bench.App{Services: a.Services, Config: a.Config, DB: a.DB, Serve: a.Serve, Close: a.Close}
+}
+
+// openBench assembles the application for a benchmark that runs its own server, quiet.
+func openBench(ctx context.Context, cfg config.Config, migrate bool) (*bench.App, error) {
+	app, err := NewApp(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{Migrate: migrate})
+	if err != nil {
+		return nil, err
+	}
+	return app.benchApp(), nil
+}
 
 func benchCmd() *cmd {
 	var clients, duration, rates, cpuProfile string
@@ -51,32 +50,36 @@ func benchCmd() *cmd {
 				fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the runs to this file")
 			},
 			run: func(ctx context.Context, r *runner, args []string) error {
+				o := bench.LoginOptions{Users: users}
 				if cpuProfile != "" {
 					f, err := os.Create(cpuProfile)
 					if err != nil {
 						return err
 					}
 					defer f.Close()
-					ctx = context.WithValue(ctx, profileKey{}, f)
+					o.CPUProfile = f
 				}
-				d, err := time.ParseDuration(duration)
-				if err != nil {
+				var err error
+				if o.Duration, err = time.ParseDuration(duration); err != nil {
 					return usagef("--duration: %v", err)
 				}
-				cs, err := intList(clients)
-				if err != nil {
+				if o.Clients, err = intList(clients); err != nil {
 					return usagef("--clients: %v", err)
 				}
-				rs, err := intList(rates)
-				if err != nil {
+				if o.Rates, err = intList(rates); err != nil {
 					return usagef("--rates: %v", err)
 				}
-				return benchLogin(ctx, r, cs, rs, d, users, asJSON)
+				rep, err := bench.Login(ctx, r.cfg, openBench, o, r.stderr)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return printJSON(r.stdout, rep.Runs)
+				}
+				return rep.Print(r.stdout)
 			}},
 	}}
 }
-
-type profileKey struct{}
 
 func intList(s string) ([]int, error) {
 	var out []int
@@ -93,319 +96,118 @@ func intList(s string) ([]int, error) {
 	return out, nil
 }
 
-// benchDB makes a throw-away database: a SQLite file in a temporary directory, or a new
-// schema in the PostgreSQL database of --db (dropped at the end).
-func benchDB(ctx context.Context, dsn string) (string, func(), error) {
-	engine, _, err := store.ParseDSN(dsn)
-	if err != nil {
-		return "", nil, err
-	}
-	if engine == store.SQLite {
-		dir, err := os.MkdirTemp("", "cartable-bench-")
-		if err != nil {
-			return "", nil, err
-		}
-		return "sqlite:" + filepath.Join(dir, "bench.db"), func() { os.RemoveAll(dir) }, nil
-	}
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	schema := "bench_" + hex.EncodeToString(b)
-	admin, err := store.Open(ctx, dsn, store.Options{MaxOpenConns: 1})
-	if err != nil {
-		return "", nil, err
-	}
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		admin.Close()
-		return "", nil, err
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		admin.Close()
-		return "", nil, err
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), func() {
-		_, _ = admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close()
-	}, nil
-}
-
-// benchUser is an activated account and the last TOTP step it used.
-type benchUser struct {
-	login, password string
-	secret          []byte
-	mu              sync.Mutex
-	last            int64
-}
-
-// nextCode returns a code of a step of the ±1 window not used yet, or "" when the user
-// used them all (each code works once). The previous step is skipped in the last two
-// seconds of the current one: crossing the boundary while the request waits would
-// push it out of the window.
-func (u *benchUser) nextCode(now time.Time) string {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	cur := credential.TOTPStep(now)
-	first := cur - account.TOTPWindow
-	if time.Unix((cur+1)*30, 0).Sub(now) < 2*time.Second {
-		first = cur
-	}
-	step := max(u.last+1, first)
-	if step > cur+account.TOTPWindow {
-		return ""
-	}
-	u.last = step
-	return credential.TOTPCode(u.secret, step)
-}
-
-// BenchResult is one run of the login benchmark.
-type BenchResult struct {
-	Engine      string  `json:"engine"`
-	Clients     int     `json:"clients,omitempty"`
-	Rate        int     `json:"rate,omitempty"`
-	Requests    int     `json:"requests"`
-	OK          int     `json:"ok"`
-	Throttled   int     `json:"throttled"`
-	Failed      int     `json:"failed"`
-	PerSecond   float64 `json:"logins_per_second"`
-	P50ms       float64 `json:"p50_ms"`
-	P95ms       float64 `json:"p95_ms"`
-	P99ms       float64 `json:"p99_ms"`
-	Maxms       float64 `json:"max_ms"`
-	Over2s      int     `json:"over_2s"`
-	HashMs      float64 `json:"hash_ms"`
-	CeilingRate float64 `json:"ceiling_logins_per_second"`
-}
-
-func benchLogin(ctx context.Context, r *runner, clients, rates []int, d time.Duration, nUsers int, asJSON bool) error {
-	dsn, cleanup, err := benchDB(ctx, r.cfg.DB)
-	if err != nil {
-		return err
-	}
-	defer cleanup()
-	cfg := r.cfg
-	cfg.DB = dsn
-	cfg.DataDir, err = os.MkdirTemp("", "cartable-bench-data-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(cfg.DataDir)
-	cfg.LoginRate, cfg.LoginBurst = 1e9, 1e9 // measure the hashing guard, not the per-IP limit
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	cfg.Addr = ln.Addr().String()
-	cfg.BaseURL = "http://" + cfg.Addr
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	app, err := NewApp(ctx, cfg, quiet, Options{Migrate: true})
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-	engine, _, _ := store.ParseDSN(dsn)
-
-	// The physical limit: one argon2id hash per core at a time.
-	params := account.PolicyFrom(&cfg).Argon2
-	start := time.Now()
-	const samples = 10
-	for range samples {
-		if _, err := credential.HashPassword("benchmark password", params, rand.Reader); err != nil {
-			return err
-		}
-	}
-	hash := time.Since(start) / samples
-	ceiling := float64(cfg.HashConcurrency) / hash.Seconds()
-
-	need := nUsers
-	if need == 0 {
-		// Each user can log in with the 3 codes of the window, then once per 30-second
-		// step (each code works once): enough users for the runs at the ceiling.
-		total, runs := 0.0, 0.0
-		for range clients {
-			total += ceiling * d.Seconds()
-			runs++
-		}
-		for _, rt := range rates {
-			total += float64(rt) * d.Seconds()
-			runs++
-		}
-		perUser := 3 + runs*d.Seconds()/30
-		need = int(1.3*total/perUser) + 50
-	}
-	fmt.Fprintf(r.stderr, "creating %d activated accounts on %s (argon2id m=%d KiB t=%d p=%d)…\n", need, engine, params.Memory, params.Time, params.Threads)
-	users, err := benchUsers(ctx, app, need)
-	if err != nil {
-		return err
-	}
-	sctx, stop := context.WithCancel(ctx)
-	defer stop()
-	done := make(chan error, 1)
-	go func() { done <- app.Serve(sctx, ln) }()
-	defer func() { stop(); <-done }()
-
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 30 * time.Second}
-	if f, ok := ctx.Value(profileKey{}).(io.Writer); ok {
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
-	var results []BenchResult
-	var next atomic.Uint64
-	login := func() (int, time.Duration) {
-		now := time.Now()
-		for range len(users) {
-			u := users[next.Add(1)%uint64(len(users))]
-			code := u.nextCode(now)
-			if code == "" {
-				continue
-			}
-			body, _ := json.Marshal(map[string]string{"login": u.login, "password": u.password, "code": code})
-			t0 := time.Now()
-			resp, err := client.Post(cfg.BaseURL+"/api/v1/sessions", "application/json", bytes.NewReader(body))
+// loadCmd fills a database for the scale benchmarks (bench.Load).
+func loadCmd() *cmd {
+	var o bench.LoadOptions
+	return &cmd{name: "load", summary: "bulk-load establishments × students into the configured database (scale benchmarks)",
+		flags: func(fs *flag.FlagSet) {
+			fs.IntVar(&o.Establishments, "establishments", 100, "number of establishments")
+			fs.IntVar(&o.Students, "students", 1000, "students per establishment")
+			fs.IntVar(&o.FirstUAI, "first-uai", 1000000, "number of the first UAI (7 digits; the check letter is computed)")
+			fs.IntVar(&o.Results, "results", 0, "evaluation results per student (4 per evaluation, one evaluation per class every 4 results)")
+		},
+		run: func(ctx context.Context, r *runner, args []string) error {
+			app, err := r.open(ctx)
 			if err != nil {
-				return 0, time.Since(t0)
+				return err
 			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			return resp.StatusCode, time.Since(t0)
-		}
-		// Every user has used his codes of this step: wait for the next step rather than
-		// spin (the load generator shares the CPU with the server).
-		time.Sleep(100 * time.Millisecond)
-		return -1, 0
-	}
-	for _, c := range clients {
-		res := runLoad(ctx, d, login, c, 0)
-		res.Engine, res.Clients = string(engine), c
-		results = append(results, res)
-	}
-	for _, rt := range rates {
-		res := runLoad(ctx, d, login, 0, rt)
-		res.Engine, res.Rate = string(engine), rt
-		results = append(results, res)
-	}
-	for i := range results {
-		results[i].HashMs = float64(hash.Microseconds()) / 1000
-		results[i].CeilingRate = ceiling
-	}
-	if asJSON {
-		return printJSON(r.stdout, results)
-	}
-	fmt.Fprintf(r.stdout, "engine %s, %d CPU, argon2id %.1f ms per hash → ceiling %.1f logins/s (%d hashes at once)\n",
-		engine, runtime.NumCPU(), float64(hash.Microseconds())/1000, ceiling, cfg.HashConcurrency)
-	tw := tabwriter.NewWriter(r.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "clients\trate/s\trequests\tok\t503/429\tlogins/s\t% ceiling\tp50 ms\tp95 ms\tp99 ms\tmax ms\t>2s\t")
-	for _, x := range results {
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%.1f\t%.0f%%\t%.0f\t%.0f\t%.0f\t%.0f\t%d\t\n", x.Clients, x.Rate, x.Requests, x.OK, x.Throttled,
-			x.PerSecond, 100*x.PerSecond/ceiling, x.P50ms, x.P95ms, x.P99ms, x.Maxms, x.Over2s)
-	}
-	return tw.Flush()
-}
-
-// benchUsers creates n activated accounts, computing the hashes on every core.
-func benchUsers(ctx context.Context, app *App, n int) ([]*benchUser, error) {
-	users := make([]*benchUser, n)
-	var wg sync.WaitGroup
-	var firstErr error
-	var mu sync.Mutex
-	sem := make(chan struct{}, runtime.NumCPU())
-	for i := range n {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			login := fmt.Sprintf("bench%06d", i)
-			_, enr, err := app.Accounts.Create(ctx, authz.OperatorPrincipal(), account.CreateInput{Login: login, Roles: []authz.Membership{{Role: authz.RolePlatformAdmin}}})
-			if err == nil {
-				var c account.Credentials
-				if c, err = app.Accounts.OpenEnrollment(ctx, enr.Token); err == nil {
-					u := &benchUser{login: login, password: c.Password, secret: c.TOTPSecret}
-					if _, err = app.Accounts.Activate(ctx, account.Proof{Login: login, Password: c.Password, Code: u.nextCode(time.Now())}); err == nil {
-						users[i] = u
-					}
-				}
-			}
+			defer app.Close()
+			start := time.Now()
+			n, err := bench.Load(ctx, app.benchApp(), o, func(done int) {
+				fmt.Fprintf(r.stderr, "\r%d/%d establishments, %.0fs", done, o.Establishments, time.Since(start).Seconds())
+			})
+			fmt.Fprintln(r.stderr)
 			if err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = fmt.Errorf("account %s: %w", login, err)
-				}
-				mu.Unlock()
+				return err
 			}
-		}()
-	}
-	wg.Wait()
-	return users, firstErr
+			el := time.Since(start)
+			fmt.Fprintf(r.stdout, "loaded %d establishments, %d students (and their accounts) in %.1fs: %.0f students/s\n",
+				o.Establishments, n, el.Seconds(), float64(n)/el.Seconds())
+			return nil
+		}}
 }
 
-// runLoad drives do for d: closed loop with clients workers, or open loop at rate
-// requests per second.
-func runLoad(ctx context.Context, d time.Duration, do func() (int, time.Duration), clients, rate int) BenchResult {
-	var mu sync.Mutex
-	var lat []time.Duration
-	var res BenchResult
-	record := func(status int, l time.Duration) {
-		mu.Lock()
-		defer mu.Unlock()
-		if status < 0 {
-			return // no code left: not a request
-		}
-		res.Requests++
-		lat = append(lat, l)
-		switch {
-		case status == http.StatusCreated:
-			res.OK++
-		case status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests:
-			res.Throttled++
-		default:
-			res.Failed++
-		}
-		if l > 2*time.Second {
-			res.Over2s++
-		}
-	}
-	deadline := time.Now().Add(d)
-	var wg sync.WaitGroup
-	t0 := time.Now()
-	if clients > 0 {
-		for range clients {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for time.Now().Before(deadline) && ctx.Err() == nil {
-					record(do())
-				}
-			}()
-		}
-	} else {
-		tick := time.NewTicker(time.Second / time.Duration(rate))
-		for now := range tick.C {
-			if now.After(deadline) || ctx.Err() != nil {
-				break
+// benchPagesCmd measures a student's pages on the configured database (bench.Pages).
+func benchPagesCmd() *cmd {
+	var samples int
+	var asJSON bool
+	return &cmd{name: "pages", summary: "latency of a student's page, passport JSON and a 35×40 grid save on the configured database",
+		flags: func(fs *flag.FlagSet) {
+			fs.IntVar(&samples, "samples", 300, "requests per measure")
+			fs.BoolVar(&asJSON, "json", false, "print JSON")
+		},
+		run: func(ctx context.Context, r *runner, args []string) error {
+			res, err := bench.Pages(ctx, r.cfg, openBench, samples)
+			if err != nil {
+				return err
 			}
-			wg.Add(1)
-			go func() { defer wg.Done(); record(do()) }()
-		}
-		tick.Stop()
-	}
-	wg.Wait()
-	elapsed := time.Since(t0)
-	slices.Sort(lat)
-	q := func(p float64) float64 {
-		if len(lat) == 0 {
-			return 0
-		}
-		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
-	}
-	res.PerSecond = float64(res.OK) / elapsed.Seconds()
-	res.P50ms, res.P95ms, res.P99ms = q(0.50), q(0.95), q(0.99)
-	if len(lat) > 0 {
-		res.Maxms = float64(lat[len(lat)-1].Microseconds()) / 1000
-	}
-	return res
+			if asJSON {
+				return printJSON(r.stdout, res)
+			}
+			return res.Print(r.stdout)
+		}}
+}
+
+// benchTransferCmd times the transfer job (bench.Transfer).
+func benchTransferCmd() *cmd {
+	var o bench.TransferOptions
+	var asJSON bool
+	return &cmd{name: "transfer", summary: "time the daily transfer job on new students (some with records elsewhere) added to the configured database",
+		flags: func(fs *flag.FlagSet) {
+			fs.IntVar(&o.Pending, "pending", 10000, "new students (nouvelEleve = 1) waiting for their records")
+			fs.IntVar(&o.WithData, "with-data", 5000, "how many of them left another establishment with records")
+			fs.IntVar(&o.Evaluations, "evaluations", 20, "evaluations per student with records (4 results and a comment each)")
+			fs.IntVar(&o.Situations, "situations", 2, "professional situations per student with records (one file each)")
+			fs.IntVar(&o.FileSize, "file-size", 16<<10, "size of each attached file in bytes")
+			fs.IntVar(&o.FirstUAI, "first-uai", 9000000, "number of the first UAI of the establishments the benchmark adds")
+			fs.BoolVar(&asJSON, "json", false, "print JSON")
+		},
+		run: func(ctx context.Context, r *runner, args []string) error {
+			if o.WithData > o.Pending {
+				return usagef("--with-data (%d) cannot exceed --pending (%d)", o.WithData, o.Pending)
+			}
+			app, err := r.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer app.Close()
+			res, err := bench.Transfer(ctx, app.benchApp(), o, r.stderr)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(r.stdout, res)
+			}
+			res.Print(r.stdout, app.DB.String())
+			return nil
+		}}
+}
+
+// benchPurgeCmd times the purge (bench.Purge).
+func benchPurgeCmd() *cmd {
+	var o bench.PurgeOptions
+	var asJSON bool
+	return &cmd{name: "purge", summary: "time the weekly purge of students who left more than six months ago, on the configured database",
+		flags: func(fs *flag.FlagSet) {
+			fs.IntVar(&o.Students, "students", 100000, "active students of the database (the first by id) made to have left seven months ago")
+			fs.IntVar(&o.WithFiles, "with-files", 10000, "how many of them have a professional situation with a file")
+			fs.IntVar(&o.FileSize, "file-size", 4096, "size of each file in bytes")
+			fs.BoolVar(&asJSON, "json", false, "print JSON")
+		},
+		run: func(ctx context.Context, r *runner, args []string) error {
+			app, err := r.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer app.Close()
+			res, err := bench.Purge(ctx, app.benchApp(), o, r.stderr)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(r.stdout, res)
+			}
+			res.Print(r.stdout, app.DB.String())
+			return nil
+		}}
 }

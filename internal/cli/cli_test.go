@@ -178,65 +178,6 @@ func TestKeyRotation(t *testing.T) {
 	}
 }
 
-// TestBulkLoad loads a small platform and checks the rows, then that ordinary writes
-// still work after it (the loader allocates ids itself).
-func TestBulkLoad(t *testing.T) {
-	for _, e := range storetest.Engines(t) {
-		t.Run(string(e), func(t *testing.T) {
-			g := []string{"--data", t.TempDir(), "--db", storetest.DSN(t, e), "--log-level", "warn", "--argon2-memory", "64", "--argon2-time", "1"}
-			if code, _, stderr := runCLI(t, append(g, "migrate")...); code != 0 {
-				t.Fatal(stderr)
-			}
-			code, out, stderr := runCLI(t, append(g, "bench", "load", "--establishments", "3", "--students", "50", "--results", "8")...)
-			if code != 0 || !strings.Contains(out, "150 students") {
-				t.Fatalf("load: %d %s %s", code, out, stderr)
-			}
-			app := openTestApp(t, g)
-			defer app.Close()
-			var students, accounts, members int
-			ctx := context.Background()
-			for q, n := range map[string]*int{"SELECT COUNT(*) FROM students": &students, "SELECT COUNT(*) FROM accounts": &accounts,
-				"SELECT COUNT(*) FROM memberships WHERE role = 'student'": &members} {
-				if err := app.DB.QueryRow(ctx, q).Scan(n); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if students != 150 || accounts != 150 || members != 150 {
-				t.Fatalf("%d students, %d accounts, %d memberships", students, accounts, members)
-			}
-			var results int
-			if err := app.DB.QueryRow(ctx, `SELECT COUNT(*) FROM evaluation_results`).Scan(&results); err != nil || results != 150*8 {
-				t.Fatalf("%d results (%v), want %d", results, err, 150*8)
-			}
-			enrolTestUser(t, app, "after.load")
-			if code, _, stderr := runCLI(t, append(g, "establishment", "create", "--uai", "0382032C", "--name", "After")...); code != 0 {
-				t.Fatalf("write after load: %s", stderr)
-			}
-			app.Close()
-
-			// The job benchmarks, small: they add their students, move and purge them.
-			code, out, stderr = runCLI(t, append(g, "bench", "transfer", "--pending", "40", "--with-data", "20", "--evaluations", "3",
-				"--situations", "1", "--file-size", "100", "--json")...)
-			var tr TransferBench
-			if code != 0 || json.Unmarshal([]byte(out), &tr) != nil {
-				t.Fatalf("bench transfer: %d %s %s", code, out, stderr)
-			}
-			if tr.Counts.Transferred != 20 || tr.Counts.Examined != 40 || tr.RerunCounts.Waiting != 20 || tr.FloorSeconds <= 0 ||
-				tr.RowsMoved != 20*3+20*3*4+20*3+20+20 {
-				t.Fatalf("bench transfer: %+v", tr)
-			}
-			code, out, stderr = runCLI(t, append(g, "bench", "purge", "--students", "50", "--with-files", "5", "--file-size", "100", "--json")...)
-			var pr PurgeBench
-			if code != 0 || json.Unmarshal([]byte(out), &pr) != nil {
-				t.Fatalf("bench purge: %d %s %s", code, out, stderr)
-			}
-			if pr.Counts.Purged != 50 || pr.Counts.FilesDeleted != 5 || pr.Counts.AccountsDeleted != 50 || pr.Results != 50*8 {
-				t.Fatalf("bench purge: %+v", pr)
-			}
-		})
-	}
-}
-
 // TestImportCommand checks the import contract: --json keys, a refused file exits
 // non-zero with its reason on standard error and changes nothing.
 func TestImportCommand(t *testing.T) {

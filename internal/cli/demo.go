@@ -2,14 +2,15 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -245,22 +246,49 @@ func demoTransfer(ctx context.Context, app *App, first, n, year int) (int64, err
 	// whose Vercors file says he comes from Canuts (ancienRNE): his records move on
 	// their own. The others would wait for Canuts's confirmation.
 	var canutsID, vercorsID int64
-	var eleveID, mefA, mefB string
-	err := app.DB.Each(ctx, func(rows *sql.Rows) error {
-		if canutsID != 0 {
-			return nil
+	var eleveID string
+	canuts, err := app.Establishments.ByUAI(ctx, "0691234S")
+	if err != nil {
+		return 0, err
+	}
+	vercors, err := app.Establishments.ByUAI(ctx, "0381234K")
+	if err != nil {
+		return 0, err
+	}
+	cutoff := transfer.Retention.Before(app.Now()).Format("2006-01-02")
+	arrived := map[string][]student.Waiting{} // Vercors's newcomers from Canuts, by unqid
+	for after := int64(0); ; {
+		batch, err := student.WaitingAfter(ctx, app.DB, after, 1000)
+		if err != nil {
+			return 0, err
 		}
-		if err := rows.Scan(&canutsID, &eleveID, &mefA, &vercorsID, &mefB); err != nil {
-			return err
+		if len(batch) == 0 {
+			break
 		}
-		if !siecle.SameDiploma(siecle.MEF(mefA), siecle.MEF(mefB)) {
-			canutsID = 0
+		after = batch[len(batch)-1].ID
+		for _, w := range batch {
+			if w.EstablishmentID == vercors.ID && w.Unqid != "" && w.PreviousUAI == canuts.UAI && w.EntryDate >= cutoff {
+				arrived[w.Unqid] = append(arrived[w.Unqid], w)
+			}
+		}
+	}
+	var left []student.Stored // still active at Canuts
+	err = student.EachStored(ctx, app.DB, canuts.ID, func(x student.Stored) error {
+		if x.Status == student.StatusActive && x.Unqid != "" && len(arrived[x.Unqid]) > 0 {
+			left = append(left, x)
 		}
 		return nil
-	}, `SELECT a.id, a.eleve_id, a.mef, b.id, b.mef FROM students a JOIN establishments ea ON ea.id = a.establishment_id
-		JOIN students b ON b.unqid = a.unqid JOIN establishments eb ON eb.id = b.establishment_id
-		WHERE ea.uai = '0691234S' AND eb.uai = '0381234K' AND a.status = 'active' AND b.status = 'active' AND b.nouvel_eleve = '1'
-		AND b.previous_uai = '0691234S' AND a.birth_date = b.birth_date AND b.entry_date >= $1 ORDER BY a.id`, transfer.Retention.Before(app.Now()).Format("2006-01-02"))
+	})
+	slices.SortFunc(left, func(a, b student.Stored) int { return cmp.Compare(a.ID, b.ID) })
+pick:
+	for _, a := range left {
+		for _, b := range arrived[a.Unqid] {
+			if a.BirthDate == b.BirthDate && siecle.SameDiploma(siecle.MEF(a.MEF), siecle.MEF(b.MEF)) {
+				canutsID, eleveID, vercorsID = a.ID, a.EleveID, b.ID
+				break pick
+			}
+		}
+	}
 	if err != nil || canutsID == 0 {
 		return 0, err
 	}

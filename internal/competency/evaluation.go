@@ -15,6 +15,7 @@ import (
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/store"
+	"github.com/cartable/cartable/internal/student"
 )
 
 // FormerEstablishment is the author of evaluations received by transfer (seed 001).
@@ -180,32 +181,7 @@ func (s *Service) missingStudents(ctx context.Context, establishmentID int64, id
 		list = append(list, id)
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i] < list[j] })
-	found := map[int64]bool{}
-	for start := 0; start < len(list); start += 500 {
-		chunk := list[start:min(start+500, len(list))]
-		args := []any{establishmentID}
-		ph := make([]string, len(chunk))
-		for i, id := range chunk {
-			args = append(args, id)
-			ph[i] = fmt.Sprintf("$%d", i+2)
-		}
-		err := s.db.Each(ctx, func(rows *sql.Rows) error {
-			var id int64
-			err := rows.Scan(&id)
-			found[id] = true
-			return err
-		}, `SELECT id FROM students WHERE establishment_id = $1 AND id IN (`+strings.Join(ph, ", ")+`)`, args...)
-		if err != nil {
-			return nil, err
-		}
-	}
-	var missing []int64
-	for _, id := range list {
-		if !found[id] {
-			missing = append(missing, id)
-		}
-	}
-	return missing, nil
+	return student.Missing(ctx, s.db, establishmentID, list)
 }
 
 // Create records an evaluation with its results and comments (teachers and

@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -197,6 +198,37 @@ func (s *Service) ByID(ctx context.Context, id int64) (Establishment, error) {
 		return e, apperr.NotFound("establishment_not_found", "no such establishment")
 	}
 	return e, err
+}
+
+// ByIDs returns the establishments with the given ids (those that exist), by id. It
+// checks no access: for the jobs, and for the names and UAIs shown next to data the
+// caller has authorised.
+func (s *Service) ByIDs(ctx context.Context, ids []int64) (map[int64]Establishment, error) {
+	out := make(map[int64]Establishment, len(ids))
+	seen := map[int64]bool{}
+	var list []any
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			list = append(list, id)
+		}
+	}
+	for start := 0; start < len(list); start += 1000 {
+		chunk := list[start:min(start+1000, len(list))]
+		ph := make([]string, len(chunk))
+		for i := range chunk {
+			ph[i] = "$" + strconv.Itoa(i+1)
+		}
+		err := s.db.Each(ctx, func(rows *sql.Rows) error {
+			e, err := scan(rows)
+			out[e.ID] = e
+			return err
+		}, `SELECT `+columns+` FROM establishments WHERE id IN (`+strings.Join(ph, ", ")+`)`, chunk...)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // List returns all establishments ordered by UAI.

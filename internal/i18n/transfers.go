@@ -52,7 +52,7 @@ var transfers = map[string]Msg{
 	"transfers.code.previous_uai_other":   {"le fichier SIECLE donne un autre ancien établissement ({previous_uai})", "the SIECLE file gives another previous establishment ({previous_uai})"},
 	"transfers.code.names_differ":         {"les noms diffèrent", "the names differ"},
 	// Why nothing moves for another reason than who the student is (transfer.Code…).
-	// The French words are those stored before reasons became codes (migration 0007).
+	// The French words are those stored before reasons became codes (migration 0006).
 	"transfers.code.no_send":           {"l'établissement d'origine n'autorise pas l'envoi des données", "the origin establishment does not allow sending the data"},
 	"transfers.code.no_receive":        {"l'établissement d'accueil n'autorise pas la réception des données", "the new establishment does not allow receiving the data"},
 	"transfers.code.no_consent":        {"aucun des deux établissements n'autorise le transfert des données", "neither establishment allows transferring the data"},

@@ -14,6 +14,7 @@ import (
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/siecle"
 	"github.com/cartable/cartable/internal/store"
+	"github.com/cartable/cartable/internal/student"
 )
 
 // Summary is one import of the history.
@@ -96,12 +97,12 @@ func (s *Service) Nomenclature(ctx context.Context, p *authz.Principal, uai stri
 		return 0, apperr.Invalid("invalid_file", "%s: %v", src.Name, err)
 	}
 	defer rc.Close()
-	var rows [][]any
+	var rows []student.MEF
 	seen := map[string]bool{}
 	err = siecle.ReadNomenclature(rc, func(m siecle.MEFLabel) error {
 		if !seen[string(m.Code)] {
 			seen[string(m.Code)] = true
-			rows = append(rows, []any{e.ID, string(m.Code), m.Formation, m.Label})
+			rows = append(rows, student.MEF{Code: string(m.Code), Formation: m.Formation, Label: m.Label})
 		}
 		return nil
 	})
@@ -110,10 +111,7 @@ func (s *Service) Nomenclature(ctx context.Context, p *authz.Principal, uai stri
 	}
 	started := s.now()
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
-		if _, err := s.db.Exec(ctx, `DELETE FROM establishment_mefs WHERE establishment_id = $1`, e.ID); err != nil {
-			return err
-		}
-		if err := s.db.InsertRows(ctx, "establishment_mefs", []string{"establishment_id", "code", "formation", "label"}, rows, "", nil); err != nil {
+		if err := student.ReplaceMEFs(ctx, s.db, e.ID, rows); err != nil {
 			return err
 		}
 		var id int64

@@ -68,7 +68,7 @@ func warningsOf(rep importer.Report, eleveID string) []importer.Warning {
 // unusable for transfers (no unqid, status invalid, out of the index of
 // deactivated students) and a warning each naming the others, whether the
 // other is in the file or an active student already stored and absent from
-// it (docs/decisions/0010-duplicate-ine.md).
+// it (docs/decisions/0011-duplicate-ine.md).
 func TestDuplicateINE(t *testing.T) {
 	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
 		ctx := context.Background()

@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -149,51 +148,17 @@ func (r *Report) list(l *[]Change, c Change) {
 	*l = append(*l, c)
 }
 
-// row is a student as the import compares it: the columns the file sets.
+// row is a student as the import compares it: the columns the file sets, and where
+// he is in the file.
 type row struct {
-	EleveID, Elenoet, Unqid, INEStatus               string
-	LastName, UsageName, FirstName, First2, First3   string
-	BirthDate, Sex, Class, Groups, MEF               string
-	EntryDate, ExitDate, ExitReason, Status, PrevUAI string
-	Line                                             int // in the file, for warnings
+	student.Record
+	Line int // in the file, for warnings
 }
 
-// fields names the compared columns, for the report, in the order of values().
-var fields = []string{"elenoet", "unqid", "ine_status", "last_name", "usage_name", "first_name", "first_name2", "first_name3",
-	"birth_date", "sex", "class", "groups", "mef", "entry_date", "exit_date", "exit_reason", "status", "previous_uai"}
-
-func (r *row) values() []any {
-	unq := any(r.Unqid)
-	if r.Unqid == "" {
-		unq = nil
-	}
-	return []any{r.Elenoet, unq, r.INEStatus, r.LastName, r.UsageName, r.FirstName, r.First2, r.First3,
-		r.BirthDate, r.Sex, r.Class, r.Groups, r.MEF, r.EntryDate, r.ExitDate, r.ExitReason, r.Status, r.PrevUAI}
-}
-
-func (r *row) strings() []string {
-	return []string{r.Elenoet, r.Unqid, r.INEStatus, r.LastName, r.UsageName, r.FirstName, r.First2, r.First3,
-		r.BirthDate, r.Sex, r.Class, r.Groups, r.MEF, r.EntryDate, r.ExitDate, r.ExitReason, r.Status, r.PrevUAI}
-}
-
-func (r *row) name() string {
-	last := r.LastName
-	if r.UsageName != "" {
-		last = r.UsageName
-	}
-	return strings.TrimSpace(last + " " + r.FirstName)
-}
-
-func (r *row) search() string {
-	return student.SearchKey(strings.Join([]string{r.LastName, r.UsageName, r.FirstName, r.First2, r.First3, r.EleveID}, " "))
-}
-
-// existing is a stored student with its row.
+// existing is a stored student.
 type existing struct {
-	id        int64
-	accountID sql.NullInt64
-	seen      bool // the file lists him
-	row
+	student.Stored
+	seen bool // the file lists him
 }
 
 // parsed is the file, read whole before anything is written, already in the stored
@@ -304,7 +269,7 @@ func refusal(st *siecle.Student) bool {
 // transfers: it identifies a student across establishments, so it must name one. They
 // are all imported, without unqid and with the status invalid (out of the index of
 // deactivated students, never matched by a transfer), and a warning each names the
-// others (docs/decisions/0010-duplicate-ine.md).
+// others (docs/decisions/0011-duplicate-ine.md).
 func (p *parsed) sharedINEs() {
 	first := make(map[string]int, len(p.rows))
 	var shared map[string][]int // unqid → rows, for the shared ones only
@@ -398,7 +363,7 @@ func (s *Service) Siecle(ctx context.Context, p *authz.Principal, uai string, sr
 	if err != nil {
 		return rep, err
 	}
-	mefs, err := s.knownMEFs(ctx, e.ID)
+	mefs, err := student.MEFCodes(ctx, s.db, e.ID)
 	if err != nil {
 		return rep, err
 	}
@@ -432,10 +397,10 @@ func (s *Service) Siecle(ctx context.Context, p *authz.Principal, uai string, sr
 
 // toRow turns a file record into the stored form; the INE is hashed here and dropped.
 func toRow(st *siecle.Student, key []byte, today string) row {
-	r := row{EleveID: st.EleveID, Line: st.Line, Elenoet: st.Elenoet, LastName: st.LastName, UsageName: st.UsageName,
-		FirstName: st.FirstName, First2: st.FirstName2, First3: st.FirstName3, BirthDate: st.BirthDate.String(),
+	r := row{Line: st.Line, Record: student.Record{EleveID: st.EleveID, Elenoet: st.Elenoet, LastName: st.LastName, UsageName: st.UsageName,
+		FirstName: st.FirstName, FirstName2: st.FirstName2, FirstName3: st.FirstName3, BirthDate: st.BirthDate.String(),
 		Sex: st.Sex, MEF: string(st.MEF), EntryDate: st.EntryDate.String(), ExitDate: st.ExitDate.String(),
-		ExitReason: st.MotifSortie, PrevUAI: st.PreviousUAI, Status: student.StatusActive}
+		ExitReason: st.MotifSortie, PreviousUAI: st.PreviousUAI, Status: student.StatusActive}}
 	switch {
 	case st.INE.IsZero():
 		r.INEStatus = "missing"
@@ -466,35 +431,12 @@ func Unqid(key []byte, ine siecle.INE) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-func (s *Service) knownMEFs(ctx context.Context, establishmentID int64) (map[string]bool, error) {
-	out := map[string]bool{}
-	err := s.db.Each(ctx, func(rows *sql.Rows) error {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return err
-		}
-		out[c] = true
-		return nil
-	}, `SELECT code FROM establishment_mefs WHERE establishment_id = $1`, establishmentID)
-	return out, err
-}
-
 func (s *Service) load(ctx context.Context, establishmentID int64) (map[string]*existing, error) {
 	out := map[string]*existing{}
-	err := s.db.Each(ctx, func(rows *sql.Rows) error {
-		var x existing
-		var unq sql.NullString
-		if err := rows.Scan(&x.id, &x.accountID, &x.EleveID, &x.Elenoet, &unq, &x.INEStatus, &x.LastName, &x.UsageName,
-			&x.FirstName, &x.First2, &x.First3, &x.BirthDate, &x.Sex, &x.Class, &x.Groups, &x.MEF, &x.EntryDate,
-			&x.ExitDate, &x.ExitReason, &x.Status, &x.PrevUAI); err != nil {
-			return err
-		}
-		x.Unqid = unq.String
-		out[x.EleveID] = &x
+	err := student.EachStored(ctx, s.db, establishmentID, func(x student.Stored) error {
+		out[x.EleveID] = &existing{Stored: x}
 		return nil
-	}, `SELECT id, account_id, eleve_id, elenoet, unqid, ine_status, last_name, usage_name, first_name, first_name2, first_name3,
-		birth_date, sex, class, groups, mef, entry_date, exit_date, exit_reason, status, previous_uai
-		FROM students WHERE establishment_id = $1`, establishmentID)
+	})
 	return out, err
 }
 
@@ -519,8 +461,7 @@ func (s *Service) apply(ctx context.Context, p *authz.Principal, e establishment
 	heldINEs(stored, incoming, rep)
 	now := s.now()
 	var creates []*row
-	var updates [][]any
-	var indexAdd, indexDel []*existing
+	var updates []student.Update
 	for i := range incoming {
 		in := &incoming[i]
 		old, ok := stored[in.EleveID]
@@ -530,21 +471,21 @@ func (s *Service) apply(ctx context.Context, p *authz.Principal, e establishment
 		if !ok {
 			creates = append(creates, in)
 			rep.Created++
-			rep.list(&rep.Changes.Created, Change{EleveID: in.EleveID, Name: in.name(), Class: in.Class})
+			rep.list(&rep.Changes.Created, Change{EleveID: in.EleveID, Name: in.Name(), Class: in.Class})
 			continue
 		}
-		a, b := old.strings(), in.strings()
+		a, b := old.Strings(), in.Strings()
 		var changed []string
 		for j := range a {
 			if a[j] != b[j] {
-				changed = append(changed, fields[j])
+				changed = append(changed, student.RecordFields[j])
 			}
 		}
 		if len(changed) == 0 {
 			rep.Unchanged++
 			continue
 		}
-		c := Change{EleveID: in.EleveID, Name: in.name(), Class: in.Class, Fields: changed}
+		c := Change{EleveID: in.EleveID, Name: in.Name(), Class: in.Class, Fields: changed}
 		switch {
 		case old.Status == student.StatusActive && in.Status == student.StatusDeactivated:
 			rep.Deactivated++
@@ -556,19 +497,11 @@ func (s *Service) apply(ctx context.Context, p *authz.Principal, e establishment
 			rep.Updated++
 			rep.list(&rep.Changes.Updated, c)
 		}
-		// The index follows the status and the unqid.
-		after := &existing{id: old.id, row: *in}
-		if old.Status == student.StatusDeactivated && old.Unqid != "" && (in.Status != student.StatusDeactivated || in.Unqid != old.Unqid) {
-			indexDel = append(indexDel, old)
-		}
-		if in.Status == student.StatusDeactivated && in.Unqid != "" {
-			indexAdd = append(indexAdd, after)
-		}
-		updates = append(updates, append(append([]any{old.id}, in.values()...), in.search()))
+		updates = append(updates, student.Update{ID: old.ID, Old: &old.Record, New: &in.Record})
 	}
 	for id, old := range stored {
 		if !old.seen {
-			rep.Absent = append(rep.Absent, Change{EleveID: id, Name: old.name(), Class: old.Class})
+			rep.Absent = append(rep.Absent, Change{EleveID: id, Name: old.Name(), Class: old.Class})
 		}
 	}
 	sort.Slice(rep.Absent, func(i, j int) bool { return rep.Absent[i].EleveID < rep.Absent[j].EleveID })
@@ -576,7 +509,8 @@ func (s *Service) apply(ctx context.Context, p *authz.Principal, e establishment
 		return nil
 	}
 
-	// New students: their accounts first (pending, no link yet), then the rows.
+	// New students: their accounts first (pending, no link yet), then the rows; the
+	// index of deactivated students follows (student.Apply).
 	people := make([]account.Person, len(creates))
 	for i, c := range creates {
 		people[i] = account.Person{FirstName: c.FirstName, LastName: c.LastName}
@@ -586,50 +520,12 @@ func (s *Service) apply(ctx context.Context, p *authz.Principal, e establishment
 		return err
 	}
 	rep.AccountsCreated = len(accs)
-	cols := append(append([]string{"id", "establishment_id", "eleve_id", "account_id", "nouvel_eleve", "created_at", "updated_at"}, fields...), "search")
-	newIDs, err := s.db.NextIDs(ctx, "students", len(creates))
-	if err != nil {
-		return err
-	}
-	if _, err := s.db.CopyFunc(ctx, "students", cols, len(creates), func(i int) []any {
-		c := creates[i]
-		return append(append([]any{newIDs[i], e.ID, c.EleveID, accs[i].ID, student.NouvelRecent, now, now}, c.values()...), c.search())
-	}); err != nil {
-		return err
-	}
+	news := make([]student.Insert, len(creates))
 	for i, c := range creates {
-		if c.Status == student.StatusDeactivated && c.Unqid != "" {
-			indexAdd = append(indexAdd, &existing{id: newIDs[i], row: *c})
-		}
+		news[i] = student.Insert{Record: &c.Record, AccountID: accs[i].ID, NouvelEleve: student.NouvelRecent}
 	}
-	if _, err := s.db.UpdateRows(ctx, "students", "id", "BIGINT", append(append([]string{}, fields...), "search"), updates, "updated_at = $1", now); err != nil {
-		return err
-	}
-	// The index of deactivated students follows, in batches.
-	for start := 0; start < len(indexDel); start += 500 {
-		chunk := indexDel[start:min(start+500, len(indexDel))]
-		args := []any{e.ID}
-		ph := make([]string, len(chunk))
-		for i, x := range chunk {
-			args = append(args, x.Unqid)
-			ph[i] = fmt.Sprintf("$%d", i+2)
-		}
-		if _, err := s.db.Exec(ctx, `DELETE FROM deactivated_students WHERE establishment_id = $1 AND unqid IN (`+strings.Join(ph, ", ")+`)`, args...); err != nil {
-			return err
-		}
-	}
-	// The unqids of indexAdd are distinct: read made an INE that students of the file
-	// share unusable (sharedINEs).
-	adds := make([][]any, 0, len(indexAdd))
-	for _, x := range indexAdd {
-		adds = append(adds, []any{x.Unqid, e.ID, e.UAI, x.id, x.ExitDate, x.MEF})
-	}
-	if err := s.db.InsertRowsOn(ctx, "deactivated_students", []string{"unqid", "establishment_id", "origin_uai", "student_id", "deactivated_on", "mef"}, adds,
-		`ON CONFLICT (unqid, establishment_id) DO UPDATE SET student_id = excluded.student_id, deactivated_on = excluded.deactivated_on, mef = excluded.mef`,
-		"", nil); err != nil {
-		return err
-	}
-	return nil
+	_, err = student.Apply(ctx, s.db, e, news, updates, now)
+	return err
 }
 
 // heldINEs makes unusable for transfers the INE of a student of the file that an active
@@ -657,8 +553,8 @@ func heldINEs(stored map[string]*existing, incoming []row, rep *Report) {
 		}
 		rep.Warnings = append(rep.Warnings, Warning{EleveID: in.EleveID, Line: in.Line, Field: "ID_NATIONAL",
 			Message: fmt.Sprintf("INE déjà porté par l'élève ELEVE_ID %s (%s), actif dans l'établissement et absent de ce fichier : inutilisable pour les transferts tant que SIECLE n'est pas corrigé",
-				old.EleveID, old.name()),
-			Key: "imports.warning.ine_taken", Params: map[string]string{"eleve_id": old.EleveID, "name": old.name()}})
+				old.EleveID, old.Name()),
+			Key: "imports.warning.ine_taken", Params: map[string]string{"eleve_id": old.EleveID, "name": old.Name()}})
 		in.Unqid, in.INEStatus = "", "invalid"
 	}
 }

@@ -399,3 +399,25 @@ func NullTime(t sql.NullTime) *time.Time {
 	u := t.Time.UTC()
 	return &u
 }
+
+// Analyze refreshes PostgreSQL's planner statistics of every table of the current
+// schema (not the whole database), after a bulk load. On SQLite it does nothing: the
+// application never gathers statistics there, and plans must not depend on when a
+// benchmark last ran ANALYZE.
+func (db *DB) Analyze(ctx context.Context) error {
+	if db.engine != Postgres {
+		return nil
+	}
+	var tables []string
+	err := db.Each(ctx, func(rows *sql.Rows) error {
+		var t string
+		err := rows.Scan(&t)
+		tables = append(tables, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
+		return err
+	}, `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename`)
+	if err != nil || len(tables) == 0 {
+		return err
+	}
+	_, err = db.Exec(ctx, `ANALYZE `+strings.Join(tables, ", "))
+	return err
+}

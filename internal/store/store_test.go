@@ -248,3 +248,30 @@ func TestNextIDs(t *testing.T) {
 		}
 	})
 }
+
+// TestAnalyze: on PostgreSQL, Analyze gathers the statistics of every table of the
+// current schema (a table never analyzed has reltuples -1); on SQLite it does nothing.
+func TestAnalyze(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		unknown := func() int {
+			t.Helper()
+			if db.Engine() != store.Postgres {
+				return 0
+			}
+			var n int
+			if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+				WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.reltuples < 0`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		before := unknown()
+		if err := db.Analyze(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if after := unknown(); after != 0 || db.Engine() == store.Postgres && before == 0 {
+			t.Errorf("tables never analyzed: %d before, %d after", before, after)
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"time"
 
+	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/calendar"
 
@@ -19,11 +20,11 @@ var AfterExit = config.MustPeriod("3mo")
 // (a student whose every record is deactivated, within three months of his last exit
 // date), or nothing (after that). Accounts with any other role are unaffected.
 func (s *Service) AccessMode(ctx context.Context, accountID int64, now time.Time) (authz.Access, error) {
-	var other int
-	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM memberships WHERE account_id = $1 AND role <> 'student'`, accountID).Scan(&other); err != nil {
+	other, err := account.HasRoleBesides(ctx, s.db, accountID, authz.RoleStudent)
+	if err != nil {
 		return authz.Access{}, err
 	}
-	if other > 0 {
+	if other {
 		return authz.Access{Mode: authz.AccessFull}, nil
 	}
 	var active int

@@ -1,9 +1,11 @@
 // Package student owns an establishment's students: who may see them, their list and
 // page, and the facts of their lifecycle (active or deactivated, nouvelEleve).
 //
-// Students are written by the SIECLE import (package importer) and, later, by the
-// transfer jobs; this package only reads them, always within one establishment the
-// caller has a role in, and records every access by staff in the audit trail.
+// It owns their tables (students, the index of deactivated students, the MEF labels):
+// the SIECLE import (package importer) decides what changes and writes it through
+// Apply (imports.go); the transfer job and the purge read and write through
+// lifecycle.go. The services here read students always within one establishment the
+// caller has a role in, and record every access by staff in the audit trail.
 package student
 
 import (
@@ -19,6 +21,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/establishment"
@@ -125,25 +128,58 @@ func (s *Service) Access(ctx context.Context, p *authz.Principal, uai string) (e
 	return e, false, apperr.Forbidden("forbidden", "your role in this establishment does not give access to students")
 }
 
-const columns = `s.id, s.establishment_id, e.uai, s.eleve_id, s.elenoet, COALESCE(a.login, ''), COALESCE(s.account_id, 0),
-	COALESCE(a.status, ''), s.last_name, s.usage_name, s.first_name, s.first_name2, s.first_name3, s.birth_date, s.sex,
+const columns = `s.id, s.establishment_id, s.eleve_id, s.elenoet, COALESCE(s.account_id, 0),
+	s.last_name, s.usage_name, s.first_name, s.first_name2, s.first_name3, s.birth_date, s.sex,
 	s.class, s.groups, s.mef, COALESCE(m.label, ''), s.status, s.nouvel_eleve, s.previous_uai, s.entry_date, s.exit_date,
 	s.exit_reason, s.ine_status, s.updated_at`
 
-const from = ` FROM students s JOIN establishments e ON e.id = s.establishment_id
-	LEFT JOIN accounts a ON a.id = s.account_id
-	LEFT JOIN establishment_mefs m ON m.establishment_id = s.establishment_id AND m.code = s.mef`
+const from = ` FROM students s LEFT JOIN establishment_mefs m ON m.establishment_id = s.establishment_id AND m.code = s.mef`
 
 func scan(sc interface{ Scan(...any) error }) (Student, error) {
 	var st Student
 	var groups string
-	err := sc.Scan(&st.ID, &st.EstablishmentID, &st.UAI, &st.EleveID, &st.Elenoet, &st.Login, &st.AccountID, &st.AccountState,
+	err := sc.Scan(&st.ID, &st.EstablishmentID, &st.EleveID, &st.Elenoet, &st.AccountID,
 		&st.LastName, &st.UsageName, &st.FirstName, &st.FirstName2, &st.FirstName3, &st.BirthDate, &st.Sex,
 		&st.Class, &groups, &st.MEF, &st.MEFLabel, &st.Status, &st.NouvelEleve, &st.PreviousUAI, &st.EntryDate, &st.ExitDate,
 		&st.ExitReason, &st.INEStatus, &st.UpdatedAt)
 	st.Groups = SplitGroups(groups)
 	st.UpdatedAt = st.UpdatedAt.UTC()
 	return st, err
+}
+
+// complete fills what other packages own: the UAI of each student's establishment
+// (known, when given, for all of list), his login and the state of his account.
+func (s *Service) complete(ctx context.Context, list []Student, known *establishment.Establishment) error {
+	byID := map[int64]establishment.Establishment{}
+	var ests, accs []int64
+	for _, st := range list {
+		if known == nil {
+			ests = append(ests, st.EstablishmentID)
+		}
+		if st.AccountID != 0 {
+			accs = append(accs, st.AccountID)
+		}
+	}
+	if known != nil {
+		byID[known.ID] = *known
+	} else {
+		var err error
+		if byID, err = s.establishments.ByIDs(ctx, ests); err != nil {
+			return err
+		}
+	}
+	briefs, err := account.Briefs(ctx, s.db, accs)
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		st := &list[i]
+		st.UAI = byID[st.EstablishmentID].UAI
+		if b, ok := briefs[st.AccountID]; ok {
+			st.Login, st.AccountState = b.Login, string(b.Status)
+		}
+	}
+	return nil
 }
 
 // SplitGroups reads the stored list of groups.
@@ -223,6 +259,9 @@ func (s *Service) List(ctx context.Context, p *authz.Principal, uai string, f Fi
 		out.Students = append(out.Students, st)
 		return err
 	}, `SELECT `+columns+from+` WHERE `+cond+fmt.Sprintf(` ORDER BY s.class, s.search, s.id LIMIT %d OFFSET %d`, limit, max(f.Offset, 0)), args...)
+	if err == nil {
+		err = s.complete(ctx, out.Students, &e)
+	}
 	if err != nil {
 		return Page{}, err
 	}
@@ -247,7 +286,12 @@ func (s *Service) Lookup(ctx context.Context, p *authz.Principal, uai string, id
 	if errors.Is(err, store.ErrNotFound) || err == nil && !all && st.AccountID != p.AccountID {
 		return Student{}, false, errNotFound
 	}
-	return st, all, err
+	if err != nil {
+		return Student{}, false, err
+	}
+	one := []Student{st}
+	err = s.complete(ctx, one, &e)
+	return one[0], all, err
 }
 
 // Get returns one student of establishment uai, if p may see him (see Lookup). Staff
@@ -277,6 +321,9 @@ func (s *Service) Mine(ctx context.Context, p *authz.Principal) ([]Student, erro
 		out = append(out, st)
 		return err
 	}, `SELECT `+columns+from+` WHERE s.account_id = $1 ORDER BY s.status, s.updated_at DESC`, p.AccountID)
+	if err == nil {
+		err = s.complete(ctx, out, nil)
+	}
 	return out, err
 }
 
@@ -300,18 +347,50 @@ func (s *Service) Classes(ctx context.Context, p *authz.Principal, uai string) (
 	var out []ClassCount
 	err = s.db.Each(ctx, func(rows *sql.Rows) error {
 		var c ClassCount
-		if err := rows.Scan(&c.Class, &c.Active, &c.Deactivated, &c.Pending); err != nil {
+		if err := rows.Scan(&c.Class, &c.Active, &c.Deactivated); err != nil {
 			return err
 		}
 		out = append(out, c)
 		return nil
-	}, `SELECT s.class,
-		SUM(CASE WHEN s.status = 'active' THEN 1 ELSE 0 END),
-		SUM(CASE WHEN s.status = 'deactivated' THEN 1 ELSE 0 END),
-		SUM(CASE WHEN a.status = 'pending' AND s.status = 'active' THEN 1 ELSE 0 END)
-		FROM students s LEFT JOIN accounts a ON a.id = s.account_id
-		WHERE s.establishment_id = $1 GROUP BY s.class ORDER BY s.class`, e.ID)
-	return out, err
+	}, `SELECT class, SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END), SUM(CASE WHEN status = 'deactivated' THEN 1 ELSE 0 END)
+		FROM students WHERE establishment_id = $1 GROUP BY class ORDER BY class`, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	// The accounts still pending (not activated) of the active students, per class.
+	classOf := map[int64][]string{}
+	var accs []int64
+	err = s.db.Each(ctx, func(rows *sql.Rows) error {
+		var class string
+		var acc int64
+		if err := rows.Scan(&class, &acc); err != nil {
+			return err
+		}
+		if classOf[acc] == nil {
+			accs = append(accs, acc)
+		}
+		classOf[acc] = append(classOf[acc], class)
+		return nil
+	}, `SELECT class, account_id FROM students WHERE establishment_id = $1 AND status = 'active' AND account_id IS NOT NULL`, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	briefs, err := account.Briefs(ctx, s.db, accs)
+	if err != nil {
+		return nil, err
+	}
+	pending := map[string]int{}
+	for acc, classes := range classOf {
+		if briefs[acc].Status == account.StatusPending {
+			for _, c := range classes {
+				pending[c]++
+			}
+		}
+	}
+	for i := range out {
+		out[i].Pending = pending[out[i].Class]
+	}
+	return out, nil
 }
 
 // ligatures spells out the letters NFD does not decompose.

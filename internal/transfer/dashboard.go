@@ -4,12 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/cartable/cartable/internal/authz"
 
 	"github.com/cartable/cartable/internal/establishment"
+	"github.com/cartable/cartable/internal/student"
 )
 
 // Done is a transfer received or sent, or a diploma change.
@@ -78,13 +80,14 @@ func (s *Service) Dashboard(ctx context.Context, p *authz.Principal, uai string)
 func (s *Service) dashboard(ctx context.Context, e establishment.Establishment) (Dashboard, error) {
 	d := Dashboard{UAI: e.UAI, Done: []Done{}, Pending: []Waiting{}, Impossible: []Waiting{}, Requests: []Request{}}
 	since := Retention.Before(s.today()).Format("2006-01-02")
+	var others []int64 // the other establishment of each row of d.Done
 	err := s.db.Each(ctx, func(rows *sql.Rows) error {
 		var x Done
 		var to, from int64
 		var toStudent, fromStudent sql.NullInt64
-		var toUAI, fromUAI, toName, fromName, matched, codes, params string
+		var toUAI, fromUAI, matched, codes, params string
 		var confirmedAt sql.NullTime
-		if err := rows.Scan(&x.Kind, &to, &toStudent, &from, &fromStudent, &toUAI, &fromUAI, &toName, &fromName, &x.LastName, &x.FirstName, &x.Date,
+		if err := rows.Scan(&x.Kind, &to, &toStudent, &from, &fromStudent, &toUAI, &fromUAI, &x.LastName, &x.FirstName, &x.Date,
 			&x.Evaluations, &x.Results, &x.Comments, &x.Situations, &x.Files, &x.Reason, &codes, &params, &matched, &x.ConfirmedBy, &confirmedAt); err != nil {
 			return err
 		}
@@ -92,9 +95,11 @@ func (s *Service) dashboard(ctx context.Context, e establishment.Establishment) 
 			x.Reason, x.ReasonCodes, x.ReasonParams = "", split(codes), decodeParams(params)
 		}
 		if to == e.ID {
-			x.Direction, x.StudentID, x.OtherUAI, x.OtherName = "received", toStudent.Int64, fromUAI, fromName
+			x.Direction, x.StudentID, x.OtherUAI = "received", toStudent.Int64, fromUAI
+			others = append(others, from)
 		} else {
-			x.Direction, x.StudentID, x.OtherUAI, x.OtherName = "sent", fromStudent.Int64, toUAI, toName
+			x.Direction, x.StudentID, x.OtherUAI = "sent", fromStudent.Int64, toUAI
+			others = append(others, to)
 		}
 		x.Matched = split(matched)
 		if confirmedAt.Valid {
@@ -103,55 +108,94 @@ func (s *Service) dashboard(ctx context.Context, e establishment.Establishment) 
 		}
 		d.Done = append(d.Done, x)
 		return nil
-	}, `SELECT t.kind, t.to_establishment_id, t.to_student_id, t.from_establishment_id, t.from_student_id, t.to_uai, t.from_uai,
-		et.name, ef.name, t.last_name, t.first_name, t.done_on, t.evaluations, t.results, t.comments, t.situations, t.files, t.reason,
-		t.reason_code, t.reason_params, t.matched, t.confirmed_by, t.confirmed_at
-		FROM transfers t JOIN establishments et ON et.id = t.to_establishment_id JOIN establishments ef ON ef.id = t.from_establishment_id
-		WHERE (t.to_establishment_id = $1 OR (t.from_establishment_id = $1 AND t.kind = 'transfer')) AND t.done_on >= $2
-		ORDER BY t.done_on DESC, t.id DESC`, e.ID, since)
+	}, `SELECT kind, to_establishment_id, to_student_id, from_establishment_id, from_student_id, to_uai, from_uai,
+		last_name, first_name, done_on, evaluations, results, comments, situations, files, reason, reason_code, reason_params,
+		matched, confirmed_by, confirmed_at
+		FROM transfers WHERE (to_establishment_id = $1 OR (from_establishment_id = $1 AND kind = 'transfer')) AND done_on >= $2
+		ORDER BY done_on DESC, id DESC`, e.ID, since)
 	if err != nil {
 		return d, err
 	}
+	names, err := s.establishments.ByIDs(ctx, others)
+	if err != nil {
+		return d, err
+	}
+	for i := range d.Done {
+		d.Done[i].OtherName = names[others[i]].Name
+	}
+	// The establishment's new students waiting, with their state as last recorded.
+	waiting, err := student.WaitingIn(ctx, s.db, e.ID)
+	if err != nil {
+		return d, err
+	}
+	type state struct{ state, reason, codes, params, other string }
+	states := map[int64]state{}
 	err = s.db.Each(ctx, func(rows *sql.Rows) error {
-		var w Waiting
-		var state, reason, codes, params, other sql.NullString
-		if err := rows.Scan(&w.StudentID, &w.LastName, &w.FirstName, &w.Class, &w.EntryDate, &w.PreviousUAI, &state, &reason, &codes, &params, &other); err != nil {
-			return err
-		}
-		w.State, w.Reason, w.OtherUAI = state.String, reason.String, other.String
-		w.ReasonCodes, w.ReasonParams = split(codes.String), decodeParams(params.String)
+		var id int64
+		var x state
+		err := rows.Scan(&id, &x.state, &x.reason, &x.codes, &x.params, &x.other)
+		states[id] = x
+		return err
+	}, `SELECT student_id, state, reason, reason_code, reason_params, origin_uai FROM transfer_states WHERE establishment_id = $1`, e.ID)
+	if err != nil {
+		return d, err
+	}
+	for _, p := range waiting {
+		st := states[p.ID]
+		w := Waiting{StudentID: p.ID, LastName: p.LastName, FirstName: p.FirstName, Class: p.Class, EntryDate: p.EntryDate, PreviousUAI: p.PreviousUAI,
+			State: st.state, Reason: st.reason, OtherUAI: st.other, ReasonCodes: split(st.codes), ReasonParams: decodeParams(st.params)}
 		delete(w.ReasonParams, "by") // who refused, at the origin: not the destination's business
 		if w.State == "impossible" || w.State == "refused" {
 			d.Impossible = append(d.Impossible, w)
 		} else {
 			d.Pending = append(d.Pending, w)
 		}
+	}
+	// What other establishments' new students claim of this one's former students.
+	type claim struct {
+		Request
+		establishment int64
+	}
+	var claims []claim
+	var ids, ests []int64
+	err = s.db.Each(ctx, func(rows *sql.Rows) error {
+		var c claim
+		var codes, params string
+		var left sql.NullInt64
+		if err := rows.Scan(&c.CandidateID, &c.establishment, &left, &c.State, &codes, &params, &c.Since); err != nil || !left.Valid {
+			return err
+		}
+		c.StudentID = left.Int64
+		c.ReasonCodes, c.ReasonParams, c.Since = split(codes), decodeParams(params), c.Since.UTC()
+		claims = append(claims, c)
+		ids, ests = append(ids, c.CandidateID, c.StudentID), append(ests, c.establishment)
 		return nil
-	}, `SELECT s.id, s.last_name, s.first_name, s.class, s.entry_date, s.previous_uai, t.state, t.reason, t.reason_code, t.reason_params, t.origin_uai
-		FROM students s LEFT JOIN transfer_states t ON t.student_id = s.id
-		WHERE s.establishment_id = $1 AND s.nouvel_eleve = '1' AND s.status = 'active'
-		ORDER BY s.last_name, s.first_name`, e.ID)
+	}, `SELECT student_id, establishment_id, origin_student_id, state, reason_code, reason_params, since FROM transfer_states
+		WHERE origin_establishment_id = $1 AND state IN ('to_confirm', 'refused')
+		ORDER BY state DESC, since DESC, student_id`, e.ID)
+	if err != nil || len(claims) == 0 {
+		return d, err
+	}
+	people, err := student.People(ctx, s.db, ids)
 	if err != nil {
 		return d, err
 	}
-	// What other establishments' new students claim of this one's former students.
-	err = s.db.Each(ctx, func(rows *sql.Rows) error {
-		var r Request
-		var codes, params string
-		if err := rows.Scan(&r.CandidateID, &r.CandidateLastName, &r.CandidateFirstName, &r.CandidatePreviousUAI, &r.OtherUAI, &r.OtherName,
-			&r.StudentID, &r.LastName, &r.FirstName, &r.State, &codes, &params, &r.Since); err != nil {
-			return err
+	if names, err = s.establishments.ByIDs(ctx, ests); err != nil {
+		return d, err
+	}
+	for _, c := range claims {
+		cand, ok := people[c.CandidateID]
+		left, ok2 := people[c.StudentID]
+		if !ok || !ok2 || cand.EstablishmentID != c.establishment || cand.NouvelEleve != student.NouvelRecent || left.EstablishmentID != e.ID {
+			continue
 		}
-		r.ReasonCodes, r.ReasonParams, r.Since = split(codes), decodeParams(params), r.Since.UTC()
+		r := c.Request
+		r.CandidateLastName, r.CandidateFirstName, r.CandidatePreviousUAI = cand.LastName, cand.FirstName, cand.PreviousUAI
+		r.OtherUAI, r.OtherName = names[c.establishment].UAI, names[c.establishment].Name
+		r.LastName, r.FirstName = left.LastName, left.FirstName
 		d.Requests = append(d.Requests, r)
-		return nil
-	}, `SELECT c.id, c.last_name, c.first_name, c.previous_uai, ed.uai, ed.name, o.id, o.last_name, o.first_name, t.state, t.reason_code, t.reason_params, t.since
-		FROM transfer_states t JOIN students c ON c.establishment_id = t.establishment_id AND c.id = t.student_id
-		JOIN establishments ed ON ed.id = t.establishment_id
-		JOIN students o ON o.establishment_id = t.origin_establishment_id AND o.id = t.origin_student_id
-		WHERE t.origin_establishment_id = $1 AND t.state IN ('to_confirm', 'refused') AND c.nouvel_eleve = '1'
-		ORDER BY t.state DESC, t.since DESC, c.id`, e.ID)
-	return d, err
+	}
+	return d, nil
 }
 
 // split reads a comma-separated list of codes; none gives an empty list.
@@ -183,15 +227,32 @@ type Notice struct {
 
 // Notices returns the transfers concerning the principal's own student records.
 func (s *Service) Notices(ctx context.Context, p *authz.Principal) ([]Notice, error) {
+	mine, err := student.OfAccount(ctx, s.db, p.AccountID)
+	if err != nil || len(mine) == 0 {
+		return nil, err
+	}
 	var out []Notice
-	err := s.db.Each(ctx, func(rows *sql.Rows) error {
+	var from []int64
+	ph := make([]string, len(mine))
+	args := make([]any, len(mine))
+	for i, id := range mine {
+		ph[i], args[i] = fmt.Sprintf("$%d", i+1), id
+	}
+	err = s.db.Each(ctx, func(rows *sql.Rows) error {
 		var n Notice
-		err := rows.Scan(&n.Kind, &n.Date, &n.FromUAI, &n.FromName, &n.ToUAI, &n.Evaluations, &n.Results, &n.Comments, &n.Situations, &n.Files)
-		out = append(out, n)
+		var est int64
+		err := rows.Scan(&n.Kind, &n.Date, &n.FromUAI, &est, &n.ToUAI, &n.Evaluations, &n.Results, &n.Comments, &n.Situations, &n.Files)
+		out, from = append(out, n), append(from, est)
 		return err
-	}, `SELECT t.kind, t.done_on, t.from_uai, e.name, t.to_uai, t.evaluations, t.results, t.comments, t.situations, t.files
-		FROM transfers t JOIN students s ON s.id = t.to_student_id JOIN establishments e ON e.id = t.from_establishment_id
-		WHERE s.account_id = $1 ORDER BY t.done_on DESC`, p.AccountID)
+	}, `SELECT kind, done_on, from_uai, from_establishment_id, to_uai, evaluations, results, comments, situations, files
+		FROM transfers WHERE to_student_id IN (`+strings.Join(ph, ", ")+`) ORDER BY done_on DESC`, args...)
+	if err != nil {
+		return nil, err
+	}
+	names, err := s.establishments.ByIDs(ctx, from)
+	for i := range out {
+		out[i].FromName = names[from[i]].Name
+	}
 	return out, err
 }
 

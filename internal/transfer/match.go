@@ -12,6 +12,7 @@ import (
 
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/store"
 	"github.com/cartable/cartable/internal/student"
 )
@@ -230,17 +231,26 @@ func (s *Service) decide(ctx context.Context, p *authz.Principal, uai string, ca
 		// settles one refused for its birth date.
 		var toEst int64
 		var toUAI, state string
-		err = s.db.QueryRow(ctx, `SELECT t.establishment_id, d.uai, t.state FROM transfer_states t
-			JOIN students c ON c.establishment_id = t.establishment_id AND c.id = t.student_id
-			JOIN establishments d ON d.id = t.establishment_id
-			WHERE t.student_id = $1 AND t.origin_establishment_id = $2 AND t.origin_student_id = $3
-			AND c.nouvel_eleve = '1' AND t.state IN ('to_confirm', 'refused')`, candidateID, e.ID, studentID).Scan(&toEst, &toUAI, &state)
+		err = s.db.QueryRow(ctx, `SELECT establishment_id, state FROM transfer_states
+			WHERE student_id = $1 AND origin_establishment_id = $2 AND origin_student_id = $3 AND state IN ('to_confirm', 'refused')`,
+			candidateID, e.ID, studentID).Scan(&toEst, &state)
+		if err == nil {
+			var waiting bool
+			if waiting, err = s.stillWaiting(ctx, toEst, candidateID); err == nil && !waiting {
+				err = store.ErrNotFound
+			}
+		}
 		if errors.Is(err, store.ErrNotFound) || err == nil && verdict == DecisionConfirmed && state != "to_confirm" {
 			return errNoRequest
 		}
 		if err != nil {
 			return err
 		}
+		dest, err := s.establishments.ByID(ctx, toEst)
+		if err != nil {
+			return err
+		}
+		toUAI = dest.UAI
 		if _, err := s.db.Exec(ctx, `INSERT INTO transfer_decisions (to_establishment_id, to_student_id, from_establishment_id, from_student_id,
 			decision, decided_by_id, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			toEst, candidateID, e.ID, studentID, verdict, audit.ID(p.AccountID), p.Login, s.now()); err != nil {
@@ -290,7 +300,7 @@ func (s *Service) examineOne(ctx context.Context, id int64) (bool, error) {
 	var e emptied
 	err = s.examine(ctx, batch[0], origins[batch[0].unqid.String], decided, today, Retention.Before(today).Format("2006-01-02"), &n, &e)
 	if err == nil && e.establishmentID != 0 {
-		err = s.deleteEmptyEvaluations(ctx, e.establishmentID, e.evaluations)
+		err = competency.DeleteEmptyEvaluations(ctx, s.db, e.establishmentID, e.evaluations)
 	}
 	return n.Transferred == 1, err
 }
@@ -328,9 +338,39 @@ func (s *Service) Attention(ctx context.Context, p *authz.Principal, uai string)
 	if err != nil {
 		return 0, err
 	}
-	var n int
-	err = s.db.QueryRow(ctx, `SELECT COUNT(*) FROM transfer_states t JOIN students c ON c.establishment_id = t.establishment_id AND c.id = t.student_id
-		WHERE t.origin_establishment_id = $1 AND c.nouvel_eleve = '1'
-		AND (t.state = 'to_confirm' OR t.state = 'refused' AND t.reason_code = $2)`, e.ID, CodeBirthDateDiffers).Scan(&n)
-	return n, err
+	type claim struct{ establishment, student int64 }
+	var claims []claim
+	err = s.db.Each(ctx, func(rows *sql.Rows) error {
+		var c claim
+		err := rows.Scan(&c.establishment, &c.student)
+		claims = append(claims, c)
+		return err
+	}, `SELECT establishment_id, student_id FROM transfer_states WHERE origin_establishment_id = $1
+		AND (state = 'to_confirm' OR state = 'refused' AND reason_code = $2)`, e.ID, CodeBirthDateDiffers)
+	if err != nil || len(claims) == 0 {
+		return 0, err
+	}
+	ids := make([]int64, len(claims))
+	for i, c := range claims {
+		ids[i] = c.student
+	}
+	people, err := student.People(ctx, s.db, ids)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, c := range claims {
+		if p, ok := people[c.student]; ok && p.EstablishmentID == c.establishment && p.NouvelEleve == student.NouvelRecent {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// stillWaiting reports whether the student of the establishment still waits for his
+// records: a claim about him counts only then.
+func (s *Service) stillWaiting(ctx context.Context, establishmentID, id int64) (bool, error) {
+	people, err := student.People(ctx, s.db, []int64{id})
+	p, ok := people[id]
+	return ok && p.EstablishmentID == establishmentID && p.NouvelEleve == student.NouvelRecent, err
 }

@@ -2,11 +2,13 @@ package transfer
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
-	"strings"
 
+	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/competency"
+	"github.com/cartable/cartable/internal/passport"
+	"github.com/cartable/cartable/internal/store"
+	"github.com/cartable/cartable/internal/student"
 )
 
 // PurgeCounts are what a purge run did. They carry no personal data.
@@ -50,116 +52,86 @@ func (s *Service) RunPurge(ctx context.Context) (PurgeCounts, error) {
 	return c, err
 }
 
-func placeholders(n, from int) string {
-	ph := make([]string, n)
-	for i := range ph {
-		ph[i] = fmt.Sprintf("$%d", from+i)
-	}
-	return strings.Join(ph, ", ")
-}
-
 // purgeBatch deletes one batch and returns the files it unreferenced. Students are
 // handled per establishment so that every query uses the (establishment_id,
 // student_id) indexes of the record tables.
 func (s *Service) purgeBatch(ctx context.Context, cutoff string) (n, accounts int, files []string, err error) {
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
-		byEst := map[int64][]any{}
-		var ests []int64
-		var accs []any
-		err := s.db.Each(ctx, func(rows *sql.Rows) error {
-			var id, est int64
-			var acc sql.NullInt64
-			if err := rows.Scan(&id, &est, &acc); err != nil {
-				return err
-			}
-			if byEst[est] == nil {
-				ests = append(ests, est)
-			}
-			byEst[est] = append(byEst[est], id)
-			if acc.Valid {
-				accs = append(accs, acc.Int64)
-			}
-			n++
-			return nil
-		}, `SELECT id, establishment_id, account_id FROM students WHERE status = 'deactivated' AND exit_date <> '' AND exit_date < $1
-			ORDER BY id LIMIT `+fmt.Sprint(purgeBatch), cutoff)
-		if err != nil || n == 0 {
+		expired, err := student.ExpiredBefore(ctx, s.db, cutoff, purgeBatch)
+		if err != nil || len(expired) == 0 {
 			return err
 		}
-		for _, est := range ests {
-			f, err := s.purgeStudents(ctx, est, byEst[est])
-			if err != nil {
-				return err
-			}
-			files = append(files, f...)
+		n = len(expired)
+		f, accs, err := purgeStudents(ctx, s.db, expired)
+		files = f
+		if err != nil {
+			return err
 		}
-		if len(accs) > 0 {
-			ain := placeholders(len(accs), 1)
-			// Their student role where they were; then the accounts nothing holds any more.
-			if _, err := s.db.Exec(ctx, `DELETE FROM memberships WHERE role = 'student' AND account_id IN (`+ain+`)
-				AND NOT EXISTS (SELECT 1 FROM students x WHERE x.account_id = memberships.account_id AND x.establishment_id = memberships.establishment_id)`, accs...); err != nil {
-				return err
-			}
-			c, err := s.db.ExecCount(ctx, `DELETE FROM accounts WHERE id IN (`+ain+`)
-				AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = accounts.id)
-				AND NOT EXISTS (SELECT 1 FROM students x WHERE x.account_id = accounts.id)`, accs...)
-			if err != nil {
-				return err
-			}
-			accounts = int(c)
-		}
-		return nil
+		accounts, err = purgeAccounts(ctx, s.db, accs)
+		return err
 	})
 	return n, accounts, files, err
 }
 
-// purgeStudents deletes students of one establishment with their records, and the
-// evaluations they leave empty; it returns the files their situations held.
-func (s *Service) purgeStudents(ctx context.Context, est int64, ids []any) (files []string, err error) {
-	args := append([]any{est}, ids...)
-	in := placeholders(len(ids), 2)
-	err = s.db.Each(ctx, func(rows *sql.Rows) error {
-		var sum string
-		err := rows.Scan(&sum)
-		files = append(files, sum)
-		return err
-	}, `SELECT DISTINCT a.sha256 FROM attachments a JOIN situations x ON x.establishment_id = a.establishment_id AND x.id = a.situation_id
-		WHERE x.establishment_id = $1 AND x.student_id IN (`+in+`)`, args...)
-	if err != nil {
-		return nil, err
-	}
-	var evals []any
-	err = s.db.Each(ctx, func(rows *sql.Rows) error {
-		var id int64
-		err := rows.Scan(&id)
-		evals = append(evals, id)
-		return err
-	}, `SELECT evaluation_id FROM evaluation_results WHERE establishment_id = $1 AND student_id IN (`+in+`)
-		UNION SELECT evaluation_id FROM evaluation_comments WHERE establishment_id = $1 AND student_id IN (`+in+`)`, args...)
-	if err != nil {
-		return nil, err
-	}
-	for _, q := range []string{
-		`DELETE FROM deactivated_students WHERE establishment_id = $1 AND student_id IN (` + in + `)`,
-		// results, comments, situations, their file rows, transfer states: by cascade
-		`DELETE FROM students WHERE establishment_id = $1 AND id IN (` + in + `)`,
-	} {
-		if _, err := s.db.Exec(ctx, q, args...); err != nil {
-			return nil, err
+// purgeStudents deletes students with their records, establishment by establishment,
+// and the evaluations they leave empty; it returns the files their situations held and
+// their accounts.
+func purgeStudents(ctx context.Context, db *store.DB, expired []student.Expired) (files []string, accounts []int64, err error) {
+	byEst := map[int64][]int64{}
+	var ests []int64
+	for _, x := range expired {
+		if byEst[x.EstablishmentID] == nil {
+			ests = append(ests, x.EstablishmentID)
+		}
+		byEst[x.EstablishmentID] = append(byEst[x.EstablishmentID], x.ID)
+		if x.AccountID != 0 {
+			accounts = append(accounts, x.AccountID)
 		}
 	}
-	return files, s.deleteEmptyEvaluations(ctx, est, evals)
+	for _, est := range ests {
+		ids := byEst[est]
+		f, err := passport.FilesOf(ctx, db, est, ids)
+		if err != nil {
+			return nil, nil, err
+		}
+		files = append(files, f...)
+		evals, err := competency.EvaluationsOf(ctx, db, est, ids)
+		if err != nil {
+			return nil, nil, err
+		}
+		// results, comments, situations, their file rows, transfer states: by cascade
+		if err := student.DeleteStudents(ctx, db, est, ids); err != nil {
+			return nil, nil, err
+		}
+		if err := competency.DeleteEmptyEvaluations(ctx, db, est, evals); err != nil {
+			return nil, nil, err
+		}
+	}
+	return files, accounts, nil
+}
+
+// purgeAccounts removes the student role of the purged students' accounts where no
+// student row names them any more, and the accounts left with nothing.
+func purgeAccounts(ctx context.Context, db *store.DB, accounts []int64) (int, error) {
+	if len(accounts) == 0 {
+		return 0, nil
+	}
+	linked, err := student.AccountLinks(ctx, db, accounts)
+	if err != nil {
+		return 0, err
+	}
+	return account.DeleteStudentAccounts(ctx, db, accounts, linked)
 }
 
 // collect deletes stored files no row refers to any more.
 func (s *Service) collect(ctx context.Context, sums []string) (int, error) {
 	deleted := 0
 	for _, sum := range sums {
-		var refs int
-		if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM attachments WHERE sha256 = $1`, sum).Scan(&refs); err != nil {
+		used, err := passport.FileInUse(ctx, s.db, sum)
+		if err != nil {
 			return deleted, err
 		}
-		if refs > 0 {
+		if used {
 			continue
 		}
 		if err := s.blobs.Delete(ctx, sum); err != nil {

@@ -90,7 +90,7 @@ func TestStoredReasonsBecomeCodes(t *testing.T) {
 			}
 
 			log := audit.New(db, func() time.Time { return now })
-			svc := transfer.New(db, log, establishment.New(db, log, func() time.Time { return now }), nil, nil, func() time.Time { return now })
+			svc := transfer.New(db, log, establishment.New(db, log, func() time.Time { return now }), nil, func() time.Time { return now })
 			d, err := svc.Dashboard(ctx, authz.OperatorPrincipal(), "0382032C")
 			if err != nil {
 				t.Fatal(err)

@@ -46,7 +46,6 @@ type Service struct {
 	db             *store.DB
 	audit          *audit.Log
 	establishments *establishment.Service
-	competencies   *competency.Service
 	blobs          blob.Store
 	now            func() time.Time
 	// Workers is how many students are examined at once; 0 chooses by engine.
@@ -57,8 +56,8 @@ type Service struct {
 }
 
 // New returns a Service.
-func New(db *store.DB, log *audit.Log, est *establishment.Service, comp *competency.Service, blobs blob.Store, now func() time.Time) *Service {
-	return &Service{db: db, audit: log, establishments: est, competencies: comp, blobs: blobs, now: now}
+func New(db *store.DB, log *audit.Log, est *establishment.Service, blobs blob.Store, now func() time.Time) *Service {
+	return &Service{db: db, audit: log, establishments: est, blobs: blobs, now: now}
 }
 
 // today is the civil date in France.
@@ -173,7 +172,7 @@ func (s *Service) runTransfers(ctx context.Context, errs *[]error) (Counts, erro
 	defer cancel(nil)
 	var mu sync.Mutex
 	var fatal error
-	touched := map[int64][]any{} // origin establishment → evaluations moves emptied, maybe
+	touched := map[int64][]int64{} // origin establishment → evaluations moves emptied, maybe
 	stop := func(err error) {
 		if fatal == nil {
 			fatal = err
@@ -243,9 +242,9 @@ func (s *Service) runTransfers(ctx context.Context, errs *[]error) (Counts, erro
 		}
 	}
 	for est, ids := range touched {
-		seen := map[any]bool{}
-		ids = slices.DeleteFunc(ids, func(id any) bool { dup := seen[id]; seen[id] = true; return dup })
-		if err := s.deleteEmptyEvaluations(ctx, est, ids); err != nil {
+		seen := map[int64]bool{}
+		ids = slices.DeleteFunc(ids, func(id int64) bool { dup := seen[id]; seen[id] = true; return dup })
+		if err := competency.DeleteEmptyEvaluations(ctx, s.db, est, ids); err != nil {
 			return c, err
 		}
 	}
@@ -265,60 +264,89 @@ func (c *Counts) add(o Counts) {
 }
 
 // candidates returns the students waiting for their records after the id after, in
-// order: the next batch of the job, or (limit 1) the student a confirmation concerns.
+// order: the next batch of the job, or (limit 1) the student a confirmation concerns;
+// with their establishment's consent to receive and their state as last recorded.
 func (s *Service) candidates(ctx context.Context, after int64, limit int) ([]candidate, error) {
-	var out []candidate
-	err := s.db.Each(ctx, func(rows *sql.Rows) error {
-		var c candidate
-		var state, reason, codes, params, stateOrigin sql.NullString
+	waiting, err := student.WaitingAfter(ctx, s.db, after, limit)
+	if err != nil || len(waiting) == 0 {
+		return nil, err
+	}
+	var ests []int64
+	for _, w := range waiting {
+		ests = append(ests, w.EstablishmentID)
+	}
+	byID, err := s.establishments.ByIDs(ctx, ests)
+	if err != nil {
+		return nil, err
+	}
+	type state struct {
+		state, reason, codes, params, origin string
+		originStudent                        int64
+	}
+	states := map[int64]state{}
+	err = s.db.Each(ctx, func(rows *sql.Rows) error {
+		var id int64
+		var x state
 		var originStudent sql.NullInt64
-		err := rows.Scan(&c.id, &c.establishmentID, &c.uai, &c.receive, &c.unqid, &c.mef, &c.entry, &c.last, &c.usage, &c.first, &c.first2,
-			&c.birth, &c.previousUAI, &state, &reason, &codes, &params, &stateOrigin, &originStudent)
-		c.state, c.reason, c.stateCodes, c.stateParams, c.stateOrigin = state.String, reason.String, codes.String, params.String, stateOrigin.String
-		c.stateOriginStudent = originStudent.Int64
-		out = append(out, c)
+		err := rows.Scan(&id, &x.state, &x.reason, &x.codes, &x.params, &x.origin, &originStudent)
+		x.originStudent = originStudent.Int64
+		states[id] = x
 		return err
-	}, `SELECT s.id, s.establishment_id, e.uai, e.transfers_receive, s.unqid, s.mef, s.entry_date, s.last_name, s.usage_name, s.first_name,
-		s.first_name2, s.birth_date, s.previous_uai, t.state, t.reason, t.reason_code, t.reason_params, t.origin_uai, t.origin_student_id
-		FROM students s JOIN establishments e ON e.id = s.establishment_id LEFT JOIN transfer_states t ON t.student_id = s.id
-		WHERE s.nouvel_eleve = '1' AND s.status = 'active' AND s.id > $1 ORDER BY s.id LIMIT `+fmt.Sprint(limit), after)
-	return out, err
+	}, `SELECT student_id, state, reason, reason_code, reason_params, origin_uai, origin_student_id FROM transfer_states
+		WHERE student_id >= $1 AND student_id <= $2`, waiting[0].ID, waiting[len(waiting)-1].ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]candidate, len(waiting))
+	for i, w := range waiting {
+		e, st := byID[w.EstablishmentID], states[w.ID]
+		out[i] = candidate{id: w.ID, establishmentID: w.EstablishmentID, uai: e.UAI, receive: e.TransfersReceive,
+			unqid: sql.NullString{String: w.Unqid, Valid: w.Unqid != ""}, mef: w.MEF, entry: w.EntryDate,
+			person: person{last: w.LastName, usage: w.UsageName, first: w.FirstName, first2: w.FirstName2}, birth: w.BirthDate, previousUAI: w.PreviousUAI,
+			state: st.state, reason: st.reason, stateCodes: st.codes, stateParams: st.params, stateOrigin: st.origin, stateOriginStudent: st.originStudent}
+	}
+	return out, nil
 }
 
 // origins finds, for a batch of candidates, where their records are: the index rows of
 // the deactivations of the same unqid, most recent first, with the origin student's
-// birth date and names, which the match compares.
+// birth date and names, which the match compares, and the origin's consent to send.
 func (s *Service) origins(ctx context.Context, batch []candidate) (map[string][]origin, error) {
 	out := map[string][]origin{}
-	var unqids []any
-	var ph []string
+	var unqids []string
 	for _, c := range batch {
 		if c.unqid.Valid && c.unqid.String != "" {
 			unqids = append(unqids, c.unqid.String)
-			ph = append(ph, fmt.Sprintf("$%d", len(unqids)))
 		}
 	}
 	if len(unqids) == 0 {
 		return out, nil
 	}
-	err := s.db.Each(ctx, func(rows *sql.Rows) error {
-		var u string
-		var o origin
-		if err := rows.Scan(&u, &o.establishmentID, &o.uai, &o.studentID, &o.mef, &o.deactivatedOn, &o.send,
-			&o.birth, &o.last, &o.usage, &o.first, &o.first2); err != nil {
-			return err
+	found, err := student.Departures(ctx, s.db, unqids)
+	if err != nil {
+		return nil, err
+	}
+	var ests []int64
+	for _, d := range found {
+		ests = append(ests, d.EstablishmentID)
+	}
+	byID, err := s.establishments.ByIDs(ctx, ests)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range found {
+		e, ok := byID[d.EstablishmentID]
+		if !ok {
+			continue
 		}
-		out[u] = append(out[u], o)
-		return nil
-	}, `SELECT d.unqid, d.establishment_id, d.origin_uai, d.student_id, d.mef, d.deactivated_on, e.transfers_send,
-		o.birth_date, o.last_name, o.usage_name, o.first_name, o.first_name2
-		FROM deactivated_students d JOIN establishments e ON e.id = d.establishment_id
-		JOIN students o ON o.establishment_id = d.establishment_id AND o.id = d.student_id
-		WHERE d.unqid IN (`+strings.Join(ph, ", ")+`)`, unqids...)
+		out[d.Unqid] = append(out[d.Unqid], origin{establishmentID: d.EstablishmentID, studentID: d.StudentID, uai: d.OriginUAI, mef: d.MEF,
+			deactivatedOn: d.DeactivatedOn, send: e.TransfersSend, birth: d.BirthDate,
+			person: person{last: d.LastName, usage: d.UsageName, first: d.FirstName, first2: d.FirstName2}})
+	}
 	for u := range out {
 		sort.Slice(out[u], func(i, j int) bool { return out[u][i].deactivatedOn > out[u][j].deactivatedOn })
 	}
-	return out, err
+	return out, nil
 }
 
 // examine decides for one candidate and acts. Who he is comes first: a birth date that
@@ -330,7 +358,7 @@ func (s *Service) examine(ctx context.Context, c candidate, found []origin, deci
 	now := s.now()
 	if c.entry != "" && c.entry < cutoff {
 		// Here for more than six months: no longer receives records.
-		_, err := s.db.Exec(ctx, `UPDATE students SET nouvel_eleve = '0', updated_at = $2 WHERE id = $1 AND nouvel_eleve = '1'`, c.id, now)
+		_, err := student.EndWait(ctx, s.db, c.id, student.NouvelSettled, now)
 		if err == nil {
 			_, err = s.db.Exec(ctx, `DELETE FROM transfer_states WHERE student_id = $1`, c.id)
 		}
@@ -460,9 +488,8 @@ func (s *Service) state(ctx context.Context, c candidate, r stateRow) error {
 // diplomaChanged records that a student prepares another diploma: nothing moves.
 func (s *Service) diplomaChanged(ctx context.Context, c candidate, o *origin, today time.Time) error {
 	return s.db.Tx(ctx, func(ctx context.Context) error {
-		n, err := s.db.ExecCount(ctx, `UPDATE students SET nouvel_eleve = $2, updated_at = $3 WHERE id = $1 AND nouvel_eleve = '1'`,
-			c.id, student.NouvelChangementDiplo, s.now())
-		if err != nil || n == 0 {
+		ok, err := student.EndWait(ctx, s.db, c.id, student.NouvelChangementDiplo, s.now())
+		if err != nil || !ok {
 			return err
 		}
 		params, err := json.Marshal(map[string]string{"from_mef": o.mef, "to_mef": c.mef})

@@ -1,14 +1,11 @@
-package cli
+package bench
 
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -16,59 +13,16 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/competency"
+	"github.com/cartable/cartable/internal/config"
+	"github.com/cartable/cartable/internal/student"
 )
-
-// benchPagesCmd measures the read and write paths of a student's record on the
-// configured database (fill it first with `bench load`): the results page, the passport
-// JSON, and the save of a 35 × 40 grid.
-func benchPagesCmd() *cmd {
-	var samples int
-	var asJSON bool
-	return &cmd{name: "pages", summary: "latency of a student's page, passport JSON and a 35×40 grid save on the configured database",
-		flags: func(fs *flag.FlagSet) {
-			fs.IntVar(&samples, "samples", 300, "requests per measure")
-			fs.BoolVar(&asJSON, "json", false, "print JSON")
-		},
-		run: func(ctx context.Context, r *runner, args []string) error {
-			cfg := r.cfg
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				return err
-			}
-			cfg.Addr = ln.Addr().String()
-			cfg.BaseURL = "http://" + cfg.Addr
-			app, err := NewApp(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			sctx, stop := context.WithCancel(ctx)
-			done := make(chan error, 1)
-			go func() { done <- app.Serve(sctx, ln) }()
-			defer func() { stop(); <-done }()
-			res, err := benchPages(ctx, app, cfg.BaseURL, samples)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(r.stdout, res)
-			}
-			fmt.Fprintf(r.stdout, "database %s: %d students, %d results\n", app.DB, res.Students, res.Results)
-			tw := tabwriter.NewWriter(r.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-			fmt.Fprintln(tw, "measure\tsamples\tp50 ms\tp95 ms\tp99 ms\tmax ms\t")
-			for _, m := range res.Measures {
-				fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t\n", m.Name, m.Samples, m.P50, m.P95, m.P99, m.Max)
-			}
-			return tw.Flush()
-		}}
-}
 
 // PagesResult is the output of bench pages.
 type PagesResult struct {
+	Database string    `json:"-"` // without secrets
 	Students int64     `json:"students"`
 	Results  int64     `json:"results"`
 	Measures []Measure `json:"measures"`
@@ -92,13 +46,53 @@ func measure(name string, lat []time.Duration) Measure {
 	return Measure{Name: name, Samples: len(lat), P50: q(.5), P95: q(.95), P99: q(.99), Max: float64(lat[len(lat)-1].Microseconds()) / 1000}
 }
 
-func benchPages(ctx context.Context, app *App, base string, samples int) (PagesResult, error) {
+// Pages measures, over HTTP on a server started in-process on cfg's database (fill it
+// first with Load), the read and write paths of a student's record: his results page,
+// the passport JSON, and the save of a 35 × 40 grid; with a bearer token of a platform
+// administrator, tenant-checked and audited like a teacher's, on students picked at
+// random.
+func Pages(ctx context.Context, cfg config.Config, open Open, samples int) (PagesResult, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return PagesResult{}, err
+	}
+	cfg.Addr = ln.Addr().String()
+	cfg.BaseURL = "http://" + cfg.Addr
+	app, err := open(ctx, cfg, false)
+	if err != nil {
+		ln.Close()
+		return PagesResult{}, err
+	}
+	defer app.Close()
+	sctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- app.Serve(sctx, ln) }()
+	defer func() { stop(); <-done }()
+	res, err := pages(ctx, app, cfg.BaseURL, samples)
+	res.Database = app.DB.String()
+	return res, err
+}
+
+// Print writes the result as a table.
+func (res PagesResult) Print(w io.Writer) error {
+	fmt.Fprintf(w, "database %s: %d students, %d results\n", res.Database, res.Students, res.Results)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "measure\tsamples\tp50 ms\tp95 ms\tp99 ms\tmax ms\t")
+	for _, m := range res.Measures {
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t\n", m.Name, m.Samples, m.P50, m.P95, m.P99, m.Max)
+	}
+	return tw.Flush()
+}
+
+func pages(ctx context.Context, app *App, base string, samples int) (PagesResult, error) {
 	var out PagesResult
 	db := app.DB
-	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM students`).Scan(&out.Students); err != nil {
+	var minID, maxID int64
+	var err error
+	if out.Students, minID, maxID, err = student.Span(ctx, db); err != nil {
 		return out, err
 	}
-	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM evaluation_results`).Scan(&out.Results); err != nil {
+	if out.Results, err = competency.TotalResults(ctx, db); err != nil {
 		return out, err
 	}
 	if out.Students == 0 {
@@ -116,10 +110,6 @@ func benchPages(ctx context.Context, app *App, base string, samples int) (PagesR
 		return out, err
 	}
 	// Random students, spread over the whole table (ids are dense after a load).
-	var minID, maxID int64
-	if err := db.QueryRow(ctx, `SELECT MIN(id), MAX(id) FROM students`).Scan(&minID, &maxID); err != nil {
-		return out, err
-	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	type target struct {
 		uai string
@@ -128,12 +118,16 @@ func benchPages(ctx context.Context, app *App, base string, samples int) (PagesR
 	var targets []target
 	for len(targets) < samples {
 		id := minID + rng.Int64N(maxID-minID+1)
-		var uai string
-		err := db.QueryRow(ctx, `SELECT e.uai FROM students s JOIN establishments e ON e.id = s.establishment_id WHERE s.id = $1`, id).Scan(&uai)
-		if err == nil {
-			targets = append(targets, target{uai, id})
-		} else if ctx.Err() != nil {
-			return out, ctx.Err()
+		found, err := student.People(ctx, db, []int64{id})
+		if err != nil {
+			return out, err
+		}
+		if p, ok := found[id]; ok {
+			e, err := app.Establishments.ByID(ctx, p.EstablishmentID)
+			if err != nil {
+				return out, err
+			}
+			targets = append(targets, target{e.UAI, id})
 		}
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
@@ -174,7 +168,7 @@ func benchPages(ctx context.Context, app *App, base string, samples int) (PagesR
 		}
 		out.Measures = append(out.Measures, measure(m.name, lat))
 	}
-	gm, err := benchGrid(ctx, app, base, token, samples/10+5)
+	gm, err := grid(ctx, app, base, token, minID, samples/10+5)
 	if err != nil {
 		return out, err
 	}
@@ -182,9 +176,9 @@ func benchPages(ctx context.Context, app *App, base string, samples int) (PagesR
 	return out, nil
 }
 
-// benchGrid saves a whole grid of 35 students × 40 competencies, changing every value
-// each time, through PUT …/evaluations/{id}/results.
-func benchGrid(ctx context.Context, app *App, base, token string, n int) (Measure, error) {
+// grid saves a whole grid of 35 students × 40 competencies, changing every value each
+// time, through PUT …/evaluations/{id}/results.
+func grid(ctx context.Context, app *App, base, token string, someStudent int64, n int) (Measure, error) {
 	ref := competency.Referential{Code: "BENCH-40", Label: "Référentiel de mesure (40 compétences)", Kind: "bench",
 		Scale: []competency.ScaleValue{{Value: "NA", Label: "Non acquis"}, {Value: "EC", Label: "En cours"}, {Value: "A", Label: "Acquis"}, {Value: "M", Label: "Maîtrisé"}}}
 	for i := range 40 {
@@ -194,18 +188,23 @@ func benchGrid(ctx context.Context, app *App, base, token string, n int) (Measur
 	if _, err := app.Competencies.Save(ctx, authz.OperatorPrincipal(), ref); err != nil {
 		return Measure{}, err
 	}
-	// A class of 35 students of one establishment.
-	var uai string
-	var ids []int64
-	err := app.DB.Each(ctx, func(rows *sql.Rows) error {
-		var id int64
-		err := rows.Scan(&id, &uai)
-		ids = append(ids, id)
-		return err
-	}, `SELECT s.id, e.uai FROM students s JOIN establishments e ON e.id = s.establishment_id
-		WHERE s.establishment_id = (SELECT MIN(establishment_id) FROM students) ORDER BY s.id LIMIT 35`)
+	// 35 students of one establishment (the first student's).
+	found, err := student.People(ctx, app.DB, []int64{someStudent})
 	if err != nil {
 		return Measure{}, err
+	}
+	e, err := app.Establishments.ByID(ctx, found[someStudent].EstablishmentID)
+	if err != nil {
+		return Measure{}, err
+	}
+	uai := e.UAI
+	page, err := app.Students.List(ctx, authz.OperatorPrincipal(), uai, student.Filter{Limit: 35})
+	if err != nil {
+		return Measure{}, err
+	}
+	var ids []int64
+	for _, st := range page.Students {
+		ids = append(ids, st.ID)
 	}
 	ev, err := app.Competencies.Create(ctx, authz.OperatorPrincipal(), uai, competency.Input{Title: "Grille de mesure", Date: time.Now().Format("2006-01-02"), Diploma: ref.Code})
 	if err != nil {
