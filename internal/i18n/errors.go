@@ -87,6 +87,7 @@ var errorMessages = map[string]Msg{
 	"access_ended":                    {"Votre établissement a désactivé votre compte et les trois mois pendant lesquels vous pouviez télécharger vos données sont écoulés. Adressez-vous à l'établissement si vous avez besoin de votre dossier.", "Your establishment deactivated your account and the three months during which you could download your data are over. Ask the establishment if you need your records."},
 	"invalid_expiring":                {"Indiquez un nombre de jours (0 ou plus).", "Enter a number of days (0 or more)."},
 	"invalid_form":                    {"Le formulaire est illisible : rechargez la page et recommencez.", "The form could not be read: reload the page and try again."},
+	"invalid_option":                  {"Option de la commande invalide.", "Invalid command option."},
 	"invalid_state":                   {"État de compte inconnu.", "Unknown account state."},
 	"invalid_role":                    {"Rôle inconnu.", "Unknown role."},
 	"invalid_name":                    {"Indiquez le nom de l'établissement.", "Enter the establishment's name."},
