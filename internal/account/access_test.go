@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/calendar"
 )
 

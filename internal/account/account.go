@@ -17,10 +17,9 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/config"
 	"github.com/cartable/cartable/internal/credential"
 	"github.com/cartable/cartable/internal/keyring"

@@ -12,11 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/config"
 	"github.com/cartable/cartable/internal/credential"
 	"github.com/cartable/cartable/internal/keyring"

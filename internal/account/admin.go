@@ -8,10 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/store"
 )
 

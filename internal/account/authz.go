@@ -3,10 +3,9 @@ package account
 import (
 	"context"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/authz"
 )
 
 var errNotAllowed = apperr.Forbidden("forbidden", "you are not allowed to manage this account")

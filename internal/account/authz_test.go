@@ -3,11 +3,10 @@ package account_test
 import (
 	"testing"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/store"
 	"github.com/cartable/cartable/internal/store/storetest"
 )

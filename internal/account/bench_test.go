@@ -6,10 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/credential"
 	"github.com/cartable/cartable/internal/store"
 	"github.com/cartable/cartable/internal/store/storetest"

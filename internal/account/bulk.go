@@ -8,11 +8,10 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/cartable/cartable/internal/apperr"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/store"
 )
 

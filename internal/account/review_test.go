@@ -6,10 +6,9 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/store"
 	"github.com/cartable/cartable/internal/store/storetest"
 )

@@ -7,10 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/calendar"
 	"github.com/cartable/cartable/internal/credential"
 	"github.com/cartable/cartable/internal/store"

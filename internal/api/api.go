@@ -12,13 +12,12 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/cartable/cartable/internal/authz"
-	"github.com/cartable/cartable/internal/calendar"
-
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/app"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/authz"
+	"github.com/cartable/cartable/internal/calendar"
 	"github.com/cartable/cartable/internal/httpx"
 )
 

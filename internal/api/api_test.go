@@ -14,14 +14,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cartable/cartable/internal/authz"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apptest"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/config"
 	"github.com/cartable/cartable/internal/credential"
 	"github.com/cartable/cartable/internal/qr"
-	"go.yaml.in/yaml/v3"
 )
 
 type errorBody struct {

@@ -3,9 +3,8 @@ package api
 import (
 	"net/http"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/apperr"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/httpx"
 )

@@ -7,9 +7,8 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/apperr"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/httpx"
 	"github.com/cartable/cartable/internal/passport"

@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/httpx"
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/student"

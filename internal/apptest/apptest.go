@@ -16,9 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/cli"
 	"github.com/cartable/cartable/internal/config"
 	"github.com/cartable/cartable/internal/credential"

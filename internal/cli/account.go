@@ -8,9 +8,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/config"
 	"github.com/cartable/cartable/internal/qr"
 )

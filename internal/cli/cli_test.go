@@ -10,9 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/store/storetest"
 	"github.com/cartable/cartable/internal/transfer"
 )

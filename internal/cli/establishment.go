@@ -7,7 +7,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/establishment"
 )
 

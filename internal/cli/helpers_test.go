@@ -9,9 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/config"
 	"github.com/cartable/cartable/internal/credential"
 )

@@ -9,10 +9,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/keyring"
 	"github.com/cartable/cartable/internal/secret"
 	"github.com/cartable/cartable/internal/store"

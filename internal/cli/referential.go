@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/competency/builtin"
 )

@@ -5,9 +5,8 @@ import (
 	"database/sql"
 	"sort"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/student"
 )
 

@@ -3,9 +3,8 @@ package establishment
 import (
 	"context"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/apperr"
+	"github.com/cartable/cartable/internal/authz"
 )
 
 // errNotVisible answers every establishment the caller has no role in, existing or not,

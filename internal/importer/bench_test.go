@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/apptest"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/siecle"
 	"github.com/cartable/cartable/internal/store"
 	"github.com/cartable/cartable/internal/store/storetest"

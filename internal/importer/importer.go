@@ -17,12 +17,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cartable/cartable/internal/authz"
-	"github.com/cartable/cartable/internal/calendar"
-
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/authz"
+	"github.com/cartable/cartable/internal/calendar"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/i18n"
 	"github.com/cartable/cartable/internal/secret"

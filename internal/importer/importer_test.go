@@ -9,11 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/apptest"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/siecle"

@@ -6,10 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/apptest"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/passport"
 )
 

@@ -11,10 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/blob"
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/establishment"

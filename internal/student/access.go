@@ -8,7 +8,6 @@ import (
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/calendar"
-
 	"github.com/cartable/cartable/internal/config"
 )
 

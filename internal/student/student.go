@@ -17,13 +17,12 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/store"
 )

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/student"
 )

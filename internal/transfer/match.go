@@ -7,11 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cartable/cartable/internal/authz"
-	"github.com/cartable/cartable/internal/calendar"
-
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/authz"
+	"github.com/cartable/cartable/internal/calendar"
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/store"
 	"github.com/cartable/cartable/internal/student"

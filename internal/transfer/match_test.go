@@ -7,10 +7,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/apptest"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/transfer"
 )
 

@@ -11,9 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cartable/cartable/internal/authz"
+	"golang.org/x/text/encoding/charmap"
 
 	"github.com/cartable/cartable/internal/apptest"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/importer"
@@ -21,7 +22,6 @@ import (
 	"github.com/cartable/cartable/internal/siecle"
 	"github.com/cartable/cartable/internal/student"
 	"github.com/cartable/cartable/internal/transfer"
-	"golang.org/x/text/encoding/charmap"
 )
 
 var op = authz.OperatorPrincipal()

@@ -10,9 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/apptest"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/siecle"
 	"github.com/cartable/cartable/internal/store"

@@ -9,12 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	cdp "github.com/chromedp/chromedp"
 
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apptest"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/credential"
 	"github.com/cartable/cartable/internal/qr"
 	"github.com/cartable/cartable/internal/store"

@@ -11,10 +11,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/calendar"
-
-	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/httpx"

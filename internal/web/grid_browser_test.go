@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	cdp "github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/cartable/cartable/internal/apptest"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/siecle"

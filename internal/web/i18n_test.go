@@ -13,9 +13,8 @@ import (
 	"testing"
 	"text/template/parse"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/account"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/i18n"
 	"github.com/cartable/cartable/internal/student"
 )

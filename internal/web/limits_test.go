@@ -9,9 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/apptest"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/siecle"

@@ -4,10 +4,9 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/student"
 	"github.com/cartable/cartable/internal/transfer"

@@ -10,9 +10,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/apperr"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/httpx"
 	"github.com/cartable/cartable/internal/passport"

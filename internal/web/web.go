@@ -25,13 +25,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cartable/cartable/internal/authz"
-	"github.com/cartable/cartable/internal/calendar"
-
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/app"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
+	"github.com/cartable/cartable/internal/authz"
+	"github.com/cartable/cartable/internal/calendar"
 	"github.com/cartable/cartable/internal/httpx"
 	"github.com/cartable/cartable/internal/qr"
 )

@@ -11,10 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cartable/cartable/internal/authz"
-
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apptest"
+	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/store"
 )
