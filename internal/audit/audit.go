@@ -172,7 +172,7 @@ func (l *Log) List(ctx context.Context, f Filter) ([]Event, error) {
 	}
 	if f.Action != "" {
 		if strings.HasSuffix(f.Action, ".") {
-			add("action LIKE ? ESCAPE '\\'", strings.TrimSuffix(store.Like(f.Action), "%"))
+			add("action LIKE ? ESCAPE '\\'", strings.TrimPrefix(store.Like(f.Action), "%"))
 		} else {
 			add("action = ?", f.Action)
 		}
