@@ -36,6 +36,7 @@ var forbidden = map[string][]string{
 	"competency":    {"web", "api", "cli", "httpx", "importer", "passport", "transfer"},
 	"passport":      {"web", "api", "cli", "httpx", "importer", "transfer"},
 	"transfer":      {"web", "api", "cli", "httpx", "importer", "passport", "jobs"},
+	"sso":           {"web", "api", "cli", "httpx", "establishment", "student", "importer", "competency", "passport", "transfer"},
 	"api":           {"web", "cli"},
 	"web":           {"api", "cli"},
 }
