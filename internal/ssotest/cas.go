@@ -50,11 +50,10 @@ func CAS(t testing.TB) *CASServer {
 // database with the fixture loaded into it (made once per machine: migrating costs
 // 2–3 s, the copy nothing), and runs Django's server on a free port.
 func startCAS(python string) (*CASServer, error) {
-	dir, err := os.MkdirTemp("", "cartable-cas-")
+	dir, err := tempDir("cartable-cas-")
 	if err != nil {
 		return nil, err
 	}
-	shared.stops = append(shared.stops, func() { os.RemoveAll(dir) })
 	sum := sha256.New()
 	err = fs.WalkDir(casProject, "casserver", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

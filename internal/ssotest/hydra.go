@@ -60,11 +60,10 @@ func randomHex(n int) string {
 }
 
 func startHydra(bin string) (*HydraServer, error) {
-	dir, err := os.MkdirTemp("", "cartable-hydra-")
+	dir, err := tempDir("cartable-hydra-")
 	if err != nil {
 		return nil, err
 	}
-	shared.stops = append(shared.stops, func() { os.RemoveAll(dir) })
 	public, err := freePort()
 	if err != nil {
 		return nil, err

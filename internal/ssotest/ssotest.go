@@ -23,7 +23,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -160,6 +162,31 @@ func waitReady(p *process, url string, timeout time.Duration) error {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// tempDir makes the temporary directory of a server, and removes those of servers
+// whose test binary was killed before Main could (their owner process is gone).
+func tempDir(prefix string) (string, error) {
+	var old []string
+	for _, p := range []string{"cartable-cas-", "cartable-hydra-"} {
+		dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), p+"*"))
+		old = append(old, dirs...)
+	}
+	for _, d := range old {
+		b, err := os.ReadFile(filepath.Join(d, "owner"))
+		if err != nil {
+			continue
+		}
+		if pid, err := strconv.Atoi(string(b)); err == nil && syscall.Kill(pid, 0) == syscall.ESRCH {
+			os.RemoveAll(d)
+		}
+	}
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return "", err
+	}
+	shared.stops = append(shared.stops, func() { os.RemoveAll(dir) })
+	return dir, os.WriteFile(filepath.Join(dir, "owner"), []byte(strconv.Itoa(os.Getpid())), 0o644)
 }
 
 // logTail returns the end of a server's log, for an error message.
