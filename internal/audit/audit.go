@@ -64,6 +64,16 @@ const (
 	TransferConfirmed       = "transfer.confirmed"
 	TransferRefused         = "transfer.refused"
 	PurgeRun                = "purge.run"
+	// Single sign-on (internal/sso). Every event names the provider and, when one was
+	// received, the external identity; a refusal says why (detail "reason").
+	SSOLoginSucceeded   = "login.sso_succeeded"
+	SSOLoginRefused     = "login.sso_refused"
+	SSOLinked           = "sso.linked"
+	SSOUnlinked         = "sso.unlinked"
+	SSOLinkRefused      = "sso.link_refused"
+	SSOSingleLogout     = "sso.single_logout"
+	SSOProviderSaved    = "sso.provider_saved"
+	SSOEstablishmentSet = "sso.establishment_changed"
 )
 
 // Source describes where a request came from; the HTTP layer puts it in the context.
