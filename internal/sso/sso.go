@@ -8,7 +8,7 @@
 // made by the person after a cartable login, by an administrator or by an import. An
 // unknown identity never creates an account, and a link never opens an account whose
 // establishments do not all allow the provider. Every login, link, unlink and refusal
-// is audited with the provider and the identity (docs/decisions/0011-sso.md).
+// is audited with the provider and the identity (docs/decisions/0014-sso.md).
 //
 // The transports (pages, API) call Begin… to get the provider's URL and a flow token
 // for a cookie, then Finish with the callback's query; the session itself is opened by

@@ -1,4 +1,4 @@
--- Single sign-on (issue 11, docs/decisions/0011-sso.md): identity providers (CAS, OpenID
+-- Single sign-on (issue 11, docs/decisions/0014-sso.md): identity providers (CAS, OpenID
 -- Connect), which ones each establishment allows, the policy per establishment and role,
 -- links between an account and an external identity, login flows kept server-side, and
 -- the sessions an SSO login opened (for single logout).
