@@ -199,8 +199,27 @@ func seedDemo(ctx context.Context, app *App) ([]demoLink, error) {
 		}
 		links = append(links, demoLink{login: a.login, what: a.what, url: enr.URL})
 	}
+	for _, area := range demoAreas {
+		more, err := area.seed(ctx, app, ids)
+		if err != nil {
+			return nil, fmt.Errorf("demo %s: %w", area.name, err)
+		}
+		links = append(links, more...)
+	}
 	return links, nil
 }
+
+// demoArea seeds one area of the product into the demo, after the establishments,
+// students and accounts above (ids maps their UAIs to ids), and returns the enrolment
+// links a visitor needs to try it. A new area is one file (demo_<area>.go) and one line
+// here.
+type demoArea struct {
+	name string
+	seed func(ctx context.Context, app *App, ids map[string]int64) ([]demoLink, error)
+}
+
+// demoAreas are seeded in this order.
+var demoAreas = []demoArea{}
 
 // demoRecords gives the demo student's class two evaluations against the referential its
 // MEF prepares, and the demo student a professional situation, so every page has
