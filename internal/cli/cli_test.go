@@ -258,9 +258,10 @@ func TestDemoSeed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The demo student's class and the class of the student who moved have two
-	// evaluations each; the one who moved took copies of his to Vercors, with his sheet.
-	if students != 1400 || evals != 6 || situations != 2 {
+	// The demo student's class and the classes of the two students who left Canuts for
+	// Vercors have two evaluations each; the first took copies of his to Vercors, with
+	// his sheet; the second's wait for Canuts's confirmation.
+	if students != 1400 || evals != 8 || situations != 3 {
 		t.Fatalf("%d students, %d evaluations, %d situations", students, evals, situations)
 	}
 	d, err := app.Transfers.Dashboard(ctx, authz.OperatorPrincipal(), "0381234K")
@@ -275,6 +276,15 @@ func TestDemoSeed(t *testing.T) {
 	}
 	if moved == nil || moved.Evaluations != 2 || moved.Situations != 1 || moved.OtherUAI != "0691234S" || len(d.Pending) == 0 {
 		t.Fatalf("Vercors's transfers: %+v", d)
+	}
+	// Canuts's administrator has a request to confirm: a student Vercors received without
+	// an ancienRNE.
+	c, err := app.Transfers.Dashboard(ctx, authz.OperatorPrincipal(), "0691234S")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Requests) != 1 {
+		t.Fatalf("Canuts's requests: %+v", c.Requests)
 	}
 }
 

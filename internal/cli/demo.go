@@ -119,7 +119,7 @@ func seedDemo(ctx context.Context, app *App) ([]demoLink, error) {
 		roles             []authz.Membership
 	}{
 		{"demo.admin", "Administratrice de la plateforme", "platform administrator", []authz.Membership{{Role: authz.RolePlatformAdmin}}},
-		{"admin.canuts", "Claire Martin", "administrator, Canuts", []authz.Membership{{Role: authz.RoleAdmin, EstablishmentID: ids["0691234S"], UAI: "0691234S"}}},
+		{"admin.canuts", "Claire Martin", "administrator, Canuts (a transfer to confirm)", []authz.Membership{{Role: authz.RoleAdmin, EstablishmentID: ids["0691234S"], UAI: "0691234S"}}},
 		{"prof.canuts", "Karim Benali", "teacher, Canuts", []authz.Membership{{Role: authz.RoleTeacher, EstablishmentID: ids["0691234S"], UAI: "0691234S"}}},
 		{"inspecteur.demo", "Hélène Roussel", "inspector, Canuts + Vercors", []authz.Membership{
 			{Role: authz.RoleInspector, EstablishmentID: ids["0691234S"], UAI: "0691234S"},
@@ -142,7 +142,7 @@ func seedDemo(ctx context.Context, app *App) ([]demoLink, error) {
 		previous       []string
 	}{
 		{"0691234S", 0, 600, 8, nil},
-		{"0381234K", 560, 500, 4, []string{"0691234S"}},
+		{"0381234K", vercorsFirst, vercorsStudents, vercorsLeft, []string{"0691234S"}},
 		{"0442953W", 2000, 300, 5, nil},
 	}
 	for _, f := range files {
@@ -236,7 +236,7 @@ func demoRecords(ctx context.Context, app *App, st student.Student) error {
 		return err
 	}
 	for k, title := range []string{"Évaluation de début d'année", "Évaluation de mi-parcours"} {
-		in := competency.Input{Title: title, Date: time.Now().AddDate(0, -2+k, 0).Format("2006-01-02"), Level: "seconde", Class: st.Class, Diploma: ref.Code}
+		in := competency.Input{Title: title, Date: app.Now().AddDate(0, -2+k, 0).Format("2006-01-02"), Level: "seconde", Class: st.Class, Diploma: ref.Code}
 		for i, x := range page.Students {
 			for j, c := range ref.Competencies[:min(6, len(ref.Competencies))] {
 				in.Results = append(in.Results, competency.Result{StudentID: x.ID, Competency: c.Code, Value: ref.Scale[min(len(ref.Scale)-1, (i+j+k*2)%len(ref.Scale))].Value})
@@ -254,6 +254,14 @@ func demoRecords(ctx context.Context, app *App, st student.Student) error {
 	return err
 }
 
+// Vercors's generated file: its first person, its size and its share of students who
+// left (its students from Canuts are the persons Canuts's file has too).
+const (
+	vercorsFirst    = 560
+	vercorsStudents = 500
+	vercorsLeft     = 4
+)
+
 // demoTransfer makes one student who has records at Canuts and has just arrived at
 // Vercors leave Canuts, then runs the transfer job: both dashboards show the receipt and
 // Vercors's students waiting. It returns his id at Vercors (0 when the generated files
@@ -263,8 +271,6 @@ func demoTransfer(ctx context.Context, app *App, first, n, year int) (int64, err
 	// A newcomer at Vercors who is still active at Canuts, preparing the same diploma,
 	// whose Vercors file says he comes from Canuts (ancienRNE): his records move on
 	// their own. The others would wait for Canuts's confirmation.
-	var canutsID, vercorsID int64
-	var eleveID string
 	canuts, err := app.Establishments.ByUAI(ctx, "0691234S")
 	if err != nil {
 		return 0, err
@@ -298,36 +304,69 @@ func demoTransfer(ctx context.Context, app *App, first, n, year int) (int64, err
 		return nil
 	})
 	slices.SortFunc(left, func(a, b student.Stored) int { return cmp.Compare(a.ID, b.ID) })
-pick:
+	// Two of them leave Canuts: the first moves on his own; Vercors's file forgets where
+	// the second comes from (no ancienRNE), so his move waits for Canuts's administrator,
+	// who sees the request on his transfers page and confirms or refuses it.
+	type pair struct {
+		canuts  student.Stored
+		vercors int64
+	}
+	var pairs []pair
 	for _, a := range left {
+		if len(pairs) == 1 && a.Class == pairs[0].canuts.Class {
+			continue // one class, one set of demo evaluations
+		}
 		for _, b := range arrived[a.Unqid] {
 			if a.BirthDate == b.BirthDate && siecle.SameDiploma(siecle.MEF(a.MEF), siecle.MEF(b.MEF)) {
-				canutsID, eleveID, vercorsID = a.ID, a.EleveID, b.ID
-				break pick
+				pairs = append(pairs, pair{a, b.ID})
+				break
 			}
 		}
+		if len(pairs) == 2 {
+			break
+		}
 	}
-	if err != nil || canutsID == 0 {
-		return 0, err
-	}
-	st, _, err := app.Students.Lookup(ctx, op, "0691234S", canutsID)
-	if err != nil {
-		return 0, err
-	}
-	if err := demoRecords(ctx, app, st); err != nil {
-		return 0, err
-	}
-	// Canuts's next export gives him an exit date.
-	var xml bytes.Buffer
-	if err := siecle.Generate(&xml, siecle.GenOptions{UAI: "0691234S", Students: n, Seed: int64(first + 1), FirstIndex: first, LeftPercent: 8, Year: year}); err != nil {
+	if err != nil || len(pairs) == 0 {
 		return 0, err
 	}
 	exit := app.Now().AddDate(0, 0, -3).Format("02/01/2006")
-	re := regexp.MustCompile(`(?s)(<ELEVE ELEVE_ID="` + regexp.QuoteMeta(eleveID) + `".*?)(</ELEVE>)`)
-	data := re.ReplaceAll(xml.Bytes(), []byte("${1}<DATE_SORTIE>"+exit+"</DATE_SORTIE><CODE_MOTIF_SORTIE>19</CODE_MOTIF_SORTIE>${2}"))
+	var canutsFile bytes.Buffer
+	if err := siecle.Generate(&canutsFile, siecle.GenOptions{UAI: "0691234S", Students: n, Seed: int64(first + 1), FirstIndex: first, LeftPercent: 8, Year: year}); err != nil {
+		return 0, err
+	}
+	data := canutsFile.Bytes()
+	for _, p := range pairs {
+		st, _, err := app.Students.Lookup(ctx, op, "0691234S", p.canuts.ID)
+		if err != nil {
+			return 0, err
+		}
+		if err := demoRecords(ctx, app, st); err != nil {
+			return 0, err
+		}
+		// Canuts's next export gives him an exit date.
+		re := regexp.MustCompile(`(?s)(<ELEVE ELEVE_ID="` + regexp.QuoteMeta(p.canuts.EleveID) + `".*?)(</ELEVE>)`)
+		data = re.ReplaceAll(data, []byte("${1}<DATE_SORTIE>"+exit+"</DATE_SORTIE><CODE_MOTIF_SORTIE>19</CODE_MOTIF_SORTIE>${2}"))
+	}
 	if _, err := app.Importer.Siecle(ctx, op, "0691234S", importer.Source{Name: "ElevesSansAdresses.xml", R: bytes.NewReader(data), Size: int64(len(data))}, false); err != nil {
 		return 0, err
 	}
+	if len(pairs) == 2 {
+		st, _, err := app.Students.Lookup(ctx, op, "0381234K", pairs[1].vercors)
+		if err != nil {
+			return 0, err
+		}
+		var vercorsFile bytes.Buffer
+		if err := siecle.Generate(&vercorsFile, siecle.GenOptions{UAI: "0381234K", Students: vercorsStudents, Seed: int64(vercorsFirst + 1), FirstIndex: vercorsFirst,
+			LeftPercent: vercorsLeft, PreviousUAIs: []string{"0691234S"}, Year: year}); err != nil {
+			return 0, err
+		}
+		re := regexp.MustCompile(`(?s)(<ELEVE ELEVE_ID="` + regexp.QuoteMeta(st.EleveID) + `".*?)<SCOLARITE_AN_DERNIER>.*?</SCOLARITE_AN_DERNIER>`)
+		data := re.ReplaceAll(vercorsFile.Bytes(), []byte("${1}"))
+		if _, err := app.Importer.Siecle(ctx, op, "0381234K", importer.Source{Name: "ElevesSansAdresses.xml", R: bytes.NewReader(data), Size: int64(len(data))}, false); err != nil {
+			return 0, err
+		}
+	}
+	vercorsID := pairs[0].vercors
 	_, err = app.Jobs.Run(ctx, "transfer", "demo")
 	return vercorsID, err
 }
