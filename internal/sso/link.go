@@ -179,7 +179,7 @@ func (s *Service) Link(ctx context.Context, p *authz.Principal, accountID int64,
 		return Link{}, err
 	} else if !ok {
 		e.reason = ReasonProviderNotAllowed
-		return Link{}, s.refused(ctx, e, apperr.Forbidden("sso_provider_not_allowed", "your establishment does not allow the identity provider %s", prov.Name))
+		return Link{}, s.refused(ctx, e, apperr.Forbidden("sso_provider_not_allowed", "your establishment does not allow the identity provider %s", prov.Name).With("provider", prov.Label))
 	}
 	var l *Link
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
@@ -230,7 +230,7 @@ func (s *Service) ImportLinks(ctx context.Context, p *authz.Principal, establish
 	if ok, err := s.allowed(ctx, establishmentID, prov.ID); err != nil {
 		return nil, err
 	} else if !ok {
-		return nil, apperr.Forbidden("sso_provider_not_allowed", "your establishment does not allow the identity provider %s", prov.Name)
+		return nil, apperr.Forbidden("sso_provider_not_allowed", "your establishment does not allow the identity provider %s", prov.Name).With("provider", prov.Label)
 	}
 	var problems []ImportProblem
 	problem := func(line int, err error) {

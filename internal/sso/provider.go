@@ -96,10 +96,10 @@ func checkURL(field, raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
 		(u.Scheme != "https" && u.Scheme != "http") {
-		return "", apperr.Invalid("invalid_url", "%s: an absolute https:// URL without query is needed", field)
+		return "", apperr.Invalid("invalid_url", "%s: an absolute https:// URL without query is needed", field).With("field", field)
 	}
 	if u.Scheme == "http" && !loopback(u.Hostname()) {
-		return "", apperr.Invalid("insecure_url", "%s: https:// is required (http:// only on 127.0.0.1 or localhost)", field)
+		return "", apperr.Invalid("insecure_url", "%s: https:// is required (http:// only on 127.0.0.1 or localhost)", field).With("field", field)
 	}
 	return raw, nil
 }
@@ -165,12 +165,12 @@ func (in *ProviderInput) normalize(create bool) error {
 			in.Scopes = []string{"openid", "profile", "email"}
 		}
 		if len(in.Scopes) > MaxScopes {
-			return apperr.Invalid("too_many", "scopes: at most %d", MaxScopes)
+			return apperr.TooManyItems("scopes", MaxScopes)
 		}
 		seen, scopes := map[string]bool{"openid": true}, []string{"openid"}
 		for _, sc := range in.Scopes {
 			if !scopePattern.MatchString(sc) {
-				return apperr.Invalid("invalid_scope", "scope %q: printable characters without spaces", clip(sc, 40))
+				return apperr.Invalid("invalid_scope", "scope %q: printable characters without spaces", clip(sc, 40)).With("scope", clip(sc, 40))
 			}
 			if !seen[sc] {
 				seen[sc] = true
@@ -253,7 +253,7 @@ func (s *Service) CreateProvider(ctx context.Context, p *authz.Principal, in Pro
 			in.Name, in.Label, string(in.Kind), enabled, in.CASURL, in.CASProtocol, in.Issuer, in.ClientID,
 			strings.Join(in.Scopes, " "), in.Identity, now).Scan(&id)
 		if errors.Is(err, store.ErrConflict) {
-			return apperr.Conflict("sso_provider_exists", "an identity provider is already called %s", in.Name)
+			return apperr.Conflict("sso_provider_exists", "an identity provider is already called %s", in.Name).With("name", in.Name)
 		}
 		if err != nil {
 			return err
