@@ -19,6 +19,7 @@ import (
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/jobs"
 	"github.com/cartable/cartable/internal/keyring"
+	"github.com/cartable/cartable/internal/notify"
 	"github.com/cartable/cartable/internal/passport"
 	"github.com/cartable/cartable/internal/secret"
 	"github.com/cartable/cartable/internal/store"
@@ -43,6 +44,10 @@ type Services struct {
 	Passports      *passport.Service
 	Blobs          blob.Store
 	Transfers      *transfer.Service
+	// Notify gives people notices (their account page) and e-mails them; Mailer sends
+	// the outbox (notify.NoSMTP when no SMTP server is configured).
+	Notify *notify.Service
+	Mailer notify.Mailer
 	// Jobs runs the background jobs registered by New (registerJobs): the command line,
 	// serve's schedules, the API and the pages list and run them from it.
 	Jobs *jobs.Runner
@@ -84,6 +89,12 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 	s.Passports.MaxAttachment = int64(cfg.MaxAttachmentMiB) << 20
 	s.Passports.TempDir = cfg.TempDir()
 	s.Transfers = transfer.New(db, s.Audit, s.Establishments, s.Blobs, now)
+	s.Notify = notify.New(db, s.Audit, keys, s.Accounts, now, notify.Options{Mail: cfg.SMTPHost != "", BaseURL: cfg.BaseURL})
+	s.Mailer = notify.NoSMTP{}
+	if cfg.SMTPHost != "" {
+		s.Mailer = notify.SMTP{S: notify.SMTPSettings{Host: cfg.SMTPHost, Port: cfg.SMTPPort, TLS: cfg.SMTPTLS,
+			User: cfg.SMTPUser, Password: cfg.SMTPPassword, From: cfg.SMTPFrom}}
+	}
 	s.Jobs = jobs.New(db, log, now)
 	s.registerJobs(cfg)
 	return s, nil
@@ -97,4 +108,13 @@ func (s *Services) registerJobs(cfg config.Config) {
 		Run: func(ctx context.Context) (any, error) { return s.Transfers.RunTransfers(ctx) }})
 	s.Jobs.Register(jobs.Job{Name: "purge", Schedule: cfg.PurgeSchedule, Deletes: true,
 		Run: func(ctx context.Context) (any, error) { return s.Transfers.RunPurge(ctx) }})
+	// Without an SMTP server nothing is queued: the mail job is not scheduled.
+	mailSchedule := cfg.MailSchedule
+	if cfg.SMTPHost == "" {
+		mailSchedule = ""
+	}
+	s.Jobs.Register(jobs.Job{Name: "mail", Schedule: mailSchedule,
+		Run: func(ctx context.Context) (any, error) { return s.Notify.RunSend(ctx, s.Mailer) }})
+	s.Jobs.Register(jobs.Job{Name: "reminders", Schedule: cfg.ReminderSchedule, Deletes: true,
+		Run: func(ctx context.Context) (any, error) { return s.Notify.RunReminders(ctx) }})
 }

@@ -21,6 +21,7 @@ func TestNewBuildsEverything(t *testing.T) {
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.TransferSchedule, cfg.PurgeSchedule = "01:15", ""
+	cfg.SMTPHost, cfg.SMTPFrom = "smtp.example.org", "no-reply@example.org"
 	f, err := keyring.CreateFile(filepath.Join(cfg.DataDir, "keys.json"), rand.Reader, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +44,17 @@ func TestNewBuildsEverything(t *testing.T) {
 	for _, j := range s.Jobs.Jobs() {
 		got = append(got, j.Name+"@"+j.Schedule)
 	}
-	if want := []string{"transfer@01:15", "purge@"}; !reflect.DeepEqual(got, want) {
+	if want := []string{"transfer@01:15", "purge@", "mail@every 2m", "reminders@07:00"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("jobs %v, want %v", got, want)
+	}
+
+	// Without an SMTP server, nothing is queued and the mail job is not scheduled.
+	cfg.SMTPHost = ""
+	s, err = New(cfg, storetest.Open(t, store.SQLite), ring, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j, _ := s.Jobs.Job("mail"); j.Schedule != "" || s.Notify.MailEnabled() {
+		t.Errorf("without SMTP: mail job scheduled %q, mail enabled %v", j.Schedule, s.Notify.MailEnabled())
 	}
 }

@@ -26,12 +26,13 @@ var layers = []struct {
 	// The database, the file store, the PDF toolkit: no domain, no audit.
 	{"foundation", []string{"store", "blob", "pdfdoc"}},
 	// Services and documents every feature uses and that know no feature.
-	{"infrastructure", []string{"audit", "secret", "jobs", "letter"}},
+	{"infrastructure", []string{"audit", "secret", "jobs", "letter", "privacy"}},
 	{"http", []string{"httpx"}},
 	// Features, from who is where (establishments, accounts) to what crosses them.
 	{"tenancy", []string{"establishment", "account"}},
-	// Who a person is elsewhere: identity providers and the links to accounts.
-	{"identity", []string{"sso"}},
+	// Who a person is elsewhere (identity providers and the links to accounts) and how
+	// to reach him (notices, his e-mail address).
+	{"identity", []string{"sso", "notify"}},
 	{"students", []string{"student"}},
 	{"records", []string{"competency", "competency/builtin", "importer", "passport"}},
 	{"crossing", []string{"transfer"}},
@@ -60,7 +61,7 @@ var never = map[string][]string{
 var planned = map[string]bool{"app": true, "i18n": true, "pdfdoc": true}
 
 // support are the packages outside the rule: tests' helpers and data.
-var support = map[string]bool{"apptest": true, "archtest": true, "isolation": true, "store/storetest": true, "ssotest": true}
+var support = map[string]bool{"apptest": true, "archtest": true, "isolation": true, "store/storetest": true, "ssotest": true, "mailtest": true}
 
 // allowedEverywhere are leaves any package may use.
 var allowedEverywhere = map[string]bool{"apperr": true}

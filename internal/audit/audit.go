@@ -74,6 +74,12 @@ const (
 	SSOSingleLogout     = "sso.single_logout"
 	SSOProviderSaved    = "sso.provider_saved"
 	SSOEstablishmentSet = "sso.establishment_changed"
+	// Notifications (internal/notify): a person's e-mail address, and the record of
+	// processing activities exported for the data protection officer.
+	EmailRequested          = "email.requested"
+	EmailConfirmed          = "email.confirmed"
+	EmailRemoved            = "email.removed"
+	PrivacyRegisterExported = "privacy.register_exported"
 )
 
 // Source describes where a request came from; the HTTP layer puts it in the context.

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -13,13 +14,14 @@ import (
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/keyring"
+	"github.com/cartable/cartable/internal/notify"
 	"github.com/cartable/cartable/internal/secret"
 	"github.com/cartable/cartable/internal/store"
 )
 
 // encryptedColumns lists every column holding keyring ciphertexts.
 func encryptedColumns() []store.EncryptedColumn {
-	return append(account.EncryptedColumns(), secret.EncryptedColumns()...)
+	return slices.Concat(account.EncryptedColumns(), secret.EncryptedColumns(), notify.EncryptedColumns())
 }
 
 func keysCmd() *cmd {

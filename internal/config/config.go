@@ -6,8 +6,10 @@ package config
 import (
 	"flag"
 	"fmt"
+	"net/mail"
 	"net/netip"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -54,6 +56,17 @@ type Config struct {
 	TransferSchedule string        // --transfer-schedule: daily time of the transfer job ("" disables)
 	PurgeSchedule    string        // --purge-schedule: weekly day and time of the purge ("" disables)
 
+	// E-mail (internal/notify): no --smtp-host, no e-mail.
+	SMTPHost         string // --smtp-host
+	SMTPPort         int    // --smtp-port
+	SMTPTLS          string // --smtp-tls: starttls, tls (implicit) or none
+	SMTPUser         string // --smtp-user
+	SMTPPassword     string // --smtp-password (a secret: prefer --smtp-password-file)
+	SMTPPasswordFile string // --smtp-password-file: a file holding the password
+	SMTPFrom         string // --smtp-from: the From address
+	MailSchedule     string // --mail-schedule: how often the mail job sends the outbox
+	ReminderSchedule string // --reminder-schedule: daily time of the reminders job
+
 	envErrs []error
 }
 
@@ -86,6 +99,10 @@ func Default() Config {
 		MaxAttachmentMiB:   20,
 		TransferSchedule:   "02:30",
 		PurgeSchedule:      "sun 03:30",
+		SMTPPort:           587,
+		SMTPTLS:            "starttls",
+		MailSchedule:       "every 2m",
+		ReminderSchedule:   "07:00",
 	}
 }
 
@@ -154,6 +171,15 @@ func (c *Config) Register(fs *flag.FlagSet, getenv func(string) string) {
 	r.integer(&c.MaxAttachmentMiB, "max-attachment", "largest file a student attaches to a professional situation, in MiB")
 	r.str(&c.TransferSchedule, "transfer-schedule", "time of the daily transfer job, HH:MM Europe/Paris (empty: not scheduled)")
 	r.str(&c.PurgeSchedule, "purge-schedule", "day and time of the weekly purge, e.g. \"sun 03:30\" Europe/Paris (empty: not scheduled)")
+	r.str(&c.SMTPHost, "smtp-host", "SMTP server that sends e-mails (empty: no e-mail, notices stay in the application)")
+	r.integer(&c.SMTPPort, "smtp-port", "SMTP server port")
+	r.str(&c.SMTPTLS, "smtp-tls", "SMTP encryption: starttls (required), tls (implicit, port 465) or none (a local relay only)")
+	r.str(&c.SMTPUser, "smtp-user", "SMTP user name (empty: no authentication)")
+	r.str(&c.SMTPPassword, "smtp-password", "SMTP password (a secret: prefer --smtp-password-file)")
+	r.str(&c.SMTPPasswordFile, "smtp-password-file", "file holding the SMTP password (its trailing newline removed)")
+	r.str(&c.SMTPFrom, "smtp-from", "sender address of the e-mails, e.g. \"cartable <no-reply@example.org>\"")
+	r.str(&c.MailSchedule, "mail-schedule", "how often the mail job sends the outbox, e.g. \"every 2m\" (empty: not scheduled)")
+	r.str(&c.ReminderSchedule, "reminder-schedule", "time of the daily reminders job (credentials expiring), HH:MM Europe/Paris (empty: not scheduled)")
 	c.envErrs = append(c.envErrs, r.errs...)
 }
 
@@ -317,6 +343,41 @@ func (c *Config) Validate() error {
 	}
 	if c.LoginRate <= 0 || c.LoginBurst < 1 || c.SignupRate <= 0 {
 		return fmt.Errorf("--login-rate, --login-burst and --signup-rate must be positive")
+	}
+	return c.validateSMTP()
+}
+
+// validateSMTP checks the e-mail settings and reads the password file.
+func (c *Config) validateSMTP() error {
+	if c.SMTPPasswordFile != "" {
+		if c.SMTPPassword != "" {
+			return fmt.Errorf("--smtp-password and --smtp-password-file: give one, not both")
+		}
+		b, err := os.ReadFile(c.SMTPPasswordFile)
+		if err != nil {
+			return fmt.Errorf("--smtp-password-file: %w", err)
+		}
+		c.SMTPPassword = strings.TrimRight(string(b), "\r\n")
+	}
+	if c.SMTPHost == "" {
+		return nil
+	}
+	switch c.SMTPTLS {
+	case "starttls", "tls", "none":
+	default:
+		return fmt.Errorf("--smtp-tls: %q is not starttls, tls or none", c.SMTPTLS)
+	}
+	if c.SMTPPort < 1 || c.SMTPPort > 65535 {
+		return fmt.Errorf("--smtp-port: %d is not a port", c.SMTPPort)
+	}
+	if c.SMTPFrom == "" {
+		return fmt.Errorf("--smtp-from is required with --smtp-host")
+	}
+	if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
+		return fmt.Errorf("--smtp-from: %q is not an address: %v", c.SMTPFrom, err)
+	}
+	if (c.SMTPUser == "") != (c.SMTPPassword == "") {
+		return fmt.Errorf("--smtp-user and --smtp-password (or --smtp-password-file) go together")
 	}
 	return nil
 }

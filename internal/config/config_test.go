@@ -99,3 +99,34 @@ func TestPeriod(t *testing.T) {
 		}
 	}
 }
+
+// TestSMTPSettings: the password comes from its file (without the newline), never from
+// both places; a host needs a From address and a known TLS mode.
+func TestSMTPSettings(t *testing.T) {
+	dir := t.TempDir()
+	pw := dir + "/pw"
+	if err := os.WriteFile(pw, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ok := Default()
+	ok.SMTPHost, ok.SMTPFrom, ok.SMTPUser, ok.SMTPPasswordFile = "smtp.example.org", "cartable <no-reply@example.org>", "u", pw
+	if err := ok.Validate(); err != nil || ok.SMTPPassword != "s3cret" {
+		t.Fatalf("valid settings: %v, password %q", err, ok.SMTPPassword)
+	}
+	for name, mut := range map[string]func(c *Config){
+		"both passwords": func(c *Config) { c.SMTPPassword = "x" },
+		"missing file":   func(c *Config) { c.SMTPPasswordFile = dir + "/none" },
+		"no from":        func(c *Config) { c.SMTPFrom = "" },
+		"bad from":       func(c *Config) { c.SMTPFrom = "not an address" },
+		"bad tls":        func(c *Config) { c.SMTPTLS = "ssl" },
+		"bad port":       func(c *Config) { c.SMTPPort = 0 },
+		"user alone":     func(c *Config) { c.SMTPPasswordFile = "" },
+	} {
+		c := Default()
+		c.SMTPHost, c.SMTPFrom, c.SMTPUser, c.SMTPPasswordFile = "smtp.example.org", "no-reply@example.org", "u", pw
+		mut(&c)
+		if err := c.Validate(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

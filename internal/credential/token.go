@@ -21,6 +21,9 @@ const (
 	KindSession Kind = "cts"
 	// KindAPI is a personal API token for the JSON API (bearer).
 	KindAPI Kind = "ctp"
+	// KindEmail is the one-time token of an e-mail address's confirmation link
+	// (internal/notify).
+	KindEmail Kind = "ctm"
 )
 
 // Token layout: "<kind>_<43 base64url chars: 32 random bytes><6 base62 chars: CRC32>".
@@ -41,7 +44,7 @@ var ErrInvalidToken = errors.New("credential: invalid token")
 
 func (k Kind) valid() bool {
 	switch k {
-	case KindEnrollment, KindSession, KindAPI:
+	case KindEnrollment, KindSession, KindAPI, KindEmail:
 		return true
 	}
 	return false

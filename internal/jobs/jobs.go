@@ -304,19 +304,30 @@ func (r *Runner) lastStart(ctx context.Context, job string) (time.Time, error) {
 }
 
 // Schedule is when a job runs: every day at a time, or every week on a day at a time,
-// in a time zone.
+// in a time zone, or at a fixed interval (the mail job's "every 2m").
 type Schedule struct {
 	Weekday *time.Weekday // nil: every day
 	Hour    int
 	Minute  int
 	Loc     *time.Location
+	// Interval, when set, runs the job at every multiple of it (from the Unix epoch);
+	// the other fields are then unused.
+	Interval time.Duration
 }
 
-// ParseSchedule reads "HH:MM" (daily) or "sun HH:MM" (weekly; mon…sun, French lun…dim
-// accepted).
+// ParseSchedule reads "HH:MM" (daily), "sun HH:MM" (weekly; mon…sun, French lun…dim
+// accepted) or "every 2m" (an interval from 1 minute to 24 hours).
 func ParseSchedule(s string, loc *time.Location) (Schedule, error) {
 	sc := Schedule{Loc: loc}
 	fields := strings.Fields(strings.ToLower(s))
+	if len(fields) == 2 && fields[0] == "every" {
+		d, err := time.ParseDuration(fields[1])
+		if err != nil || d < time.Minute || d > 24*time.Hour {
+			return sc, fmt.Errorf("schedule %q: \"every\" takes a duration from 1m to 24h", s)
+		}
+		sc.Interval = d
+		return sc, nil
+	}
 	if len(fields) == 2 {
 		days := map[string]time.Weekday{"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
 			"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday, "dim": time.Sunday, "lun": time.Monday,
@@ -341,6 +352,9 @@ func ParseSchedule(s string, loc *time.Location) (Schedule, error) {
 
 // Next returns the first scheduled time strictly after t.
 func (sc Schedule) Next(t time.Time) time.Time {
+	if sc.Interval > 0 {
+		return t.Truncate(sc.Interval).Add(sc.Interval)
+	}
 	loc := sc.Loc
 	if loc == nil {
 		loc = time.UTC
@@ -355,6 +369,9 @@ func (sc Schedule) Next(t time.Time) time.Time {
 
 // Prev returns the last scheduled time at or before t.
 func (sc Schedule) Prev(t time.Time) time.Time {
+	if sc.Interval > 0 {
+		return t.Truncate(sc.Interval)
+	}
 	step := 24 * time.Hour
 	if sc.Weekday != nil {
 		step = 7 * 24 * time.Hour

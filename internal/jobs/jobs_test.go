@@ -262,3 +262,24 @@ func TestStart(t *testing.T) {
 		}
 	})
 }
+
+// TestIntervalSchedule: "every 2m" runs at every multiple of two minutes; intervals
+// outside 1m–24h are refused.
+func TestIntervalSchedule(t *testing.T) {
+	sc, err := ParseSchedule("every 2m", paris)
+	if err != nil || sc.Interval != 2*time.Minute {
+		t.Fatalf("every 2m: %+v %v", sc, err)
+	}
+	at := time.Date(2026, 12, 3, 10, 3, 30, 0, time.UTC)
+	if got := sc.Next(at); !got.Equal(time.Date(2026, 12, 3, 10, 4, 0, 0, time.UTC)) {
+		t.Errorf("Next: %v", got)
+	}
+	if got := sc.Prev(at); !got.Equal(time.Date(2026, 12, 3, 10, 2, 0, 0, time.UTC)) {
+		t.Errorf("Prev: %v", got)
+	}
+	for _, bad := range []string{"every 30s", "every 25h", "every often", "every"} {
+		if _, err := ParseSchedule(bad, paris); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
