@@ -131,7 +131,7 @@ func (a *App) Handler(ctx context.Context) (http.Handler, error) {
 	apiSrv := &api.Server{Services: a.Services, AuthLimiter: authLimiter, SignupLimiter: signupLimiter, OpenAPI: docs.OpenAPI}
 	a.APIRoutes = apiSrv.Register(mux)
 	webSrv := &web.Server{Services: a.Services, AuthLimiter: authLimiter, SignupLimiter: signupLimiter, CSRFKey: csrf,
-		SecureCookies: cfg.SecureCookie(), TrustedProxies: cfg.TrustedProxies}
+		SecureCookies: cfg.SecureCookie(), TrustedProxies: cfg.TrustedProxies, PrivacyContact: cfg.PrivacyContact}
 	if a.WebRoutes, err = webSrv.Register(mux); err != nil {
 		return nil, err
 	}

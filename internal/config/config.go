@@ -67,6 +67,8 @@ type Config struct {
 	MailSchedule     string // --mail-schedule: how often the mail job sends the outbox
 	ReminderSchedule string // --reminder-schedule: daily time of the reminders job
 
+	PrivacyContact string // --privacy-contact: how to reach the data protection officer
+
 	envErrs []error
 }
 
@@ -180,6 +182,7 @@ func (c *Config) Register(fs *flag.FlagSet, getenv func(string) string) {
 	r.str(&c.SMTPFrom, "smtp-from", "sender address of the e-mails, e.g. \"cartable <no-reply@example.org>\"")
 	r.str(&c.MailSchedule, "mail-schedule", "how often the mail job sends the outbox, e.g. \"every 2m\" (empty: not scheduled)")
 	r.str(&c.ReminderSchedule, "reminder-schedule", "time of the daily reminders job (credentials expiring), HH:MM Europe/Paris (empty: not scheduled)")
+	r.str(&c.PrivacyContact, "privacy-contact", "how to reach the data protection officer, shown on the privacy notice (/privacy)")
 	c.envErrs = append(c.envErrs, r.errs...)
 }
 

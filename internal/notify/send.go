@@ -91,7 +91,9 @@ func (c SMTP) Send(ctx context.Context, m Message) error {
 type NoSMTP struct{}
 
 // Send refuses.
-func (NoSMTP) Send(context.Context, Message) error { return errors.New("notify: no SMTP server configured") }
+func (NoSMTP) Send(context.Context, Message) error {
+	return errors.New("notify: no SMTP server configured")
+}
 
 // Sender settings.
 const (

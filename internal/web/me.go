@@ -8,6 +8,7 @@ import (
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/establishment"
+	"github.com/cartable/cartable/internal/notify"
 	"github.com/cartable/cartable/internal/student"
 	"github.com/cartable/cartable/internal/transfer"
 )
@@ -21,6 +22,17 @@ type meData struct {
 	Establishments []establishment.Establishment
 	Records        []student.Student
 	Notices        []transfer.Notice
+	// Avis: the notices of internal/notify, written in the page's language.
+	Avis        []noticeRow
+	Unread      int
+	Address     notify.Address
+	MailEnabled bool
+	PendingText string
+}
+
+type noticeRow struct {
+	notify.Notice
+	Text string
 }
 
 type sessionRow struct {
@@ -29,14 +41,29 @@ type sessionRow struct {
 }
 
 func (s *Server) mePage(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r)
-	acc, err := s.Accounts.Me(r.Context(), p)
+	pg, err := s.mePageData(r)
 	if err != nil {
 		return err
 	}
+	if r.URL.Query().Get("email") == "sent" && pg.Data.(meData).Address.Pending != "" {
+		pg.Info = T(lang(r), "me.email.sent", pg.Data.(meData).Address.Pending)
+	}
+	if r.URL.Query().Get("email") == "confirmed" {
+		pg.Info = T(lang(r), "email.confirm.done")
+	}
+	return s.render(w, r, "me", pg)
+}
+
+// mePageData builds the "Mon compte" page.
+func (s *Server) mePageData(r *http.Request) (*page, error) {
+	p := principal(r)
+	acc, err := s.Accounts.Me(r.Context(), p)
+	if err != nil {
+		return nil, err
+	}
 	ss, err := s.Accounts.Sessions(r.Context(), p.AccountID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	now := s.Now()
 	d := meData{Account: acc, RenewalOpen: s.Accounts.RenewalOpen(&acc, now)}
@@ -50,7 +77,7 @@ func (s *Server) mePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	ests, err := s.Establishments.Visible(r.Context(), p)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, e := range ests {
 		if p.Has(authz.RoleAdmin, e.ID) || p.Has(authz.RoleTeacher, e.ID) || p.Has(authz.RoleInspector, e.ID) {
@@ -58,14 +85,32 @@ func (s *Server) mePage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if d.Records, err = s.Students.Mine(r.Context(), p); err != nil {
-		return err
+		return nil, err
 	}
 	if d.Notices, err = s.Transfers.Notices(r.Context(), p); err != nil {
-		return err
+		return nil, err
+	}
+	avis, err := s.Notify.Notices(r.Context(), p.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range avis {
+		d.Avis = append(d.Avis, noticeRow{n, n.Text(lang(r))})
+		if n.ReadAt == nil {
+			d.Unread++
+		}
+	}
+	if d.Address, err = s.Notify.Address(r.Context(), p.AccountID); err != nil {
+		return nil, err
+	}
+	d.MailEnabled = s.Notify.MailEnabled()
+	if d.Address.Pending != "" {
+		d.PendingText = T(lang(r), "me.email.pending", d.Address.Pending,
+			s.formatTime(lang(r), d.Address.PendingUntil, true))
 	}
 	pg := s.newPage(r, "me.title")
 	pg.Data = d
-	return s.render(w, r, "me", pg)
+	return pg, nil
 }
 
 func (s *Server) revokeSession(w http.ResponseWriter, r *http.Request) error {

@@ -51,6 +51,9 @@ type Server struct {
 	// SecureCookies marks cookies Secure and gives them the __Host- prefix.
 	SecureCookies  bool
 	TrustedProxies []netip.Prefix
+	// PrivacyContact is how to reach the data protection officer, on the privacy
+	// notice (--privacy-contact; empty: the notice names the establishment's).
+	PrivacyContact string
 
 	pages map[string]*template.Template
 }
@@ -132,6 +135,14 @@ func (s *Server) Register(mux *http.ServeMux) ([]httpx.Route, error) {
 	authed("POST /admin/jobs/{job}", s.runJob)
 	authed("GET /me/passport", s.passportPage)
 	authed("GET /me/passport.zip", s.passportZIP)
+	authed("POST /me/notices/{id}/read", s.readNotice)
+	authed("POST /me/notices/read", s.readAllNotices)
+	authed("POST /me/email", s.requestEmail)
+	authed("POST /me/email/remove", s.removeEmail)
+	open("GET /email/confirm", s.confirmEmailPage)
+	open("POST /email/confirm", s.confirmEmail)
+	open("GET /privacy", s.privacyPage)
+	authed("GET /admin/privacy", s.privacyRegisterPage)
 	mux.Handle("/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return apperr.NotFound("not_found", "no such page")
 	}, false, false))
@@ -154,6 +165,7 @@ var passportOnlyPages = map[string]bool{
 	"GET /me/passport.zip": true,
 	"POST /logout":         true,
 	"GET /lang/{lang}":     true,
+	"GET /privacy":         true,
 }
 
 type ctxKey int
