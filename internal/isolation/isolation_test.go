@@ -21,6 +21,7 @@ import (
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/competency"
+	"github.com/cartable/cartable/internal/config"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/passport"
@@ -38,6 +39,7 @@ type objects struct {
 	attachmentID int64
 	accountID    int64 // an account with a role in B only
 	sessionID    int64 // a session of that account
+	noticeID     int64 // a notice of that account (internal/notify)
 	markers      []string
 }
 
@@ -82,6 +84,7 @@ var cases = map[string]func(b objects) string{
 	"GET /admin/establishments/{uai}":         func(b objects) string { return "/admin/establishments/" + b.uai },
 	"POST /admin/establishments/{uai}":        func(b objects) string { return "/admin/establishments/" + b.uai },
 	"POST /me/sessions/{id}/revoke":           func(b objects) string { return fmt.Sprintf("/me/sessions/%d/revoke", b.sessionID) },
+	"POST /me/notices/{id}/read":              func(b objects) string { return fmt.Sprintf("/me/notices/%d/read", b.noticeID) },
 	"GET /establishments/{uai}":               func(b objects) string { return "/establishments/" + b.uai },
 	"GET /establishments/{uai}/students":      func(b objects) string { return "/establishments/" + b.uai + "/students" },
 	"GET /establishments/{uai}/students/{id}": func(b objects) string { return fmt.Sprintf("/establishments/%s/students/%d", b.uai, b.studentID) },
@@ -238,6 +241,8 @@ func TestIsolationMatrix(t *testing.T) {
 		objB := objects{uai: b.UAI, studentID: stB.ID, importID: repB.ImportID, accountID: teacherB.ID, sessionID: sessB.ID,
 			markers: []string{"Lycée Bravo Zulu", stB.Login, stB.EleveID, "prof.bravo", "Évaluation secrète Bravo", "Situation secrète Bravo"}}
 		objB.evaluationID, objB.situationID, objB.attachmentID = recordsOf(t, s, b.UAI, stB.ID)
+		objB.noticeID = noticeOf(t, s, teacherB.ID, "secret.bravo@example.org")
+		objB.markers = append(objB.markers, "secret.bravo@example.org")
 
 		// One account of each role in A.
 		pageA, err := s.App.Students.List(ctx, op, a.UAI, student.Filter{Status: "active", Limit: 1})
@@ -293,6 +298,20 @@ func TestIsolationMatrix(t *testing.T) {
 			t.Fatalf("only %d routes probed", covered)
 		}
 	})
+}
+
+// noticeOf gives an account a notice naming marker, and returns its id.
+func noticeOf(t *testing.T, s *apptest.Server, accountID int64, marker string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.App.Notify.Notify(ctx, accountID, "notify.email_confirmed", map[string]string{"email": marker}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.App.Notify.Notices(ctx, accountID)
+	if err != nil || len(list) == 0 {
+		t.Fatalf("notices: %v", err)
+	}
+	return list[0].ID
 }
 
 // recordsOf gives a student of an establishment an evaluation, a situation and a file.
@@ -447,6 +466,10 @@ var accountRoutes = map[string]string{
 	"DELETE /api/v1/me/sessions/{id}":    "own sessions only",
 	"POST /me/sessions/{id}/revoke":      "own sessions only",
 }
+
+// ownRoutes are the routes without an id that act on the caller's own account only
+// (internal/notify): TestOwnRoutesTouchOnlyTheCaller checks them with every role.
+var ownRoutes = []string{"POST /me/notices/read", "POST /me/email", "POST /me/email/remove"}
 
 // TestAccountsAcrossEstablishments puts in the matrix the accounts holding roles in two
 // establishments (outside review, issue 8, finding 1): a teacher of A who administers B
@@ -745,4 +768,70 @@ func webCall(t *testing.T, s *apptest.Server, u *apptest.User, method, path stri
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// TestOwnRoutesTouchOnlyTheCaller: the notice and address routes without an id act on
+// the caller's account alone. Every role of A, and an account of two establishments,
+// calls each; B's account keeps its unread notice and its address, and no answer shows
+// them. The public routes of the confirmation link and the privacy notice show nothing
+// of anyone.
+func TestOwnRoutesTouchOnlyTheCaller(t *testing.T) {
+	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
+		ctx := context.Background()
+		mk := func(uai, name string) establishment.Establishment {
+			e, err := s.App.Establishments.Create(ctx, authz.Operator, establishment.Input{UAI: uai, Name: &name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return e
+		}
+		a, b, c := mk("0691234S", "Lycée Alpha"), mk("0381234K", "Lycée Bravo"), mk("0442953W", "Lycée Charlie")
+		victim := s.CreateUser("prof.bravo", authz.Membership{Role: authz.RoleTeacher, EstablishmentID: b.ID})
+		const marker = "secret.bravo@example.org"
+		noticeOf(t, s, victim.ID, marker)
+		if err := s.App.Notify.SetAddress(ctx, victim.ID, marker); err != nil {
+			t.Fatal(err)
+		}
+		users := map[string]*apptest.User{
+			"admin":            s.CreateUser("admin.alpha", authz.Membership{Role: authz.RoleAdmin, EstablishmentID: a.ID}),
+			"teacher":          s.CreateUser("prof.alpha", authz.Membership{Role: authz.RoleTeacher, EstablishmentID: a.ID}),
+			"inspector":        s.CreateUser("insp.alpha", authz.Membership{Role: authz.RoleInspector, EstablishmentID: a.ID}),
+			"parent":           s.CreateUser("parent.alpha", authz.Membership{Role: authz.RoleParent, EstablishmentID: a.ID}),
+			"platform admin":   s.CreateUser("root", authz.Membership{Role: authz.RolePlatformAdmin}),
+			"admin of A and C": s.CreateUser("admin.alpha.charlie", authz.Membership{Role: authz.RoleAdmin, EstablishmentID: a.ID}, authz.Membership{Role: authz.RoleAdmin, EstablishmentID: c.ID}),
+		}
+		registered := map[string]bool{}
+		for _, r := range s.App.WebRoutes {
+			registered[r.Pattern] = true
+		}
+		for _, pattern := range append(ownRoutes, "GET /email/confirm", "POST /email/confirm", "GET /privacy") {
+			if !registered[pattern] {
+				t.Fatalf("%s is not a route any more: update ownRoutes", pattern)
+			}
+		}
+		for role, u := range users {
+			for _, pattern := range append(ownRoutes, "GET /email/confirm", "POST /email/confirm", "GET /privacy") {
+				method, path, _ := strings.Cut(pattern, " ")
+				if method == "GET" && path == "/email/confirm" {
+					path += "?token=ctm_forged"
+				}
+				status, body := probe(t, s, u, method, path)
+				if status >= 500 {
+					t.Errorf("%s as %s: %d", pattern, role, status)
+				}
+				if strings.Contains(body, marker) {
+					t.Errorf("%s as %s: the answer shows B's address", pattern, role)
+				}
+			}
+		}
+		if n, err := s.App.Notify.Unread(ctx, victim.ID); err != nil || n != 1 {
+			t.Errorf("B's notice: %d unread, %v", n, err)
+		}
+		if addr, err := s.App.Notify.Address(ctx, victim.ID); err != nil || addr.Email != marker {
+			t.Errorf("B's address: %+v, %v", addr, err)
+		}
+	}, func(c *config.Config) {
+		// E-mail on (the routes queue; nothing is sent: no job runs).
+		c.SMTPHost, c.SMTPPort, c.SMTPTLS, c.SMTPFrom = "127.0.0.1", 2525, "none", "no-reply@cartable.test"
+	})
 }
