@@ -52,6 +52,9 @@ type Services struct {
 	// serve's schedules, the API and the pages list and run them from it.
 	Jobs *jobs.Runner
 
+	// PrivacyURL is the privacy notice's address, printed on letters and e-mails.
+	PrivacyURL string
+
 	// TempDir receives uploads; MaxUpload caps them (bytes).
 	TempDir   string
 	MaxUpload int64
@@ -67,7 +70,7 @@ type Keys interface {
 // the clock. It opens no connection and starts nothing: the jobs' schedules start with
 // Jobs.Start (serve).
 func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func() time.Time) (*Services, error) {
-	s := &Services{Log: log, Now: now, TempDir: cfg.TempDir(), MaxUpload: cfg.MaxUpload()}
+	s := &Services{Log: log, Now: now, TempDir: cfg.TempDir(), MaxUpload: cfg.MaxUpload(), PrivacyURL: cfg.BaseURL + "/privacy"}
 	s.Audit = audit.New(db, now)
 	var err error
 	s.Accounts, err = account.New(db, s.Audit, keys, now, account.PolicyFrom(&cfg), account.Options{})

@@ -59,6 +59,9 @@ type Options struct {
 	// on every page (the most recent letter is the one that works) and, being
 	// injected rather than read from the clock, it makes the output reproducible.
 	Generated time.Time
+	// PrivacyURL is the privacy notice (articles 13-14 GDPR), printed at the foot of
+	// every letter; empty leaves it out.
+	PrivacyURL string
 }
 
 // Limits on the printed fields, so that one page always holds one letter.
@@ -125,6 +128,9 @@ func write(w io.Writer, letters []Letter, o Options, compress bool) error {
 		}
 		d.PDF.AddPage()
 		drawLetter(d, l, lang, code)
+		if o.PrivacyURL != "" {
+			drawPrivacy(d, lang, o.PrivacyURL)
+		}
 	}
 	if err := d.Output(w); err != nil {
 		return fmt.Errorf("letter: %w", err)
@@ -239,6 +245,18 @@ func drawLetter(d *pdfdoc.Doc, l Letter, lang string, code pdfdoc.QR) float64 {
 	pdf.MultiCell(contentW, 6, text(i18n.T(lang, "letter.warning")), "1", "L", true)
 	pdf.SetCellMargin(cellMargin)
 	return pdf.GetY()
+}
+
+// drawPrivacy prints where the privacy notice is, under the footer, where no letter's
+// content reaches.
+func drawPrivacy(d *pdfdoc.Doc, lang, url string) {
+	pdf := d.PDF
+	pdf.SetXY(margin, pageH-9)
+	pdf.SetFont("Helvetica", "", 8)
+	pdf.SetTextColor(90, 90, 90)
+	line := d.Fit(d.Text(i18n.T(lang, "privacy.letter", i18n.Args{"url": url})), contentW)
+	pdf.CellFormat(contentW, 4, line, "", 0, "L", false, 0, "")
+	pdf.SetTextColor(0, 0, 0)
 }
 
 // steps returns the numbered instructions; expires is the formatted expiry of the link,

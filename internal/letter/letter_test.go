@@ -367,3 +367,24 @@ func TestPageCountAliasIsNotText(t *testing.T) {
 		}
 	}
 }
+
+// TestPrivacyNoticeOnEveryLetter: each letter says where the privacy notice is, in the
+// letter's language; without a URL, nothing is printed.
+func TestPrivacyNoticeOnEveryLetter(t *testing.T) {
+	for lang, want := range map[string]string{"fr": "Vos donn\xe9es et vos droits : https://cartable.example/privacy", "en": "Your data and your rights: https://cartable.example/privacy"} {
+		var raw bytes.Buffer
+		if err := write(&raw, sample(3), Options{Lang: lang, Generated: generated, PrivacyURL: "https://cartable.example/privacy"}, false); err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(raw.String(), want); n != 3 {
+			t.Errorf("%s: %d letters of 3 carry %q", lang, n, want)
+		}
+	}
+	var raw bytes.Buffer
+	if err := write(&raw, sample(1), Options{Generated: generated}, false); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(raw.String(), "/privacy") {
+		t.Error("a privacy line without a URL")
+	}
+}

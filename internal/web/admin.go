@@ -311,7 +311,7 @@ func (s *Server) letters(w http.ResponseWriter, r *http.Request) error {
 		return apperr.Invalid("no_pending_selected", "select at least one pending account")
 	}
 	var buf bytes.Buffer
-	if err := letter.Write(&buf, out, letter.Options{Lang: lang(r), Generated: s.Now().UTC(), Title: "cartable"}); err != nil {
+	if err := letter.Write(&buf, out, letter.Options{Lang: lang(r), Generated: s.Now().UTC(), PrivacyURL: s.PrivacyURL, Title: "cartable"}); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/pdf")

@@ -291,7 +291,7 @@ func (s *Server) classLetters(w http.ResponseWriter, r *http.Request) error {
 		return apperr.Invalid("no_pending_in_class", "no student of this class is awaiting activation")
 	}
 	var buf bytes.Buffer
-	if err := letter.Write(&buf, out, letter.Options{Lang: lang(r), Generated: s.Now().UTC(), Title: e.Name + " — " + class}); err != nil {
+	if err := letter.Write(&buf, out, letter.Options{Lang: lang(r), Generated: s.Now().UTC(), PrivacyURL: s.PrivacyURL, Title: e.Name + " — " + class}); err != nil {
 		return err
 	}
 	if err := s.Audit.Record(r.Context(), audit.Event{Action: audit.LettersPrinted, ActorID: audit.ID(p.AccountID), ActorLogin: p.Login,
