@@ -13,6 +13,7 @@ import (
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/store/storetest"
+	"github.com/cartable/cartable/internal/student"
 	"github.com/cartable/cartable/internal/transfer"
 )
 
@@ -246,7 +247,7 @@ func TestDemoSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(links) != 7 || !strings.Contains(links[0].url, "/enrol/cte_") || !strings.HasPrefix(links[0].what, "student") ||
+	if len(links) != 8 || !strings.Contains(links[0].url, "/enrol/cte_") || !strings.HasPrefix(links[0].what, "student") ||
 		!strings.Contains(links[1].what, "records from Canuts") {
 		t.Fatalf("links: %+v", links)
 	}
@@ -285,6 +286,17 @@ func TestDemoSeed(t *testing.T) {
 	}
 	if len(c.Requests) != 1 {
 		t.Fatalf("Canuts's requests: %+v", c.Requests)
+	}
+	// The demo student has a confirmed address and notices; the visitor gets the privacy
+	// notice's link.
+	page, err := app.Students.List(ctx, authz.OperatorPrincipal(), "0691234S", student.Filter{Status: student.StatusActive, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := app.Notify.Address(ctx, page.Students[0].AccountID)
+	notices, _ := app.Notify.Notices(ctx, page.Students[0].AccountID)
+	if err != nil || addr.Email == "" || len(notices) != 2 || !strings.HasSuffix(links[7].url, "/privacy") {
+		t.Fatalf("demo notices: address %+v, %d notices, last link %+v", addr, len(notices), links[7])
 	}
 }
 

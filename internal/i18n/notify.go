@@ -8,6 +8,8 @@ var notifyMessages = map[string]Msg{
 	// Notices (a notice is stored as its key and named parameters).
 	"notify.credentials_expire": {"Vos identifiants cartable expirent le {date}. Renouvelez-les avant cette date depuis votre compte : {renew}",
 		"Your cartable credentials expire on {date}. Renew them before that date from your account: {renew}"},
+	"notify.welcome": {"Bienvenue dans cartable ! Vos avis s'affichent ici ; avec une adresse électronique confirmée, ils vous arrivent aussi par courriel. Ce que cartable conserve sur vous et vos droits : {privacy}",
+		"Welcome to cartable! Your notices show here; with a confirmed e-mail address, they also reach you by e-mail. What cartable keeps about you and your rights: {privacy}"},
 	"notify.email_confirmed": {"Votre adresse électronique {email} est confirmée : vous recevrez aussi vos avis par courriel.",
 		"Your e-mail address {email} is confirmed: you will also receive your notices by e-mail."},
 
