@@ -284,3 +284,26 @@ func TestExpiryReminders(t *testing.T) {
 		}
 	}, withMail(m))
 }
+
+// TestSMTPAuth: with a user and a password the sender authenticates (PLAIN) and the
+// message arrives; Mailpit accepts any credentials.
+func TestSMTPAuth(t *testing.T) {
+	m := mailtest.Start(t)
+	c := notify.SMTP{S: notify.SMTPSettings{Host: m.Host, Port: m.Port, TLS: "none", User: "cartable", Password: "s3cret",
+		From: "cartable <no-reply@cartable.test>", Timeout: 5 * time.Second}}
+	if err := c.Send(context.Background(), notify.Message{ID: "auth-test", To: "someone@example.org", Subject: "Sujet accentué", Body: "Corps é"}); err != nil {
+		t.Fatal(err)
+	}
+	msgs := m.Messages(t)
+	if len(msgs) != 1 || msgs[0].Subject != "Sujet accentué" || !strings.HasPrefix(msgs[0].MessageID, "auth-test@") {
+		t.Fatalf("%+v", msgs)
+	}
+	// STARTTLS required against a server without it: refused, nothing sent in clear.
+	c.S.TLS = "starttls"
+	if err := c.Send(context.Background(), notify.Message{ID: "tls-test", To: "someone@example.org", Subject: "x", Body: "x"}); err == nil {
+		t.Error("sent without STARTTLS while it was required")
+	}
+	if n := len(m.Messages(t)); n != 1 {
+		t.Errorf("%d messages", n)
+	}
+}
