@@ -67,6 +67,7 @@ var privacyMessages = map[string]Msg{
 	"privacy.retention.address":    {"Jusqu'à son retrait par la personne ou la suppression du compte ; lien de confirmation valable 48 h.", "Until the person removes it or the account is deleted; confirmation link valid 48 h."},
 	"privacy.retention.outbox":     {"Courriel envoyé, abandonné ou annulé : 30 jours, puis suppression par la tâche « Rappels ».", "E-mail sent, given up or cancelled: 30 days, then deleted by the \"Reminders\" job."},
 	"privacy.retention.audit":      {"Sans suppression automatique à ce jour (journal non modifiable).", "No automatic deletion yet (append-only log)."},
+	"privacy.retention.graduation": {"Jusqu'à un an après le jury (durée réglable), puis suppression par une tâche planifiée.", "Until one year after the jury (configurable), then deleted by a scheduled job."},
 	"privacy.retention.technical":  {"Sans donnée personnelle : tant que la plateforme en a besoin.", "No personal data: as long as the platform needs it."},
 
 	// The register (article 30).
