@@ -19,6 +19,10 @@ import (
 // MaxEmail is the longest address accepted (RFC 5321: 254).
 const MaxEmail = 254
 
+// MaxLinksPerDay is how many confirmation links an account may have sent in 24 hours:
+// the form must not become a way to flood someone else's mailbox.
+const MaxLinksPerDay = 5
+
 // Address is an account's e-mail address as its owner sees it.
 type Address struct {
 	// Email is the confirmed address ("" for none): e-mails go there.
@@ -76,6 +80,14 @@ func (s *Service) RequestAddress(ctx context.Context, p *authz.Principal, email 
 	}
 	now := s.now()
 	return s.db.Tx(ctx, func(ctx context.Context) error {
+		var sent int
+		if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM notify_outbox WHERE account_id = $1 AND kind = 'verify' AND created_at > $2`,
+			p.AccountID, now.Add(-24*time.Hour)).Scan(&sent); err != nil {
+			return err
+		}
+		if sent >= MaxLinksPerDay {
+			return apperr.TooMany("email_links_exhausted", time.Hour, "at most %d confirmation links a day", MaxLinksPerDay).With("max", MaxLinksPerDay)
+		}
 		_, err := s.db.Exec(ctx, `INSERT INTO notify_addresses (account_id, pending, token_hash, token_expires_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (account_id) DO UPDATE SET pending = $2, token_hash = $3, token_expires_at = $4, updated_at = $5`,

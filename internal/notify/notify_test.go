@@ -91,6 +91,22 @@ func TestNotifyAndMail(t *testing.T) {
 			t.Fatalf("after confirmation: %+v", a)
 		}
 
+		// At most MaxLinksPerDay links a day: the form floods no one's mailbox.
+		for i := 1; i < notify.MaxLinksPerDay; i++ {
+			if err := n.RequestAddress(ctx, p, "other@example.org"); err != nil {
+				t.Fatalf("link %d: %v", i+1, err)
+			}
+		}
+		if err := n.RequestAddress(ctx, p, "other@example.org"); apperr.CodeOf(err) != "email_links_exhausted" {
+			t.Fatalf("link %d: %v", notify.MaxLinksPerDay+1, err)
+		}
+		if err := n.RemoveAddress(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		if err := n.SetAddress(ctx, u.ID, "eleve@example.org"); err != nil {
+			t.Fatal(err)
+		}
+
 		// A notice stored in a transaction that rolls back leaves nothing.
 		boom := errors.New("boom")
 		err = s.App.DB.Tx(ctx, func(ctx context.Context) error {
