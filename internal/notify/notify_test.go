@@ -323,3 +323,35 @@ func TestSMTPAuth(t *testing.T) {
 		t.Errorf("%d messages", n)
 	}
 }
+
+// TestUnreadableRowDoesNotBlock: an outbox row that cannot be rendered (its secret no
+// longer decrypts) counts a failed attempt and the rows after it are still sent.
+func TestUnreadableRowDoesNotBlock(t *testing.T) {
+	m := mailtest.Start(t)
+	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
+		ctx := context.Background()
+		n := s.App.Notify
+		u := s.CreateUser("eleve.illisible", authz.Membership{Role: authz.RolePlatformAdmin})
+		p := &authz.Principal{AccountID: u.ID, Login: u.Login}
+		if err := n.SetAddress(ctx, u.ID, "illisible@example.org"); err != nil {
+			t.Fatal(err)
+		}
+		if err := n.RequestAddress(ctx, p, "nouvelle@example.org"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.App.DB.Exec(ctx, `UPDATE notify_outbox SET secret_enc = $1 WHERE kind = 'verify'`, []byte("not a ciphertext")); err != nil {
+			t.Fatal(err)
+		}
+		if err := n.Notify(ctx, u.ID, "notify.email_confirmed", map[string]string{"email": "illisible@example.org"}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := n.RunSend(ctx, s.App.Mailer)
+		if err != nil || c.Retried != 1 || c.Sent != 1 {
+			t.Fatalf("%+v %v", c, err)
+		}
+		out, _ := n.Outbox(ctx, 10)
+		if len(out) != 1 || out[0].Kind != "verify" || out[0].LastError == "" {
+			t.Fatalf("outbox: %+v", out)
+		}
+	}, withMail(m))
+}

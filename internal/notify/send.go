@@ -203,32 +203,40 @@ func (s *Service) claim(ctx context.Context, claim string) ([]outRow, error) {
 // sendOne renders and sends one claimed row and records the outcome.
 func (s *Service) sendOne(ctx context.Context, m Mailer, claim string, r outRow, c *SendCounts) error {
 	msg, ok, err := s.render(ctx, r)
-	if err != nil {
-		return err
-	}
-	if !ok { // the address was removed or replaced since
+	if err == nil && !ok { // the address was removed or replaced since
 		c.Dropped++
 		return s.finish(ctx, claim, r.id, `status = 'dropped'`)
 	}
-	if err := m.Send(ctx, msg); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		attempts := r.attempts + 1
-		status := "pending"
-		if attempts >= MaxAttempts {
-			status = "failed"
-			c.Failed++
-		} else {
-			c.Retried++
-		}
-		_, err := s.db.Exec(ctx, `UPDATE notify_outbox SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4,
-			claimed_by = '', claimed_until = NULL WHERE id = $5 AND claimed_by = $6`,
-			status, attempts, s.now().Add(backoff(attempts)), diagnostic(err), r.id, claim)
-		return err
+	if err == nil {
+		err = m.Send(ctx, msg)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err != nil {
+		// A row that cannot be rendered (a key removed from the keyring) fails like a
+		// refused send: counted, retried, then failed, never blocking the rows after it.
+		return s.failAttempt(ctx, claim, r, err, c)
 	}
 	c.Sent++
 	return s.finish(ctx, claim, r.id, `status = 'sent', sent_at = $3, attempts = attempts + 1, last_error = ''`)
+}
+
+// failAttempt records a failed attempt: the row waits (backoff) or, after MaxAttempts,
+// is failed.
+func (s *Service) failAttempt(ctx context.Context, claim string, r outRow, cause error, c *SendCounts) error {
+	attempts := r.attempts + 1
+	status := "pending"
+	if attempts >= MaxAttempts {
+		status = "failed"
+		c.Failed++
+	} else {
+		c.Retried++
+	}
+	_, err := s.db.Exec(ctx, `UPDATE notify_outbox SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4,
+		claimed_by = '', claimed_until = NULL WHERE id = $5 AND claimed_by = $6`,
+		status, attempts, s.now().Add(backoff(attempts)), diagnostic(cause), r.id, claim)
+	return err
 }
 
 func (s *Service) finish(ctx context.Context, claim string, id int64, set string) error {
