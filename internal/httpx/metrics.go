@@ -19,6 +19,7 @@ type Metrics struct {
 	logins    *prometheus.CounterVec
 	throttled *prometheus.CounterVec
 	jobs      *prometheus.CounterVec
+	functions *prometheus.HistogramVec
 }
 
 // NewMetrics creates and registers the metrics.
@@ -41,8 +42,14 @@ func NewMetrics() *Metrics {
 		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cartable_job_runs_total", Help: "Background job runs by job and outcome.",
 		}, []string{"job", "outcome"}),
+		// The seed's budgets (each function < 300 ms, 2FA < 1 s, activation < 2 s) are
+		// bucket bounds, so the alerting rules read them without interpolation.
+		functions: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "cartable_function_duration_seconds", Help: "OpenFaaS function invocations (cartable fn) by function and status, and their latency.",
+			Buckets: []float64{.01, .025, .05, .1, .2, .3, .5, 1, 2, 5},
+		}, []string{"function", "status"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.logins, m.throttled, m.jobs,
+	m.reg.MustRegister(m.requests, m.latency, m.logins, m.throttled, m.jobs, m.functions,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -60,6 +67,11 @@ func (m *Metrics) Login(outcome string) { m.logins.WithLabelValues(outcome).Inc(
 
 // Job counts a job run outcome.
 func (m *Metrics) Job(job, outcome string) { m.jobs.WithLabelValues(job, outcome).Inc() }
+
+// Function observes one function invocation: its HTTP status and latency.
+func (m *Metrics) Function(name string, status int, d time.Duration) {
+	m.functions.WithLabelValues(name, strconv.Itoa(status)).Observe(d.Seconds())
+}
 
 // Handler serves the metrics in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
