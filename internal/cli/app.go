@@ -79,6 +79,8 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, o Options)
 		return nil, err
 	}
 	a.Accounts.OnLogin = a.Metrics.Login
+	a.Accounts.OnCreate = a.Metrics.Creation
+	a.Metrics.AccountStates(a.Accounts.CountByState, log)
 	a.Jobs.OnRun = a.Metrics.Job
 	return a, nil
 }
