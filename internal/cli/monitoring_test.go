@@ -197,3 +197,36 @@ func TestKPIMetrics(t *testing.T) {
 		})
 	}
 }
+
+// TestChartEndpointsExist checks that the paths the Helm chart probes and scrapes
+// (deploy/helm/cartable: the probes, the ServiceMonitor) are served.
+func TestChartEndpointsExist(t *testing.T) {
+	var paths []string
+	for _, f := range []string{"deployment.yaml", "servicemonitor.yaml"} {
+		b, err := os.ReadFile("../../deploy/helm/cartable/templates/" + f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`path: (/[a-z]+)`).FindAllStringSubmatch(string(b), -1) {
+			paths = append(paths, m[1])
+		}
+	}
+	slices.Sort(paths)
+	paths = slices.Compact(paths)
+	if !slices.Equal(paths, []string{"/healthz", "/metrics", "/readyz"}) {
+		t.Fatalf("the chart uses %v: update this test", paths)
+	}
+	app := openTestApp(t, []string{"--data", t.TempDir(), "--migrate"})
+	defer app.Close()
+	h, err := app.Handler(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range paths {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", p, nil))
+		if rec.Code != 200 {
+			t.Errorf("GET %s: %d", p, rec.Code)
+		}
+	}
+}
