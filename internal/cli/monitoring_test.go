@@ -230,3 +230,44 @@ func TestChartEndpointsExist(t *testing.T) {
 		}
 	}
 }
+
+// TestAlertRunbooks checks that every alert links to its runbook in docs/operations.md.
+func TestAlertRunbooks(t *testing.T) {
+	b, err := os.ReadFile("../../deploy/prometheus/cartable-rules.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules struct {
+		Groups []struct {
+			Rules []struct {
+				Alert       string
+				Annotations map[string]string
+			}
+		}
+	}
+	if err := yaml.Unmarshal(b, &rules); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile("../../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, g := range rules.Groups {
+		for _, r := range g.Rules {
+			if r.Alert == "" {
+				continue
+			}
+			n++
+			if want := "docs/operations.md#" + strings.ToLower(r.Alert); r.Annotations["runbook"] != want {
+				t.Errorf("%s: runbook %q, want %q", r.Alert, r.Annotations["runbook"], want)
+			}
+			if !regexp.MustCompile(`(?m)^### ` + r.Alert + `$`).Match(doc) {
+				t.Errorf("docs/operations.md has no runbook heading for %s", r.Alert)
+			}
+		}
+	}
+	if n < 5 {
+		t.Fatalf("%d alerts: is the rules file read?", n)
+	}
+}
