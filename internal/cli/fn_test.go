@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -454,6 +455,20 @@ func TestOpenFaaSStack(t *testing.T) {
 		}
 		if !slices.Equal(f.Secrets, []string{"cartable-db", "cartable-keys"}) {
 			t.Errorf("%s: secrets %v, want the two `cartable fn` reads", name, f.Secrets)
+		}
+		if !strings.HasPrefix(args[2], fn.JobPrefix) {
+			// The watchdog is the peer: unless it is trusted, every client is 127.0.0.1
+			// and the per-IP limit becomes one limit for everybody.
+			c := config.Default()
+			fs := flag.NewFlagSet("", flag.ContinueOnError)
+			c.Register(fs, func(k string) string { return f.Environment[k] })
+			trusted := false
+			for _, p := range c.TrustedProxies {
+				trusted = trusted || p.Contains(netip.MustParseAddr("127.0.0.1"))
+			}
+			if !trusted {
+				t.Errorf("%s: CARTABLE_TRUSTED_PROXIES %q does not trust the watchdog (127.0.0.1)", name, f.Environment["CARTABLE_TRUSTED_PROXIES"])
+			}
 		}
 		if job, ok := strings.CutPrefix(args[2], fn.JobPrefix); ok {
 			if f.Annotations["topic"] != "cron-function" || f.Annotations["schedule"] != cron[job] {
