@@ -10,6 +10,7 @@ package account
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -183,6 +184,10 @@ type Service struct {
 
 	// OnLogin, when set, is told the outcome of every login attempt (for metrics).
 	OnLogin func(outcome string)
+	// OnCreate, when set, is told the outcome of every account creation (for metrics):
+	// succeeded, refused (the request was wrong: login taken, invalid role…) or failed
+	// (the platform failed: database, overload).
+	OnCreate func(outcome string)
 	// AccessRule, when set, tells what an account may do now (see Access); it is
 	// consulted at login and on every authenticated request.
 	AccessRule func(ctx context.Context, accountID int64, now time.Time) (authz.Access, error)
@@ -260,6 +265,37 @@ func ValidateLogin(login string) error {
 
 func (s *Service) record(ctx context.Context, e audit.Event) error {
 	return s.audit.Record(ctx, e)
+}
+
+// serverFault tells whether err is the platform's failure rather than the request's.
+func serverFault(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	k := apperr.KindOf(err)
+	return k == apperr.KindInternal || k == apperr.KindUnavailable
+}
+
+// observeErr counts an attempt that the platform failed (outcome "error"): the
+// attempts refused for what the person typed have their outcomes already.
+func (s *Service) observeErr(err error) {
+	if serverFault(err) {
+		s.observe("error")
+	}
+}
+
+func (s *Service) observeCreate(err error) {
+	if s.OnCreate == nil || errors.Is(err, context.Canceled) {
+		return
+	}
+	switch {
+	case err == nil:
+		s.OnCreate("succeeded")
+	case serverFault(err):
+		s.OnCreate("failed")
+	default:
+		s.OnCreate("refused")
+	}
 }
 
 func (s *Service) observe(outcome string) {

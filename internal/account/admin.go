@@ -250,3 +250,22 @@ func (s *Service) Disable(ctx context.Context, p *authz.Principal, id int64) err
 			TargetID: &acc.ID, TargetLogin: acc.Login})
 	})
 }
+
+// CountByState counts the accounts by state at now, for the metrics: pending, active,
+// expired (active whose credentials have expired: refused at login until renewed),
+// disabled. One query, whatever the number of accounts.
+func (s *Service) CountByState(ctx context.Context) (map[string]int64, error) {
+	out := map[string]int64{"pending": 0, "active": 0, "expired": 0, "disabled": 0}
+	err := s.db.Each(ctx, func(rows *sql.Rows) error {
+		var state string
+		var n int64
+		if err := rows.Scan(&state, &n); err != nil {
+			return err
+		}
+		out[state] += n
+		return nil
+	}, `SELECT CASE WHEN status <> 'active' THEN status
+			WHEN expires_at IS NOT NULL AND expires_at <= $1 THEN 'expired' ELSE 'active' END AS state, COUNT(*)
+		FROM accounts GROUP BY 1`, s.now())
+	return out, err
+}

@@ -41,6 +41,12 @@ type CreateInput struct {
 
 // Create creates a pending account with its roles and its first enrolment link.
 func (s *Service) Create(ctx context.Context, p *authz.Principal, in CreateInput) (Account, Enrollment, error) {
+	acc, enr, err := s.create(ctx, p, in)
+	s.observeCreate(err)
+	return acc, enr, err
+}
+
+func (s *Service) create(ctx context.Context, p *authz.Principal, in CreateInput) (Account, Enrollment, error) {
 	if !in.SelfSignup {
 		if err := canCreate(p, in.Roles); err != nil {
 			return Account{}, Enrollment{}, err

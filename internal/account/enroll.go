@@ -162,6 +162,12 @@ func (s *Service) OpenEnrollment(ctx context.Context, token string) (Credentials
 // (which proves the authenticator app is set up). The code's time step is burned: the
 // same code cannot then be used to log in.
 func (s *Service) Activate(ctx context.Context, p Proof) (Account, error) {
+	acc, err := s.activate(ctx, p)
+	s.observeErr(err)
+	return acc, err
+}
+
+func (s *Service) activate(ctx context.Context, p Proof) (Account, error) {
 	p.RecoveryCode = "" // activation proves the authenticator works
 	v, err := s.check(ctx, p)
 	if err != nil {

@@ -270,9 +270,12 @@ func (s *Service) consumeOrFail(ctx context.Context, v verdict, set, cond string
 func (s *Service) Login(ctx context.Context, p Proof) (Account, error) {
 	v, err := s.check(ctx, p)
 	if err != nil {
+		s.observeErr(err)
 		return Account{}, err
 	}
-	return s.finishLogin(ctx, v)
+	acc, err := s.finishLogin(ctx, v)
+	s.observeErr(err)
+	return acc, err
 }
 
 // finishLogin turns a verdict into a login: the status and expiry rules, then the

@@ -92,6 +92,7 @@ func userAgent(ua string) string {
 func (s *Service) BeginLogin(ctx context.Context, login, password string, c Client) (string, error) {
 	row, ok, _, err := s.checkPassword(ctx, login, password)
 	if err != nil {
+		s.observeErr(err)
 		return "", err
 	}
 	token, err := credential.NewToken(credential.KindSession, s.rand)
@@ -154,9 +155,11 @@ func (s *Service) FinishLogin(ctx context.Context, pendingToken, code, recoveryC
 	}
 	acc, err := s.finishLogin(ctx, v)
 	if err != nil {
+		s.observeErr(err)
 		return "", Account{}, err
 	}
 	token, _, err := s.StartSession(ctx, acc.ID, KindWeb, c)
+	s.observeErr(err)
 	return token, acc, err
 }
 

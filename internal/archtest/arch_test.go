@@ -39,7 +39,7 @@ var layers = []struct {
 	// The bundle of services built once; the transports that receive it; the tooling
 	// that measures them; the command line, which assembles and runs everything.
 	{"assembly", []string{"app"}},
-	{"transport", []string{"api", "web"}},
+	{"transport", []string{"api", "web", "fn"}},
 	{"tooling", []string{"bench"}},
 	{"top", []string{"cli"}},
 }
@@ -55,6 +55,7 @@ var sideways = map[[2]string]string{
 var never = map[string][]string{
 	"api": {"store"},
 	"web": {"store"},
+	"fn":  {"store"},
 }
 
 // planned are packages of the table that other work is adding; they may be missing.

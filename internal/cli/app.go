@@ -44,6 +44,9 @@ type Options struct {
 	Now func() time.Time
 	// Migrate applies pending migrations instead of refusing a schema that is behind.
 	Migrate bool
+	// Keys, when set, is the key ring in CARTABLE_KEYS's format, read from elsewhere
+	// (an OpenFaaS secret file for `cartable fn`); it wins over CARTABLE_KEYS.
+	Keys string
 }
 
 // NewApp opens the database and builds the services. It refuses a schema that is behind
@@ -53,7 +56,11 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, o Options)
 		o.Now = time.Now
 	}
 	a := &App{Config: cfg, Metrics: httpx.NewMetrics()}
-	keys, err := LoadKeys(&cfg, o.Now)
+	env := o.Keys
+	if env == "" {
+		env = os.Getenv("CARTABLE_KEYS")
+	}
+	keys, err := loadKeys(&cfg, env, o.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +79,8 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, o Options)
 		return nil, err
 	}
 	a.Accounts.OnLogin = a.Metrics.Login
+	a.Accounts.OnCreate = a.Metrics.Creation
+	a.Metrics.AccountStates(a.Accounts.CountByState, log)
 	a.Jobs.OnRun = a.Metrics.Job
 	return a, nil
 }
@@ -150,7 +159,13 @@ type Keys struct {
 // LoadKeys reads CARTABLE_KEYS, or the key file of the data directory (created 0600 on
 // first start).
 func LoadKeys(cfg *config.Config, now func() time.Time) (*Keys, error) {
-	if v := os.Getenv("CARTABLE_KEYS"); v != "" {
+	return loadKeys(cfg, os.Getenv("CARTABLE_KEYS"), now)
+}
+
+// loadKeys reads the key ring from v (CARTABLE_KEYS's format) when set, else from the
+// key file of the data directory.
+func loadKeys(cfg *config.Config, v string, now func() time.Time) (*Keys, error) {
+	if v != "" {
 		ks, primary, err := keyring.ParseEnv(v)
 		if err != nil {
 			return nil, fmt.Errorf("CARTABLE_KEYS: %w", err)

@@ -1,7 +1,6 @@
 -- Notifications (issue 12, docs/decisions/0018-notifications.md): the notices a person
 -- reads on "Mon compte", the e-mail address he confirmed, and the outbox of e-mails a job
--- sends. Reserved number: 0011 (named 0008 on its branch, where 0008-0010 do not exist;
--- the merge renames it).
+-- sends.
 
 -- A notice: an i18n message key and its named parameters, written in the reader's
 -- language when shown or sent. once_key, when not empty, makes a notice be given once
