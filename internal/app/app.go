@@ -21,6 +21,7 @@ import (
 	"github.com/cartable/cartable/internal/keyring"
 	"github.com/cartable/cartable/internal/passport"
 	"github.com/cartable/cartable/internal/secret"
+	"github.com/cartable/cartable/internal/sso"
 	"github.com/cartable/cartable/internal/store"
 	"github.com/cartable/cartable/internal/student"
 	"github.com/cartable/cartable/internal/transfer"
@@ -43,6 +44,8 @@ type Services struct {
 	Passports      *passport.Service
 	Blobs          blob.Store
 	Transfers      *transfer.Service
+	// SSO runs the logins through identity providers (CAS, OpenID Connect).
+	SSO *sso.Service
 	// Jobs runs the background jobs registered by New (registerJobs): the command line,
 	// serve's schedules, the API and the pages list and run them from it.
 	Jobs *jobs.Runner
@@ -84,6 +87,7 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 	s.Passports.MaxAttachment = int64(cfg.MaxAttachmentMiB) << 20
 	s.Passports.TempDir = cfg.TempDir()
 	s.Transfers = transfer.New(db, s.Audit, s.Establishments, s.Blobs, now)
+	s.SSO = sso.New(db, s.Audit, s.Accounts, keys, now, sso.Options{BaseURL: cfg.BaseURL})
 	s.Jobs = jobs.New(db, log, now)
 	s.registerJobs(cfg)
 	return s, nil

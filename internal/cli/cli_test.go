@@ -12,6 +12,7 @@ import (
 
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/authz"
+	"github.com/cartable/cartable/internal/sso"
 	"github.com/cartable/cartable/internal/store/storetest"
 	"github.com/cartable/cartable/internal/transfer"
 )
@@ -143,11 +144,16 @@ func TestKeyRotation(t *testing.T) {
 			}
 			app := openTestApp(t, g)
 			u := enrolTestUser(t, app, "rot")
+			// An OpenID Connect provider's client secret is a secret at rest too.
+			if _, err := app.SSO.CreateProvider(context.Background(), authz.OperatorPrincipal(), sso.ProviderInput{Name: "ent", Label: "ENT",
+				Kind: sso.KindOIDC, Issuer: "https://ent.example", ClientID: "cartable", ClientSecret: "s3cret"}); err != nil {
+				t.Fatal(err)
+			}
 			oldKey := app.Keys.Ring().Primary()
 			app.Close()
 
 			code, out, stderr := cli("keys", "rotate")
-			if code != 0 || !strings.Contains(out, "3 secret(s) re-encrypted") {
+			if code != 0 || !strings.Contains(out, "4 secret(s) re-encrypted") {
 				t.Fatalf("rotate: %d %s %s", code, out, stderr)
 			}
 			if code, out, _ := cli("keys", "list"); code != 0 || !strings.Contains(out, oldKey) || !regexpMatch(`(?m)^`+oldKey+`\s.*\s0$`, out) {
@@ -173,6 +179,9 @@ func TestKeyRotation(t *testing.T) {
 			app2 := openTestApp(t, g)
 			defer app2.Close()
 			loginTestUser(t, app2, u)
+			if n, err := app2.SSO.ReadableSecrets(context.Background()); err != nil || n != 1 {
+				t.Fatalf("client secrets after rotation and removal of the old key: %d %v", n, err)
+			}
 		})
 	}
 }

@@ -14,12 +14,14 @@ import (
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/keyring"
 	"github.com/cartable/cartable/internal/secret"
+	"github.com/cartable/cartable/internal/sso"
 	"github.com/cartable/cartable/internal/store"
 )
 
 // encryptedColumns lists every column holding keyring ciphertexts.
 func encryptedColumns() []store.EncryptedColumn {
-	return append(account.EncryptedColumns(), secret.EncryptedColumns()...)
+	cols := append(account.EncryptedColumns(), secret.EncryptedColumns()...)
+	return append(cols, sso.EncryptedColumns()...)
 }
 
 func keysCmd() *cmd {
