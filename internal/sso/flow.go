@@ -426,3 +426,14 @@ func (s *Service) keptSession(ctx context.Context, sessionID int64) (*keptSessio
 func (s *Service) Purge(ctx context.Context) (int64, error) {
 	return s.db.ExecCount(ctx, `DELETE FROM sso_flows WHERE expires_at <= $1`, s.now())
 }
+
+// CartableSession reports whether the principal's session was opened by a cartable
+// login (password and code), the only kind that may link an identity (BeginLink).
+func (s *Service) CartableSession(ctx context.Context, p *authz.Principal) (bool, error) {
+	if p.SessionID == 0 || p.SessionKind != account.KindWeb {
+		return false, nil
+	}
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM sso_sessions WHERE session_id = $1`, p.SessionID).Scan(&n)
+	return n == 0, err
+}

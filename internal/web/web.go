@@ -132,6 +132,7 @@ func (s *Server) Register(mux *http.ServeMux) ([]httpx.Route, error) {
 	authed("POST /admin/jobs/{job}", s.runJob)
 	authed("GET /me/passport", s.passportPage)
 	authed("GET /me/passport.zip", s.passportZIP)
+	routes = append(routes, s.registerSSO(mux, open, authed)...)
 	mux.Handle("/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return apperr.NotFound("not_found", "no such page")
 	}, false, false))
@@ -314,10 +315,10 @@ func (s *Server) parse() error {
 	}
 	for _, n := range names {
 		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if base == "layout" || base == "partials" {
+		if base == "layout" || base == "partials" || base == "sso_blocks" {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(s.funcs()).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", n)
+		t, err := template.New("layout.html").Funcs(s.funcs()).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/sso_blocks.html", n)
 		if err != nil {
 			return fmt.Errorf("template %s: %w", n, err)
 		}
