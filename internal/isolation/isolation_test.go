@@ -25,6 +25,7 @@ import (
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/passport"
 	"github.com/cartable/cartable/internal/siecle"
+	"github.com/cartable/cartable/internal/sso"
 	"github.com/cartable/cartable/internal/student"
 )
 
@@ -38,6 +39,7 @@ type objects struct {
 	attachmentID int64
 	accountID    int64 // an account with a role in B only
 	sessionID    int64 // a session of that account
+	linkID       int64 // a link between that account and an identity of a provider B allows
 	markers      []string
 }
 
@@ -53,6 +55,13 @@ var exempt = map[string]string{
 	"GET /static/":                    "static files",
 	"POST /api/v1/jobs/{job}/runs":    "a job name; platform administrators only (tested in api: TestJobsAPI)",
 	"POST /admin/jobs/{job}":          "a job name; platform administrators only (tested in web: TestJobsPage)",
+	// Single sign-on: a provider's name is platform-wide, not an establishment's object;
+	// who may log in or link through it is sso's rule (sso: TestRules…).
+	"POST /sso/{provider}/login":              "a provider's name; starts a login (anyone may)",
+	"GET /sso/{provider}/callback":            "a provider's name; the flow cookie names the flow",
+	"POST /sso/{provider}/callback":           "a provider's name; a CAS single-logout request (a validated ticket is the proof)",
+	"POST /sso/{provider}/backchannel-logout": "a provider's name; a signed logout token is the proof",
+	"POST /me/sso/{provider}/link":            "a provider's name; links the caller's own account",
 }
 
 // cases builds, for every covered route, the path that targets B's object.
@@ -82,6 +91,7 @@ var cases = map[string]func(b objects) string{
 	"GET /admin/establishments/{uai}":         func(b objects) string { return "/admin/establishments/" + b.uai },
 	"POST /admin/establishments/{uai}":        func(b objects) string { return "/admin/establishments/" + b.uai },
 	"POST /me/sessions/{id}/revoke":           func(b objects) string { return fmt.Sprintf("/me/sessions/%d/revoke", b.sessionID) },
+	"POST /me/sso/links/{id}/unlink":          func(b objects) string { return fmt.Sprintf("/me/sso/links/%d/unlink", b.linkID) },
 	"GET /establishments/{uai}":               func(b objects) string { return "/establishments/" + b.uai },
 	"GET /establishments/{uai}/students":      func(b objects) string { return "/establishments/" + b.uai + "/students" },
 	"GET /establishments/{uai}/students/{id}": func(b objects) string { return fmt.Sprintf("/establishments/%s/students/%d", b.uai, b.studentID) },
@@ -238,6 +248,8 @@ func TestIsolationMatrix(t *testing.T) {
 		objB := objects{uai: b.UAI, studentID: stB.ID, importID: repB.ImportID, accountID: teacherB.ID, sessionID: sessB.ID,
 			markers: []string{"Lycée Bravo Zulu", stB.Login, stB.EleveID, "prof.bravo", "Évaluation secrète Bravo", "Situation secrète Bravo"}}
 		objB.evaluationID, objB.situationID, objB.attachmentID = recordsOf(t, s, b.UAI, stB.ID)
+		objB.linkID = linkOf(t, s, b.ID, teacherB.ID, "prof.bravo.ent")
+		objB.markers = append(objB.markers, "prof.bravo.ent")
 
 		// One account of each role in A.
 		pageA, err := s.App.Students.List(ctx, op, a.UAI, student.Filter{Status: "active", Limit: 1})
@@ -293,6 +305,28 @@ func TestIsolationMatrix(t *testing.T) {
 			t.Fatalf("only %d routes probed", covered)
 		}
 	})
+}
+
+// linkOf declares a CAS provider (once), lets establishment est allow it and links
+// an identity to an account; it returns the link's id.
+func linkOf(t *testing.T, s *apptest.Server, est, accountID int64, identity string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	op := authz.OperatorPrincipal()
+	if _, err := s.App.SSO.Provider(ctx, "academie"); err != nil {
+		if _, err := s.App.SSO.CreateProvider(ctx, op, sso.ProviderInput{Name: "academie", Label: "Académie",
+			Kind: sso.KindCAS, CASURL: "https://cas.ac-test.fr/cas"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.App.SSO.AllowProvider(ctx, op, est, "academie", true); err != nil {
+		t.Fatal(err)
+	}
+	l, err := s.App.SSO.Link(ctx, op, accountID, "academie", identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l.ID
 }
 
 // recordsOf gives a student of an establishment an evaluation, a situation and a file.
