@@ -76,7 +76,9 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 	s.Secrets = secret.New(db, keys, now)
 	s.Students = student.New(db, s.Audit, s.Establishments, now)
 	s.Accounts.AccessRule = s.Students.AccessMode
+	s.SSO = sso.New(db, s.Audit, s.Accounts, keys, now, sso.Options{BaseURL: cfg.BaseURL})
 	s.Importer = importer.New(db, s.Audit, s.Establishments, s.Accounts, s.Secrets, now)
+	s.Importer.SSO = s.SSO
 	// The XML decompressed from a ZIP is held to the upload limit, as a plain upload is.
 	s.Importer.MaxSize = cfg.MaxUpload()
 	s.Competencies = competency.New(db, s.Audit, s.Establishments, s.Students, now)
@@ -87,7 +89,6 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 	s.Passports.MaxAttachment = int64(cfg.MaxAttachmentMiB) << 20
 	s.Passports.TempDir = cfg.TempDir()
 	s.Transfers = transfer.New(db, s.Audit, s.Establishments, s.Blobs, now)
-	s.SSO = sso.New(db, s.Audit, s.Accounts, keys, now, sso.Options{BaseURL: cfg.BaseURL})
 	s.Jobs = jobs.New(db, log, now)
 	s.registerJobs(cfg)
 	return s, nil

@@ -37,7 +37,13 @@ var ssoPages = map[string]Msg{
 	"sso.account.link_with":    {"Relier mon compte %s", "Link my %s account"},
 	"sso.account.linked":       {"Votre compte %s est relié : vous pouvez maintenant vous connecter avec lui.", "Your %s account is linked: you can now log in with it."},
 	"sso.account.back":         {"Retour à mon compte", "Back to my account"},
-	"sso.origin.self":          {"relié par vous", "linked by you"},
-	"sso.origin.admin":         {"relié par un administrateur", "linked by an administrator"},
-	"sso.origin.import":        {"relié par un import", "linked by an import"},
+	// A file of external identities (importer.Links).
+	"links_csv_header":     {"Ligne {line} : il faut l'en-tête login,external_id ou ine,external_id.", "Line {line}: a heading login,external_id or ine,external_id is needed."},
+	"links_csv_unreadable": {"Ligne {line} : ce n'est pas du CSV.", "Line {line}: this is not CSV."},
+	"links_csv_fields":     {"Ligne {line} : il faut deux champs.", "Line {line}: two fields are needed."},
+	"links_csv_unknown":    {"Ligne {line} : aucun compte de cet établissement n'a cet identifiant ({key}).", "Line {line}: no account of this establishment has this {key}."},
+
+	"sso.origin.self":   {"relié par vous", "linked by you"},
+	"sso.origin.admin":  {"relié par un administrateur", "linked by an administrator"},
+	"sso.origin.import": {"relié par un import", "linked by an import"},
 }
