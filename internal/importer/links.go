@@ -98,9 +98,10 @@ func (s *Service) Links(ctx context.Context, p *authz.Principal, uai, provider s
 		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
+			if !errors.As(err, &pe) {
+				return rep, err // the reader's own (a body over its limit)
 			}
+			line = pe.Line
 			return rep, apperr.Invalid("links_csv_unreadable", "line %d: not CSV (%v)", line, err).With("line", line)
 		}
 		rep.Lines++

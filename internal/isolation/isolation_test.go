@@ -86,6 +86,18 @@ var cases = map[string]func(b objects) string{
 	"POST /api/v1/accounts/{id}/disable":            func(b objects) string { return fmt.Sprintf("/api/v1/accounts/%d/disable", b.accountID) },
 	"DELETE /api/v1/me/sessions/{id}":               func(b objects) string { return fmt.Sprintf("/api/v1/me/sessions/%d", b.sessionID) },
 
+	"PATCH /api/v1/sso/providers/{name}":                    func(b objects) string { return "/api/v1/sso/providers/academie" },
+	"GET /api/v1/establishments/{uai}/sso":                  func(b objects) string { return "/api/v1/establishments/" + b.uai + "/sso" },
+	"PUT /api/v1/establishments/{uai}/sso/providers/{name}": func(b objects) string { return "/api/v1/establishments/" + b.uai + "/sso/providers/academie" },
+	"DELETE /api/v1/establishments/{uai}/sso/providers/{name}": func(b objects) string {
+		return "/api/v1/establishments/" + b.uai + "/sso/providers/academie"
+	},
+	"PUT /api/v1/establishments/{uai}/sso/policies/{role}": func(b objects) string { return "/api/v1/establishments/" + b.uai + "/sso/policies/teacher" },
+	"POST /api/v1/establishments/{uai}/sso/links":          func(b objects) string { return "/api/v1/establishments/" + b.uai + "/sso/links?provider=academie" },
+	"GET /api/v1/accounts/{id}/sso-links":                  func(b objects) string { return fmt.Sprintf("/api/v1/accounts/%d/sso-links", b.accountID) },
+	"POST /api/v1/accounts/{id}/sso-links":                 func(b objects) string { return fmt.Sprintf("/api/v1/accounts/%d/sso-links", b.accountID) },
+	"DELETE /api/v1/sso-links/{id}":                        func(b objects) string { return fmt.Sprintf("/api/v1/sso-links/%d", b.linkID) },
+
 	"GET /admin/accounts/{id}":                func(b objects) string { return fmt.Sprintf("/admin/accounts/%d", b.accountID) },
 	"POST /admin/accounts/{id}/{action}":      func(b objects) string { return fmt.Sprintf("/admin/accounts/%d/reissue", b.accountID) },
 	"GET /admin/establishments/{uai}":         func(b objects) string { return "/admin/establishments/" + b.uai },
@@ -308,7 +320,7 @@ func TestIsolationMatrix(t *testing.T) {
 }
 
 // linkOf declares a CAS provider (once), lets establishment est allow it and links
-// an identity to an account; it returns the link's id.
+// an identity to an account (none when accountID is 0); it returns the link's id.
 func linkOf(t *testing.T, s *apptest.Server, est, accountID int64, identity string) int64 {
 	t.Helper()
 	ctx := context.Background()
@@ -321,6 +333,9 @@ func linkOf(t *testing.T, s *apptest.Server, est, accountID int64, identity stri
 	}
 	if err := s.App.SSO.AllowProvider(ctx, op, est, "academie", true); err != nil {
 		t.Fatal(err)
+	}
+	if accountID == 0 {
+		return 0
 	}
 	l, err := s.App.SSO.Link(ctx, op, accountID, "academie", identity)
 	if err != nil {
@@ -462,24 +477,26 @@ func webLogin(t *testing.T, s *apptest.Server, u *apptest.User) *http.Client {
 // administrator of both can. TestAccountsAcrossEstablishments fails on any route of
 // accounts or letters that is not listed here.
 var accountRoutes = map[string]string{
-	"GET /api/v1/accounts":               "list (view)",
-	"POST /api/v1/accounts":              "create with roles (only in his establishments)",
-	"GET /api/v1/accounts/{id}":          "view",
-	"POST /api/v1/accounts/{id}/reissue": "manage",
-	"POST /api/v1/accounts/{id}/unlock":  "manage",
-	"POST /api/v1/accounts/{id}/expire":  "manage",
-	"POST /api/v1/accounts/{id}/disable": "manage",
-	"GET /admin/accounts":                "list (view)",
-	"GET /admin/accounts/new":            "form, no account",
-	"POST /admin/accounts":               "create with roles (only in his establishments)",
-	"GET /admin/accounts/{id}":           "view",
-	"POST /admin/accounts/{id}/{action}": "manage: reissue, unlock, expire, disable",
-	"POST /admin/letters":                "manage, in bulk",
-	"POST /establishments/{uai}/letters": "manage, in bulk (a class's students)",
-	"GET /api/v1/audit":                  "audit by login (his establishments only)",
-	"GET /admin/audit":                   "audit by login (his establishments only)",
-	"DELETE /api/v1/me/sessions/{id}":    "own sessions only",
-	"POST /me/sessions/{id}/revoke":      "own sessions only",
+	"GET /api/v1/accounts":                 "list (view)",
+	"POST /api/v1/accounts":                "create with roles (only in his establishments)",
+	"GET /api/v1/accounts/{id}":            "view",
+	"POST /api/v1/accounts/{id}/reissue":   "manage",
+	"POST /api/v1/accounts/{id}/unlock":    "manage",
+	"POST /api/v1/accounts/{id}/expire":    "manage",
+	"POST /api/v1/accounts/{id}/disable":   "manage",
+	"GET /admin/accounts":                  "list (view)",
+	"GET /admin/accounts/new":              "form, no account",
+	"POST /admin/accounts":                 "create with roles (only in his establishments)",
+	"GET /admin/accounts/{id}":             "view",
+	"POST /admin/accounts/{id}/{action}":   "manage: reissue, unlock, expire, disable",
+	"POST /admin/letters":                  "manage, in bulk",
+	"POST /establishments/{uai}/letters":   "manage, in bulk (a class's students)",
+	"GET /api/v1/audit":                    "audit by login (his establishments only)",
+	"GET /admin/audit":                     "audit by login (his establishments only)",
+	"DELETE /api/v1/me/sessions/{id}":      "own sessions only",
+	"POST /me/sessions/{id}/revoke":        "own sessions only",
+	"GET /api/v1/accounts/{id}/sso-links":  "view (the identities linked to it)",
+	"POST /api/v1/accounts/{id}/sso-links": "manage: link an identity (tested below)",
 }
 
 // TestAccountsAcrossEstablishments puts in the matrix the accounts holding roles in two
@@ -657,6 +674,14 @@ func TestAccountsAcrossEstablishments(t *testing.T) {
 			if st, _ := webCall(t, s, u, "POST", fmt.Sprintf("/admin/accounts/%d/%s", victim.ID, action), url.Values{}); st != http.StatusForbidden {
 				t.Errorf("%s: POST /admin/accounts/{id}/%s answered %d", who, action, st)
 			}
+		}
+		// Nor link an identity to it, even through a provider both establishments allow.
+		for _, id := range []int64{a.ID, b.ID} {
+			linkOf(t, s, id, 0, "")
+		}
+		if st, body := apiCall(t, s, u, "POST", fmt.Sprintf("/api/v1/accounts/%d/sso-links", victim.ID),
+			map[string]string{"provider": "academie", "external_id": "pris"}); st != http.StatusForbidden || !strings.Contains(body, "account_read_only") {
+			t.Errorf("%s: linked an identity to an account of B: %d %s", who, st, body)
 		}
 		wait := pending()
 		if st, _ := webCall(t, s, u, "POST", "/admin/letters", url.Values{"id": {fmt.Sprint(wait)}}); st != http.StatusForbidden {
