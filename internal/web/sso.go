@@ -30,7 +30,8 @@ import (
 const maxLogoutBody = 64 << 10
 
 // registerSSO adds the single sign-on pages.
-func (s *Server) registerSSO(mux *http.ServeMux, open, authed func(string, handlerFunc)) []httpx.Route {
+func (s *Server) registerSSO(mux *http.ServeMux, open, authed, selfChecked func(string, handlerFunc)) []httpx.Route {
+	s.registerSSOAdmin(authed, selfChecked)
 	open("POST /sso/{provider}/login", s.ssoBegin)
 	open("GET /sso/{provider}/callback", s.ssoCallback)
 	authed("GET /me/sso", s.ssoAccountPage)

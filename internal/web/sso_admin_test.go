@@ -1,0 +1,123 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/cartable/cartable/internal/apptest"
+	"github.com/cartable/cartable/internal/authz"
+	"github.com/cartable/cartable/internal/store"
+)
+
+// TestSSOAdminPages: a platform administrator declares providers on /admin/sso; an
+// establishment's administrator allows one, sets a role's policy, links an account and
+// checks then imports a CSV of identities on /establishments/{uai}/sso; a teacher may
+// do none of it.
+func TestSSOAdminPages(t *testing.T) {
+	s := apptest.Start(t, store.SQLite)
+	ctx := context.Background()
+	e, err := s.App.Establishments.Create(ctx, authz.Operator, establishmentInput("0691234S", "Lycée des Canuts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := s.CreateUser("root", authz.Membership{Role: authz.RolePlatformAdmin})
+	admin := s.CreateUser("admin.canuts", authz.Membership{Role: authz.RoleAdmin, EstablishmentID: e.ID})
+	teacher := s.CreateUser("paul.durand", authz.Membership{Role: authz.RoleTeacher, EstablishmentID: e.ID})
+
+	c := s.Browser()
+	login(t, s, c, root)
+	p := fetch(t, c, "GET", s.URL+"/admin/sso", nil)
+	if p.status != 200 || !strings.Contains(p.body, "Aucun fournisseur") || !strings.Contains(p.body, s.URL+"/sso/NOM/callback") {
+		t.Fatalf("providers page: %d\n%s", p.status, p.body)
+	}
+	p = fetch(t, c, "POST", s.URL+"/admin/sso/providers", url.Values{"csrf": {p.csrf(t)}, "name": {"academie"}, "label": {"Académie de Lyon"},
+		"kind": {"cas"}, "cas_url": {"http://cas.example.org/cas"}})
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "https:// est obligatoire") || !strings.Contains(p.body, `value="academie"`) {
+		t.Fatalf("insecure CAS URL: %d\n%s", p.status, p.body)
+	}
+	p = fetch(t, c, "POST", s.URL+"/admin/sso/providers", url.Values{"csrf": {p.csrf(t)}, "name": {"academie"}, "label": {"Académie de Lyon"},
+		"kind": {"cas"}, "cas_url": {"https://cas.ac-lyon.fr/cas"}, "cas_protocol": {"3"}})
+	if p.status != 200 || !strings.Contains(p.body, s.URL+"/sso/academie/callback") || !strings.Contains(p.body, "Académie de Lyon") {
+		t.Fatalf("create CAS: %d\n%s", p.status, p.body)
+	}
+	p = fetch(t, c, "POST", s.URL+"/admin/sso/providers", url.Values{"csrf": {p.csrf(t)}, "name": {"ent"}, "label": {"ENT"},
+		"kind": {"oidc"}, "issuer": {"https://ent.example"}, "client_id": {"cartable"}, "client_secret": {"s3cret-value"}})
+	if p.status != 200 || strings.Contains(p.body, "s3cret") {
+		t.Fatalf("create OIDC: %d", p.status)
+	}
+	p = fetch(t, c, "POST", s.URL+"/admin/sso/providers/ent", url.Values{"csrf": {p.csrf(t)}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("disable: %d", p.status)
+	}
+	if pr, err := s.App.SSO.Provider(ctx, "ent"); err != nil || pr.Enabled {
+		t.Fatalf("ent after disable: %+v %v", pr, err)
+	}
+
+	// The establishment's administrator.
+	a := s.Browser()
+	login(t, s, a, admin)
+	p = fetch(t, a, "GET", s.URL+"/admin/sso", nil)
+	if p.status != 200 || !strings.Contains(p.body, "Académie de Lyon") || strings.Contains(p.body, `action="/admin/sso/providers"`) {
+		t.Fatalf("providers page for an establishment admin: %d", p.status)
+	}
+	if p := fetch(t, a, "POST", s.URL+"/admin/sso/providers/ent", url.Values{"csrf": {p.csrf(t)}}); p.status != http.StatusForbidden {
+		t.Fatalf("an establishment admin toggled a provider: %d", p.status)
+	}
+	p = fetch(t, a, "GET", s.URL+"/establishments/0691234S", nil)
+	if !strings.Contains(p.body, `href="/establishments/0691234S/sso"`) {
+		t.Fatal("the dashboard has no link to the sign-on page")
+	}
+	p = fetch(t, a, "GET", s.URL+"/establishments/0691234S/sso", nil)
+	if p.status != 200 || !strings.Contains(p.body, `id="allow-academie"`) || !strings.Contains(p.body, `<option value="sso_then_totp" selected>`) {
+		t.Fatalf("establishment page: %d\n%s", p.status, p.body)
+	}
+	p = fetch(t, a, "POST", s.URL+"/establishments/0691234S/sso", url.Values{"csrf": {p.csrf(t)}, "allow_academie": {"on"},
+		"policy_teacher": {"sso_only"}})
+	if p.status != 200 || !strings.Contains(p.body, `id="allow-academie" name="allow_academie" type="checkbox" checked`) {
+		t.Fatalf("save: %d\n%s", p.status, p.body)
+	}
+	st, err := s.App.SSO.Settings(ctx, authz.OperatorPrincipal(), e.ID)
+	if err != nil || len(st.Providers) != 1 || st.Policies[authz.RoleTeacher] != "sso_only" || st.Policies[authz.RoleAdmin] != "sso_then_totp" {
+		t.Fatalf("settings: %+v %v", st, err)
+	}
+	p = fetch(t, a, "POST", s.URL+"/establishments/0691234S/sso/link", url.Values{"csrf": {p.csrf(t)}, "login": {"personne"},
+		"provider": {"academie"}, "external_id": {"x"}})
+	if p.status != http.StatusNotFound || !strings.Contains(p.body, `value="personne"`) {
+		t.Fatalf("link an unknown login: %d", p.status)
+	}
+	p = fetch(t, a, "POST", s.URL+"/establishments/0691234S/sso/link", url.Values{"csrf": {p.csrf(t)}, "login": {teacher.Login},
+		"provider": {"academie"}, "external_id": {"pdurand"}})
+	if p.status != 200 || !strings.Contains(p.body, "paul.durand est relié à pdurand") {
+		t.Fatalf("link: %d\n%s", p.status, p.body)
+	}
+	csv := []byte("login;external_id\nadmin.canuts;pdurand\nnobody;x\nadmin.canuts;aroux\n")
+	p = uploadForm(t, a, s.URL+"/establishments/0691234S/sso/import", p.csrf(t), map[string]string{"provider": "academie", "dry_run": "on"}, "ids.csv", csv)
+	if p.status != 200 || !strings.Contains(p.body, "3 ligne(s), 1 reliée(s), 2 problème(s)") ||
+		!strings.Contains(p.body, "Ligne 2 : Cette identité est déjà reliée à un autre compte.") ||
+		!strings.Contains(p.body, "Ligne 3 : aucun compte de cet établissement") || !strings.Contains(p.body, "rien n&#39;a été relié") {
+		t.Fatalf("dry run: %d\n%s", p.status, p.body)
+	}
+	if ls, _ := s.App.SSO.Links(ctx, authz.OperatorPrincipal(), admin.ID); len(ls) != 0 {
+		t.Fatalf("the dry run linked %v", ls)
+	}
+	p = uploadForm(t, a, s.URL+"/establishments/0691234S/sso/import", p.csrf(t), map[string]string{"provider": "academie"}, "ids.csv", csv)
+	if p.status != 200 || !strings.Contains(p.body, "Import effectué") {
+		t.Fatalf("import: %d\n%s", p.status, p.body)
+	}
+	if ls, _ := s.App.SSO.Links(ctx, authz.OperatorPrincipal(), admin.ID); len(ls) != 1 || ls[0].ExternalID != "aroux" {
+		t.Fatalf("links after import: %v", ls)
+	}
+	if p := uploadForm(t, a, s.URL+"/establishments/0691234S/sso/import", "", map[string]string{"provider": "academie"}, "ids.csv", csv); p.status != http.StatusForbidden {
+		t.Fatalf("upload without CSRF token: %d", p.status)
+	}
+
+	// A teacher of the establishment.
+	tc := s.Browser()
+	login(t, s, tc, teacher)
+	if p := fetch(t, tc, "GET", s.URL+"/establishments/0691234S/sso", nil); p.status != http.StatusForbidden && p.status != http.StatusNotFound {
+		t.Fatalf("teacher on the sign-on page: %d", p.status)
+	}
+}
