@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -31,6 +32,8 @@ type SSOOptions struct {
 	Clients  []int         // closed-loop runs, by number of concurrent clients
 	Duration time.Duration // of each run
 	Users    int           // linked accounts (each login opens one more session)
+	// CPUProfile, when set, receives a CPU profile of the runs.
+	CPUProfile io.Writer
 }
 
 // SSOReport is the output of the single sign-on callback benchmark.
@@ -144,6 +147,12 @@ func SSO(ctx context.Context, cfg config.Config, open Open, o SSOOptions, progre
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	callback := app.SSO.CallbackURL("academie")
+	if o.CPUProfile != nil {
+		if err := pprof.StartCPUProfile(o.CPUProfile); err != nil {
+			return rep, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var next atomic.Uint64
 	var failure atomic.Value
 	login := func() (int, time.Duration) {

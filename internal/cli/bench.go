@@ -215,7 +215,7 @@ func benchPurgeCmd() *cmd {
 
 // benchSSOCmd measures the single sign-on callback (bench.SSO).
 func benchSSOCmd() *cmd {
-	var clients, duration string
+	var clients, duration, cpuProfile string
 	var o bench.SSOOptions
 	var asJSON bool
 	return &cmd{name: "sso", summary: "single sign-on callback throughput and latency (CAS ticket validated against an in-process stub)",
@@ -224,8 +224,17 @@ func benchSSOCmd() *cmd {
 			fs.StringVar(&duration, "duration", "10s", "duration of each run")
 			fs.IntVar(&o.Users, "users", 200, "linked accounts")
 			fs.BoolVar(&asJSON, "json", false, "print JSON")
+			fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the runs to this file")
 		},
 		run: func(ctx context.Context, r *runner, args []string) error {
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				o.CPUProfile = f
+			}
 			var err error
 			if o.Duration, err = time.ParseDuration(duration); err != nil {
 				return usagef("--duration: %v", err)

@@ -172,7 +172,11 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) error {
 		// The provider vouched for the person; cartable's code is the second step.
 		s.setCookie(w, "pending", res.Session.Token, account.PendingLoginTTL, http.SameSiteStrictMode)
 		p := s.newPage(r, "login.code.title")
-		p.Info = T(lang(r), "sso.code.info", res.Provider)
+		label := res.Provider
+		if prov, err := s.SSO.Provider(r.Context(), res.Provider); err == nil {
+			label = prov.Label
+		}
+		p.Info = T(lang(r), "sso.code.info", label)
 		p.Data = codeData{Next: next}
 		return s.render(w, r, "code", p)
 	}

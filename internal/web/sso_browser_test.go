@@ -132,7 +132,7 @@ func TestBrowserSSOLogins(t *testing.T) {
 	// staff's default policy asks for cartable's code after it.
 	do(cdp.Click(cdp.CSS("button.link")), cdp.WaitVisible(cdp.ID("sso-academie")),
 		cdp.Click(cdp.ID("sso-academie")), cdp.WaitVisible(cdp.ID("code")))
-	if got := text(".info"); !strings.Contains(got, "academie") {
+	if got := text(".info"); !strings.Contains(got, "Académie de test") {
 		t.Errorf("code page after the CAS says %q", got)
 	}
 	shot(t, ctx, "screenshot-sso-code")
@@ -166,6 +166,34 @@ func TestBrowserSSOLogins(t *testing.T) {
 	}
 	do(cdp.Click(cdp.ID("sso-ent")), cdp.WaitVisible(cdp.CSS(`input[name=username]`)))
 
+	// CAS single logout: a pupil's parent logged in through the CAS alone leaves the
+	// CAS (not cartable); the CAS server posts a logout request to the callback URL,
+	// which ends the cartable session.
+	parent2 := s.CreateUser("parent.lefevre", authz.Membership{Role: authz.RoleParent, EstablishmentID: site.a.ID})
+	if _, err := s.App.SSO.Link(context.Background(), authz.OperatorPrincipal(), parent2.ID, "academie", "eleve2"); err != nil {
+		t.Fatal(err)
+	}
+	do(cdp.Navigate(site.cas+"/logout"), cdp.WaitVisible(cdp.CSS("body")), // prof1's CAS session, from above
+		cdp.Navigate(s.URL+"/login"), cdp.WaitVisible(cdp.ID("sso-academie")), cdp.Click(cdp.ID("sso-academie")))
+	providerLogin(*ssotest.UserByLogin("eleve2"))
+	do(cdp.WaitVisible(cdp.ID("me-login")))
+	if got := text("#me-login"); got != "parent.lefevre" {
+		t.Fatalf("logged in through the CAS as %q", got)
+	}
+	do(cdp.Navigate(site.cas+"/logout"), cdp.WaitVisible(cdp.CSS("body")))
+	ended := false
+	for range 50 {
+		if ss, err := s.App.Accounts.Sessions(context.Background(), parent2.ID); err == nil && len(ss) == 0 {
+			ended = true
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !ended {
+		t.Fatal("the CAS logout did not end the cartable session")
+	}
+	do(cdp.Navigate(s.URL+"/me"), cdp.WaitVisible(cdp.ID("login")))
+
 	// Every step is in the audit trail with the provider and the identity.
 	ents, err := s.App.Audit.List(context.Background(), audit.Filter{Limit: 1000})
 	if err != nil {
@@ -174,6 +202,11 @@ func TestBrowserSSOLogins(t *testing.T) {
 	seen := map[string]bool{}
 	for _, e := range ents {
 		seen[e.Action+" "+e.Outcome+" "+fmt8(e.Detail["provider"])+" "+fmt8(e.Detail["identity"])] = true
+	}
+	for _, e := range ents {
+		if e.Action == audit.SSOSingleLogout {
+			t.Errorf("a provider's logout request was refused: %+v", e.Detail)
+		}
 	}
 	for _, want := range []string{
 		audit.SSOLoginRefused + " refused academie prof1",
