@@ -116,9 +116,7 @@ func (s *Server) updateProvider(w http.ResponseWriter, r *http.Request, p *authz
 	if err != nil {
 		return err
 	}
-	in := sso.ProviderInput{Name: old.Name, Label: old.Label, Kind: old.Kind, CASURL: old.CASURL, CASProtocol: old.CASProtocol,
-		Issuer: old.Issuer, ClientID: old.ClientID, Scopes: old.Scopes, Identity: old.Identity}
-	pr, err := s.SSO.UpdateProvider(r.Context(), p, req.over(in))
+	pr, err := s.SSO.UpdateProvider(r.Context(), p, req.over(old.Input()))
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/sso"
 )
@@ -91,8 +92,8 @@ func ssoCmd() *cmd {
 			if err != nil {
 				return err
 			}
-			in := sso.ProviderInput{Name: p.Name, Label: p.Label, Kind: p.Kind, Enabled: &on, CASURL: p.CASURL, CASProtocol: p.CASProtocol,
-				Issuer: p.Issuer, ClientID: p.ClientID, Scopes: p.Scopes, Identity: p.Identity}
+			in := p.Input()
+			in.Enabled = &on
 			if p, err = app.SSO.UpdateProvider(ctx, op, in); err != nil {
 				return err
 			}
@@ -241,15 +242,11 @@ func ssoCmd() *cmd {
 				if login == "" || provider == "" || external == "" {
 					return usagef("sso link needs --login, --provider and --external-id")
 				}
-				app, err := r.open(ctx)
+				app, acc, err := openAccount(ctx, r, login)
 				if err != nil {
 					return err
 				}
 				defer app.Close()
-				acc, err := app.Accounts.ByLogin(ctx, op, login)
-				if err != nil {
-					return err
-				}
 				l, err := app.SSO.Link(ctx, op, acc.ID, provider, external)
 				if err != nil {
 					return err
@@ -266,15 +263,11 @@ func ssoCmd() *cmd {
 				if login == "" || provider == "" {
 					return usagef("sso unlink needs --login and --provider")
 				}
-				app, err := r.open(ctx)
+				app, acc, err := openAccount(ctx, r, login)
 				if err != nil {
 					return err
 				}
 				defer app.Close()
-				acc, err := app.Accounts.ByLogin(ctx, op, login)
-				if err != nil {
-					return err
-				}
 				ls, err := app.SSO.Links(ctx, op, acc.ID)
 				if err != nil {
 					return err
@@ -299,15 +292,11 @@ func ssoCmd() *cmd {
 				if login == "" {
 					return usagef("sso links needs --login")
 				}
-				app, err := r.open(ctx)
+				app, acc, err := openAccount(ctx, r, login)
 				if err != nil {
 					return err
 				}
 				defer app.Close()
-				acc, err := app.Accounts.ByLogin(ctx, op, login)
-				if err != nil {
-					return err
-				}
 				ls, err := app.SSO.Links(ctx, op, acc.ID)
 				if err != nil {
 					return err
@@ -361,4 +350,18 @@ func ssoCmd() *cmd {
 				return nil
 			}},
 	}}
+}
+
+// openAccount opens the application and finds the account of login.
+func openAccount(ctx context.Context, r *runner, login string) (*App, account.Account, error) {
+	app, err := r.open(ctx)
+	if err != nil {
+		return nil, account.Account{}, err
+	}
+	acc, err := app.Accounts.ByLogin(ctx, authz.OperatorPrincipal(), login)
+	if err != nil {
+		app.Close()
+		return nil, account.Account{}, err
+	}
+	return app, acc, nil
 }

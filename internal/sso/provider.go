@@ -372,3 +372,10 @@ func (s *Service) ReadableSecrets(ctx context.Context) (int, error) {
 	}
 	return len(ids), nil
 }
+
+// Input returns what an update keeps of p: every setting, the client secret kept
+// (empty), the enabled state unchanged (nil).
+func (p Provider) Input() ProviderInput {
+	return ProviderInput{Name: p.Name, Label: p.Label, Kind: p.Kind, CASURL: p.CASURL, CASProtocol: p.CASProtocol,
+		Issuer: p.Issuer, ClientID: p.ClientID, Scopes: p.Scopes, Identity: p.Identity}
+}

@@ -98,8 +98,8 @@ func (s *Server) ssoToggleProvider(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	on := r.PostFormValue("enabled") == "on"
-	in := sso.ProviderInput{Name: old.Name, Label: old.Label, Kind: old.Kind, Enabled: &on, CASURL: old.CASURL, CASProtocol: old.CASProtocol,
-		Issuer: old.Issuer, ClientID: old.ClientID, Scopes: old.Scopes, Identity: old.Identity}
+	in := old.Input()
+	in.Enabled = &on
 	if _, err := s.SSO.UpdateProvider(r.Context(), p, in); err != nil {
 		return err
 	}

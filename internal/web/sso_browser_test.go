@@ -72,7 +72,7 @@ func TestBrowserSSOLogins(t *testing.T) {
 	ctx := apptest.Browser(t)
 	do := func(steps ...cdp.Action[cdp.Void]) {
 		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		sctx, cancel := context.WithTimeout(ctx, 40*time.Second) // a loaded machine: the servers are slow
 		defer cancel()
 		if err := cdp.Do(sctx, steps...); err != nil {
 			loc, _ := cdp.Run(ctx, cdp.Location())
