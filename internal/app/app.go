@@ -102,4 +102,9 @@ func (s *Services) registerJobs(cfg config.Config) {
 		Run: func(ctx context.Context) (any, error) { return s.Transfers.RunTransfers(ctx) }})
 	s.Jobs.Register(jobs.Job{Name: "purge", Schedule: cfg.PurgeSchedule, Deletes: true,
 		Run: func(ctx context.Context) (any, error) { return s.Transfers.RunPurge(ctx) }})
+	s.Jobs.Register(jobs.Job{Name: "sso_flows", Schedule: cfg.SSOFlowsSchedule, Deletes: true,
+		Run: func(ctx context.Context) (any, error) {
+			n, err := s.SSO.Purge(ctx)
+			return map[string]int64{"expired_flows": n}, err
+		}})
 }

@@ -9,6 +9,7 @@ var ssoPages = map[string]Msg{
 	"sso.login.title":    {"Avec votre ENT ou votre université", "With your school or university account"},
 	"sso.login.intro":    {"Ou connectez-vous avec le compte de votre espace numérique de travail, si votre établissement l'a relié à cartable.", "Or log in with your digital workspace account, if your establishment linked it to cartable."},
 	"sso.login.with":     {"Se connecter avec %s", "Log in with %s"},
+	"jobs.job.sso_flows": {"Connexions ENT abandonnées (quotidienne)", "Abandoned school sign-ons (daily)"},
 	"sso.redirect.title": {"Vers votre fournisseur d'identité", "To your identity provider"},
 	"sso.redirect.go":    {"Continuer vers la page de connexion", "Go on to the login page"},
 	"sso.logout.title":   {"Déconnexion de votre fournisseur d'identité", "Logging out of your identity provider"},
