@@ -165,6 +165,17 @@ func TestBrowserSSOLogins(t *testing.T) {
 		t.Fatalf("after the ENT logout: %s", loc)
 	}
 	do(cdp.Click(cdp.ID("sso-ent")), cdp.WaitVisible(cdp.CSS(`input[name=username]`)))
+	// Hydra also posted a back-channel logout token, signed for this client: accepted.
+	posted := false
+	for range 50 {
+		if posted = strings.Contains(s.Logs.String(), `path=/sso/ent/backchannel-logout route="POST /sso/{provider}/backchannel-logout" status=200`); posted {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !posted {
+		t.Error("Hydra's back-channel logout token was not accepted (no 200 on /sso/ent/backchannel-logout)")
+	}
 
 	// CAS single logout: a pupil's parent logged in through the CAS alone leaves the
 	// CAS (not cartable); the CAS server posts a logout request to the callback URL,
