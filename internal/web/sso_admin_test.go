@@ -9,6 +9,7 @@ import (
 
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/authz"
+	"github.com/cartable/cartable/internal/sso"
 	"github.com/cartable/cartable/internal/store"
 )
 
@@ -119,5 +120,61 @@ func TestSSOAdminPages(t *testing.T) {
 	login(t, s, tc, teacher)
 	if p := fetch(t, tc, "GET", s.URL+"/establishments/0691234S/sso", nil); p.status != http.StatusForbidden && p.status != http.StatusNotFound {
 		t.Fatalf("teacher on the sign-on page: %d", p.status)
+	}
+}
+
+// TestLoginButtonsOfTheEstablishmentInPlay: the login page offers the providers the
+// establishment of ?uai= allows, or the one of the page the login leads to, or those
+// any establishment allows; never a provider turned off.
+func TestLoginButtonsOfTheEstablishmentInPlay(t *testing.T) {
+	s := apptest.Start(t, store.SQLite)
+	ctx := context.Background()
+	op := authz.OperatorPrincipal()
+	a, err := s.App.Establishments.Create(ctx, authz.Operator, establishmentInput("0691234S", "Lycée des Canuts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.App.Establishments.Create(ctx, authz.Operator, establishmentInput("0381234K", "Lycée du Vercors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []struct {
+		name string
+		est  int64
+	}{{"academie", a.ID}, {"ent", b.ID}, {"eteint", b.ID}} {
+		if _, err := s.App.SSO.CreateProvider(ctx, op, sso.ProviderInput{Name: x.name, Kind: sso.KindCAS, CASURL: "https://cas.example.org/" + x.name}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.App.SSO.AllowProvider(ctx, op, x.est, x.name, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	off := false
+	in := sso.ProviderInput{Name: "eteint", Kind: sso.KindCAS, CASURL: "https://cas.example.org/eteint", Enabled: &off}
+	if _, err := s.App.SSO.UpdateProvider(ctx, op, in); err != nil {
+		t.Fatal(err)
+	}
+	c := s.Browser()
+	for path, want := range map[string]string{
+		"/login":              "academie ent",
+		"/login?uai=" + a.UAI: "academie",
+		"/login?next=" + url.QueryEscape("/establishments/"+b.UAI+"/students?class=2A"): "ent",
+		"/login?uai=0000000Z": "academie ent",
+	} {
+		p := fetch(t, c, "GET", s.URL+path, nil)
+		var got []string
+		for _, name := range []string{"academie", "ent", "eteint"} {
+			if strings.Contains(p.body, `id="sso-`+name+`"`) {
+				got = append(got, name)
+			}
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("%s: buttons %v, want %s", path, got, want)
+		}
+	}
+	// The button keeps where the login leads.
+	p := fetch(t, c, "GET", s.URL+"/login?next="+url.QueryEscape("/establishments/"+b.UAI), nil)
+	if !strings.Contains(p.body, `action="/sso/ent/login"`) || !strings.Contains(p.body, `name="next" value="/establishments/`+b.UAI+`"`) {
+		t.Errorf("the ENT button does not keep next:\n%s", p.body)
 	}
 }
