@@ -102,15 +102,21 @@ func TestBrowserSSOLogins(t *testing.T) {
 	if got := text("#sso-ent"); !strings.Contains(got, "ENT de test") {
 		t.Fatalf("OIDC button says %q", got)
 	}
-	if w := get(t, ctx, cdp.Evaluate[string](`(() => { const out = []; for (const e of document.querySelectorAll("body *")) { const r = e.getBoundingClientRect(); if (r.right > 391) out.push(e.tagName + "#" + e.id + "." + e.className + " " + r.right); } return out.join(", ") })()`)); w != "" {
-		t.Errorf("the login page overflows a phone's screen: %s", w)
+	// fits checks that nothing of the page sticks out of a phone's screen.
+	fits := func(page string) {
+		t.Helper()
+		if w := get(t, ctx, cdp.Evaluate[string](`(() => { const out = []; for (const e of document.querySelectorAll("body *")) { const r = e.getBoundingClientRect(); if (r.right > 391) out.push(e.tagName + "#" + e.id + "." + e.className + " " + r.right); } return out.join(", ") })()`)); w != "" {
+			t.Errorf("the %s page overflows a phone's screen: %s", page, w)
+		}
 	}
+	fits("login")
 	shot(t, ctx, "screenshot-sso-login")
 
 	// An identity linked to nobody: the page says so and how to link it.
 	do(cdp.Click(cdp.ID("sso-academie")))
 	providerLogin(*prof)
 	do(cdp.WaitVisible(cdp.ID("sso-unknown")))
+	fits("unknown identity")
 	if got := text("#sso-unknown"); !strings.Contains(got, "Académie de test") || !strings.Contains(got, "n'est relié à aucun compte cartable") {
 		t.Fatalf("unknown-identity page says %q", got)
 	}
@@ -126,6 +132,7 @@ func TestBrowserSSOLogins(t *testing.T) {
 	if got := text("#sso-links"); !strings.Contains(got, "prof1") || !strings.Contains(got, "relié par vous") {
 		t.Fatalf("linked identities: %q", got)
 	}
+	fits("linked accounts")
 	shot(t, ctx, "screenshot-sso-account")
 
 	// The CAS login now leads to this account; the CAS still has its session, and
@@ -135,6 +142,7 @@ func TestBrowserSSOLogins(t *testing.T) {
 	if got := text(".info"); !strings.Contains(got, "Académie de test") {
 		t.Errorf("code page after the CAS says %q", got)
 	}
+	fits("code after the CAS")
 	shot(t, ctx, "screenshot-sso-code")
 	do(cdp.SendKeys(cdp.ID("code"), teacher.Code(s)), cdp.Submit(cdp.ID("code")), cdp.WaitVisible(cdp.ID("me-login")))
 	if got := text("#me-login"); got != "paul.durand" {
