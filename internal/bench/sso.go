@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
@@ -24,7 +22,6 @@ import (
 	"github.com/cartable/cartable/internal/config"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/sso"
-	"github.com/cartable/cartable/internal/store"
 )
 
 // SSOOptions are the runs of the single sign-on callback benchmark.
@@ -57,29 +54,11 @@ type SSOReport struct {
 // default policy): a login is complete at the callback.
 func SSO(ctx context.Context, cfg config.Config, open Open, o SSOOptions, progress io.Writer) (SSOReport, error) {
 	var rep SSOReport
-	dsn, cleanup, err := benchDB(ctx, cfg.DB)
+	app, ln, engine, cleanup, err := throwAway(ctx, cfg, open)
 	if err != nil {
 		return rep, err
 	}
 	defer cleanup()
-	cfg.DB = dsn
-	if cfg.DataDir, err = os.MkdirTemp("", "cartable-bench-data-"); err != nil {
-		return rep, err
-	}
-	defer os.RemoveAll(cfg.DataDir)
-	cfg.LoginRate, cfg.LoginBurst = 1e9, 1e9 // the per-IP limit is not what is measured
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return rep, err
-	}
-	cfg.Addr = ln.Addr().String()
-	cfg.BaseURL = "http://" + cfg.Addr
-	app, err := open(ctx, cfg, true)
-	if err != nil {
-		return rep, err
-	}
-	defer app.Close()
-	engine, _, _ := store.ParseDSN(dsn)
 	rep.Engine, rep.CPUs = string(engine), runtime.NumCPU()
 
 	// The CAS stub: a service ticket "ST-<user>-<n>" is user's.

@@ -104,53 +104,9 @@ func ssoCmd() *cmd {
 	nameFlag := func(fs *flag.FlagSet) { fs.StringVar(&name, "name", "", "the provider's name (required)") }
 	return &cmd{name: "sso", summary: "single sign-on: identity providers, what establishments allow, links", subs: []*cmd{
 		{name: "provider", summary: "declare and manage identity providers (CAS, OpenID Connect)", subs: []*cmd{
-			{name: "add", summary: "declare an identity provider", flags: add.register,
-				run: func(ctx context.Context, r *runner, args []string) error {
-					in, err := add.input(os.Stdin)
-					if err != nil {
-						return err
-					}
-					app, err := r.open(ctx)
-					if err != nil {
-						return err
-					}
-					defer app.Close()
-					p, err := app.SSO.CreateProvider(ctx, op, in)
-					if err != nil {
-						return err
-					}
-					if add.asJSON {
-						return printJSON(r.stdout, p)
-					}
-					printProvider(r.stdout, p)
-					fmt.Fprintf(r.stdout, "register at the provider: service or redirect URI %s", app.SSO.CallbackURL(p.Name))
-					if p.Kind == sso.KindOIDC {
-						fmt.Fprintf(r.stdout, ", post-logout redirect URI %s, back-channel logout URI %s", app.SSO.AfterLogoutURL(), app.SSO.BackChannelLogoutURL(p.Name))
-					}
-					fmt.Fprintln(r.stdout)
-					return nil
-				}},
+			{name: "add", summary: "declare an identity provider", flags: add.register, run: saveProvider(&add, true)},
 			{name: "update", summary: "change an identity provider (an empty secret keeps the stored one)", flags: upd.register,
-				run: func(ctx context.Context, r *runner, args []string) error {
-					in, err := upd.input(os.Stdin)
-					if err != nil {
-						return err
-					}
-					app, err := r.open(ctx)
-					if err != nil {
-						return err
-					}
-					defer app.Close()
-					p, err := app.SSO.UpdateProvider(ctx, op, in)
-					if err != nil {
-						return err
-					}
-					if upd.asJSON {
-						return printJSON(r.stdout, p)
-					}
-					printProvider(r.stdout, p)
-					return nil
-				}},
+				run: saveProvider(&upd, false)},
 			{name: "list", summary: "list identity providers",
 				flags: func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "print JSON") },
 				run: func(ctx context.Context, r *runner, args []string) error {
@@ -364,4 +320,39 @@ func openAccount(ctx context.Context, r *runner, login string) (*App, account.Ac
 		return nil, account.Account{}, err
 	}
 	return app, acc, nil
+}
+
+// saveProvider declares (create) or changes a provider from the flags f.
+func saveProvider(f *providerFlags, create bool) func(ctx context.Context, r *runner, args []string) error {
+	return func(ctx context.Context, r *runner, args []string) error {
+		in, err := f.input(os.Stdin)
+		if err != nil {
+			return err
+		}
+		app, err := r.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer app.Close()
+		save := app.SSO.UpdateProvider
+		if create {
+			save = app.SSO.CreateProvider
+		}
+		p, err := save(ctx, authz.OperatorPrincipal(), in)
+		if err != nil {
+			return err
+		}
+		if f.asJSON {
+			return printJSON(r.stdout, p)
+		}
+		printProvider(r.stdout, p)
+		if create {
+			fmt.Fprintf(r.stdout, "register at the provider: service or redirect URI %s", app.SSO.CallbackURL(p.Name))
+			if p.Kind == sso.KindOIDC {
+				fmt.Fprintf(r.stdout, ", post-logout redirect URI %s, back-channel logout URI %s", app.SSO.AfterLogoutURL(), app.SSO.BackChannelLogoutURL(p.Name))
+			}
+			fmt.Fprintln(r.stdout)
+		}
+		return nil
+	}
 }
