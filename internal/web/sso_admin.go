@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/establishment"
@@ -25,6 +26,7 @@ func (s *Server) registerSSOAdmin(authed, selfChecked func(string, handlerFunc))
 	authed("POST /establishments/{uai}/sso", s.ssoSaveEstablishment)
 	authed("POST /establishments/{uai}/sso/link", s.ssoAdminLink)
 	selfChecked("POST /establishments/{uai}/sso/import", s.ssoImport)
+	authed("POST /establishments/{uai}/sso/links/{id}/unlink", s.ssoAdminUnlink)
 }
 
 type ssoProvidersData struct {
@@ -116,7 +118,21 @@ type ssoEstablishmentData struct {
 	Link      map[string]string
 	// PolicyChoices are the policies a role may get.
 	PolicyChoices []sso.Policy
+	// Links are those of the establishment's accounts (a page of them, by login).
+	Links []ssoLinkRow
+	// Page, More: the page of accounts whose links are shown (ssoAccountsPage a page).
+	Page, Prev, Next int
+	More             bool
 }
+
+// ssoLinkRow is a link with the login of its account.
+type ssoLinkRow struct {
+	sso.Link
+	Login string
+}
+
+// ssoAccountsPage is how many accounts a page of links covers.
+const ssoAccountsPage = 500
 
 type ssoChoice struct {
 	sso.Provider
@@ -165,6 +181,27 @@ func (s *Server) showEstablishmentSSO(w http.ResponseWriter, r *http.Request, st
 	}
 	if d.Link == nil {
 		d.Link = map[string]string{}
+	}
+	d.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
+	d.Page = max(d.Page, 0)
+	accs, err := s.Accounts.List(r.Context(), p, account.ListFilter{EstablishmentID: e.ID, Limit: ssoAccountsPage + 1, Offset: d.Page * ssoAccountsPage})
+	if err != nil {
+		return err
+	}
+	d.Prev, d.Next = d.Page-1, d.Page+1
+	if d.More = len(accs) > ssoAccountsPage; d.More {
+		accs = accs[:ssoAccountsPage]
+	}
+	links, err := s.SSO.LinksOfAccounts(r.Context(), p, accs)
+	if err != nil {
+		return err
+	}
+	logins := map[int64]string{}
+	for _, a := range accs {
+		logins[a.ID] = a.Login
+	}
+	for _, l := range links {
+		d.Links = append(d.Links, ssoLinkRow{l, logins[l.AccountID]})
 	}
 	pg := s.newPage(r, "sso.est.title", e.Name)
 	pg.Info, pg.Error = info, errMsg
@@ -263,4 +300,22 @@ func (s *Server) ssoImport(w http.ResponseWriter, r *http.Request) error {
 		rep.Problems[i].Message = msg
 	}
 	return s.showEstablishmentSSO(w, r, http.StatusOK, "", "", &rep, nil)
+}
+
+// ssoAdminUnlink removes a link of an account the administrator manages.
+func (s *Server) ssoAdminUnlink(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	e, err := s.Establishments.Resolve(r.Context(), p, r.PathValue("uai"), authz.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return apperr.NotFound("sso_link_not_found", "no such link")
+	}
+	if err := s.SSO.Unlink(r.Context(), p, id); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/establishments/"+e.UAI+"/sso#links", http.StatusSeeOther)
+	return nil
 }

@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -111,6 +113,22 @@ func TestSSOAdminPages(t *testing.T) {
 	if ls, _ := s.App.SSO.Links(ctx, authz.OperatorPrincipal(), admin.ID); len(ls) != 1 || ls[0].ExternalID != "aroux" {
 		t.Fatalf("links after import: %v", ls)
 	}
+	// The establishment's links, each with its unlink button.
+	p = fetch(t, a, "GET", s.URL+"/establishments/0691234S/sso", nil)
+	rows := regexp.MustCompile(`<tr><th scope="row">([^<]+)</th><td>[^<]+</td><td>([^<]+)</td><td>([^<]+)</td>`).FindAllStringSubmatch(p.body, -1)
+	if len(rows) != 2 || rows[0][1] != "admin.canuts" || rows[0][2] != "aroux" || rows[0][3] != "relié par un import" ||
+		rows[1][1] != "paul.durand" || rows[1][2] != "pdurand" || rows[1][3] != "relié par un administrateur" {
+		t.Fatalf("links of the establishment: %q", rows)
+	}
+	ls, _ := s.App.SSO.Links(ctx, authz.OperatorPrincipal(), teacher.ID)
+	p = fetch(t, a, "POST", fmt.Sprintf("%s/establishments/0691234S/sso/links/%d/unlink", s.URL, ls[0].ID), url.Values{"csrf": {p.csrf(t)}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("unlink: %d", p.status)
+	}
+	if ls, _ := s.App.SSO.Links(ctx, authz.OperatorPrincipal(), teacher.ID); len(ls) != 0 {
+		t.Fatalf("links after unlink: %v", ls)
+	}
+	p = fetch(t, a, "GET", s.URL+"/establishments/0691234S/sso", nil)
 	if p := uploadForm(t, a, s.URL+"/establishments/0691234S/sso/import", "", map[string]string{"provider": "academie"}, "ids.csv", csv); p.status != http.StatusForbidden {
 		t.Fatalf("upload without CSRF token: %d", p.status)
 	}
