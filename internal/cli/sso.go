@@ -11,6 +11,7 @@ import (
 
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/authz"
+	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/sso"
 )
 
@@ -140,15 +141,11 @@ func ssoCmd() *cmd {
 				if uai == "" || provider == "" {
 					return usagef("sso allow needs --uai and --provider")
 				}
-				app, err := r.open(ctx)
+				app, e, err := openEstablishment(ctx, r, uai)
 				if err != nil {
 					return err
 				}
 				defer app.Close()
-				e, err := app.Establishments.ByUAI(ctx, uai)
-				if err != nil {
-					return err
-				}
 				if err := app.SSO.AllowProvider(ctx, op, e.ID, provider, !off); err != nil {
 					return err
 				}
@@ -173,15 +170,11 @@ func ssoCmd() *cmd {
 				if err != nil {
 					return err
 				}
-				app, err := r.open(ctx)
+				app, e, err := openEstablishment(ctx, r, uai)
 				if err != nil {
 					return err
 				}
 				defer app.Close()
-				e, err := app.Establishments.ByUAI(ctx, uai)
-				if err != nil {
-					return err
-				}
 				if err := app.SSO.SetPolicy(ctx, op, e.ID, authz.Role(role), pol); err != nil {
 					return err
 				}
@@ -355,4 +348,18 @@ func saveProvider(f *providerFlags, create bool) func(ctx context.Context, r *ru
 		}
 		return nil
 	}
+}
+
+// openEstablishment opens the application and finds the establishment of uai.
+func openEstablishment(ctx context.Context, r *runner, uai string) (*App, establishment.Establishment, error) {
+	app, err := r.open(ctx)
+	if err != nil {
+		return nil, establishment.Establishment{}, err
+	}
+	e, err := app.Establishments.ByUAI(ctx, uai)
+	if err != nil {
+		app.Close()
+		return nil, establishment.Establishment{}, err
+	}
+	return app, e, nil
 }
