@@ -22,6 +22,7 @@ import (
 	"github.com/cartable/cartable/internal/notify"
 	"github.com/cartable/cartable/internal/passport"
 	"github.com/cartable/cartable/internal/secret"
+	"github.com/cartable/cartable/internal/sso"
 	"github.com/cartable/cartable/internal/store"
 	"github.com/cartable/cartable/internal/student"
 	"github.com/cartable/cartable/internal/transfer"
@@ -48,6 +49,8 @@ type Services struct {
 	// the outbox (notify.NoSMTP when no SMTP server is configured).
 	Notify *notify.Service
 	Mailer notify.Mailer
+	// SSO runs the logins through identity providers (CAS, OpenID Connect).
+	SSO *sso.Service
 	// Jobs runs the background jobs registered by New (registerJobs): the command line,
 	// serve's schedules, the API and the pages list and run them from it.
 	Jobs *jobs.Runner
@@ -81,7 +84,9 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 	s.Secrets = secret.New(db, keys, now)
 	s.Students = student.New(db, s.Audit, s.Establishments, now)
 	s.Accounts.AccessRule = s.Students.AccessMode
+	s.SSO = sso.New(db, s.Audit, s.Accounts, keys, now, sso.Options{BaseURL: cfg.BaseURL})
 	s.Importer = importer.New(db, s.Audit, s.Establishments, s.Accounts, s.Secrets, now)
+	s.Importer.SSO = s.SSO
 	// The XML decompressed from a ZIP is held to the upload limit, as a plain upload is.
 	s.Importer.MaxSize = cfg.MaxUpload()
 	s.Competencies = competency.New(db, s.Audit, s.Establishments, s.Students, now)
@@ -120,4 +125,9 @@ func (s *Services) registerJobs(cfg config.Config) {
 		Run: func(ctx context.Context) (any, error) { return s.Notify.RunSend(ctx, s.Mailer) }})
 	s.Jobs.Register(jobs.Job{Name: "reminders", Schedule: cfg.ReminderSchedule, Deletes: true,
 		Run: func(ctx context.Context) (any, error) { return s.Notify.RunReminders(ctx) }})
+	s.Jobs.Register(jobs.Job{Name: "sso_flows", Schedule: cfg.SSOFlowsSchedule, Deletes: true,
+		Run: func(ctx context.Context) (any, error) {
+			n, err := s.SSO.Purge(ctx)
+			return map[string]int64{"expired_flows": n}, err
+		}})
 }

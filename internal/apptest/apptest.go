@@ -68,7 +68,7 @@ func Start(t testing.TB, e store.Engine, opts ...Option) *Server {
 	cfg.Argon2Memory, cfg.Argon2Time = 64, 1
 	cfg.HashQueueWait = 30 * time.Second
 	cfg.LoginRate, cfg.LoginBurst = 6000, 1000
-	cfg.TransferSchedule, cfg.PurgeSchedule = "", "" // tests run the jobs when they want
+	cfg.TransferSchedule, cfg.PurgeSchedule, cfg.SSOFlowsSchedule = "", "", "" // tests run the jobs when they want
 	cfg.MailSchedule, cfg.ReminderSchedule = "", ""
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -67,6 +67,38 @@ func benchDB(ctx context.Context, dsn string) (string, func(), error) {
 	}, nil
 }
 
+// throwAway assembles the application on a throw-away database (benchDB) and data
+// directory, with the per-IP limit off, for a server on the returned listener;
+// cleanup closes and removes everything.
+func throwAway(ctx context.Context, cfg config.Config, open Open) (*App, net.Listener, store.Engine, func(), error) {
+	dsn, dropDB, err := benchDB(ctx, cfg.DB)
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	cfg.DB = dsn
+	if cfg.DataDir, err = os.MkdirTemp("", "cartable-bench-data-"); err != nil {
+		dropDB()
+		return nil, nil, "", nil, err
+	}
+	cleanup := func() { os.RemoveAll(cfg.DataDir); dropDB() }
+	cfg.LoginRate, cfg.LoginBurst = 1e9, 1e9
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		cleanup()
+		return nil, nil, "", nil, err
+	}
+	cfg.Addr = ln.Addr().String()
+	cfg.BaseURL = "http://" + cfg.Addr
+	app, err := open(ctx, cfg, true)
+	if err != nil {
+		ln.Close()
+		cleanup()
+		return nil, nil, "", nil, err
+	}
+	engine, _, _ := store.ParseDSN(dsn)
+	return app, ln, engine, func() { app.Close(); cleanup() }, nil
+}
+
 // benchUser is an activated account and the last TOTP step it used.
 type benchUser struct {
 	login, password string
@@ -141,30 +173,13 @@ type LoginReport struct {
 func Login(ctx context.Context, cfg config.Config, open Open, o LoginOptions, progress io.Writer) (LoginReport, error) {
 	var rep LoginReport
 	clients, rates, d, nUsers := o.Clients, o.Rates, o.Duration, o.Users
-	dsn, cleanup, err := benchDB(ctx, cfg.DB)
+	// The hashing guard is measured, not the per-IP limit.
+	app, ln, engine, cleanup, err := throwAway(ctx, cfg, open)
 	if err != nil {
 		return rep, err
 	}
 	defer cleanup()
-	cfg.DB = dsn
-	cfg.DataDir, err = os.MkdirTemp("", "cartable-bench-data-")
-	if err != nil {
-		return rep, err
-	}
-	defer os.RemoveAll(cfg.DataDir)
-	cfg.LoginRate, cfg.LoginBurst = 1e9, 1e9 // measure the hashing guard, not the per-IP limit
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return rep, err
-	}
-	cfg.Addr = ln.Addr().String()
-	cfg.BaseURL = "http://" + cfg.Addr
-	app, err := open(ctx, cfg, true)
-	if err != nil {
-		return rep, err
-	}
-	defer app.Close()
-	engine, _, _ := store.ParseDSN(dsn)
+	cfg = app.Config
 
 	// The physical limit: one argon2id hash per core at a time.
 	params := account.PolicyFrom(&cfg).Argon2

@@ -40,6 +40,7 @@ func benchCmd() *cmd {
 		benchPagesCmd(),
 		benchTransferCmd(),
 		benchPurgeCmd(),
+		benchSSOCmd(),
 		{name: "login", summary: "login throughput and latency over HTTP (POST /api/v1/sessions), argon2id at production settings",
 			flags: func(fs *flag.FlagSet) {
 				fs.StringVar(&clients, "clients", "1,2,4,8,16", "comma-separated numbers of concurrent clients (closed loop)")
@@ -209,5 +210,45 @@ func benchPurgeCmd() *cmd {
 			}
 			res.Print(r.stdout, app.DB.String())
 			return nil
+		}}
+}
+
+// benchSSOCmd measures the single sign-on callback (bench.SSO).
+func benchSSOCmd() *cmd {
+	var clients, duration, cpuProfile string
+	var o bench.SSOOptions
+	var asJSON bool
+	return &cmd{name: "sso", summary: "single sign-on callback throughput and latency (CAS ticket validated against an in-process stub)",
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&clients, "clients", "1,2,4,8,16", "comma-separated numbers of concurrent clients (closed loop)")
+			fs.StringVar(&duration, "duration", "10s", "duration of each run")
+			fs.IntVar(&o.Users, "users", 200, "linked accounts")
+			fs.BoolVar(&asJSON, "json", false, "print JSON")
+			fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the runs to this file")
+		},
+		run: func(ctx context.Context, r *runner, args []string) error {
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				o.CPUProfile = f
+			}
+			var err error
+			if o.Duration, err = time.ParseDuration(duration); err != nil {
+				return usagef("--duration: %v", err)
+			}
+			if o.Clients, err = intList(clients); err != nil {
+				return usagef("--clients: %v", err)
+			}
+			rep, err := bench.SSO(ctx, r.cfg, openBench, o, r.stderr)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(r.stdout, rep)
+			}
+			return rep.Print(r.stdout)
 		}}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/authz"
+	"github.com/cartable/cartable/internal/sso"
 	"github.com/cartable/cartable/internal/store/storetest"
 	"github.com/cartable/cartable/internal/student"
 	"github.com/cartable/cartable/internal/transfer"
@@ -144,11 +145,16 @@ func TestKeyRotation(t *testing.T) {
 			}
 			app := openTestApp(t, g)
 			u := enrolTestUser(t, app, "rot")
+			// An OpenID Connect provider's client secret is a secret at rest too.
+			if _, err := app.SSO.CreateProvider(context.Background(), authz.OperatorPrincipal(), sso.ProviderInput{Name: "ent", Label: "ENT",
+				Kind: sso.KindOIDC, Issuer: "https://ent.example", ClientID: "cartable", ClientSecret: "s3cret"}); err != nil {
+				t.Fatal(err)
+			}
 			oldKey := app.Keys.Ring().Primary()
 			app.Close()
 
 			code, out, stderr := cli("keys", "rotate")
-			if code != 0 || !strings.Contains(out, "3 secret(s) re-encrypted") {
+			if code != 0 || !strings.Contains(out, "4 secret(s) re-encrypted") {
 				t.Fatalf("rotate: %d %s %s", code, out, stderr)
 			}
 			if code, out, _ := cli("keys", "list"); code != 0 || !strings.Contains(out, oldKey) || !regexpMatch(`(?m)^`+oldKey+`\s.*\s0$`, out) {
@@ -174,6 +180,9 @@ func TestKeyRotation(t *testing.T) {
 			app2 := openTestApp(t, g)
 			defer app2.Close()
 			loginTestUser(t, app2, u)
+			if n, err := app2.SSO.ReadableSecrets(context.Background()); err != nil || n != 1 {
+				t.Fatalf("client secrets after rotation and removal of the old key: %d %v", n, err)
+			}
 		})
 	}
 }
@@ -325,6 +334,70 @@ func TestAccountCommandsRefuseTooLongText(t *testing.T) {
 			if code, _, stderr := cli("token", "create", "--login", "root", "--name", strings.Repeat("t", account.MaxTokenName+1)); code != 1 || !strings.Contains(stderr, "token_name") {
 				t.Errorf("long token name: %d %s", code, stderr)
 			}
+		})
+	}
+}
+
+// TestSSOCommands declares providers, lets an establishment allow one, sets a policy,
+// links and unlinks an account and imports a file of identities, as an operator would.
+func TestSSOCommands(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(string(e), func(t *testing.T) {
+			dir := t.TempDir()
+			g := []string{"--data", dir, "--db", storetest.DSN(t, e), "--log-level", "warn", "--argon2-memory", "64", "--argon2-time", "1"}
+			cli := func(args ...string) (int, string, string) {
+				return runCLI(t, append(append([]string{}, g...), args...)...)
+			}
+			must := func(want string, args ...string) string {
+				t.Helper()
+				code, out, stderr := cli(args...)
+				if code != 0 || !strings.Contains(out, want) {
+					t.Fatalf("%v: %d %q %q", args, code, out, stderr)
+				}
+				return out
+			}
+			cli("migrate")
+			must("0691234S", "establishment", "create", "--uai", "0691234S", "--name", "A")
+			must("academie", "sso", "provider", "add", "--name", "academie", "--label", "Académie", "--kind", "cas", "--cas-url", "https://cas.ac-test.fr/cas")
+			secret := filepath.Join(dir, "secret")
+			if err := os.WriteFile(secret, []byte("s3cret-value\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out := must("post-logout redirect URI", "sso", "provider", "add", "--name", "ent", "--kind", "oidc", "--issuer", "https://ent.example",
+				"--client-id", "cartable", "--client-secret-file", secret)
+			if strings.Contains(out, "s3cret") {
+				t.Fatal("the secret is printed")
+			}
+			if code, _, stderr := cli("sso", "provider", "add", "--name", "ent2", "--kind", "oidc", "--issuer", "http://ent.example", "--client-id", "c", "--client-secret-file", secret); code == 0 || !strings.Contains(stderr, "https") {
+				t.Fatalf("http issuer: %d %s", code, stderr)
+			}
+			must("disabled", "sso", "provider", "disable", "--name", "ent")
+			out = must("academie", "sso", "provider", "list")
+			if !strings.Contains(out, "ent \"ent\" oidc https://ent.example (client cartable), identity sub, disabled") {
+				t.Fatalf("list: %s", out)
+			}
+			must("0691234S allows academie", "sso", "allow", "--uai", "0691234S", "--provider", "academie")
+			must("teacher log in with cartable_only", "sso", "policy", "--uai", "0691234S", "--role", "teacher", "--policy", "cartable_only")
+			if code, _, stderr := cli("sso", "policy", "--uai", "0691234S", "--role", "teacher", "--policy", "maybe"); code == 0 || !strings.Contains(stderr, "sso_only") {
+				t.Fatalf("bad policy: %d %s", code, stderr)
+			}
+			must("", "account", "create", "--login", "paul.durand", "--role", "teacher", "--uai", "0691234S", "--no-qr")
+			must("paul.durand linked to prof1 at academie", "sso", "link", "--login", "paul.durand", "--provider", "academie", "--external-id", "prof1")
+			must("prof1", "sso", "links", "--login", "paul.durand")
+			must("no longer linked", "sso", "unlink", "--login", "paul.durand", "--provider", "academie")
+			csv := filepath.Join(dir, "links.csv")
+			if err := os.WriteFile(csv, []byte("login;external_id\npaul.durand;prof1\nnobody;x\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out = must("2 line(s), 1 would be linked (dry run), 1 problem(s)", "sso", "import", "--uai", "0691234S", "--provider", "academie", "--dry-run", csv)
+			if !strings.Contains(out, "line 3:") {
+				t.Fatalf("problems by line: %s", out)
+			}
+			if out := must("", "sso", "links", "--login", "paul.durand"); strings.Contains(out, "prof1") {
+				t.Fatalf("the dry run linked: %s", out)
+			}
+			must("1 linked", "sso", "import", "--uai", "0691234S", "--provider", "academie", csv)
+			must("import", "sso", "links", "--login", "paul.durand")
 		})
 	}
 }

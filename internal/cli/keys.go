@@ -16,12 +16,13 @@ import (
 	"github.com/cartable/cartable/internal/keyring"
 	"github.com/cartable/cartable/internal/notify"
 	"github.com/cartable/cartable/internal/secret"
+	"github.com/cartable/cartable/internal/sso"
 	"github.com/cartable/cartable/internal/store"
 )
 
 // encryptedColumns lists every column holding keyring ciphertexts.
 func encryptedColumns() []store.EncryptedColumn {
-	return slices.Concat(account.EncryptedColumns(), secret.EncryptedColumns(), notify.EncryptedColumns())
+	return slices.Concat(account.EncryptedColumns(), secret.EncryptedColumns(), notify.EncryptedColumns(), sso.EncryptedColumns())
 }
 
 func keysCmd() *cmd {

@@ -55,6 +55,7 @@ type Config struct {
 	MaxAttachmentMiB int           // --max-attachment: largest file attached to a situation (MiB)
 	TransferSchedule string        // --transfer-schedule: daily time of the transfer job ("" disables)
 	PurgeSchedule    string        // --purge-schedule: weekly day and time of the purge ("" disables)
+	SSOFlowsSchedule string        // --sso-flows-schedule: daily time of the removal of expired single sign-on flows ("" disables)
 
 	// E-mail (internal/notify): no --smtp-host, no e-mail.
 	SMTPHost         string // --smtp-host
@@ -105,6 +106,7 @@ func Default() Config {
 		SMTPTLS:            "starttls",
 		MailSchedule:       "every 2m",
 		ReminderSchedule:   "07:00",
+		SSOFlowsSchedule:   "04:10",
 	}
 }
 
@@ -172,6 +174,7 @@ func (c *Config) Register(fs *flag.FlagSet, getenv func(string) string) {
 	r.integer(&c.MaxUploadMiB, "max-upload", "largest accepted upload (SIECLE imports), in MiB")
 	r.integer(&c.MaxAttachmentMiB, "max-attachment", "largest file a student attaches to a professional situation, in MiB")
 	r.str(&c.TransferSchedule, "transfer-schedule", "time of the daily transfer job, HH:MM Europe/Paris (empty: not scheduled)")
+	r.str(&c.SSOFlowsSchedule, "sso-flows-schedule", "time of the daily removal of expired single sign-on flows, HH:MM Europe/Paris (empty: not scheduled)")
 	r.str(&c.PurgeSchedule, "purge-schedule", "day and time of the weekly purge, e.g. \"sun 03:30\" Europe/Paris (empty: not scheduled)")
 	r.str(&c.SMTPHost, "smtp-host", "SMTP server that sends e-mails (empty: no e-mail, notices stay in the application)")
 	r.integer(&c.SMTPPort, "smtp-port", "SMTP server port")

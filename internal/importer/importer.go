@@ -26,6 +26,7 @@ import (
 	"github.com/cartable/cartable/internal/i18n"
 	"github.com/cartable/cartable/internal/secret"
 	"github.com/cartable/cartable/internal/siecle"
+	"github.com/cartable/cartable/internal/sso"
 	"github.com/cartable/cartable/internal/store"
 	"github.com/cartable/cartable/internal/student"
 )
@@ -40,6 +41,8 @@ type Service struct {
 	now            func() time.Time
 	// MaxSize caps the decompressed size of an imported file.
 	MaxSize int64
+	// SSO links the external identities a file of them brings (Links).
+	SSO *sso.Service
 }
 
 // New returns a Service.

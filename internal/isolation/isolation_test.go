@@ -26,6 +26,7 @@ import (
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/passport"
 	"github.com/cartable/cartable/internal/siecle"
+	"github.com/cartable/cartable/internal/sso"
 	"github.com/cartable/cartable/internal/student"
 )
 
@@ -40,6 +41,7 @@ type objects struct {
 	accountID    int64 // an account with a role in B only
 	sessionID    int64 // a session of that account
 	noticeID     int64 // a notice of that account (internal/notify)
+	linkID       int64 // a link between that account and an identity of a provider B allows
 	markers      []string
 }
 
@@ -55,6 +57,13 @@ var exempt = map[string]string{
 	"GET /static/":                    "static files",
 	"POST /api/v1/jobs/{job}/runs":    "a job name; platform administrators only (tested in api: TestJobsAPI)",
 	"POST /admin/jobs/{job}":          "a job name; platform administrators only (tested in web: TestJobsPage)",
+	// Single sign-on: a provider's name is platform-wide, not an establishment's object;
+	// who may log in or link through it is sso's rule (sso: TestRules…).
+	"POST /sso/{provider}/login":              "a provider's name; starts a login (anyone may)",
+	"GET /sso/{provider}/callback":            "a provider's name; the flow cookie names the flow",
+	"POST /sso/{provider}/callback":           "a provider's name; a CAS single-logout request (a validated ticket is the proof)",
+	"POST /sso/{provider}/backchannel-logout": "a provider's name; a signed logout token is the proof",
+	"POST /me/sso/{provider}/link":            "a provider's name; links the caller's own account",
 }
 
 // cases builds, for every covered route, the path that targets B's object.
@@ -79,12 +88,33 @@ var cases = map[string]func(b objects) string{
 	"POST /api/v1/accounts/{id}/disable":            func(b objects) string { return fmt.Sprintf("/api/v1/accounts/%d/disable", b.accountID) },
 	"DELETE /api/v1/me/sessions/{id}":               func(b objects) string { return fmt.Sprintf("/api/v1/me/sessions/%d", b.sessionID) },
 
-	"GET /admin/accounts/{id}":                func(b objects) string { return fmt.Sprintf("/admin/accounts/%d", b.accountID) },
-	"POST /admin/accounts/{id}/{action}":      func(b objects) string { return fmt.Sprintf("/admin/accounts/%d/reissue", b.accountID) },
-	"GET /admin/establishments/{uai}":         func(b objects) string { return "/admin/establishments/" + b.uai },
-	"POST /admin/establishments/{uai}":        func(b objects) string { return "/admin/establishments/" + b.uai },
-	"POST /me/sessions/{id}/revoke":           func(b objects) string { return fmt.Sprintf("/me/sessions/%d/revoke", b.sessionID) },
-	"POST /me/notices/{id}/read":              func(b objects) string { return fmt.Sprintf("/me/notices/%d/read", b.noticeID) },
+	"PATCH /api/v1/sso/providers/{name}":                    func(b objects) string { return "/api/v1/sso/providers/academie" },
+	"GET /api/v1/establishments/{uai}/sso":                  func(b objects) string { return "/api/v1/establishments/" + b.uai + "/sso" },
+	"PUT /api/v1/establishments/{uai}/sso/providers/{name}": func(b objects) string { return "/api/v1/establishments/" + b.uai + "/sso/providers/academie" },
+	"DELETE /api/v1/establishments/{uai}/sso/providers/{name}": func(b objects) string {
+		return "/api/v1/establishments/" + b.uai + "/sso/providers/academie"
+	},
+	"PUT /api/v1/establishments/{uai}/sso/policies/{role}": func(b objects) string { return "/api/v1/establishments/" + b.uai + "/sso/policies/teacher" },
+	"POST /api/v1/establishments/{uai}/sso/links":          func(b objects) string { return "/api/v1/establishments/" + b.uai + "/sso/links?provider=academie" },
+	"GET /api/v1/accounts/{id}/sso-links":                  func(b objects) string { return fmt.Sprintf("/api/v1/accounts/%d/sso-links", b.accountID) },
+	"POST /api/v1/accounts/{id}/sso-links":                 func(b objects) string { return fmt.Sprintf("/api/v1/accounts/%d/sso-links", b.accountID) },
+	"DELETE /api/v1/sso-links/{id}":                        func(b objects) string { return fmt.Sprintf("/api/v1/sso-links/%d", b.linkID) },
+
+	"GET /admin/accounts/{id}":              func(b objects) string { return fmt.Sprintf("/admin/accounts/%d", b.accountID) },
+	"POST /admin/accounts/{id}/{action}":    func(b objects) string { return fmt.Sprintf("/admin/accounts/%d/reissue", b.accountID) },
+	"GET /admin/establishments/{uai}":       func(b objects) string { return "/admin/establishments/" + b.uai },
+	"POST /admin/establishments/{uai}":      func(b objects) string { return "/admin/establishments/" + b.uai },
+	"POST /me/sessions/{id}/revoke":         func(b objects) string { return fmt.Sprintf("/me/sessions/%d/revoke", b.sessionID) },
+	"POST /me/notices/{id}/read":            func(b objects) string { return fmt.Sprintf("/me/notices/%d/read", b.noticeID) },
+	"POST /admin/sso/providers/{name}":      func(b objects) string { return "/admin/sso/providers/academie" },
+	"GET /establishments/{uai}/sso":         func(b objects) string { return "/establishments/" + b.uai + "/sso" },
+	"POST /establishments/{uai}/sso":        func(b objects) string { return "/establishments/" + b.uai + "/sso" },
+	"POST /establishments/{uai}/sso/link":   func(b objects) string { return "/establishments/" + b.uai + "/sso/link" },
+	"POST /establishments/{uai}/sso/import": func(b objects) string { return "/establishments/" + b.uai + "/sso/import" },
+	"POST /establishments/{uai}/sso/links/{id}/unlink": func(b objects) string {
+		return fmt.Sprintf("/establishments/%s/sso/links/%d/unlink", b.uai, b.linkID)
+	},
+	"POST /me/sso/links/{id}/unlink":          func(b objects) string { return fmt.Sprintf("/me/sso/links/%d/unlink", b.linkID) },
 	"GET /establishments/{uai}":               func(b objects) string { return "/establishments/" + b.uai },
 	"GET /establishments/{uai}/students":      func(b objects) string { return "/establishments/" + b.uai + "/students" },
 	"GET /establishments/{uai}/students/{id}": func(b objects) string { return fmt.Sprintf("/establishments/%s/students/%d", b.uai, b.studentID) },
@@ -243,6 +273,8 @@ func TestIsolationMatrix(t *testing.T) {
 		objB.evaluationID, objB.situationID, objB.attachmentID = recordsOf(t, s, b.UAI, stB.ID)
 		objB.noticeID = noticeOf(t, s, teacherB.ID, "secret.bravo@example.org")
 		objB.markers = append(objB.markers, "secret.bravo@example.org")
+		objB.linkID = linkOf(t, s, b.ID, teacherB.ID, "prof.bravo.ent")
+		objB.markers = append(objB.markers, "prof.bravo.ent")
 
 		// One account of each role in A.
 		pageA, err := s.App.Students.List(ctx, op, a.UAI, student.Filter{Status: "active", Limit: 1})
@@ -312,6 +344,31 @@ func noticeOf(t *testing.T, s *apptest.Server, accountID int64, marker string) i
 		t.Fatalf("notices: %v", err)
 	}
 	return list[0].ID
+}
+
+// linkOf declares a CAS provider (once), lets establishment est allow it and links
+// an identity to an account (none when accountID is 0); it returns the link's id.
+func linkOf(t *testing.T, s *apptest.Server, est, accountID int64, identity string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	op := authz.OperatorPrincipal()
+	if _, err := s.App.SSO.Provider(ctx, "academie"); err != nil {
+		if _, err := s.App.SSO.CreateProvider(ctx, op, sso.ProviderInput{Name: "academie", Label: "Académie",
+			Kind: sso.KindCAS, CASURL: "https://cas.ac-test.fr/cas"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.App.SSO.AllowProvider(ctx, op, est, "academie", true); err != nil {
+		t.Fatal(err)
+	}
+	if accountID == 0 {
+		return 0
+	}
+	l, err := s.App.SSO.Link(ctx, op, accountID, "academie", identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l.ID
 }
 
 // recordsOf gives a student of an establishment an evaluation, a situation and a file.
@@ -447,24 +504,26 @@ func webLogin(t *testing.T, s *apptest.Server, u *apptest.User) *http.Client {
 // administrator of both can. TestAccountsAcrossEstablishments fails on any route of
 // accounts or letters that is not listed here.
 var accountRoutes = map[string]string{
-	"GET /api/v1/accounts":               "list (view)",
-	"POST /api/v1/accounts":              "create with roles (only in his establishments)",
-	"GET /api/v1/accounts/{id}":          "view",
-	"POST /api/v1/accounts/{id}/reissue": "manage",
-	"POST /api/v1/accounts/{id}/unlock":  "manage",
-	"POST /api/v1/accounts/{id}/expire":  "manage",
-	"POST /api/v1/accounts/{id}/disable": "manage",
-	"GET /admin/accounts":                "list (view)",
-	"GET /admin/accounts/new":            "form, no account",
-	"POST /admin/accounts":               "create with roles (only in his establishments)",
-	"GET /admin/accounts/{id}":           "view",
-	"POST /admin/accounts/{id}/{action}": "manage: reissue, unlock, expire, disable",
-	"POST /admin/letters":                "manage, in bulk",
-	"POST /establishments/{uai}/letters": "manage, in bulk (a class's students)",
-	"GET /api/v1/audit":                  "audit by login (his establishments only)",
-	"GET /admin/audit":                   "audit by login (his establishments only)",
-	"DELETE /api/v1/me/sessions/{id}":    "own sessions only",
-	"POST /me/sessions/{id}/revoke":      "own sessions only",
+	"GET /api/v1/accounts":                 "list (view)",
+	"POST /api/v1/accounts":                "create with roles (only in his establishments)",
+	"GET /api/v1/accounts/{id}":            "view",
+	"POST /api/v1/accounts/{id}/reissue":   "manage",
+	"POST /api/v1/accounts/{id}/unlock":    "manage",
+	"POST /api/v1/accounts/{id}/expire":    "manage",
+	"POST /api/v1/accounts/{id}/disable":   "manage",
+	"GET /admin/accounts":                  "list (view)",
+	"GET /admin/accounts/new":              "form, no account",
+	"POST /admin/accounts":                 "create with roles (only in his establishments)",
+	"GET /admin/accounts/{id}":             "view",
+	"POST /admin/accounts/{id}/{action}":   "manage: reissue, unlock, expire, disable",
+	"POST /admin/letters":                  "manage, in bulk",
+	"POST /establishments/{uai}/letters":   "manage, in bulk (a class's students)",
+	"GET /api/v1/audit":                    "audit by login (his establishments only)",
+	"GET /admin/audit":                     "audit by login (his establishments only)",
+	"DELETE /api/v1/me/sessions/{id}":      "own sessions only",
+	"POST /me/sessions/{id}/revoke":        "own sessions only",
+	"GET /api/v1/accounts/{id}/sso-links":  "view (the identities linked to it)",
+	"POST /api/v1/accounts/{id}/sso-links": "manage: link an identity (tested below)",
 }
 
 // ownRoutes are the routes without an id that act on the caller's own account only
@@ -646,6 +705,14 @@ func TestAccountsAcrossEstablishments(t *testing.T) {
 			if st, _ := webCall(t, s, u, "POST", fmt.Sprintf("/admin/accounts/%d/%s", victim.ID, action), url.Values{}); st != http.StatusForbidden {
 				t.Errorf("%s: POST /admin/accounts/{id}/%s answered %d", who, action, st)
 			}
+		}
+		// Nor link an identity to it, even through a provider both establishments allow.
+		for _, id := range []int64{a.ID, b.ID} {
+			linkOf(t, s, id, 0, "")
+		}
+		if st, body := apiCall(t, s, u, "POST", fmt.Sprintf("/api/v1/accounts/%d/sso-links", victim.ID),
+			map[string]string{"provider": "academie", "external_id": "pris"}); st != http.StatusForbidden || !strings.Contains(body, "account_read_only") {
+			t.Errorf("%s: linked an identity to an account of B: %d %s", who, st, body)
 		}
 		wait := pending()
 		if st, _ := webCall(t, s, u, "POST", "/admin/letters", url.Values{"id": {fmt.Sprint(wait)}}); st != http.StatusForbidden {

@@ -168,26 +168,40 @@ func (s *Service) begin(ctx context.Context, prov Provider, purpose Purpose, ret
 	return Start{URL: target, FlowToken: token, ExpiresAt: exp.UTC()}, nil
 }
 
-// takeFlow consumes a flow: a flow token works once, even for two concurrent callbacks.
-func (s *Service) takeFlow(ctx context.Context, token string) (flow, bool, error) {
-	var f flow
+// peekFlow reads a flow without consuming it (found reports that the token names one;
+// live that it has not expired). A flow is consumed by dropFlow, or, for a login that
+// succeeds, inside the transaction that opens the session (consumeFlow): a flow token
+// works once, even for two concurrent callbacks, and a successful login takes SQLite's
+// write lock once instead of twice.
+func (s *Service) peekFlow(ctx context.Context, token string) (f flow, found, live bool, err error) {
 	var purpose string
 	var acc sql.NullInt64
 	if token == "" || len(token) > 100 {
-		return f, false, nil
+		return f, false, false, nil
 	}
-	err := s.db.QueryRow(ctx, `DELETE FROM sso_flows WHERE token_hash = $1
-		RETURNING provider_id, purpose, state, nonce, verifier, return_to, account_id, expires_at`, hashToken(token)).Scan(
+	err = s.db.QueryRow(ctx, `SELECT provider_id, purpose, state, nonce, verifier, return_to, account_id, expires_at
+		FROM sso_flows WHERE token_hash = $1`, hashToken(token)).Scan(
 		&f.providerID, &purpose, &f.state, &f.nonce, &f.verifier, &f.returnTo, &acc, &f.expires)
 	if errors.Is(err, store.ErrNotFound) {
-		return f, false, nil
+		return f, false, false, nil
 	}
 	if err != nil {
-		return f, false, err
+		return f, false, false, err
 	}
 	f.purpose, f.accountID = Purpose(purpose), acc.Int64
-	return f, s.now().Before(f.expires), nil
+	return f, true, s.now().Before(f.expires), nil
 }
+
+// consumeFlow deletes a flow and reports whether it was still there (false: another
+// callback used it first).
+func (s *Service) consumeFlow(ctx context.Context, token string) (bool, error) {
+	n, err := s.db.ExecCount(ctx, `DELETE FROM sso_flows WHERE token_hash = $1`, hashToken(token))
+	return n == 1, err
+}
+
+// errFlowUsed: the flow was consumed by another callback while this one was checking
+// the provider's answer.
+var errFlowUsed = errors.New("sso: flow used by another callback")
 
 // Result is a flow finished.
 type Result struct {
@@ -217,11 +231,31 @@ type identity struct {
 // verified), then the identity's link decides: a session for a login, a new link for a
 // link. Every outcome is audited with the provider and the identity.
 func (s *Service) Finish(ctx context.Context, provider, flowToken string, q url.Values, c account.Client) (Result, error) {
-	f, live, err := s.takeFlow(ctx, flowToken)
+	f, found, live, err := s.peekFlow(ctx, flowToken)
 	if err != nil {
 		return Result{}, err
 	}
+	// Whatever happens but a login that succeeds, the flow is consumed here; a link
+	// flow at once, as every refusal before the provider's answer is checked.
+	consumed := !found
+	drop := func() (bool, error) {
+		if consumed {
+			return false, nil
+		}
+		consumed = true
+		return s.consumeFlow(context.WithoutCancel(ctx), flowToken)
+	}
+	defer drop()
 	prov, perr := s.provider(ctx, provider)
+	if perr != nil || f.providerID != prov.ID || !live || !prov.Enabled || f.purpose == PurposeLink {
+		ok, err := drop()
+		if err != nil {
+			return Result{}, err
+		}
+		if !ok { // another callback took it first: as if it had never been
+			found, live, f = false, false, flow{}
+		}
+	}
 	switch {
 	case perr != nil && !errors.Is(perr, errNoProvider):
 		return Result{}, perr
@@ -254,7 +288,10 @@ func (s *Service) Finish(ctx context.Context, provider, flowToken string, q url.
 		res.Link = l
 		return res, err
 	}
-	res.Session, err = s.login(ctx, prov, id, c)
+	res.Session, err = s.login(ctx, prov, id, c, flowToken)
+	if err == nil {
+		consumed = true // by the login's transaction
+	}
 	return res, err
 }
 
@@ -305,7 +342,7 @@ func (s *Service) identify(ctx context.Context, prov Provider, f flow, q url.Val
 }
 
 // login opens a session for the account linked to id, if the rules allow it.
-func (s *Service) login(ctx context.Context, prov Provider, id identity, c account.Client) (account.SSOSession, error) {
+func (s *Service) login(ctx context.Context, prov Provider, id identity, c account.Client, flowToken string) (account.SSOSession, error) {
 	e := event{action: audit.SSOLoginRefused, provider: prov.Name, identity: id.external}
 	link, err := s.linkOf(ctx, prov.ID, id.external)
 	if err != nil {
@@ -330,6 +367,11 @@ func (s *Service) login(ctx context.Context, prov Provider, id identity, c accou
 	}
 	var ss account.SSOSession
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
+		if ok, err := s.consumeFlow(ctx, flowToken); err != nil {
+			return err
+		} else if !ok {
+			return errFlowUsed
+		}
 		var err error
 		if ss, err = s.accounts.StartSSOSession(ctx, acc.ID, d.secondFactor, c); err != nil {
 			return err
@@ -348,6 +390,10 @@ func (s *Service) login(ctx context.Context, prov Provider, id identity, c accou
 			actor: authz.Actor{ID: acc.ID, Login: acc.Login}, account: &acc,
 			detail: map[string]any{"second_factor": second, "session_id": ss.SessionID}})
 	})
+	if errors.Is(err, errFlowUsed) {
+		e.reason = "flow_unknown"
+		return account.SSOSession{}, s.refused(ctx, e, ErrFlowExpired)
+	}
 	if err != nil {
 		if code := apperr.CodeOf(err); code != "" && apperr.KindOf(err) != apperr.KindInternal {
 			e.reason = code
@@ -425,4 +471,15 @@ func (s *Service) keptSession(ctx context.Context, sessionID int64) (*keptSessio
 // Purge deletes the flows that expired; it returns how many.
 func (s *Service) Purge(ctx context.Context) (int64, error) {
 	return s.db.ExecCount(ctx, `DELETE FROM sso_flows WHERE expires_at <= $1`, s.now())
+}
+
+// CartableSession reports whether the principal's session was opened by a cartable
+// login (password and code), the only kind that may link an identity (BeginLink).
+func (s *Service) CartableSession(ctx context.Context, p *authz.Principal) (bool, error) {
+	if p.SessionID == 0 || p.SessionKind != account.KindWeb {
+		return false, nil
+	}
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM sso_sessions WHERE session_id = $1`, p.SessionID).Scan(&n)
+	return n == 0, err
 }

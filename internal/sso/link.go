@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -343,4 +344,35 @@ func (s *Service) Unlink(ctx context.Context, p *authz.Principal, linkID int64) 
 		return s.record(ctx, event{action: audit.SSOUnlinked, provider: l.Provider, identity: l.ExternalID, actor: p.Actor(), account: &acc,
 			detail: map[string]any{"origin": l.Origin}})
 	})
+}
+
+// maxLinksBatch is how many accounts one query of LinksOfAccounts names.
+const maxLinksBatch = 500
+
+// LinksOfAccounts lists the identities linked to accounts an administrator listed
+// (account.Service.List for p, which checks what p may see), by account then provider.
+func (s *Service) LinksOfAccounts(ctx context.Context, p *authz.Principal, accs []account.Account) ([]Link, error) {
+	if !p.IsPlatformAdmin() && len(p.Establishments(authz.RoleAdmin)) == 0 {
+		return nil, errNotAdmin
+	}
+	out := []Link{}
+	for from := 0; from < len(accs); from += maxLinksBatch {
+		batch := accs[from:min(from+maxLinksBatch, len(accs))]
+		args := make([]any, len(batch))
+		marks := make([]string, len(batch))
+		for i, a := range batch {
+			args[i] = a.ID
+			marks[i] = fmt.Sprintf("$%d", i+1)
+		}
+		err := s.db.Each(ctx, func(rows *sql.Rows) error {
+			l, err := scanLink(rows)
+			out = append(out, l)
+			return err
+		}, `SELECT `+linkColumns+` FROM sso_links l JOIN sso_providers p ON p.id = l.provider_id
+			WHERE l.account_id IN (`+strings.Join(marks, ", ")+`) ORDER BY l.account_id, p.name`, args...)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

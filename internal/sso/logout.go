@@ -131,3 +131,8 @@ func (s *Service) LogoutURL(ctx context.Context, sessionID int64, after string) 
 	u.RawQuery = q.Encode()
 	return u.String(), nil
 }
+
+// AfterLogoutURL is where a provider's logout sends the browser back: cartable's login
+// page, BaseURL + "/login" (register it at OpenID Connect providers as a
+// post_logout_redirect_uri).
+func (s *Service) AfterLogoutURL() string { return s.baseURL + "/login" }

@@ -351,3 +351,31 @@ func (s *Service) clientSecret(ctx context.Context, id int64) (string, error) {
 	}
 	return string(b), nil
 }
+
+// ReadableSecrets decrypts every client secret kept, with the keys in use, and returns
+// how many there are: after a key rotation, each one must still open.
+func (s *Service) ReadableSecrets(ctx context.Context) (int, error) {
+	var ids []int64
+	err := s.db.Each(ctx, func(rows *sql.Rows) error {
+		var id int64
+		err := rows.Scan(&id)
+		ids = append(ids, id)
+		return err
+	}, `SELECT id FROM sso_providers WHERE oidc_client_secret_enc IS NOT NULL ORDER BY id`)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		if _, err := s.clientSecret(ctx, id); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
+
+// Input returns what an update keeps of p: every setting, the client secret kept
+// (empty), the enabled state unchanged (nil).
+func (p Provider) Input() ProviderInput {
+	return ProviderInput{Name: p.Name, Label: p.Label, Kind: p.Kind, CASURL: p.CASURL, CASProtocol: p.CASProtocol,
+		Issuer: p.Issuer, ClientID: p.ClientID, Scopes: p.Scopes, Identity: p.Identity}
+}

@@ -102,7 +102,7 @@ func (s *Server) loginCode(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.setCookie(w, "pending", "", -1, http.SameSiteStrictMode)
 	next := safeNext(r.PostFormValue("next"))
-	token, _, err := s.Accounts.FinishLogin(r.Context(), c.Value, r.PostFormValue("code"), r.PostFormValue("recovery_code"), s.client(r))
+	token, _, err := s.SSO.FinishSecondFactor(r.Context(), c.Value, r.PostFormValue("code"), r.PostFormValue("recovery_code"), s.client(r))
 	if err != nil {
 		if apperr.KindOf(err) == apperr.KindInternal || apperr.KindOf(err) == apperr.KindUnavailable {
 			return err
@@ -118,13 +118,17 @@ func (s *Server) loginCode(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	after := s.providerLogout(r)
 	if c, err := r.Cookie(s.cookieName("session")); err == nil {
 		if err := s.Accounts.Logout(r.Context(), c.Value); err != nil {
 			return err
 		}
 	}
 	s.setCookie(w, "session", "", -1, http.SameSiteLaxMode)
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	if after != "/login" { // the provider's logout (sso.go)
+		return toProvider(w, r, after, "sso.logout.title", "sso.logout.go")
+	}
+	http.Redirect(w, r, after, http.StatusSeeOther)
 	return nil
 }
 

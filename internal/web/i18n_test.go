@@ -16,6 +16,7 @@ import (
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/i18n"
+	"github.com/cartable/cartable/internal/sso"
 	"github.com/cartable/cartable/internal/student"
 )
 
@@ -265,6 +266,10 @@ var dynamicKeys = []string{
 	// transfers.html: (printf "transfers.%s" .Direction); transfer.Dashboard sets
 	// "received" or "sent".
 	"transfers.received", "transfers.sent",
+	// sso_account.html: (printf "sso.origin.%s" .Origin); sso.Origin*.
+	"sso.origin." + sso.OriginSelf, "sso.origin." + sso.OriginAdmin, "sso.origin." + sso.OriginImport,
+	// sso_establishment.html: (printf "sso.policy.%s" .) over PolicyChoices, the sso.Policy* values.
+	"sso.policy." + string(sso.PolicySSOOnly), "sso.policy." + string(sso.PolicySSOThenTOTP), "sso.policy." + string(sso.PolicyCartableOnly),
 	// partials.html, runs: (printf "jobs.job.%s" .Job) and (printf "jobs.status.%s" .Status);
 	// the jobs app.New registers (TestJobsPageListsRegisteredJobs checks each has its
 	// label), and the statuses jobs.Runner records.

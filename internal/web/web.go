@@ -143,6 +143,7 @@ func (s *Server) Register(mux *http.ServeMux) ([]httpx.Route, error) {
 	open("POST /email/confirm", s.confirmEmail)
 	open("GET /privacy", s.privacyPage)
 	authed("GET /admin/privacy", s.privacyRegisterPage)
+	routes = append(routes, s.registerSSO(mux, open, authed, selfChecked)...)
 	mux.Handle("/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return apperr.NotFound("not_found", "no such page")
 	}, false, false))
@@ -326,10 +327,10 @@ func (s *Server) parse() error {
 	}
 	for _, n := range names {
 		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if base == "layout" || base == "partials" {
+		if base == "layout" || base == "partials" || base == "sso_blocks" {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(s.funcs()).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", n)
+		t, err := template.New("layout.html").Funcs(s.funcs()).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/sso_blocks.html", n)
 		if err != nil {
 			return fmt.Errorf("template %s: %w", n, err)
 		}
