@@ -60,7 +60,7 @@ func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	d := accountsData{State: q.Get("state"), Query: q.Get("q"), Expiring: q.Get("expiring"), UAI: q.Get("uai"),
-		States: []string{"pending", "active", "expired", "locked", "disabled"}}
+		States: []string{"pending", "unused", "active", "expired", "locked", "disabled"}}
 	f := account.ListFilter{State: d.State, Query: d.Query}
 	if d.Expiring != "" {
 		days, err := strconv.Atoi(d.Expiring)

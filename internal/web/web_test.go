@@ -130,8 +130,8 @@ func TestLoginPagesAndCSRF(t *testing.T) {
 	}
 	p = fetch(t, c, "GET", s.URL+"/login/code", nil)
 	p = fetch(t, c, "POST", s.URL+"/login/code", url.Values{"csrf": {p.csrf(t)}, "code": {u.Code(s)}})
-	if p.status != http.StatusUnauthorized || !strings.Contains(p.body, "Identifiant, mot de passe ou code incorrect") {
-		t.Fatalf("wrong password revealed after the code: %d", p.status)
+	if p.status != http.StatusUnauthorized || !strings.Contains(p.body, "Code refusé (ou identifiant ou mot de passe incorrect)") || !strings.Contains(p.body, `id="code"`) {
+		t.Fatalf("wrong password revealed after the code, or the code step was left: %d", p.status)
 	}
 	sess := login(t, s, c, u)
 	if sess == "" {
