@@ -89,6 +89,13 @@ func TestEnrolmentKeptForItsBrowser(t *testing.T) {
 		e.clock.Advance(e.svc.Policy().EnrollmentTTL + time.Second)
 		_, err = e.svc.ShowEnrollment(e.ctx, enr2.Token, c2.Viewer)
 		wantCode(t, err, "enrollment_expired")
+		if _, err := e.svc.PurgeSessions(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		var kept int
+		if err := db.QueryRow(e.ctx, `SELECT COUNT(*) FROM enrollments WHERE reveal_enc IS NOT NULL`).Scan(&kept); err != nil || kept != 0 {
+			t.Fatalf("kept after the purge of expired links: %d %v", kept, err)
+		}
 	})
 }
 

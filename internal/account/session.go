@@ -362,8 +362,13 @@ func (s *Service) CreateToken(ctx context.Context, p *authz.Principal, accountID
 	return token, ss, err
 }
 
-// PurgeSessions deletes expired sessions and pending logins; it returns how many.
+// PurgeSessions deletes expired sessions and pending logins, and the credentials kept
+// for the browsers of expired enrolment links; it returns how many sessions it deleted.
 func (s *Service) PurgeSessions(ctx context.Context) (int64, error) {
+	if _, err := s.db.Exec(ctx, `UPDATE enrollments SET reveal_enc = NULL, viewer_hash = NULL
+		WHERE expires_at <= $1 AND reveal_enc IS NOT NULL`, s.now()); err != nil {
+		return 0, err
+	}
 	return s.db.ExecCount(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, s.now())
 }
 
