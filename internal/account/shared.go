@@ -102,3 +102,24 @@ func inChunks(ids []int64, size, from int, fn func(ph string, chunk []any) error
 	}
 	return nil
 }
+
+// Member is an account holding a role in an establishment, as lists of staff show it.
+type Member struct {
+	ID          int64
+	Login       string
+	DisplayName string
+}
+
+// Members returns the accounts holding role in the establishment, ordered by display
+// name then login.
+func Members(ctx context.Context, db *store.DB, establishmentID int64, role authz.Role) ([]Member, error) {
+	var out []Member
+	err := db.Each(ctx, func(rows *sql.Rows) error {
+		var m Member
+		err := rows.Scan(&m.ID, &m.Login, &m.DisplayName)
+		out = append(out, m)
+		return err
+	}, `SELECT a.id, a.login, a.display_name FROM accounts a JOIN memberships m ON m.account_id = a.id
+		WHERE m.establishment_id = $1 AND m.role = $2 AND a.status <> 'disabled' ORDER BY a.display_name, a.login`, establishmentID, string(role))
+	return out, err
+}

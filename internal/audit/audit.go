@@ -49,6 +49,8 @@ const (
 	EvaluationSaved        = "evaluation.saved"
 	EvaluationViewed       = "evaluation.viewed"
 	EvaluationDeleted      = "evaluation.deleted"
+	ClassTeacherAssigned   = "class.teacher_assigned"
+	ClassTeacherRemoved    = "class.teacher_removed"
 	ResultsViewed          = "student.results_viewed"
 	SituationCreated       = "situation.created"
 	SituationUpdated       = "situation.updated"

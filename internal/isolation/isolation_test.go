@@ -89,6 +89,8 @@ var cases = map[string]func(b objects) string{
 	"POST /establishments/{uai}/imports":      func(b objects) string { return "/establishments/" + b.uai + "/imports" },
 	"GET /establishments/{uai}/imports/{id}":  func(b objects) string { return fmt.Sprintf("/establishments/%s/imports/%d", b.uai, b.importID) },
 	"POST /establishments/{uai}/letters":      func(b objects) string { return "/establishments/" + b.uai + "/letters" },
+	"GET /establishments/{uai}/classes":       func(b objects) string { return "/establishments/" + b.uai + "/classes" },
+	"POST /establishments/{uai}/classes":      func(b objects) string { return "/establishments/" + b.uai + "/classes" },
 
 	"GET /api/v1/establishments/{uai}/evaluations":  func(b objects) string { return "/api/v1/establishments/" + b.uai + "/evaluations" },
 	"POST /api/v1/establishments/{uai}/evaluations": func(b objects) string { return "/api/v1/establishments/" + b.uai + "/evaluations" },

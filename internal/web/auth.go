@@ -20,6 +20,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 	case p.PassportOnly:
 		http.Redirect(w, r, "/me/passport", http.StatusSeeOther)
+	case isStaff(p):
+		http.Redirect(w, r, "/classes", http.StatusSeeOther)
 	default:
 		http.Redirect(w, r, "/me", http.StatusSeeOther)
 	}

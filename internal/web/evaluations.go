@@ -28,6 +28,12 @@ type evaluationsData struct {
 	CanWrite     bool
 	Today        string
 	Form         competency.Input
+	// MEFs is each class's main formation; Mismatch asks to confirm a diploma that the
+	// class's formation does not prepare.
+	MEFs     map[string]student.ClassMEF
+	Mismatch bool
+	// Open opens the new-evaluation form (an error, or a class chosen from "Mes classes").
+	Open bool
 }
 
 func canWrite(p *authz.Principal, e establishment.Establishment) bool {
@@ -50,7 +56,51 @@ func (s *Server) evaluationsData(r *http.Request) (evaluationsData, error) {
 	if d.Classes, err = s.Students.Classes(r.Context(), p, e.UAI); err != nil {
 		return d, err
 	}
+	if d.MEFs, err = s.Students.ClassMEFs(r.Context(), p, e.UAI); err != nil {
+		return d, err
+	}
+	if c := r.URL.Query().Get("class"); c != "" {
+		d.Form.Class, d.Open = c, true
+	}
 	return d, nil
+}
+
+// diplomaFor is the referential of a class: the first one its main formation prepares.
+func diplomaFor(refs []competency.Referential, m student.ClassMEF) (competency.Referential, bool) {
+	if m.MEF == "" {
+		return competency.Referential{}, false
+	}
+	for _, r := range refs {
+		if r.PreparedBy(m.MEF) {
+			return r, true
+		}
+	}
+	return competency.Referential{}, false
+}
+
+// chooseDiploma fills in the diploma of a new evaluation from its class when none was
+// chosen, and refuses, unless confirmed, one the class's formation does not prepare.
+func chooseDiploma(d evaluationsData, in *competency.Input, confirmed bool) error {
+	m := d.MEFs[in.Class]
+	if in.Diploma == "" {
+		ref, ok := diplomaFor(d.Referentials, m)
+		if !ok {
+			return apperr.Invalid("no_referential_for_class", "no referential matches the formation of class %q: choose the diploma", in.Class).
+				With("class", in.Class).With("mef", mefName(m))
+		}
+		in.Diploma = ref.Code
+		return nil
+	}
+	if confirmed || m.MEF == "" {
+		return nil
+	}
+	for _, r := range d.Referentials {
+		if r.Code == in.Diploma && !r.PreparedBy(m.MEF) {
+			return apperr.Conflict("diploma_mismatch", "class %q follows MEF %s, which %s does not prepare", in.Class, m.MEF, r.Code).
+				With("class", in.Class).With("mef", mefName(m)).With("diploma", r.Label)
+		}
+	}
+	return nil
 }
 
 func (s *Server) evaluationsPage(w http.ResponseWriter, r *http.Request) error {
@@ -70,8 +120,16 @@ func (s *Server) createEvaluation(w http.ResponseWriter, r *http.Request) error 
 	}
 	in := competency.Input{Title: r.PostFormValue("title"), Date: r.PostFormValue("date"), Level: r.PostFormValue("level"),
 		Class: r.PostFormValue("class"), Diploma: r.PostFormValue("diploma")}
-	ev, err := s.Competencies.Create(r.Context(), principal(r), d.E.UAI, in)
+	chosen := in.Diploma
+	var ev competency.Evaluation
+	err = chooseDiploma(d, &in, r.PostFormValue("confirm") == "1")
+	if err == nil {
+		ev, err = s.Competencies.Create(r.Context(), principal(r), d.E.UAI, in)
+	}
 	if err != nil {
+		d.Mismatch = apperr.CodeOf(err) == "diploma_mismatch"
+		d.Open = true
+		in.Diploma = chosen
 		if k := apperr.KindOf(err); k == apperr.KindInternal || k == apperr.KindUnavailable {
 			return err
 		}

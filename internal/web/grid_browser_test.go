@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	cdp "github.com/chromedp/chromedp"
@@ -48,6 +49,9 @@ func TestBrowserGrid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := s.App.Students.AssignTeacher(bg, op, e.UAI, class, teacher.ID); err != nil {
+		t.Fatal(err)
+	}
 	do := func(steps ...cdp.Action[cdp.Void]) {
 		t.Helper()
 		if err := cdp.Do(ctx, steps...); err != nil {
@@ -70,9 +74,12 @@ func TestBrowserGrid(t *testing.T) {
 	do(cdp.Navigate(s.URL+"/login"), cdp.WaitVisible(cdp.ID("login")),
 		cdp.SendKeys(cdp.ID("login"), teacher.Login), cdp.SendKeys(cdp.ID("password"), teacher.Password),
 		cdp.Submit(cdp.ID("password")), cdp.WaitVisible(cdp.ID("code")),
-		cdp.SendKeys(cdp.ID("code"), teacher.Code(s)), cdp.Submit(cdp.ID("code")), cdp.WaitVisible(cdp.ID("me-login")))
-	do(cdp.Navigate(fmt.Sprintf("%s/establishments/%s/evaluations/%d?class=%s", s.URL, e.UAI, ev.ID, class)),
-		cdp.WaitVisible(cdp.CSS(`select[data-row="0"][data-col="0"]`)))
+		cdp.SendKeys(cdp.ID("code"), teacher.Code(s)), cdp.Submit(cdp.ID("code")), cdp.WaitVisible(cdp.ID("classes-intro")))
+	// The teacher lands on "Mes classes": his class's grid is one click away.
+	do(cdp.Click(cdp.CSS("a.latest-grid")), cdp.WaitVisible(cdp.CSS(`select[data-row="0"][data-col="0"]`)))
+	if url := get(t, ctx, cdp.Location()); !strings.Contains(url, fmt.Sprintf("/evaluations/%d", ev.ID)) {
+		t.Fatalf("the class's grid link leads to %s", url)
+	}
 	firstStudent := get(t, ctx, cdp.Evaluate[string](`document.querySelector('tr[data-student]').getAttribute('data-student')`))
 
 	// Keyboard only: a value's first letter chooses it, the arrows move, Delete clears.

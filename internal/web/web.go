@@ -93,6 +93,7 @@ func (s *Server) Register(mux *http.ServeMux) ([]httpx.Route, error) {
 	open("GET /signup", s.signupPage)
 	open("POST /signup", s.signup)
 	authed("GET /me", s.mePage)
+	authed("GET /classes", s.myClassesPage)
 	authed("POST /me/sessions/{id}/revoke", s.revokeSession)
 	authed("GET /admin/accounts", s.accountsPage)
 	authed("GET /admin/accounts/new", s.newAccountPage)
@@ -112,6 +113,8 @@ func (s *Server) Register(mux *http.ServeMux) ([]httpx.Route, error) {
 	selfChecked("POST /establishments/{uai}/imports", s.upload)
 	authed("GET /establishments/{uai}/imports/{id}", s.reportPage)
 	authed("POST /establishments/{uai}/letters", s.classLetters)
+	authed("GET /establishments/{uai}/classes", s.classTeachersPage)
+	authed("POST /establishments/{uai}/classes", s.setClassTeacher)
 	authed("GET /establishments/{uai}/evaluations", s.evaluationsPage)
 	authed("POST /establishments/{uai}/evaluations", s.createEvaluation)
 	authed("GET /establishments/{uai}/evaluations/{id}", s.gridPage)
@@ -333,6 +336,7 @@ func (s *Server) funcs() template.FuncMap {
 		"date":     func(t any) string { return "" },
 		"datetime": func(t any) string { return "" },
 		"admin":    func() bool { return false },
+		"staff":    func() bool { return false },
 		"list":     func(v ...string) []string { return v },
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
@@ -366,6 +370,7 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 		"admin": func() bool {
 			return p.User != nil && (p.User.IsPlatformAdmin() || len(p.User.Establishments(authz.RoleAdmin)) > 0)
 		},
+		"staff": func() bool { return isStaff(p.User) },
 	})
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, p); err != nil {
