@@ -57,6 +57,8 @@ const (
 	SituationViewed        = "situation.viewed"
 	AttachmentAdded        = "attachment.added"
 	AttachmentRead         = "attachment.read"
+	SituationDeleted       = "situation.deleted"
+	AttachmentDeleted      = "attachment.deleted"
 	PassportProduced       = "passport.produced"
 	TransferDone           = "transfer.done"
 	TransferDiplomaChanged = "transfer.diploma_changed"

@@ -65,7 +65,7 @@ var errorMessages = map[string]Msg{
 	"bad_upload":                      {"L'envoi du fichier a été interrompu : réessayez.", "The upload was interrupted: try again."},
 	"too_many":                        {"Trop d'éléments en une fois : {field}, plus de {max}.", "Too many items at once: {field}, more than {max}."},
 	"invalid_archive":                 {"Archive ZIP refusée, rien n'a été enregistré : {detail}", "ZIP archive rejected, nothing was saved: {detail}"},
-	"unsupported_file":                {"Seuls les fichiers PDF et ZIP sont acceptés (c'est leur contenu qui est vérifié, pas leur nom).", "Only PDF and ZIP files are accepted (their content is checked, not their name)."},
+	"unsupported_file":                {"Seuls les fichiers PDF, ZIP et les photos JPEG ou PNG sont acceptés (c’est leur contenu qui est vérifié, pas leur nom).", "Only PDF and ZIP files and JPEG or PNG photos are accepted (their content is checked, not their name)."},
 	"student_not_found":               {"Cet élève n'existe pas.", "No such student."},
 	"import_not_found":                {"Cet import n'existe pas.", "No such import."},
 	"evaluation_not_found":            {"Cette évaluation n'existe pas.", "No such evaluation."},

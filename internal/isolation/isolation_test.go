@@ -164,6 +164,15 @@ var cases = map[string]func(b objects) string{
 	"GET /establishments/{uai}/students/{id}/attachments/{aid}": func(b objects) string {
 		return fmt.Sprintf("/establishments/%s/students/%d/attachments/%d", b.uai, b.studentID, b.attachmentID)
 	},
+	"POST /establishments/{uai}/evaluations/{id}/delete": func(b objects) string {
+		return fmt.Sprintf("/establishments/%s/evaluations/%d/delete", b.uai, b.evaluationID)
+	},
+	"POST /establishments/{uai}/students/{id}/situations/{sid}/delete": func(b objects) string {
+		return fmt.Sprintf("/establishments/%s/students/%d/situations/%d/delete", b.uai, b.studentID, b.situationID)
+	},
+	"POST /establishments/{uai}/students/{id}/attachments/{aid}/delete": func(b objects) string {
+		return fmt.Sprintf("/establishments/%s/students/%d/attachments/%d/delete", b.uai, b.studentID, b.attachmentID)
+	},
 	"GET /establishments/{uai}/students/{id}/passport.zip": func(b objects) string {
 		return fmt.Sprintf("/establishments/%s/students/%d/passport.zip", b.uai, b.studentID)
 	},
@@ -377,7 +386,7 @@ func probe(t *testing.T, s *apptest.Server, u *apptest.User, method, path string
 		if m := csrfField.FindStringSubmatch(string(b)); m != nil {
 			csrf = m[1]
 		}
-		body = strings.NewReader(url.Values{"csrf": {csrf}, "class": {"X"}, "name": {"pwned"}}.Encode())
+		body = strings.NewReader(url.Values{"csrf": {csrf}, "class": {"X"}, "name": {"pwned"}, "confirm": {"1"}}.Encode())
 	}
 	req, _ = http.NewRequest(method, s.URL+path, body)
 	if body != nil {

@@ -323,7 +323,7 @@ func (s *Service) Situations(ctx context.Context, p *authz.Principal, uai string
 	return out, err
 }
 
-// Attach stores a file on a sheet. Only PDF and ZIP files are accepted, told from the
+// Attach stores a file on a sheet. Only PDF, ZIP, JPEG and PNG files are accepted, told from the
 // content (never the name): a PDF must start like one, a ZIP must be an archive whose
 // directory reads and whose entries stay inside their folder (blob.Detect). The name is
 // cleaned and takes the extension of the type (blob.FileName); the size is capped; the
@@ -350,7 +350,11 @@ func (s *Service) Attach(ctx context.Context, p *authz.Principal, uai string, st
 	ctype, err := blob.Detect(content, size)
 	switch {
 	case errors.Is(err, blob.ErrUnsupported):
-		return Attachment{}, apperr.Unsupported("unsupported_file", "%s is neither a PDF nor a ZIP file (the content was checked, not the name)", shown)
+		return Attachment{}, apperr.Unsupported("unsupported_file", "%s is neither a PDF, a ZIP, a JPEG nor a PNG file (the content was checked, not the name)", shown)
+	case errors.Is(err, blob.ErrHEIC):
+		return Attachment{}, apperr.Unsupported("heic_photo", "%s is a HEIC photo, which cannot be converted here: send it as JPEG", shown).With("file", shown)
+	case errors.Is(err, blob.ErrBadImage):
+		return Attachment{}, apperr.Unsupported("bad_image", "%s: the image cannot be read", shown).With("file", shown)
 	case errors.Is(err, blob.ErrBadArchive):
 		e := apperr.Unsupported("invalid_archive", "%s: %v", shown, err)
 		var why *blob.ArchiveError

@@ -109,6 +109,9 @@ func (s *Server) evaluationsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	pg := s.newPage(r, "evals.title", d.E.Name)
+	if r.URL.Query().Get("done") == "deleted" {
+		pg.Info = T(lang(r), "evals.deleted")
+	}
 	pg.Data = d
 	return s.render(w, r, "evaluations", pg)
 }
@@ -153,8 +156,11 @@ type gridData struct {
 	Classes    []student.ClassCount
 	Rows       []gridRow
 	CanWrite   bool
-	Problems   []competency.GridProblem
-	Saved      int
+	// CanDelete: the evaluation's author or an administrator.
+	CanDelete bool
+	Problems  []competency.GridProblem
+	Saved     int
+	Levels    []gridLevel
 }
 
 type gridRow struct {
@@ -167,6 +173,25 @@ type gridCell struct {
 	Competency string
 	Label      string
 	Value      string
+	// Tier is the value's colour, 0 (lowest) to 3 (highest), -1 when empty.
+	Tier int
+}
+
+// gridLevel is a value of the scale with its colour tier, for the legend and the cells.
+type gridLevel struct {
+	competency.ScaleValue
+	Tier int
+}
+
+// tier places the i-th of n values of a scale, lowest first, on four colours.
+func tier(i, n int) int {
+	if i < 0 {
+		return -1
+	}
+	if n <= 1 {
+		return 3
+	}
+	return (i*3 + (n-1)/2) / (n - 1)
 }
 
 func (s *Server) grid(r *http.Request) (gridData, error) {
@@ -187,7 +212,8 @@ func (s *Server) grid(r *http.Request) (gridData, error) {
 	if err != nil {
 		return gridData{}, err
 	}
-	d := gridData{E: e, Evaluation: ev, Ref: ref, Blocks: ref.Blocks(), CanWrite: canWrite(p, e)}
+	d := gridData{E: e, Evaluation: ev, Ref: ref, Blocks: ref.Blocks(), CanWrite: canWrite(p, e),
+		CanDelete: p.IsPlatformAdmin() || p.Has(authz.RoleAdmin, e.ID) || (ev.AuthorID != 0 && ev.AuthorID == p.AccountID)}
 	d.Class = r.URL.Query().Get("class")
 	if d.Class == "" {
 		d.Class = ev.Class
@@ -228,10 +254,20 @@ func (s *Server) grid(r *http.Request) (gridData, error) {
 		}
 	}
 	sort.SliceStable(students, func(i, j int) bool { return students[i].DisplayName() < students[j].DisplayName() })
+	tiers := map[string]int{}
+	for i, v := range ref.Scale {
+		tiers[v.Value] = tier(i, len(ref.Scale))
+		d.Levels = append(d.Levels, gridLevel{v, tier(i, len(ref.Scale))})
+	}
 	for _, st := range students {
 		row := gridRow{Student: st, Comment: comments[st.ID]}
 		for _, c := range ref.Competencies {
-			row.Cells = append(row.Cells, gridCell{Competency: c.Code, Label: c.Label, Value: values[st.ID][c.Code]})
+			v := values[st.ID][c.Code]
+			t, ok := tiers[v]
+			if !ok {
+				t = -1
+			}
+			row.Cells = append(row.Cells, gridCell{Competency: c.Code, Label: c.Label, Value: v, Tier: t})
 		}
 		d.Rows = append(d.Rows, row)
 	}
@@ -379,4 +415,21 @@ func (s *Server) importGridCSV(w http.ResponseWriter, r *http.Request) error {
 	pg.Info = T(lang(r), "grid.imported", n)
 	pg.Data = d2
 	return s.render(w, r, "grid", pg)
+}
+
+// deleteEvaluation deletes an evaluation and its results (its author or an
+// administrator), after the confirmation box was ticked.
+func (s *Server) deleteEvaluation(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return apperr.NotFound("evaluation_not_found", "no such evaluation")
+	}
+	if err := confirmed(r); err != nil {
+		return err
+	}
+	if err := s.Competencies.Delete(r.Context(), principal(r), r.PathValue("uai"), id); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/establishments/"+url.PathEscape(r.PathValue("uai"))+"/evaluations?done=deleted", http.StatusSeeOther)
+	return nil
 }

@@ -116,4 +116,30 @@ func TestBrowserGrid(t *testing.T) {
 	if left := get(t, ctx, cdp.Evaluate[int](`Object.keys(localStorage).length`)); left != 0 {
 		t.Fatalf("%d entries left in localStorage", left)
 	}
+
+	// Levels carry a colour (with their text and a legend); Backspace then "annuler"
+	// brings the value back, saved.
+	if cls := get(t, ctx, cdp.Evaluate[string](`document.querySelector('select[data-row="0"][data-col="0"]').closest('td').className`)); cls != "lvl lvl-3" {
+		t.Errorf("the top level's cell has class %q", cls)
+	}
+	if n := get(t, ctx, cdp.Evaluate[int](`document.querySelectorAll('#levels li').length`)); n != len(ref.Scale) {
+		t.Errorf("legend of %d levels, want %d", n, len(ref.Scale))
+	}
+	do(cdp.Focus(cdp.CSS(`select[data-row="0"][data-col="0"]`)), cdp.KeyEvent(kb.Backspace))
+	get(t, ctx, cdp.Poll[bool](`document.querySelectorAll('select.dirty').length === 0 && document.getElementById('grid-status').className.indexOf('saved') >= 0`))
+	if got := results(); got[firstStudent+"/"+ref.Competencies[0].Code] != "" {
+		t.Fatalf("Backspace did not clear: %v", got)
+	}
+	do(cdp.Click(cdp.ID("grid-undo")))
+	get(t, ctx, cdp.Poll[bool](`document.querySelectorAll('select.dirty').length === 0 && document.getElementById('grid-status').className.indexOf('saved') >= 0`))
+	if got := results(); got[firstStudent+"/"+ref.Competencies[0].Code] != top {
+		t.Fatalf("undo did not bring %s back: %v", top, got)
+	}
+	// On a desktop the grid uses the page's width.
+	if _, err := cdp.Run(ctx, cdp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatal(err)
+	}
+	if w := get(t, ctx, cdp.Evaluate[int](`document.querySelector('main').clientWidth`)); w < 1200 {
+		t.Errorf("the grid page is %d px wide on a 1280 px screen", w)
+	}
 }

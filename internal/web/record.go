@@ -118,7 +118,10 @@ type situationsData struct {
 	Situations []passport.Situation
 	Staff      bool
 	CanAssess  bool
-	MaxMiB     int64
+	// Admin may delete any sheet; Login is the reader's, who may delete his own.
+	Admin  bool
+	Login  string
+	MaxMiB int64
 	// New prefills the form of a new sheet.
 	New passport.Situation
 }
@@ -138,7 +141,8 @@ func (s *Server) situationsData(r *http.Request) (situationsData, error) {
 		return situationsData{}, err
 	}
 	return situationsData{Student: st, Situations: list, Staff: staff, MaxMiB: s.Passports.MaxAttachment >> 20, New: passport.Situation{Level: "bac"},
-		CanAssess: staff && (p.IsPlatformAdmin() || p.Has(authz.RoleTeacher, st.EstablishmentID) || p.Has(authz.RoleAdmin, st.EstablishmentID))}, nil
+		CanAssess: staff && (p.IsPlatformAdmin() || p.Has(authz.RoleTeacher, st.EstablishmentID) || p.Has(authz.RoleAdmin, st.EstablishmentID)),
+		Admin:     p.IsPlatformAdmin() || p.Has(authz.RoleAdmin, st.EstablishmentID), Login: p.Login}, nil
 }
 
 func (s *Server) situationsPage(w http.ResponseWriter, r *http.Request) error {
@@ -147,8 +151,66 @@ func (s *Server) situationsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	pg := s.newPage(r, "situations.title", d.Student.DisplayName())
+	// What the last action did (the redirect after it says so): success is told.
+	if done := r.URL.Query().Get("done"); situationDone[done] {
+		pg.Info = T(lang(r), "situations.done."+done)
+	}
 	pg.Data = d
 	return s.render(w, r, "situations", pg)
+}
+
+// situationDone are the outcomes the situations page announces after a redirect.
+var situationDone = map[string]bool{"created": true, "saved": true, "assessed": true, "attached": true, "deleted": true, "file_deleted": true}
+
+// situationsURL is the situations page of a student, announcing done.
+func situationsURL(uai string, studentID int64, done string) string {
+	return fmt.Sprintf("/establishments/%s/students/%d/situations?done=%s", uai, studentID, done)
+}
+
+// confirmed checks the confirmation box of a deletion form.
+func confirmed(r *http.Request) error {
+	if r.PostFormValue("confirm") != "1" {
+		return apperr.Invalid("confirm_required", "tick the box to confirm the deletion")
+	}
+	return nil
+}
+
+func (s *Server) deleteSituation(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathInt(r, "id", "student_not_found")
+	if err != nil {
+		return err
+	}
+	sid, err := pathInt(r, "sid", "situation_not_found")
+	if err != nil {
+		return err
+	}
+	if err := confirmed(r); err != nil {
+		return s.situationError(w, r, err)
+	}
+	if err := s.Passports.DeleteSituation(r.Context(), principal(r), r.PathValue("uai"), id, sid); err != nil {
+		return err
+	}
+	http.Redirect(w, r, situationsURL(r.PathValue("uai"), id, "deleted"), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) deleteAttachment(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathInt(r, "id", "student_not_found")
+	if err != nil {
+		return err
+	}
+	aid, err := pathInt(r, "aid", "attachment_not_found")
+	if err != nil {
+		return err
+	}
+	if err := confirmed(r); err != nil {
+		return s.situationError(w, r, err)
+	}
+	if err := s.Passports.DeleteAttachment(r.Context(), principal(r), r.PathValue("uai"), id, aid); err != nil {
+		return err
+	}
+	http.Redirect(w, r, situationsURL(r.PathValue("uai"), id, "file_deleted"), http.StatusSeeOther)
+	return nil
 }
 
 func situationInput(r *http.Request) passport.SituationInput {
@@ -167,7 +229,9 @@ func (s *Server) saveSituation(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	in := situationInput(r)
+	done := "created"
 	if sid := r.PostFormValue("situation_id"); sid != "" {
+		done = "saved"
 		n, perr := strconv.ParseInt(sid, 10, 64)
 		if perr != nil {
 			return apperr.NotFound("situation_not_found", "no such situation")
@@ -189,7 +253,7 @@ func (s *Server) saveSituation(w http.ResponseWriter, r *http.Request) error {
 		pg.Data = d
 		return s.renderStatus(w, r, httpStatus(err), "situations", pg)
 	}
-	http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
+	http.Redirect(w, r, situationsURL(r.PathValue("uai"), id, done), http.StatusSeeOther)
 	return nil
 }
 
@@ -207,7 +271,7 @@ func (s *Server) assessSituation(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.Passports.Assess(r.Context(), p, r.PathValue("uai"), id, sid, a); err != nil {
 		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/establishments/%s/students/%d/situations", r.PathValue("uai"), id), http.StatusSeeOther)
+	http.Redirect(w, r, situationsURL(r.PathValue("uai"), id, "assessed"), http.StatusSeeOther)
 	return nil
 }
 
@@ -233,7 +297,7 @@ func (s *Server) attach(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.Passports.Attach(r.Context(), p, r.PathValue("uai"), id, sid, up.Name, up.File); err != nil {
 		return s.situationError(w, r, err)
 	}
-	http.Redirect(w, r, fmt.Sprintf("/establishments/%s/students/%d/situations", r.PathValue("uai"), id), http.StatusSeeOther)
+	http.Redirect(w, r, situationsURL(r.PathValue("uai"), id, "attached"), http.StatusSeeOther)
 	return nil
 }
 
