@@ -60,5 +60,6 @@ var classes = map[string]Msg{
 	"bad_image":                    {"{file} : cette image ne peut pas être lue (fichier tronqué ou abîmé ?). Rien n’a été enregistré.", "{file}: this image cannot be read (a truncated or damaged file?). Nothing was saved."},
 	"situations.photo":             {"Prendre une photo (appareil photo du téléphone)", "Take a photo (the phone’s camera)"},
 	"situations.photo.submit":      {"Joindre la photo", "Attach the photo"},
+	"unknown_competency":           {"La compétence « {code} » n’est pas dans le référentiel du diplôme de l’élève ({diploma}) : choisissez-la dans la liste.", "The competency “{code}” is not in the referential of the student’s diploma ({diploma}): choose it from the list."},
 	"evals.diploma.of_class":       {"Formation de la classe : %s", "The class’s formation: %s"},
 }

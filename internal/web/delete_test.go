@@ -48,7 +48,19 @@ func TestPhotosFeedbackAndDeletions(t *testing.T) {
 	login(t, s, c, s.Activate(me.AccountID))
 	page := fmt.Sprintf("%s/establishments/%s/students/%d/situations", s.URL, e.UAI, me.ID)
 	p := fetch(t, c, "GET", page, nil)
-	q := fetch(t, c, "POST", page, map[string][]string{"csrf": {p.csrf(t)}, "level": {"bac"}, "title": {"Stage"}})
+	// Competencies are chosen from the student's referential; a code outside it is refused.
+	refs, err := s.App.Passports.Referentials(ctx, me)
+	if err != nil || len(refs) == 0 {
+		t.Fatalf("referentials of the student: %v", err)
+	}
+	code := refs[0].Competencies[0].Code
+	if !strings.Contains(p.body, `name="competencies" value="`+code+`"`) {
+		t.Error("the competencies are not offered as choices from the referential")
+	}
+	if q := fetch(t, c, "POST", page, map[string][]string{"csrf": {p.csrf(t)}, "level": {"bac"}, "title": {"Stage"}, "competencies": {"C9.9"}}); q.status != http.StatusBadRequest || !strings.Contains(q.body, "n’est pas dans le référentiel") {
+		t.Errorf("C9.9: %d", q.status)
+	}
+	q := fetch(t, c, "POST", page, map[string][]string{"csrf": {p.csrf(t)}, "level": {"bac"}, "title": {"Stage"}, "competencies": {code}})
 	if q.status != http.StatusSeeOther || !strings.HasSuffix(q.header.Get("Location"), "?done=created") {
 		t.Fatalf("create: %d %s", q.status, q.header.Get("Location"))
 	}
@@ -113,7 +125,7 @@ func TestPhotosFeedbackAndDeletions(t *testing.T) {
 	}
 
 	// The teacher deletes his evaluation from its page.
-	refs, _ := s.App.Competencies.Referentials(ctx)
+	refs, _ = s.App.Competencies.Referentials(ctx)
 	ep := fetch(t, ct, "GET", s.URL+"/establishments/"+e.UAI+"/evaluations", nil)
 	q = fetch(t, ct, "POST", s.URL+"/establishments/"+e.UAI+"/evaluations", map[string][]string{"csrf": {ep.csrf(t)}, "title": {"Contrôle"},
 		"date": {"2026-10-20"}, "class": {me.Class}, "diploma": {refs[0].Code}, "confirm": {"1"}})

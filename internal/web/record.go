@@ -124,6 +124,31 @@ type situationsData struct {
 	MaxMiB int64
 	// New prefills the form of a new sheet.
 	New passport.Situation
+	// Refs are the referentials of the student's diploma: his sheets' competencies are
+	// chosen from them. Levels are the levels the diploma has (bac pro: bac and bep).
+	Refs   []competency.Referential
+	Levels []string
+}
+
+// levelsFor are the situation levels of the student's diplomas: a bac pro has the BEP
+// as its intermediate certification; a BEP only its own; unknown: both.
+func levelsFor(refs []competency.Referential) []string {
+	bac, bep := false, false
+	for _, r := range refs {
+		switch strings.ToLower(r.Kind) {
+		case "bac pro", "bacpro", "bac":
+			bac, bep = true, true
+		case "bep":
+			bep = true
+		}
+	}
+	switch {
+	case bac:
+		return []string{"bac", "bep"}
+	case bep:
+		return []string{"bep"}
+	}
+	return []string{"bac", "bep"}
 }
 
 func (s *Server) situationsData(r *http.Request) (situationsData, error) {
@@ -140,7 +165,13 @@ func (s *Server) situationsData(r *http.Request) (situationsData, error) {
 	if err != nil {
 		return situationsData{}, err
 	}
-	return situationsData{Student: st, Situations: list, Staff: staff, MaxMiB: s.Passports.MaxAttachment >> 20, New: passport.Situation{Level: "bac"},
+	refs, err := s.Passports.Referentials(r.Context(), st)
+	if err != nil {
+		return situationsData{}, err
+	}
+	levels := levelsFor(refs)
+	return situationsData{Student: st, Situations: list, Staff: staff, MaxMiB: s.Passports.MaxAttachment >> 20, New: passport.Situation{Level: levels[0]},
+		Refs: refs, Levels: levels,
 		CanAssess: staff && (p.IsPlatformAdmin() || p.Has(authz.RoleTeacher, st.EstablishmentID) || p.Has(authz.RoleAdmin, st.EstablishmentID)),
 		Admin:     p.IsPlatformAdmin() || p.Has(authz.RoleAdmin, st.EstablishmentID), Login: p.Login}, nil
 }
@@ -214,9 +245,13 @@ func (s *Server) deleteAttachment(w http.ResponseWriter, r *http.Request) error 
 }
 
 func situationInput(r *http.Request) passport.SituationInput {
+	// Ticked boxes (one value each) or, without a referential, codes typed in one field.
 	var comps []string
-	for _, c := range strings.FieldsFunc(r.PostFormValue("competencies"), func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\n' }) {
-		comps = append(comps, strings.TrimSpace(c))
+	_ = r.ParseForm()
+	for _, v := range r.PostForm["competencies"] {
+		for _, c := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\n' }) {
+			comps = append(comps, strings.TrimSpace(c))
+		}
 	}
 	return passport.SituationInput{Level: r.PostFormValue("level"), Context: r.PostFormValue("context"), Period: r.PostFormValue("period"),
 		Company: r.PostFormValue("company"), Title: r.PostFormValue("title"), Description: r.PostFormValue("description"), Competencies: comps}
