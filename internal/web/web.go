@@ -340,6 +340,8 @@ func (s *Server) funcs() template.FuncMap {
 		"datetime": func(t any) string { return "" },
 		"admin":    func() bool { return false },
 		"staff":    func() bool { return false },
+		"estName":  func(uai string) string { return uai },
+		"size":     func(n int64) string { return "" },
 		"list":     func(v ...string) []string { return v },
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
@@ -374,6 +376,8 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 			return p.User != nil && (p.User.IsPlatformAdmin() || len(p.User.Establishments(authz.RoleAdmin)) > 0)
 		},
 		"staff": func() bool { return isStaff(p.User) },
+		"estName": s.establishmentNames(p.r),
+		"size":    func(n int64) string { return fileSize(l, n) },
 	})
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, p); err != nil {
@@ -478,4 +482,55 @@ func newQRImage(content string, px int) (qrImage, error) {
 	}
 	// A data URL of a PNG we just rendered: safe to mark as a URL for the template.
 	return qrImage{Src: template.URL(qr.DataURLPrefix + base64.StdEncoding.EncodeToString(b)), Size: cfg.Width}, nil
+}
+
+// establishmentNames returns, for one page, a function naming an establishment by its
+// UAI ("Lycée des Canuts" rather than 0691234S), the UAI itself when none is known. The
+// name of a UAI is public (the national directory): no access check.
+func (s *Server) establishmentNames(r *http.Request) func(string) string {
+	names := map[string]string{}
+	return func(uai string) string {
+		if uai == "" {
+			return ""
+		}
+		if n, ok := names[uai]; ok {
+			return n
+		}
+		n := uai
+		if r != nil {
+			if e, err := s.Establishments.ByUAI(r.Context(), uai); err == nil && e.Name != "" {
+				n = e.Name
+			}
+		}
+		names[uai] = n
+		return n
+	}
+}
+
+// fileSize writes a size the way people read it: "28 ko", "1,2 Mo" (English: "28 kB",
+// "1.2 MB"), in powers of 1,000 as file managers do.
+func fileSize(l string, n int64) string {
+	units := []string{"o", "ko", "Mo", "Go"}
+	if l == langEN {
+		units = []string{"B", "kB", "MB", "GB"}
+	}
+	v, i := float64(n), 0
+	for v >= 1000 && i < len(units)-1 {
+		v /= 1000
+		i++
+	}
+	var out string
+	switch {
+	case i == 0:
+		out = fmt.Sprintf("%d", n)
+	case v < 10:
+		out = fmt.Sprintf("%.1f", v)
+	default:
+		out = fmt.Sprintf("%.0f", v)
+	}
+	if l != langEN {
+		out = strings.Replace(out, ".", ",", 1)
+		return out + "\u00a0" + units[i]
+	}
+	return out + " " + units[i]
 }
