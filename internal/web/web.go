@@ -375,7 +375,7 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 		"admin": func() bool {
 			return p.User != nil && (p.User.IsPlatformAdmin() || len(p.User.Establishments(authz.RoleAdmin)) > 0)
 		},
-		"staff": func() bool { return isStaff(p.User) },
+		"staff":   func() bool { return isStaff(p.User) },
 		"estName": s.establishmentNames(p.r),
 		"size":    func(n int64) string { return fileSize(l, n) },
 	})
