@@ -378,7 +378,7 @@ func (s *Server) importGridCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	up, err := httpx.ReceiveFile(r, "file", s.TempDir, 10<<20)
 	if err != nil {
-		return err
+		return s.gridError(w, r, d, err)
 	}
 	defer up.Close()
 	if !s.checkCSRFValue(r, up.Form["csrf"]) {
@@ -390,7 +390,7 @@ func (s *Server) importGridCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	values, comments, problems, err := competency.ParseGridCSV(up.File, &d.Ref, students)
 	if err != nil {
-		return apperr.Invalid("invalid_file", "%v", err)
+		return s.gridError(w, r, d, apperr.Invalid("invalid_file", "%v", err).With("detail", err.Error()))
 	}
 	var results []competency.Result
 	for _, st := range students {
@@ -432,4 +432,19 @@ func (s *Server) deleteEvaluation(w http.ResponseWriter, r *http.Request) error 
 	}
 	http.Redirect(w, r, "/establishments/"+url.PathEscape(r.PathValue("uai"))+"/evaluations?done=deleted", http.StatusSeeOther)
 	return nil
+}
+
+// gridError shows a refused grid file on the grid page itself, with the reason (the line,
+// when the file says which), instead of an error page: the teacher fixes his file and
+// sends it again from where he is.
+func (s *Server) gridError(w http.ResponseWriter, r *http.Request, d gridData, err error) error {
+	switch apperr.KindOf(err) {
+	case apperr.KindInvalid, apperr.KindUnsupported, apperr.KindTooLarge:
+	default:
+		return err
+	}
+	pg := s.newPage(r, "grid.title", d.Evaluation.Title)
+	pg.Error = errorMessage(lang(r), err)
+	pg.Data = d
+	return s.renderStatus(w, r, httpStatus(err), "grid", pg)
 }
