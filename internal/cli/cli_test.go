@@ -286,6 +286,15 @@ func TestDemoSeed(t *testing.T) {
 	if len(c.Requests) != 1 {
 		t.Fatalf("Canuts's requests: %+v", c.Requests)
 	}
+	// Canuts's teacher has two classes, the demo student's (with its grids) among them.
+	prof, err := app.Accounts.ByLogin(ctx, authz.OperatorPrincipal(), "prof.canuts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine, err := app.Students.MyClasses(ctx, &authz.Principal{AccountID: prof.ID, Login: prof.Login, Roles: prof.Roles})
+	if err != nil || len(mine) != 2 {
+		t.Fatalf("prof.canuts's classes: %+v %v", mine, err)
+	}
 }
 
 // TestAccountCommandsRefuseTooLongText: the account and token commands refuse a text
