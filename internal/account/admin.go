@@ -257,3 +257,15 @@ func (s *Service) Disable(ctx context.Context, p *authz.Principal, id int64) err
 			TargetID: &acc.ID, TargetLogin: acc.Login})
 	})
 }
+
+// CurrentLinks returns the current link of each of the given accounts (see the package
+// function), for an administrator about to replace them, if he may manage them all.
+func (s *Service) CurrentLinks(ctx context.Context, p *authz.Principal, ids []int64) (map[int64]Link, error) {
+	// As ReissuePending: all or nothing, each account one p may manage.
+	for _, id := range ids {
+		if _, err := s.authorize(ctx, p, id, levelManage); err != nil {
+			return nil, err
+		}
+	}
+	return CurrentLinks(ctx, s.db, ids)
+}

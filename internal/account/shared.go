@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/store"
@@ -121,5 +122,35 @@ func Members(ctx context.Context, db *store.DB, establishmentID int64, role auth
 		return err
 	}, `SELECT a.id, a.login, a.display_name FROM accounts a JOIN memberships m ON m.account_id = a.id
 		WHERE m.establishment_id = $1 AND m.role = $2 AND a.status <> 'disabled' ORDER BY a.display_name, a.login`, establishmentID, string(role))
+	return out, err
+}
+
+// Link is an account's current enrolment link as an administrator sees it before
+// replacing it: when it was issued, until when it is valid, and whether (when) it was
+// opened. Nothing secret.
+type Link struct {
+	CreatedAt, ExpiresAt time.Time
+	OpenedAt             *time.Time
+}
+
+// CurrentLinks returns the latest link not revoked of each of the given accounts (those
+// without one are absent). The caller has checked it may manage them.
+func CurrentLinks(ctx context.Context, db *store.DB, ids []int64) (map[int64]Link, error) {
+	out := make(map[int64]Link, len(ids))
+	err := inChunks(ids, 1000, 1, func(ph string, chunk []any) error {
+		return db.Each(ctx, func(rows *sql.Rows) error {
+			var id int64
+			var l Link
+			var opened sql.NullTime
+			if err := rows.Scan(&id, &l.CreatedAt, &l.ExpiresAt, &opened); err != nil {
+				return err
+			}
+			l.OpenedAt = store.NullTime(opened)
+			if prev, ok := out[id]; !ok || l.CreatedAt.After(prev.CreatedAt) {
+				out[id] = l
+			}
+			return nil
+		}, `SELECT account_id, created_at, expires_at, opened_at FROM enrollments WHERE revoked_at IS NULL AND account_id IN (`+ph+`)`, chunk...)
+	})
 	return out, err
 }

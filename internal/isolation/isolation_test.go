@@ -643,6 +643,9 @@ func TestAccountsAcrossEstablishments(t *testing.T) {
 			t.Errorf("%s: the pending account got a new link", who)
 		}
 		class, ids := classWithShared()
+		if st, _ := webCall(t, s, u, "POST", "/establishments/"+a.UAI+"/letters", url.Values{"class": {class}, "confirm": {"1"}}); st != http.StatusForbidden {
+			t.Errorf("admin of A: POST /establishments/{uai}/letters (confirmed) answered %d", st)
+		}
 		if st, _ := webCall(t, s, u, "POST", "/establishments/"+a.UAI+"/letters", url.Values{"class": {class}}); st != http.StatusForbidden {
 			t.Errorf("%s: POST /establishments/{uai}/letters answered %d", who, st)
 		}
@@ -700,7 +703,7 @@ func TestAccountsAcrossEstablishments(t *testing.T) {
 				t.Errorf("%s: POST /admin/letters answered %d", who, st)
 			}
 		}
-		if st, _ := webCall(t, s, users["admin of A and B"], "POST", "/establishments/"+a.UAI+"/letters", url.Values{"class": {class}}); st != http.StatusOK {
+		if st, _ := webCall(t, s, users["admin of A and B"], "POST", "/establishments/"+a.UAI+"/letters", url.Values{"class": {class}, "confirm": {"1"}}); st != http.StatusOK {
 			t.Errorf("admin of A and B: class letters answered %d", st)
 		}
 		if k := links(ids); k != len(ids) {
