@@ -75,5 +75,6 @@ var classes = map[string]Msg{
 	"letters.confirm.row.none":     {"aucun", "none"},
 	"letters.confirm.submit":       {"Confirmer et imprimer (PDF)", "Confirm and print (PDF)"},
 	"letters.confirm.cancel":       {"Annuler", "Cancel"},
+	"imports.student":              {"Élève (classe)", "Student (class)"},
 	"evals.diploma.of_class":       {"Formation de la classe : %s", "The class’s formation: %s"},
 }

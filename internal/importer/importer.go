@@ -50,6 +50,10 @@ func New(db *store.DB, log *audit.Log, est *establishment.Service, acc *account.
 // Warning is a remark about one student of the file; it never rejects the file.
 type Warning struct {
 	EleveID string `json:"eleve_id"`
+	// Name and Class say who the student is, as the file has him (issue 10: people know
+	// their students by name, not by ELEVE_ID); empty when the file does not tell.
+	Name  string `json:"name,omitempty"`
+	Class string `json:"class,omitempty"`
 	// Line is the line of the student (ELEVE or STRUCTURES_ELEVE) in the file.
 	Line  int    `json:"line,omitempty"`
 	Field string `json:"field"`
@@ -184,7 +188,8 @@ func read(r io.Reader, uai string, key []byte, mefs map[string]bool, today strin
 		OnStudent: func(st siecle.Student) error {
 			refused := refusal(&st)
 			for _, w := range st.Warnings {
-				x := Warning{EleveID: st.EleveID, Line: st.Line, Field: w.Field, Message: w.Message, Key: w.Key, Params: w.Params}
+				x := Warning{EleveID: st.EleveID, Line: st.Line, Field: w.Field, Message: w.Message, Key: w.Key, Params: w.Params,
+					Name: strings.TrimSpace(st.FirstName + " " + st.LastName)}
 				if refused && identityFields[w.Field] && (w.Code == siecle.WarnMissing || w.Code == siecle.WarnTooLong) {
 					x.Message += " : élève non importé, à corriger dans SIECLE (déjà importé, il garde ses données)"
 					x.Refused = true
@@ -228,6 +233,12 @@ func read(r io.Reader, uai string, key []byte, mefs map[string]bool, today strin
 	}
 	if p.params.UAI == "" {
 		return nil, apperr.Invalid("invalid_file", "the file has no PARAMETRES/UAJ: it is not a complete SIECLE student export").WithKey("invalid_file.no_params")
+	}
+	for i := range p.warnings {
+		if j, ok := p.index[p.warnings[i].EleveID]; ok {
+			r := &p.rows[j].Record
+			p.warnings[i].Name, p.warnings[i].Class = strings.TrimSpace(r.FirstName+" "+r.LastName), r.Class
+		}
 	}
 	p.index, p.pending = nil, nil
 	p.sharedINEs()
@@ -307,6 +318,7 @@ func (p *parsed) sharedINEs() {
 			}
 		}
 		p.warnings = append(p.warnings, Warning{EleveID: r.EleveID, Line: r.Line, Field: "ID_NATIONAL",
+			Name: strings.TrimSpace(r.FirstName + " " + r.LastName), Class: r.Class,
 			Message: "INE partagé avec " + strings.Join(others, ", ") + " : inutilisable pour les transferts de ces élèves tant que SIECLE n'est pas corrigé",
 			Key:     keyINEShared, Params: map[string]string{"others": strings.Join(keyed, ",")}})
 	}
@@ -551,6 +563,7 @@ func heldINEs(stored map[string]*existing, incoming []row, rep *Report) {
 			continue
 		}
 		rep.Warnings = append(rep.Warnings, Warning{EleveID: in.EleveID, Line: in.Line, Field: "ID_NATIONAL",
+			Name: strings.TrimSpace(in.FirstName + " " + in.LastName), Class: in.Class,
 			Message: fmt.Sprintf("INE déjà porté par l'élève ELEVE_ID %s (%s), actif dans l'établissement et absent de ce fichier : inutilisable pour les transferts tant que SIECLE n'est pas corrigé",
 				old.EleveID, old.Name()),
 			Key: "imports.warning.ine_taken", Params: map[string]string{"eleve_id": old.EleveID, "name": old.Name()}})
