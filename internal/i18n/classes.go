@@ -76,5 +76,10 @@ var classes = map[string]Msg{
 	"letters.confirm.submit":       {"Confirmer et imprimer (PDF)", "Confirm and print (PDF)"},
 	"letters.confirm.cancel":       {"Annuler", "Cancel"},
 	"imports.student":              {"Élève (classe)", "Student (class)"},
+	"accounts.select_all":          {"Sélectionner tous les comptes de la page", "Select every account of the page"},
+	"accounts.pages":               {"Pages de la liste des comptes", "Pages of the list of accounts"},
+	"accounts.page":                {"Page %d", "Page %d"},
+	"accounts.prev":                {"← Page précédente", "← Previous page"},
+	"accounts.next":                {"Page suivante →", "Next page →"},
 	"evals.diploma.of_class":       {"Formation de la classe : %s", "The class’s formation: %s"},
 }
