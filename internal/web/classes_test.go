@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"net/url"
@@ -12,8 +11,6 @@ import (
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/competency"
-	"github.com/cartable/cartable/internal/importer"
-	"github.com/cartable/cartable/internal/siecle"
 	"github.com/cartable/cartable/internal/store"
 )
 
@@ -25,17 +22,7 @@ func TestTeacherClassesAndDiplomaDefault(t *testing.T) {
 	s := apptest.Start(t, store.SQLite)
 	bg := context.Background()
 	op := authz.OperatorPrincipal()
-	e, err := s.App.Establishments.Create(bg, authz.Operator, establishmentInput("0691234S", "Lycée des Canuts"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := siecle.Generate(&buf, siecle.GenOptions{UAI: e.UAI, Students: 150, Seed: 7}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.App.Importer.Siecle(bg, op, e.UAI, importer.Source{Name: "f.xml", R: bytes.NewReader(buf.Bytes()), Size: int64(buf.Len())}, false); err != nil {
-		t.Fatal(err)
-	}
+	e, _ := school(t, s, 150, 7)
 	mefs, err := s.App.Students.ClassMEFs(bg, op, e.UAI)
 	if err != nil {
 		t.Fatal(err)

@@ -14,10 +14,7 @@ import (
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/competency"
-	"github.com/cartable/cartable/internal/importer"
-	"github.com/cartable/cartable/internal/siecle"
 	"github.com/cartable/cartable/internal/store"
-	"github.com/cartable/cartable/internal/student"
 )
 
 // TestPhotosFeedbackAndDeletions: a student attaches a JPEG photo (a HEIC one is refused
@@ -28,22 +25,8 @@ import (
 func TestPhotosFeedbackAndDeletions(t *testing.T) {
 	s := apptest.Start(t, store.SQLite)
 	ctx := context.Background()
-	e, err := s.App.Establishments.Create(ctx, authz.Operator, establishmentInput("0691234S", "Lycée des Canuts"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var gen bytes.Buffer
-	if err := siecle.Generate(&gen, siecle.GenOptions{UAI: e.UAI, Students: 3, Seed: 4}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.App.Importer.Siecle(ctx, authz.OperatorPrincipal(), e.UAI, importer.Source{Name: "e.xml", R: bytes.NewReader(gen.Bytes()), Size: int64(gen.Len())}, false); err != nil {
-		t.Fatal(err)
-	}
-	list, err := s.App.Students.List(ctx, authz.OperatorPrincipal(), e.UAI, student.Filter{Limit: 3})
-	if err != nil || len(list.Students) == 0 {
-		t.Fatalf("students: %v", err)
-	}
-	me := list.Students[0]
+	e, list := school(t, s, 3, 4)
+	me := list[0]
 	c := s.Browser()
 	login(t, s, c, s.Activate(me.AccountID))
 	page := fmt.Sprintf("%s/establishments/%s/students/%d/situations", s.URL, e.UAI, me.ID)

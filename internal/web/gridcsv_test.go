@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -11,10 +10,7 @@ import (
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/competency"
-	"github.com/cartable/cartable/internal/importer"
-	"github.com/cartable/cartable/internal/siecle"
 	"github.com/cartable/cartable/internal/store"
-	"github.com/cartable/cartable/internal/student"
 )
 
 // TestBadGridCSVStaysOnTheGrid: a grid file that cannot be used is refused on the grid
@@ -24,21 +20,10 @@ func TestBadGridCSVStaysOnTheGrid(t *testing.T) {
 	s := apptest.Start(t, store.SQLite)
 	ctx := context.Background()
 	op := authz.OperatorPrincipal()
-	e, err := s.App.Establishments.Create(ctx, authz.Operator, establishmentInput("0691234S", "Lycée des Canuts"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var gen bytes.Buffer
-	if err := siecle.Generate(&gen, siecle.GenOptions{UAI: e.UAI, Students: 5, Seed: 4}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.App.Importer.Siecle(ctx, op, e.UAI, importer.Source{Name: "e.xml", R: bytes.NewReader(gen.Bytes()), Size: int64(gen.Len())}, false); err != nil {
-		t.Fatal(err)
-	}
-	list, _ := s.App.Students.List(ctx, op, e.UAI, student.Filter{Limit: 1})
+	e, list := school(t, s, 5, 4)
 	refs, _ := s.App.Competencies.Referentials(ctx)
 	ref := refs[0]
-	ev, err := s.App.Competencies.Create(ctx, op, e.UAI, competency.Input{Title: "Grille", Date: "2026-10-20", Class: list.Students[0].Class, Diploma: ref.Code})
+	ev, err := s.App.Competencies.Create(ctx, op, e.UAI, competency.Input{Title: "Grille", Date: "2026-10-20", Class: list[0].Class, Diploma: ref.Code})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,8 +17,6 @@ import (
 
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/authz"
-	"github.com/cartable/cartable/internal/importer"
-	"github.com/cartable/cartable/internal/siecle"
 	"github.com/cartable/cartable/internal/store"
 	"github.com/cartable/cartable/internal/student"
 )
@@ -32,22 +30,8 @@ func TestBrowserPhoneJourneys(t *testing.T) {
 	s := apptest.Start(t, store.SQLite)
 	bg := context.Background()
 	op := authz.OperatorPrincipal()
-	e, err := s.App.Establishments.Create(bg, authz.Operator, establishmentInput("0691234S", "Lycée des Canuts"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var gen bytes.Buffer
-	if err := siecle.Generate(&gen, siecle.GenOptions{UAI: e.UAI, Students: 12, Seed: 3}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.App.Importer.Siecle(bg, op, e.UAI, importer.Source{Name: "f.xml", R: bytes.NewReader(gen.Bytes()), Size: int64(gen.Len())}, false); err != nil {
-		t.Fatal(err)
-	}
-	list, err := s.App.Students.List(bg, op, e.UAI, student.Filter{Status: student.StatusActive, Limit: 1})
-	if err != nil || len(list.Students) == 0 {
-		t.Fatal(err)
-	}
-	pupil := list.Students[0]
+	e, list := school(t, s, 12, 3)
+	pupil := list[0]
 	refs, err := s.App.Passports.Referentials(bg, pupil)
 	if err != nil || len(refs) == 0 {
 		t.Fatalf("referentials: %v", err)

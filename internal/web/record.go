@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"html/template"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/authz"
+	"github.com/cartable/cartable/internal/calendar"
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/httpx"
 	"github.com/cartable/cartable/internal/passport"
@@ -106,8 +108,17 @@ func chart(rr competency.ReferentialResults, l string) template.HTML {
 	fmt.Fprintf(&b, `<polyline points="%s" class="line"/>`, strings.Join(path, " "))
 	for i, pt := range pts {
 		v := pt.sum / float64(pt.n)
-		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" class="dot"><title>%s : %.0f %%</title></circle>`, x(i), y(v), template.HTMLEscapeString(pt.date), 100*v)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%g" class="axis" text-anchor="middle">%s</text>`, x(i), ht-8, template.HTMLEscapeString(pt.date))
+		long, short := pt.date, pt.date
+		if d, err := calendar.ParseDate(pt.date); err == nil {
+			long = calendar.LongDate(l, d)
+			// The axis has room for a short date, written the reader's way.
+			short = d.Format("02/01/2006")
+			if l == langEN {
+				short = d.Format("2 Jan 2006")
+			}
+		}
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" class="dot"><title>%s : %.0f %%</title></circle>`, x(i), y(v), template.HTMLEscapeString(long), 100*v)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%g" class="axis" text-anchor="middle">%s</text>`, x(i), ht-8, template.HTMLEscapeString(short))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // built from escaped parts above
@@ -207,40 +218,32 @@ func confirmed(r *http.Request) error {
 }
 
 func (s *Server) deleteSituation(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathInt(r, "id", "student_not_found")
-	if err != nil {
-		return err
-	}
-	sid, err := pathInt(r, "sid", "situation_not_found")
-	if err != nil {
-		return err
-	}
-	if err := confirmed(r); err != nil {
-		return s.situationError(w, r, err)
-	}
-	if err := s.Passports.DeleteSituation(r.Context(), principal(r), r.PathValue("uai"), id, sid); err != nil {
-		return err
-	}
-	http.Redirect(w, r, situationsURL(r.PathValue("uai"), id, "deleted"), http.StatusSeeOther)
-	return nil
+	return s.deleteOfSheet(w, r, "sid", "situation_not_found", s.Passports.DeleteSituation, "deleted")
 }
 
 func (s *Server) deleteAttachment(w http.ResponseWriter, r *http.Request) error {
+	return s.deleteOfSheet(w, r, "aid", "attachment_not_found", s.Passports.DeleteAttachment, "file_deleted")
+}
+
+// deleteOfSheet deletes what the path's key names (a sheet, a file) with del, once the
+// confirmation box is ticked, and goes back to the situations page, which says done.
+func (s *Server) deleteOfSheet(w http.ResponseWriter, r *http.Request, key, notFound string,
+	del func(ctx context.Context, p *authz.Principal, uai string, studentID, id int64) error, done string) error {
 	id, err := pathInt(r, "id", "student_not_found")
 	if err != nil {
 		return err
 	}
-	aid, err := pathInt(r, "aid", "attachment_not_found")
+	x, err := pathInt(r, key, notFound)
 	if err != nil {
 		return err
 	}
 	if err := confirmed(r); err != nil {
 		return s.situationError(w, r, err)
 	}
-	if err := s.Passports.DeleteAttachment(r.Context(), principal(r), r.PathValue("uai"), id, aid); err != nil {
+	if err := del(r.Context(), principal(r), r.PathValue("uai"), id, x); err != nil {
 		return err
 	}
-	http.Redirect(w, r, situationsURL(r.PathValue("uai"), id, "file_deleted"), http.StatusSeeOther)
+	http.Redirect(w, r, situationsURL(r.PathValue("uai"), id, done), http.StatusSeeOther)
 	return nil
 }
 
