@@ -84,6 +84,8 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 	s.Passports.MaxAttachment = int64(cfg.MaxAttachmentMiB) << 20
 	s.Passports.TempDir = cfg.TempDir()
 	s.Transfers = transfer.New(db, s.Audit, s.Establishments, s.Blobs, now)
+	// A re-import that reactivates a student whose records were transferred away says so.
+	s.Importer.MovedAway = s.Transfers.MovedAway
 	s.Jobs = jobs.New(db, log, now)
 	s.registerJobs(cfg)
 	return s, nil

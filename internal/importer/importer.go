@@ -40,6 +40,10 @@ type Service struct {
 	now            func() time.Time
 	// MaxSize caps the decompressed size of an imported file.
 	MaxSize int64
+	// MovedAway, when set (app.New: the transfer service), names among students of an
+	// establishment those whose records were transferred away, with the destination's
+	// UAI: reactivating one is warned about (issue 10).
+	MovedAway func(ctx context.Context, establishmentID int64, studentIDs []int64) (map[int64]string, error)
 }
 
 // New returns a Service.
@@ -473,6 +477,7 @@ func (s *Service) apply(ctx context.Context, p *authz.Principal, e establishment
 	now := s.now()
 	var creates []*row
 	var updates []student.Update
+	var reactivated []reactivation
 	for i := range incoming {
 		in := &incoming[i]
 		old, ok := stored[in.EleveID]
@@ -502,6 +507,7 @@ func (s *Service) apply(ctx context.Context, p *authz.Principal, e establishment
 			rep.Deactivated++
 			rep.list(&rep.Changes.Deactivated, c)
 		case old.Status == student.StatusDeactivated && in.Status == student.StatusActive:
+			reactivated = append(reactivated, reactivation{old.ID, in})
 			rep.Reactivated++
 			rep.list(&rep.Changes.Reactivated, c)
 		default:
@@ -514,6 +520,9 @@ func (s *Service) apply(ctx context.Context, p *authz.Principal, e establishment
 		if !old.seen {
 			rep.Absent = append(rep.Absent, Change{EleveID: id, Name: old.Name(), Class: old.Class})
 		}
+	}
+	if err := s.warnMovedAway(ctx, e.ID, rep, reactivated); err != nil {
+		return err
 	}
 	sort.Slice(rep.Absent, func(i, j int) bool { return rep.Absent[i].EleveID < rep.Absent[j].EleveID })
 	if dryRun {
@@ -591,4 +600,37 @@ func (s *Service) record(ctx context.Context, p *authz.Principal, e establishmen
 				"created": rep.Created, "updated": rep.Updated, "deactivated": rep.Deactivated, "reactivated": rep.Reactivated,
 				"unchanged": rep.Unchanged, "absent": len(rep.Absent), "warnings": len(rep.Warnings), "accounts_created": rep.AccountsCreated}})
 	}
+}
+
+// reactivation is a student the file brings back: his stored id and his row.
+type reactivation struct {
+	id int64
+	in *row
+}
+
+// warnMovedAway warns, for each student the import reactivates whose records a transfer
+// already took to another establishment, that reactivating him does not bring them back.
+func (s *Service) warnMovedAway(ctx context.Context, establishmentID int64, rep *Report, reactivated []reactivation) error {
+	if s.MovedAway == nil || len(reactivated) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(reactivated))
+	for i, r := range reactivated {
+		ids[i] = r.id
+	}
+	moved, err := s.MovedAway(ctx, establishmentID, ids)
+	if err != nil {
+		return err
+	}
+	for _, r := range reactivated {
+		to, ok := moved[r.id]
+		if !ok {
+			continue
+		}
+		rep.Warnings = append(rep.Warnings, Warning{EleveID: r.in.EleveID, Line: r.in.Line, Field: "DATE_SORTIE",
+			Name: strings.TrimSpace(r.in.FirstName + " " + r.in.LastName), Class: r.in.Class,
+			Message: fmt.Sprintf("élève réactivé alors que son dossier a déjà été transféré à l'établissement %s : ses évaluations et situations n'y reviennent pas ; vérifier SIECLE", to),
+			Key:     "imports.warning.reactivated_moved", Params: map[string]string{"uai": to}})
+	}
+	return nil
 }
