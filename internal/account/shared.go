@@ -154,3 +154,13 @@ func CurrentLinks(ctx context.Context, db *store.DB, ids []int64) (map[int64]Lin
 	})
 	return out, err
 }
+
+// DisplayName returns the name an account shows ("Karim Benali"), or its login when it
+// has none or does not exist: pages name the authors of what they show by it.
+func (s *Service) DisplayName(ctx context.Context, login string) string {
+	var name string
+	if err := s.db.QueryRow(ctx, `SELECT display_name FROM accounts WHERE login = $1`, login).Scan(&name); err != nil || strings.TrimSpace(name) == "" {
+		return login
+	}
+	return name
+}

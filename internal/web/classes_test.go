@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/competency"
@@ -48,7 +49,12 @@ func TestTeacherClassesAndDiplomaDefault(t *testing.T) {
 	if class == "" || other.Code == "" {
 		t.Fatalf("no CAP class in the generated file: %v", mefs)
 	}
-	teacher := s.CreateUser("prof.benali", authz.Membership{Role: authz.RoleTeacher, EstablishmentID: e.ID})
+	acc, _, err := s.App.Accounts.Create(bg, op, account.CreateInput{Login: "prof.benali", DisplayName: "Karim Benali",
+		Roles: []authz.Membership{{Role: authz.RoleTeacher, EstablishmentID: e.ID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	teacher := s.Activate(acc.ID)
 	admin := s.CreateUser("admin.canuts", authz.Membership{Role: authz.RoleAdmin, EstablishmentID: e.ID})
 
 	// The administrator assigns the class from the page.
@@ -86,8 +92,13 @@ func TestTeacherClassesAndDiplomaDefault(t *testing.T) {
 		return fetch(t, c, "POST", s.URL+"/establishments/"+e.UAI+"/evaluations", url.Values{"csrf": {form.csrf(t)},
 			"title": {"Mise en place"}, "date": {"2026-10-20"}, "class": {class}, "diploma": {diploma}, "confirm": {confirm}})
 	}
-	if p := create("", ""); p.status != http.StatusSeeOther {
-		t.Fatalf("create: %d", p.status)
+	created := create("", "")
+	if created.status != http.StatusSeeOther {
+		t.Fatalf("create: %d", created.status)
+	}
+	// The grid names its author by his name, not his login.
+	if g := fetch(t, c, "GET", s.URL+created.header.Get("Location"), nil); !strings.Contains(g.body, "Auteur : Karim Benali") {
+		t.Errorf("the grid does not name its author: %s", g.body[strings.Index(g.body, "<main"):strings.Index(g.body, "<main")+600])
 	}
 	evs, err := s.App.Competencies.List(bg, op, e.UAI, competency.ListFilter{Class: class})
 	if err != nil || len(evs) != 1 || evs[0].Diploma != cap.Code {

@@ -341,6 +341,7 @@ func (s *Server) funcs() template.FuncMap {
 		"admin":    func() bool { return false },
 		"staff":    func() bool { return false },
 		"estName":  func(uai string) string { return uai },
+		"person":   func(login string) string { return login },
 		"size":     func(n int64) string { return "" },
 		"list":     func(v ...string) []string { return v },
 		"dict": func(kv ...any) map[string]any {
@@ -377,6 +378,7 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 		},
 		"staff":   func() bool { return isStaff(p.User) },
 		"estName": s.establishmentNames(p.r),
+		"person":  s.personNames(p.r),
 		"size":    func(n int64) string { return fileSize(l, n) },
 	})
 	var buf bytes.Buffer
@@ -533,4 +535,21 @@ func fileSize(l string, n int64) string {
 		return out + "\u00a0" + units[i]
 	}
 	return out + " " + units[i]
+}
+
+// personNames returns, for one page, a function naming an account by its display name
+// (the author of an evaluation: "Karim Benali" rather than prof.canuts).
+func (s *Server) personNames(r *http.Request) func(string) string {
+	names := map[string]string{}
+	return func(login string) string {
+		if login == "" || r == nil {
+			return login
+		}
+		if n, ok := names[login]; ok {
+			return n
+		}
+		n := s.Accounts.DisplayName(r.Context(), login)
+		names[login] = n
+		return n
+	}
 }
