@@ -70,7 +70,7 @@ func TestTeacherClassesAndDiplomaDefault(t *testing.T) {
 		t.Fatalf("assign: %d\n%s", p.status, p.body)
 	}
 	p = fetch(t, ca, "POST", s.URL+"/establishments/"+e.UAI+"/classes", url.Values{"csrf": {tok}, "class": {"NOPE"}, "teacher": {itoa(teacher.ID)}})
-	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Aucun élève n’est dans la classe « NOPE »") {
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Aucun élève n’est dans la classe «\u00a0NOPE\u00a0»") {
 		t.Fatalf("unknown class: %d", p.status)
 	}
 

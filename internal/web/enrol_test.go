@@ -57,7 +57,7 @@ func TestEnrolmentPageStaysInItsBrowser(t *testing.T) {
 
 	form := url.Values{"csrf": {again.csrf(t)}, "enrol": {enr.Token}, "login": {"eva.roux"}, "password": {password}, "code": {""}}
 	p := fetch(t, phone, "POST", s.URL+"/activate", form)
-	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Champs à remplir : Code à 6 chiffres.") || !strings.Contains(p.body, `id="otpauth-link"`) {
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Champs à remplir\u00a0: Code à 6 chiffres.") || !strings.Contains(p.body, `id="otpauth-link"`) {
 		t.Fatalf("empty code: %d\n%s", p.status, p.body)
 	}
 	form.Set("code", credential.TOTPCode(secret, credential.TOTPStep(s.Clock.Now())))
