@@ -21,11 +21,8 @@ import (
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/competency"
-	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/passport"
-	"github.com/cartable/cartable/internal/siecle"
 	"github.com/cartable/cartable/internal/store"
-	"github.com/cartable/cartable/internal/student"
 )
 
 // axeSHA256 pins the vendored axe-core (testdata/axe/README.md): the test never fetches
@@ -68,23 +65,12 @@ func TestBrowserAxe(t *testing.T) {
 
 	// The data the pages show: an establishment with students, an import, an evaluation
 	// with results, a situation with a file, class assignments, accounts of every kind.
-	e, err := s.App.Establishments.Create(bg, authz.Operator, establishmentInput("0691234S", "Lycée des Canuts"))
-	if err != nil {
-		t.Fatal(err)
+	e, students := school(t, s, 40, 9)
+	imports, err := s.App.Importer.History(bg, op, e.UAI, 1)
+	if err != nil || len(imports) == 0 {
+		t.Fatalf("imports: %v", err)
 	}
-	var gen bytes.Buffer
-	if err := siecle.Generate(&gen, siecle.GenOptions{UAI: e.UAI, Students: 40, Seed: 9}); err != nil {
-		t.Fatal(err)
-	}
-	rep, err := s.App.Importer.Siecle(bg, op, e.UAI, importer.Source{Name: "siecle.xml", R: bytes.NewReader(gen.Bytes()), Size: int64(gen.Len())}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	list, err := s.App.Students.List(bg, op, e.UAI, student.Filter{Status: student.StatusActive, Limit: 5})
-	if err != nil || len(list.Students) == 0 {
-		t.Fatal(err)
-	}
-	pupil := list.Students[0]
+	pupil := students[0]
 	refs, err := s.App.Passports.Referentials(bg, pupil)
 	if err != nil || len(refs) == 0 {
 		t.Fatalf("referentials of %s: %v", pupil.MEF, err)
@@ -128,7 +114,7 @@ func TestBrowserAxe(t *testing.T) {
 		{nil, []string{"/login", "/login/code", "/renew", "/no/such/page", "/enrol/" + landing.Token, "/enrol/" + opened.Token}},
 		{root, []string{"/me", "/admin/accounts", "/admin/accounts?state=unused", "/admin/accounts/new", fmt.Sprintf("/admin/accounts/%d", waiting.ID),
 			"/admin/audit", "/admin/establishments", "/admin/establishments/" + e.UAI, "/admin/jobs"}},
-		{staff, []string{"/classes", est, est + "/students", st, est + "/imports", fmt.Sprintf("%s/imports/%d", est, rep.ImportID),
+		{staff, []string{"/classes", est, est + "/students", st, est + "/imports", fmt.Sprintf("%s/imports/%d", est, imports[0].ID),
 			est + "/evaluations", fmt.Sprintf("%s/evaluations/%d?class=%s", est, ev.ID, url.QueryEscape(pupil.Class)), st + "/results",
 			st + "/situations", est + "/transfers", est + "/classes"}},
 		{student, []string{"/me", st, st + "/results", st + "/situations"}},
