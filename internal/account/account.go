@@ -313,5 +313,6 @@ func EncryptedColumns() []store.EncryptedColumn {
 	return []store.EncryptedColumn{
 		{Table: "accounts", Column: "password_enc", Key: "id"},
 		{Table: "accounts", Column: "totp_secret_enc", Key: "id"},
+		{Table: "enrollments", Column: "reveal_enc", Key: "id"},
 	}
 }

@@ -174,7 +174,7 @@ func TestEnrolmentAndActivation(t *testing.T) {
 		if !strings.HasPrefix(enr.URL, "https://cartable.test/enrol/") || !strings.HasSuffix(enr.URL, "/"+enr.Token) {
 			t.Fatalf("URL %s", enr.URL)
 		}
-		if got := enr.ExpiresAt.Sub(e.clock.Now()); got != 7*24*time.Hour {
+		if got := enr.ExpiresAt.Sub(e.clock.Now()); got != 14*24*time.Hour {
 			t.Fatalf("link valid %v", got)
 		}
 		// Nothing secret exists before the link is opened.
@@ -265,7 +265,7 @@ func TestEnrolmentLinkExpiresAndIsSingleUseUnderConcurrency(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.clock.Advance(7*24*time.Hour + time.Second)
+		e.clock.Advance(14*24*time.Hour + time.Second)
 		_, err = e.svc.OpenEnrollment(e.ctx, enr2.Token)
 		wantCode(t, err, "enrollment_expired")
 	})

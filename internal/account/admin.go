@@ -95,7 +95,7 @@ type ListFilter struct {
 	// Expiring selects active accounts whose credentials expire within this period
 	// (already expired ones included).
 	Expiring        *time.Duration
-	State           string // pending, active, expired, locked, disabled
+	State           string // pending, unused (a letter never opened), active, expired, locked, disabled
 	EstablishmentID int64  // accounts with a role in this establishment
 	Role            authz.Role
 	Query           string // part of the login or display name
@@ -135,6 +135,10 @@ func (s *Service) List(ctx context.Context, p *authz.Principal, f ListFilter) ([
 	case "":
 	case "pending":
 		where = append(where, "a.status = 'pending'")
+	case "unused":
+		// The current link (not revoked: a new one revokes the unopened ones) was never
+		// opened, expired or not: the letter did not reach its reader, or was not used.
+		where = append(where, "a.status = 'pending' AND EXISTS (SELECT 1 FROM enrollments e WHERE e.account_id = a.id AND e.opened_at IS NULL AND e.revoked_at IS NULL)")
 	case "disabled":
 		where = append(where, "a.status = 'disabled'")
 	case "locked":
@@ -144,7 +148,7 @@ func (s *Service) List(ctx context.Context, p *authz.Principal, f ListFilter) ([
 	case "active":
 		where = append(where, "a.status = 'active' AND a.expires_at > "+arg(now))
 	default:
-		return nil, apperr.Invalid("invalid_state", "unknown state %q: pending, active, expired, locked or disabled", f.State)
+		return nil, apperr.Invalid("invalid_state", "unknown state %q: pending, unused, active, expired, locked or disabled", f.State)
 	}
 	if f.EstablishmentID != 0 || f.Role != "" {
 		cond := "EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = a.id"
@@ -246,6 +250,9 @@ func (s *Service) Disable(ctx context.Context, p *authz.Principal, id int64) err
 		if _, err := s.db.Exec(ctx, `UPDATE enrollments SET revoked_at = $2 WHERE account_id = $1 AND opened_at IS NULL AND revoked_at IS NULL`, id, now); err != nil {
 			return err
 		}
+		if _, err := s.db.Exec(ctx, forgetReveals, id); err != nil {
+			return err
+		}
 		return s.record(ctx, audit.Event{Action: audit.AccountDisabled, ActorID: audit.ID(actor.ID), ActorLogin: actor.Login,
 			TargetID: &acc.ID, TargetLogin: acc.Login})
 	})
@@ -268,4 +275,16 @@ func (s *Service) CountByState(ctx context.Context) (map[string]int64, error) {
 			WHEN expires_at IS NOT NULL AND expires_at <= $1 THEN 'expired' ELSE 'active' END AS state, COUNT(*)
 		FROM accounts GROUP BY 1`, s.now())
 	return out, err
+}
+
+// CurrentLinks returns the current link of each of the given accounts (see the package
+// function), for an administrator about to replace them, if he may manage them all.
+func (s *Service) CurrentLinks(ctx context.Context, p *authz.Principal, ids []int64) (map[int64]Link, error) {
+	// As ReissuePending: all or nothing, each account one p may manage.
+	for _, id := range ids {
+		if _, err := s.authorize(ctx, p, id, levelManage); err != nil {
+			return nil, err
+		}
+	}
+	return CurrentLinks(ctx, s.db, ids)
 }

@@ -252,6 +252,7 @@ func (s *Service) reenrol(ctx context.Context, acc Account, reason string, actor
 	for _, q := range []string{
 		`DELETE FROM sessions WHERE account_id = $1`,
 		`DELETE FROM recovery_codes WHERE account_id = $1`,
+		forgetReveals,
 	} {
 		if _, err := s.db.Exec(ctx, q, acc.ID); err != nil {
 			return Enrollment{}, err

@@ -2,13 +2,17 @@ package account
 
 import (
 	"context"
+	"crypto/subtle"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/credential"
+	"github.com/cartable/cartable/internal/keyring"
 	"github.com/cartable/cartable/internal/store"
 )
 
@@ -23,6 +27,9 @@ type Credentials struct {
 	RecoveryCodes []string
 	// ActivateBefore is when the link expires: the account must be activated by then.
 	ActivateBefore time.Time
+	// Viewer is set when the link was opened in a browser (OpenEnrollmentInBrowser): the
+	// token that browser keeps to see the credentials again until activation.
+	Viewer string
 }
 
 var (
@@ -75,6 +82,29 @@ func (s *Service) CheckEnrollment(ctx context.Context, token string) (login stri
 // a 24-character password, a 160-bit TOTP secret and ten recovery codes. Exactly one of
 // several concurrent openings succeeds; the others get enrollment_used (410).
 func (s *Service) OpenEnrollment(ctx context.Context, token string) (Credentials, error) {
+	return s.openEnrollment(ctx, token, false)
+}
+
+// OpenEnrollmentInBrowser is OpenEnrollment for the web page: the credentials are also
+// kept, encrypted, bound to a new viewer token that only the opening browser holds, so
+// that a reload, the Back button or a mistyped code never lose them (ShowEnrollment).
+// The link stays single-use: without the viewer token, it answers enrollment_used.
+func (s *Service) OpenEnrollmentInBrowser(ctx context.Context, token string) (Credentials, error) {
+	return s.openEnrollment(ctx, token, true)
+}
+
+// revealed is what an opened link keeps for its browser, encrypted.
+type revealed struct {
+	Password      string   `json:"p"`
+	TOTPSecret    []byte   `json:"t"`
+	RecoveryCodes []string `json:"r"`
+}
+
+func adReveal(enrollmentID int64) keyring.AD {
+	return keyring.AD{Table: "enrollments", Column: "reveal_enc", Row: fmt.Sprint(enrollmentID)}
+}
+
+func (s *Service) openEnrollment(ctx context.Context, token string, keep bool) (Credentials, error) {
 	r, err := s.findEnrollment(ctx, token)
 	if err != nil {
 		return Credentials{}, err
@@ -114,10 +144,25 @@ func (s *Service) OpenEnrollment(ctx context.Context, token string) (Credentials
 	if err != nil {
 		return Credentials{}, apperr.Internal(err)
 	}
+	var viewer string
+	var viewerHash, revealEnc []byte
+	if keep {
+		if viewer, err = credential.NewToken(credential.KindSession, s.rand); err != nil {
+			return Credentials{}, apperr.Internal(err)
+		}
+		b, err := json.Marshal(revealed{Password: password, TOTPSecret: secret, RecoveryCodes: codes})
+		if err != nil {
+			return Credentials{}, apperr.Internal(err)
+		}
+		if revealEnc, err = s.keys.Encrypt(b, adReveal(r.id)); err != nil {
+			return Credentials{}, apperr.Internal(err)
+		}
+		viewerHash = credential.HashToken(viewer)
+	}
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
 		src := audit.SourceFrom(ctx)
-		n, err := s.db.ExecCount(ctx, `UPDATE enrollments SET opened_at = $2, opened_ip = $3
-			WHERE id = $1 AND opened_at IS NULL AND revoked_at IS NULL AND expires_at > $2`, r.id, now, src.IP)
+		n, err := s.db.ExecCount(ctx, `UPDATE enrollments SET opened_at = $2, opened_ip = $3, reveal_enc = $4, viewer_hash = $5
+			WHERE id = $1 AND opened_at IS NULL AND revoked_at IS NULL AND expires_at > $2`, r.id, now, src.IP, revealEnc, viewerHash)
 		if err != nil {
 			return err
 		}
@@ -155,8 +200,56 @@ func (s *Service) OpenEnrollment(ctx context.Context, token string) (Credentials
 		OTPAuthURI:     credential.OTPAuthURI(s.policy.Issuer, r.login, secret),
 		RecoveryCodes:  codes,
 		ActivateBefore: r.expiresAt.UTC(),
+		Viewer:         viewer,
 	}, nil
 }
+
+// ShowEnrollment shows again the credentials of a link opened by OpenEnrollmentInBrowser,
+// to the browser holding its viewer token, until the account is activated or the link
+// expires. Any other caller gets what a second opening gets: enrollment_used.
+func (s *Service) ShowEnrollment(ctx context.Context, token, viewer string) (Credentials, error) {
+	r, err := s.findEnrollment(ctx, token)
+	if err != nil {
+		return Credentials{}, err
+	}
+	if !r.opened || r.revoked {
+		return Credentials{}, errEnrollmentUsed
+	}
+	if !s.now().Before(r.expiresAt) {
+		return Credentials{}, errEnrollmentExpired
+	}
+	var enc, hash []byte
+	var status string
+	if err := s.db.QueryRow(ctx, `SELECT e.reveal_enc, e.viewer_hash, a.status FROM enrollments e
+		JOIN accounts a ON a.id = e.account_id WHERE e.id = $1`, r.id).Scan(&enc, &hash, &status); err != nil {
+		return Credentials{}, err
+	}
+	want := credential.HashToken(viewer)
+	if enc == nil || len(hash) != len(want) || subtle.ConstantTimeCompare(hash, want) != 1 || Status(status) != StatusPending {
+		return Credentials{}, errEnrollmentUsed
+	}
+	b, err := s.keys.Decrypt(enc, adReveal(r.id))
+	if err != nil {
+		return Credentials{}, apperr.Internal(err)
+	}
+	var v revealed
+	if err := json.Unmarshal(b, &v); err != nil {
+		return Credentials{}, apperr.Internal(err)
+	}
+	return Credentials{
+		AccountID:      r.accountID,
+		Login:          r.login,
+		Password:       v.Password,
+		TOTPSecret:     v.TOTPSecret,
+		OTPAuthURI:     credential.OTPAuthURI(s.policy.Issuer, r.login, v.TOTPSecret),
+		RecoveryCodes:  v.RecoveryCodes,
+		ActivateBefore: r.expiresAt.UTC(),
+		Viewer:         viewer,
+	}, nil
+}
+
+// forgetReveals clears the credentials kept for the browsers of the account's links.
+const forgetReveals = `UPDATE enrollments SET reveal_enc = NULL, viewer_hash = NULL WHERE account_id = $1 AND reveal_enc IS NOT NULL`
 
 // Activate makes a pending account active on proof of its new password and a TOTP code
 // (which proves the authenticator app is set up). The code's time step is burned: the
@@ -174,13 +267,21 @@ func (s *Service) activate(ctx context.Context, p Proof) (Account, error) {
 		return Account{}, err
 	}
 	if !v.ok {
+		// The same right code sent twice (a double click, a reload): the first activated
+		// the account and burned the code's step; the second is told so, not counted.
+		if ok, err := s.activatedWith(ctx, v, p.Code); err != nil || ok {
+			if err != nil {
+				return Account{}, err
+			}
+			return Account{}, errAlreadyActive
+		}
 		return Account{}, s.failTx(ctx, v, audit.LoginFailed)
 	}
 	acc := v.row.Account
 	now := s.now()
 	if acc.Status != StatusPending {
 		if acc.Status == StatusActive {
-			return Account{}, apperr.Conflict("already_active", "this account is already active: log in")
+			return Account{}, errAlreadyActive
 		}
 		v.ok, v.reason = false, "disabled"
 		return Account{}, s.failTx(ctx, v, audit.LoginFailed)
@@ -205,10 +306,22 @@ func (s *Service) activate(ctx context.Context, p Proof) (Account, error) {
 		if n != 1 {
 			return errReplayed
 		}
+		if _, err := s.db.Exec(ctx, forgetReveals, acc.ID); err != nil {
+			return err
+		}
 		return s.record(ctx, audit.Event{Action: audit.AccountActivated, ActorID: &acc.ID, ActorLogin: acc.Login,
 			TargetID: &acc.ID, TargetLogin: acc.Login, Detail: map[string]any{"expires_at": expires.UTC().Format(time.RFC3339)}})
 	})
 	if errors.Is(err, errReplayed) {
+		// Two submissions at once: the other one activated the account with this very code.
+		var status string
+		var last int64
+		if err := s.db.QueryRow(ctx, `SELECT status, totp_last_step FROM accounts WHERE id = $1`, acc.ID).Scan(&status, &last); err != nil {
+			return Account{}, err
+		}
+		if Status(status) == StatusActive && last == v.step {
+			return Account{}, errAlreadyActive
+		}
 		v.ok, v.reason = false, "replayed_code"
 		return Account{}, s.failTx(ctx, v, audit.LoginFailed)
 	}
@@ -217,4 +330,21 @@ func (s *Service) activate(ctx context.Context, p Proof) (Account, error) {
 	}
 	s.observe("activated")
 	return s.get(ctx, "a.id = $1", acc.ID)
+}
+
+var errAlreadyActive = apperr.Conflict("already_active", "this account is already active: log in")
+
+// activatedWith tells whether a failed activation proof is the right password with the
+// very code that activated the account (its step is the last one used): a repeat of a
+// successful activation, not an attack.
+func (s *Service) activatedWith(ctx context.Context, v verdict, code string) (bool, error) {
+	if v.row == nil || v.row.Status != StatusActive || v.reason != "wrong_code" || v.row.ActivatedAt == nil || v.row.lastStep == 0 {
+		return false, nil
+	}
+	secret, err := s.keys.Decrypt(v.row.totpEnc, adFor("totp_secret_enc", v.row.ID))
+	if err != nil {
+		return false, apperr.Internal(err)
+	}
+	step, ok := credential.VerifyTOTP(secret, code, s.now(), TOTPWindow, v.row.lastStep-1)
+	return ok && step == v.row.lastStep, nil
 }

@@ -130,20 +130,36 @@ func (s *Service) PendingLogin(ctx context.Context, token string) error {
 // so the session id changes at each step. An unknown login, a wrong password and a
 // wrong code fail alike, after the same queries.
 func (s *Service) FinishLogin(ctx context.Context, pendingToken, code, recoveryCode string, c Client) (string, Account, error) {
+	token, _, acc, err := s.finishPending(ctx, pendingToken, code, recoveryCode, c, false)
+	return token, acc, err
+}
+
+// FinishLoginOrRetry is FinishLogin for the login page: when the code is refused
+// (ErrInvalidCredentials), it also returns retry, a new pending token for the same first
+// step, valid until the first one would have expired, so that the page asks for the code
+// again instead of the password. Like the first step, it tells nothing: a wrong password
+// gets a retry too. Every refused code counts as a failure, so the account's lock still
+// bounds the guesses.
+func (s *Service) FinishLoginOrRetry(ctx context.Context, pendingToken, code, recoveryCode string, c Client) (token, retry string, acc Account, err error) {
+	return s.finishPending(ctx, pendingToken, code, recoveryCode, c, true)
+}
+
+func (s *Service) finishPending(ctx context.Context, pendingToken, code, recoveryCode string, c Client, retry bool) (string, string, Account, error) {
 	var accountID sql.NullInt64
 	var pwOK bool
+	var expires time.Time
 	err := s.db.QueryRow(ctx, `DELETE FROM sessions WHERE token_hash = $1 AND stage = 'mfa' AND expires_at > $2
-		RETURNING account_id, pending_ok`, credential.HashToken(pendingToken), s.now()).Scan(&accountID, &pwOK)
+		RETURNING account_id, pending_ok, expires_at`, credential.HashToken(pendingToken), s.now()).Scan(&accountID, &pwOK, &expires)
 	if errors.Is(err, store.ErrNotFound) {
-		return "", Account{}, errLoginExpired
+		return "", "", Account{}, errLoginExpired
 	}
 	if err != nil {
-		return "", Account{}, err
+		return "", "", Account{}, err
 	}
 	// Looked up even for an unknown login (id 0 is no account's), for equal timing.
 	row, err := s.loadSecrets(ctx, "a.id = $1", accountID.Int64)
 	if err != nil {
-		return "", Account{}, err
+		return "", "", Account{}, err
 	}
 	reason := "wrong_password"
 	if row == nil {
@@ -151,16 +167,33 @@ func (s *Service) FinishLogin(ctx context.Context, pendingToken, code, recoveryC
 	}
 	v, err := s.checkFactor(ctx, row, pwOK && row != nil, reason, Proof{Code: code, RecoveryCode: recoveryCode})
 	if err != nil {
-		return "", Account{}, err
+		return "", "", Account{}, err
 	}
 	acc, err := s.finishLogin(ctx, v)
+	if errors.Is(err, ErrInvalidCredentials) && retry {
+		again, terr := credential.NewToken(credential.KindSession, s.rand)
+		if terr != nil {
+			return "", "", Account{}, apperr.Internal(terr)
+		}
+		now := s.now()
+		var id any
+		if accountID.Valid {
+			id = accountID.Int64
+		}
+		if _, terr := s.db.Exec(ctx, `INSERT INTO sessions (token_hash, kind, stage, account_id, pending_ok, ip, user_agent, created_at, last_seen_at, expires_at)
+			VALUES ($1, 'web', 'mfa', $2, $3, $4, $5, $6, $6, $7)`,
+			credential.HashToken(again), id, pwOK, c.IP, userAgent(c.UserAgent), now, expires); terr != nil {
+			return "", "", Account{}, terr
+		}
+		return "", again, Account{}, err
+	}
 	if err != nil {
 		s.observeErr(err)
-		return "", Account{}, err
+		return "", "", Account{}, err
 	}
 	token, _, err := s.StartSession(ctx, acc.ID, KindWeb, c)
 	s.observeErr(err)
-	return token, acc, err
+	return token, "", acc, err
 }
 
 var errNoSession = apperr.Unauthenticated("unauthenticated", "you are not logged in or your session has expired")
@@ -332,8 +365,13 @@ func (s *Service) CreateToken(ctx context.Context, p *authz.Principal, accountID
 	return token, ss, err
 }
 
-// PurgeSessions deletes expired sessions and pending logins; it returns how many.
+// PurgeSessions deletes expired sessions and pending logins, and the credentials kept
+// for the browsers of expired enrolment links; it returns how many sessions it deleted.
 func (s *Service) PurgeSessions(ctx context.Context) (int64, error) {
+	if _, err := s.db.Exec(ctx, `UPDATE enrollments SET reveal_enc = NULL, viewer_hash = NULL
+		WHERE expires_at <= $1 AND reveal_enc IS NOT NULL`, s.now()); err != nil {
+		return 0, err
+	}
 	return s.db.ExecCount(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, s.now())
 }
 

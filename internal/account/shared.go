@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/store"
@@ -101,4 +102,65 @@ func inChunks(ids []int64, size, from int, fn func(ph string, chunk []any) error
 		}
 	}
 	return nil
+}
+
+// Member is an account holding a role in an establishment, as lists of staff show it.
+type Member struct {
+	ID          int64
+	Login       string
+	DisplayName string
+}
+
+// Members returns the accounts holding role in the establishment, ordered by display
+// name then login.
+func Members(ctx context.Context, db *store.DB, establishmentID int64, role authz.Role) ([]Member, error) {
+	var out []Member
+	err := db.Each(ctx, func(rows *sql.Rows) error {
+		var m Member
+		err := rows.Scan(&m.ID, &m.Login, &m.DisplayName)
+		out = append(out, m)
+		return err
+	}, `SELECT a.id, a.login, a.display_name FROM accounts a JOIN memberships m ON m.account_id = a.id
+		WHERE m.establishment_id = $1 AND m.role = $2 AND a.status <> 'disabled' ORDER BY a.display_name, a.login`, establishmentID, string(role))
+	return out, err
+}
+
+// Link is an account's current enrolment link as an administrator sees it before
+// replacing it: when it was issued, until when it is valid, and whether (when) it was
+// opened. Nothing secret.
+type Link struct {
+	CreatedAt, ExpiresAt time.Time
+	OpenedAt             *time.Time
+}
+
+// CurrentLinks returns the latest link not revoked of each of the given accounts (those
+// without one are absent). The caller has checked it may manage them.
+func CurrentLinks(ctx context.Context, db *store.DB, ids []int64) (map[int64]Link, error) {
+	out := make(map[int64]Link, len(ids))
+	err := inChunks(ids, 1000, 1, func(ph string, chunk []any) error {
+		return db.Each(ctx, func(rows *sql.Rows) error {
+			var id int64
+			var l Link
+			var opened sql.NullTime
+			if err := rows.Scan(&id, &l.CreatedAt, &l.ExpiresAt, &opened); err != nil {
+				return err
+			}
+			l.OpenedAt = store.NullTime(opened)
+			if prev, ok := out[id]; !ok || l.CreatedAt.After(prev.CreatedAt) {
+				out[id] = l
+			}
+			return nil
+		}, `SELECT account_id, created_at, expires_at, opened_at FROM enrollments WHERE revoked_at IS NULL AND account_id IN (`+ph+`)`, chunk...)
+	})
+	return out, err
+}
+
+// DisplayName returns the name an account shows ("Karim Benali"), or its login when it
+// has none or does not exist: pages name the authors of what they show by it.
+func (s *Service) DisplayName(ctx context.Context, login string) string {
+	var name string
+	if err := s.db.QueryRow(ctx, `SELECT display_name FROM accounts WHERE login = $1`, login).Scan(&name); err != nil || strings.TrimSpace(name) == "" {
+		return login
+	}
+	return name
 }

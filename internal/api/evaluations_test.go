@@ -181,8 +181,18 @@ func TestSituationsAttachmentsAndPassportZIP(t *testing.T) {
 		ptok := s.Token(sc.pupil)
 		base := fmt.Sprintf("/api/v1/establishments/0691234S/students/%d/situations", st.ID)
 		var sit map[string]any
+		refs, err := s.App.Passports.Referentials(context.Background(), st)
+		if err != nil || len(refs) == 0 {
+			t.Fatalf("the student's referentials: %v", err)
+		}
+		code := refs[0].Competencies[0].Code
+		// A code that is not in the student's referential is refused (issue 10).
+		var refused map[string]any
+		if resp := s.Do("POST", base, ptok, map[string]any{"level": "bac", "title": "Mise en service", "competencies": []string{"C9.9"}}, &refused); resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("C9.9: %d %v", resp.StatusCode, refused)
+		}
 		resp := s.Do("POST", base, ptok, map[string]any{"level": "bac", "context": "PFMP", "company": "Électricité Dupré",
-			"period": "du 3 au 28 mars", "title": "Mise en service", "description": "J'ai câblé et mis en service un tableau.", "competencies": []string{"C1"}}, &sit)
+			"period": "du 3 au 28 mars", "title": "Mise en service", "description": "J'ai câblé et mis en service un tableau.", "competencies": []string{code}}, &sit)
 		if resp.StatusCode != http.StatusCreated || sit["id"] == nil {
 			t.Fatalf("create situation: %d %v", resp.StatusCode, sit)
 		}

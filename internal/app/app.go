@@ -103,6 +103,8 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 		s.Mailer = notify.SMTP{S: notify.SMTPSettings{Host: cfg.SMTPHost, Port: cfg.SMTPPort, TLS: cfg.SMTPTLS,
 			User: cfg.SMTPUser, Password: cfg.SMTPPassword, From: cfg.SMTPFrom}}
 	}
+	// A re-import that reactivates a student whose records were transferred away says so.
+	s.Importer.MovedAway = s.Transfers.MovedAway
 	s.Jobs = jobs.New(db, log, now)
 	s.registerJobs(cfg)
 	return s, nil

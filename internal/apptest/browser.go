@@ -16,6 +16,13 @@ import (
 // CARTABLE_TEST_REQUIRE_BROWSER=1 (CI) makes that a failure.
 func Browser(t *testing.T) context.Context {
 	t.Helper()
+	return BrowserFor(t, 90*time.Second)
+}
+
+// BrowserFor is Browser with the steps of the test given d in all (a test that walks
+// many pages, such as the accessibility run).
+func BrowserFor(t *testing.T, d time.Duration) context.Context {
+	t.Helper()
 	path := os.Getenv("CARTABLE_TEST_CHROMIUM")
 	if path == "" {
 		for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
@@ -55,7 +62,7 @@ func Browser(t *testing.T) context.Context {
 		cancelAlloc()
 		t.Fatalf("start Chromium (%s): %v", path, err)
 	}
-	tctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	tctx, cancelTimeout := context.WithTimeout(ctx, d)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()

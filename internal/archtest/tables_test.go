@@ -36,6 +36,7 @@ var owners = map[string]string{
 	"students":                    "student",
 	"deactivated_students":        "student",
 	"establishment_mefs":          "student",
+	"class_teachers":              "student",
 	"imports":                     "importer",
 	"referentials":                "competency",
 	"competencies":                "competency",

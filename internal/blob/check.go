@@ -4,6 +4,9 @@ import (
 	"archive/zip"
 	"errors"
 	"fmt"
+	"image"
+	_ "image/jpeg" // decodes the header of attached photos
+	_ "image/png"
 	"io"
 	"io/fs"
 	"path"
@@ -16,7 +19,11 @@ import (
 // text says what is wrong (an entry's name, a limit).
 var (
 	// ErrUnsupported means the content is neither a PDF nor a ZIP archive.
-	ErrUnsupported = errors.New("neither a PDF nor a ZIP file")
+	ErrUnsupported = errors.New("neither a PDF, a ZIP, a JPEG nor a PNG file")
+	// ErrHEIC is a HEIF/HEIC photo (iPhone), which cannot be converted here.
+	ErrHEIC = errors.New("a HEIC photo")
+	// ErrBadImage is a JPEG or PNG whose header does not decode.
+	ErrBadImage = errors.New("an unreadable image")
 	// ErrBadArchive means the content starts like a ZIP archive but is not one that
 	// can be read and extracted safely.
 	ErrBadArchive = errors.New("not a readable ZIP archive")
@@ -68,7 +75,18 @@ func Detect(r io.ReaderAt, size int64) (string, error) {
 	}
 	typ, ok := Sniff(head)
 	if !ok {
+		if IsHEIC(head) {
+			return "", ErrHEIC
+		}
 		return "", ErrUnsupported
+	}
+	if typ == TypeJPEG || typ == TypePNG {
+		// The header must decode (dimensions within bounds): a renamed file or a
+		// truncated one is refused now, not shown broken later.
+		cfg, _, err := image.DecodeConfig(io.NewSectionReader(r, 0, size))
+		if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxImageSide || cfg.Height > maxImageSide {
+			return "", ErrBadImage
+		}
 	}
 	if typ == TypeZIP {
 		if err := checkZIP(r, size); err != nil {
@@ -156,7 +174,11 @@ func (b *budgetReader) ReadAt(p []byte, off int64) (int, error) {
 const MaxFileName = 200
 
 // extensions are the extensions FileName gives each type.
-var extensions = map[string]string{TypePDF: ".pdf", TypeZIP: ".zip"}
+var extensions = map[string]string{TypePDF: ".pdf", TypeZIP: ".zip", TypeJPEG: ".jpg", TypePNG: ".png"}
+
+// maxImageSide bounds a photo's width and height (a 200-megapixel phone photo is about
+// 16,000 pixels wide).
+const maxImageSide = 20000
 
 // FileName returns the name under which a content of type contentType is stored,
 // listed, downloaded and put in a passport ZIP, from the name a client gave:

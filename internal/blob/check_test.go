@@ -5,6 +5,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"image"
+	"image/jpeg"
+	"image/png"
 	"io/fs"
 	"runtime"
 	"slices"
@@ -74,6 +77,11 @@ func TestDetect(t *testing.T) {
 		{"control character", zipWith(t, &zip.FileHeader{Name: "a\x00.pdf"}), "", ErrBadArchive},
 		{"empty name", zipWith(t, &zip.FileHeader{Name: ""}), "", ErrBadArchive},
 		{"symbolic link", zipWith(t, symlink("lien")), "", ErrBadArchive},
+		{"JPEG photo", jpegOf(t, 40, 30), TypeJPEG, nil},
+		{"PNG photo", pngOf(t, 40, 30), TypePNG, nil},
+		{"JPEG cut to its signature", []byte("\xff\xd8\xff\xe0<html></html>"), "", ErrBadImage},
+		{"PNG signature then HTML", []byte("\x89PNG\r\n\x1a\n<script>alert(1)</script>"), "", ErrBadImage},
+		{"HEIC photo", []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"), "", ErrHEIC},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			typ, err := Detect(bytes.NewReader(tc.content), int64(len(tc.content)))
@@ -198,4 +206,22 @@ func FuzzFileName(f *testing.F) {
 			}
 		}
 	})
+}
+
+func jpegOf(t *testing.T, w, h int) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, image.NewRGBA(image.Rect(0, 0, w, h)), nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func pngOf(t *testing.T, w, h int) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewRGBA(image.Rect(0, 0, w, h))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

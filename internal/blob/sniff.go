@@ -4,8 +4,10 @@ import "bytes"
 
 // The content types Sniff recognises.
 const (
-	TypePDF = "application/pdf"
-	TypeZIP = "application/zip"
+	TypePDF  = "application/pdf"
+	TypeZIP  = "application/zip"
+	TypeJPEG = "image/jpeg"
+	TypePNG  = "image/png"
 )
 
 // SniffLen is how many bytes of the start of a content Sniff needs to decide: the
@@ -26,8 +28,9 @@ const (
 )
 
 // Sniff returns the content type of a file from its first bytes (pass at least
-// SniffLen of them, or the whole content if it is shorter): "application/pdf" or
-// "application/zip", with ok true. Anything else returns ok false.
+// SniffLen of them, or the whole content if it is shorter): "application/pdf",
+// "application/zip", "image/jpeg" or "image/png", with ok true. Anything else returns ok
+// false.
 //
 // The type comes from the content only, never from a name or a client's header, which
 // a student controls: a PDF renamed "x.zip" is a PDF, and an HTML page named "x.pdf" is
@@ -41,6 +44,13 @@ func Sniff(head []byte) (contentType string, ok bool) {
 	if bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")) {
 		return TypeZIP, true
 	}
+	// Photos (issue 10: taken at the work placement). Detect also decodes their header.
+	if bytes.HasPrefix(head, []byte("\xff\xd8\xff")) {
+		return TypeJPEG, true
+	}
+	if bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")) {
+		return TypePNG, true
+	}
 	if len(head) > SniffLen {
 		head = head[:SniffLen]
 	}
@@ -52,4 +62,18 @@ func Sniff(head []byte) (contentType string, ok bool) {
 		return TypePDF, true
 	}
 	return "", false
+}
+
+// IsHEIC reports whether head starts a HEIF/HEIC image (the iPhone's photo format): an
+// ISO media file whose "ftyp" box names a HEIF brand. It is refused with its own reason
+// (no decoder without cgo), not as an unknown file.
+func IsHEIC(head []byte) bool {
+	if len(head) < 12 || string(head[4:8]) != "ftyp" {
+		return false
+	}
+	switch string(head[8:12]) {
+	case "heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1", "avif":
+		return true
+	}
+	return false
 }

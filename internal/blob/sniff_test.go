@@ -74,8 +74,9 @@ func TestSniff(t *testing.T) {
 		{"ZIP signature not at the start", []byte(" PK\x03\x04"), ""},
 		{"HTML", []byte("<!DOCTYPE html><html><head><title>rapport.pdf</title></head><body></body></html>"), ""},
 		{"HTML with a script", []byte("<script>alert(1)</script>"), ""},
-		{"PNG", []byte(png), ""},
-		{"JPEG", []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"), ""},
+		{"PNG", []byte(png), TypePNG},
+		{"JPEG", []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"), TypeJPEG},
+		{"HEIC", []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00"), ""},
 		{"plain text", []byte("Rapport de stage"), ""},
 		{"empty", nil, ""},
 	} {

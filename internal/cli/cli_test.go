@@ -307,6 +307,15 @@ func TestDemoSeed(t *testing.T) {
 	if err != nil || addr.Email == "" || len(notices) != 2 || !strings.HasSuffix(links[7].url, "/privacy") {
 		t.Fatalf("demo notices: address %+v, %d notices, last link %+v", addr, len(notices), links[7])
 	}
+	// Canuts's teacher has two classes, the demo student's (with its grids) among them.
+	prof, err := app.Accounts.ByLogin(ctx, authz.OperatorPrincipal(), "prof.canuts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine, err := app.Students.MyClasses(ctx, &authz.Principal{AccountID: prof.ID, Login: prof.Login, Roles: prof.Roles})
+	if err != nil || len(mine) != 2 {
+		t.Fatalf("prof.canuts's classes: %+v %v", mine, err)
+	}
 }
 
 // TestAccountCommandsRefuseTooLongText: the account and token commands refuse a text

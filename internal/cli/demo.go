@@ -120,7 +120,7 @@ func seedDemo(ctx context.Context, app *App) ([]demoLink, error) {
 	}{
 		{"demo.admin", "Administratrice de la plateforme", "platform administrator", []authz.Membership{{Role: authz.RolePlatformAdmin}}},
 		{"admin.canuts", "Claire Martin", "administrator, Canuts (a transfer to confirm)", []authz.Membership{{Role: authz.RoleAdmin, EstablishmentID: ids["0691234S"], UAI: "0691234S"}}},
-		{"prof.canuts", "Karim Benali", "teacher, Canuts", []authz.Membership{{Role: authz.RoleTeacher, EstablishmentID: ids["0691234S"], UAI: "0691234S"}}},
+		{"prof.canuts", "Karim Benali", "teacher, Canuts (Mes classes: two assigned classes)", []authz.Membership{{Role: authz.RoleTeacher, EstablishmentID: ids["0691234S"], UAI: "0691234S"}}},
 		{"inspecteur.demo", "Hélène Roussel", "inspector, Canuts + Vercors", []authz.Membership{
 			{Role: authz.RoleInspector, EstablishmentID: ids["0691234S"], UAI: "0691234S"},
 			{Role: authz.RoleInspector, EstablishmentID: ids["0381234K"], UAI: "0381234K"}}},
@@ -220,6 +220,7 @@ type demoArea struct {
 
 // demoAreas are seeded in this order.
 var demoAreas = []demoArea{
+	{"classes", demoClasses},
 	{"notify", demoNotify},
 }
 

@@ -407,7 +407,9 @@ func (s *Service) Get(ctx context.Context, p *authz.Principal, uai string, id in
 type ListFilter struct {
 	Class   string
 	Diploma string
-	Limit   int
+	// AuthorID selects the evaluations of one author (a teacher's recent work).
+	AuthorID int64
+	Limit    int
 }
 
 // List returns the evaluations of an establishment, newest first, without results.
@@ -425,6 +427,10 @@ func (s *Service) List(ctx context.Context, p *authz.Principal, uai string, f Li
 	if f.Diploma != "" {
 		args = append(args, f.Diploma)
 		where = append(where, fmt.Sprintf("r.code = $%d", len(args)))
+	}
+	if f.AuthorID != 0 {
+		args = append(args, f.AuthorID)
+		where = append(where, fmt.Sprintf("ev.author_id = $%d", len(args)))
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 1000 {

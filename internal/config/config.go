@@ -82,7 +82,7 @@ func Default() Config {
 		Addr:               "127.0.0.1:8080",
 		ShutdownTimeout:    15 * time.Second,
 		Issuer:             "cartable",
-		EnrollmentTTL:      7 * 24 * time.Hour,
+		EnrollmentTTL:      14 * 24 * time.Hour,
 		CredentialLifetime: MustPeriod("6mo"),
 		RenewalGrace:       MustPeriod("30d"),
 		ExpiryWarning:      MustPeriod("30d"),

@@ -13,7 +13,7 @@ var ssoMessages = map[string]Msg{
 	"sso_provider_disabled":         {"Ce fournisseur d'identité est désactivé.", "This identity provider is turned off."},
 	"sso_provider_unavailable":      {"Le fournisseur d'identité ne répond pas : réessayez plus tard ou utilisez vos identifiants cartable.", "The identity provider does not answer: try again later or use your cartable login."},
 	"sso_link_needs_cartable_login": {"Pour relier un compte ENT, connectez-vous d'abord avec votre mot de passe et votre code cartable.", "To link a school account, log in with your cartable password and code first."},
-	"second_factor_missing":         {"Votre établissement demande votre code cartable après cette connexion, et votre compte n'en a pas encore : ouvrez d'abord le lien d'activation de votre courrier.", "Your establishment asks for your cartable code after this login, and your account has none yet: open the activation link of your letter first."},
+	"second_factor_missing":         {"Votre établissement demande votre code cartable après cette connexion, et votre compte n'en a pas encore : ouvrez d'abord le lien d'activation de votre courrier d'activation.", "Your establishment asks for your cartable code after this login, and your account has none yet: open the activation link of your activation letter first."},
 	"sso_bad_logout_request":        {"Ce n'est pas une demande de déconnexion de ce fournisseur d'identité.", "This is not a logout request of this identity provider."},
 
 	// Links between identities and accounts.

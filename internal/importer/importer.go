@@ -43,6 +43,10 @@ type Service struct {
 	MaxSize int64
 	// SSO links the external identities a file of them brings (Links).
 	SSO *sso.Service
+	// MovedAway, when set (app.New: the transfer service), names among students of an
+	// establishment those whose records were transferred away, with the destination's
+	// UAI: reactivating one is warned about (issue 10).
+	MovedAway func(ctx context.Context, establishmentID int64, studentIDs []int64) (map[int64]string, error)
 }
 
 // New returns a Service.
@@ -53,6 +57,10 @@ func New(db *store.DB, log *audit.Log, est *establishment.Service, acc *account.
 // Warning is a remark about one student of the file; it never rejects the file.
 type Warning struct {
 	EleveID string `json:"eleve_id"`
+	// Name and Class say who the student is, as the file has him (issue 10: people know
+	// their students by name, not by ELEVE_ID); empty when the file does not tell.
+	Name  string `json:"name,omitempty"`
+	Class string `json:"class,omitempty"`
 	// Line is the line of the student (ELEVE or STRUCTURES_ELEVE) in the file.
 	Line  int    `json:"line,omitempty"`
 	Field string `json:"field"`
@@ -187,7 +195,8 @@ func read(r io.Reader, uai string, key []byte, mefs map[string]bool, today strin
 		OnStudent: func(st siecle.Student) error {
 			refused := refusal(&st)
 			for _, w := range st.Warnings {
-				x := Warning{EleveID: st.EleveID, Line: st.Line, Field: w.Field, Message: w.Message, Key: w.Key, Params: w.Params}
+				x := Warning{EleveID: st.EleveID, Line: st.Line, Field: w.Field, Message: w.Message, Key: w.Key, Params: w.Params,
+					Name: strings.TrimSpace(st.FirstName + " " + st.LastName)}
 				if refused && identityFields[w.Field] && (w.Code == siecle.WarnMissing || w.Code == siecle.WarnTooLong) {
 					x.Message += " : élève non importé, à corriger dans SIECLE (déjà importé, il garde ses données)"
 					x.Refused = true
@@ -231,6 +240,12 @@ func read(r io.Reader, uai string, key []byte, mefs map[string]bool, today strin
 	}
 	if p.params.UAI == "" {
 		return nil, apperr.Invalid("invalid_file", "the file has no PARAMETRES/UAJ: it is not a complete SIECLE student export").WithKey("invalid_file.no_params")
+	}
+	for i := range p.warnings {
+		if j, ok := p.index[p.warnings[i].EleveID]; ok {
+			r := &p.rows[j].Record
+			p.warnings[i].Name, p.warnings[i].Class = strings.TrimSpace(r.FirstName+" "+r.LastName), r.Class
+		}
 	}
 	p.index, p.pending = nil, nil
 	p.sharedINEs()
@@ -310,6 +325,7 @@ func (p *parsed) sharedINEs() {
 			}
 		}
 		p.warnings = append(p.warnings, Warning{EleveID: r.EleveID, Line: r.Line, Field: "ID_NATIONAL",
+			Name: strings.TrimSpace(r.FirstName + " " + r.LastName), Class: r.Class,
 			Message: "INE partagé avec " + strings.Join(others, ", ") + " : inutilisable pour les transferts de ces élèves tant que SIECLE n'est pas corrigé",
 			Key:     keyINEShared, Params: map[string]string{"others": strings.Join(keyed, ",")}})
 	}
@@ -464,6 +480,7 @@ func (s *Service) apply(ctx context.Context, p *authz.Principal, e establishment
 	now := s.now()
 	var creates []*row
 	var updates []student.Update
+	var reactivated []reactivation
 	for i := range incoming {
 		in := &incoming[i]
 		old, ok := stored[in.EleveID]
@@ -493,6 +510,7 @@ func (s *Service) apply(ctx context.Context, p *authz.Principal, e establishment
 			rep.Deactivated++
 			rep.list(&rep.Changes.Deactivated, c)
 		case old.Status == student.StatusDeactivated && in.Status == student.StatusActive:
+			reactivated = append(reactivated, reactivation{old.ID, in})
 			rep.Reactivated++
 			rep.list(&rep.Changes.Reactivated, c)
 		default:
@@ -505,6 +523,9 @@ func (s *Service) apply(ctx context.Context, p *authz.Principal, e establishment
 		if !old.seen {
 			rep.Absent = append(rep.Absent, Change{EleveID: id, Name: old.Name(), Class: old.Class})
 		}
+	}
+	if err := s.warnMovedAway(ctx, e.ID, rep, reactivated); err != nil {
+		return err
 	}
 	sort.Slice(rep.Absent, func(i, j int) bool { return rep.Absent[i].EleveID < rep.Absent[j].EleveID })
 	if dryRun {
@@ -554,6 +575,7 @@ func heldINEs(stored map[string]*existing, incoming []row, rep *Report) {
 			continue
 		}
 		rep.Warnings = append(rep.Warnings, Warning{EleveID: in.EleveID, Line: in.Line, Field: "ID_NATIONAL",
+			Name: strings.TrimSpace(in.FirstName + " " + in.LastName), Class: in.Class,
 			Message: fmt.Sprintf("INE déjà porté par l'élève ELEVE_ID %s (%s), actif dans l'établissement et absent de ce fichier : inutilisable pour les transferts tant que SIECLE n'est pas corrigé",
 				old.EleveID, old.Name()),
 			Key: "imports.warning.ine_taken", Params: map[string]string{"eleve_id": old.EleveID, "name": old.Name()}})
@@ -581,4 +603,37 @@ func (s *Service) record(ctx context.Context, p *authz.Principal, e establishmen
 				"created": rep.Created, "updated": rep.Updated, "deactivated": rep.Deactivated, "reactivated": rep.Reactivated,
 				"unchanged": rep.Unchanged, "absent": len(rep.Absent), "warnings": len(rep.Warnings), "accounts_created": rep.AccountsCreated}})
 	}
+}
+
+// reactivation is a student the file brings back: his stored id and his row.
+type reactivation struct {
+	id int64
+	in *row
+}
+
+// warnMovedAway warns, for each student the import reactivates whose records a transfer
+// already took to another establishment, that reactivating him does not bring them back.
+func (s *Service) warnMovedAway(ctx context.Context, establishmentID int64, rep *Report, reactivated []reactivation) error {
+	if s.MovedAway == nil || len(reactivated) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(reactivated))
+	for i, r := range reactivated {
+		ids[i] = r.id
+	}
+	moved, err := s.MovedAway(ctx, establishmentID, ids)
+	if err != nil {
+		return err
+	}
+	for _, r := range reactivated {
+		to, ok := moved[r.id]
+		if !ok {
+			continue
+		}
+		rep.Warnings = append(rep.Warnings, Warning{EleveID: r.in.EleveID, Line: r.in.Line, Field: "DATE_SORTIE",
+			Name: strings.TrimSpace(r.in.FirstName + " " + r.in.LastName), Class: r.in.Class,
+			Message: fmt.Sprintf("élève réactivé alors que son dossier a déjà été transféré à l'établissement %s : ses évaluations et situations n'y reviennent pas ; vérifier SIECLE", to),
+			Key:     "imports.warning.reactivated_moved", Params: map[string]string{"uai": to}})
+	}
+	return nil
 }

@@ -102,6 +102,19 @@ func TestWarningsAreMessages(t *testing.T) {
 			t.Errorf("refused in English: %q", w.Text("en"))
 		}
 	}
+	// Warnings name the student (issue 10): every warning of a student the file names.
+	named := 0
+	for _, w := range rep.Warnings {
+		if w.Name != "" {
+			named++
+		}
+		if w.Key == "imports.warning.mef_unknown" && w.Name == "" {
+			t.Errorf("%s: the warning does not name the student: %+v", w.EleveID, w)
+		}
+	}
+	if named == 0 {
+		t.Error("no warning names its student")
+	}
 	// A report stored before warnings had keys reads as it was.
 	old := importer.Warning{EleveID: "1", Field: "PRENOM", Message: "prénom absent"}
 	if old.Text("en") != "prénom absent" {
@@ -109,7 +122,7 @@ func TestWarningsAreMessages(t *testing.T) {
 	}
 	// What the report stores is what it returned.
 	got, err := s.App.Importer.Get(ctx, op, "0691234S", rep.ImportID)
-	if err != nil || len(got.Warnings) != len(rep.Warnings) || got.Warnings[0].Key != rep.Warnings[0].Key {
+	if err != nil || len(got.Warnings) != len(rep.Warnings) || got.Warnings[0].Key != rep.Warnings[0].Key || got.Warnings[0].Name != rep.Warnings[0].Name {
 		t.Fatalf("stored report: %v", err)
 	}
 }

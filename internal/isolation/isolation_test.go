@@ -122,6 +122,8 @@ var cases = map[string]func(b objects) string{
 	"POST /establishments/{uai}/imports":      func(b objects) string { return "/establishments/" + b.uai + "/imports" },
 	"GET /establishments/{uai}/imports/{id}":  func(b objects) string { return fmt.Sprintf("/establishments/%s/imports/%d", b.uai, b.importID) },
 	"POST /establishments/{uai}/letters":      func(b objects) string { return "/establishments/" + b.uai + "/letters" },
+	"GET /establishments/{uai}/classes":       func(b objects) string { return "/establishments/" + b.uai + "/classes" },
+	"POST /establishments/{uai}/classes":      func(b objects) string { return "/establishments/" + b.uai + "/classes" },
 
 	"GET /api/v1/establishments/{uai}/evaluations":  func(b objects) string { return "/api/v1/establishments/" + b.uai + "/evaluations" },
 	"POST /api/v1/establishments/{uai}/evaluations": func(b objects) string { return "/api/v1/establishments/" + b.uai + "/evaluations" },
@@ -194,6 +196,15 @@ var cases = map[string]func(b objects) string{
 	},
 	"GET /establishments/{uai}/students/{id}/attachments/{aid}": func(b objects) string {
 		return fmt.Sprintf("/establishments/%s/students/%d/attachments/%d", b.uai, b.studentID, b.attachmentID)
+	},
+	"POST /establishments/{uai}/evaluations/{id}/delete": func(b objects) string {
+		return fmt.Sprintf("/establishments/%s/evaluations/%d/delete", b.uai, b.evaluationID)
+	},
+	"POST /establishments/{uai}/students/{id}/situations/{sid}/delete": func(b objects) string {
+		return fmt.Sprintf("/establishments/%s/students/%d/situations/%d/delete", b.uai, b.studentID, b.situationID)
+	},
+	"POST /establishments/{uai}/students/{id}/attachments/{aid}/delete": func(b objects) string {
+		return fmt.Sprintf("/establishments/%s/students/%d/attachments/%d/delete", b.uai, b.studentID, b.attachmentID)
 	},
 	"GET /establishments/{uai}/students/{id}/passport.zip": func(b objects) string {
 		return fmt.Sprintf("/establishments/%s/students/%d/passport.zip", b.uai, b.studentID)
@@ -451,7 +462,7 @@ func probe(t *testing.T, s *apptest.Server, u *apptest.User, method, path string
 		if m := csrfField.FindStringSubmatch(string(b)); m != nil {
 			csrf = m[1]
 		}
-		body = strings.NewReader(url.Values{"csrf": {csrf}, "class": {"X"}, "name": {"pwned"}}.Encode())
+		body = strings.NewReader(url.Values{"csrf": {csrf}, "class": {"X"}, "name": {"pwned"}, "confirm": {"1"}}.Encode())
 	}
 	req, _ = http.NewRequest(method, s.URL+path, body)
 	if body != nil {
@@ -722,6 +733,9 @@ func TestAccountsAcrossEstablishments(t *testing.T) {
 			t.Errorf("%s: the pending account got a new link", who)
 		}
 		class, ids := classWithShared()
+		if st, _ := webCall(t, s, u, "POST", "/establishments/"+a.UAI+"/letters", url.Values{"class": {class}, "confirm": {"1"}}); st != http.StatusForbidden {
+			t.Errorf("admin of A: POST /establishments/{uai}/letters (confirmed) answered %d", st)
+		}
 		if st, _ := webCall(t, s, u, "POST", "/establishments/"+a.UAI+"/letters", url.Values{"class": {class}}); st != http.StatusForbidden {
 			t.Errorf("%s: POST /establishments/{uai}/letters answered %d", who, st)
 		}
@@ -779,7 +793,7 @@ func TestAccountsAcrossEstablishments(t *testing.T) {
 				t.Errorf("%s: POST /admin/letters answered %d", who, st)
 			}
 		}
-		if st, _ := webCall(t, s, users["admin of A and B"], "POST", "/establishments/"+a.UAI+"/letters", url.Values{"class": {class}}); st != http.StatusOK {
+		if st, _ := webCall(t, s, users["admin of A and B"], "POST", "/establishments/"+a.UAI+"/letters", url.Values{"class": {class}, "confirm": {"1"}}); st != http.StatusOK {
 			t.Errorf("admin of A and B: class letters answered %d", st)
 		}
 		if k := links(ids); k != len(ids) {

@@ -77,7 +77,17 @@ func TestSituationLimits(t *testing.T) {
 		in = base()
 		in.Context, in.Period, in.Company, in.Title = strings.Repeat("é", passport.MaxSituationText), strings.Repeat("é", passport.MaxSituationText), strings.Repeat("é", passport.MaxSituationText), strings.Repeat("é", passport.MaxSituationText)
 		in.Description = strings.Repeat("é", passport.MaxDescription)
+		// A code at the length limit is refused only for not being in the referential
+		// (issue 10): the length is checked first, then the referential.
 		in.Competencies = []string{strings.Repeat("C", passport.MaxCompetencyCode)}
+		if _, err := s.App.Passports.UpdateSituation(ctx, op, uai, st.ID, sit.ID, in); apperr.CodeOf(err) != "unknown_competency" {
+			t.Fatalf("a code of %d characters not in the referential: %v", passport.MaxCompetencyCode, err)
+		}
+		refs, err := s.App.Passports.Referentials(ctx, st)
+		if err != nil || len(refs) == 0 {
+			t.Fatalf("the student's referentials: %v", err)
+		}
+		in.Competencies = []string{refs[0].Competencies[0].Code}
 		if _, err := s.App.Passports.UpdateSituation(ctx, op, uai, st.ID, sit.ID, in); err != nil {
 			t.Fatalf("at the limits: %v", err)
 		}

@@ -126,6 +126,9 @@ func (s *Service) CreateSituation(ctx context.Context, p *authz.Principal, uai s
 	if err := in.validate(); err != nil {
 		return Situation{}, err
 	}
+	if err := s.checkCompetencies(ctx, st, in.Competencies); err != nil {
+		return Situation{}, err
+	}
 	comps, _ := json.Marshal(nonNil(in.Competencies))
 	now := s.now()
 	var id int64
@@ -167,6 +170,9 @@ func (s *Service) UpdateSituation(ctx context.Context, p *authz.Principal, uai s
 		return Situation{}, err
 	}
 	if err := in.validate(); err != nil {
+		return Situation{}, err
+	}
+	if err := s.checkCompetencies(ctx, st, in.Competencies); err != nil {
 		return Situation{}, err
 	}
 	comps, _ := json.Marshal(nonNil(in.Competencies))
@@ -323,7 +329,7 @@ func (s *Service) Situations(ctx context.Context, p *authz.Principal, uai string
 	return out, err
 }
 
-// Attach stores a file on a sheet. Only PDF and ZIP files are accepted, told from the
+// Attach stores a file on a sheet. Only PDF, ZIP, JPEG and PNG files are accepted, told from the
 // content (never the name): a PDF must start like one, a ZIP must be an archive whose
 // directory reads and whose entries stay inside their folder (blob.Detect). The name is
 // cleaned and takes the extension of the type (blob.FileName); the size is capped; the
@@ -350,7 +356,11 @@ func (s *Service) Attach(ctx context.Context, p *authz.Principal, uai string, st
 	ctype, err := blob.Detect(content, size)
 	switch {
 	case errors.Is(err, blob.ErrUnsupported):
-		return Attachment{}, apperr.Unsupported("unsupported_file", "%s is neither a PDF nor a ZIP file (the content was checked, not the name)", shown)
+		return Attachment{}, apperr.Unsupported("unsupported_file", "%s is neither a PDF, a ZIP, a JPEG nor a PNG file (the content was checked, not the name)", shown)
+	case errors.Is(err, blob.ErrHEIC):
+		return Attachment{}, apperr.Unsupported("heic_photo", "%s is a HEIC photo, which cannot be converted here: send it as JPEG", shown).With("file", shown)
+	case errors.Is(err, blob.ErrBadImage):
+		return Attachment{}, apperr.Unsupported("bad_image", "%s: the image cannot be read", shown).With("file", shown)
 	case errors.Is(err, blob.ErrBadArchive):
 		e := apperr.Unsupported("invalid_archive", "%s: %v", shown, err)
 		var why *blob.ArchiveError
@@ -452,4 +462,41 @@ func (s *Service) OpenAttachment(ctx context.Context, p *authz.Principal, uai st
 		}
 	}
 	return a, rc, nil
+}
+
+// Referentials returns the referentials the student's formation (MEF) prepares: the
+// competencies his sheets may name.
+func (s *Service) Referentials(ctx context.Context, st student.Student) ([]competency.Referential, error) {
+	if strings.TrimSpace(st.MEF) == "" {
+		return nil, nil
+	}
+	return s.competencies.ForMEF(ctx, st.MEF)
+}
+
+// checkCompetencies refuses a code that is not a competency of the student's diploma
+// (issue 10: "C9.9" was accepted and printed in the passport). A student whose formation
+// no referential prepares has nothing to check against: his codes are kept as written.
+func (s *Service) checkCompetencies(ctx context.Context, st student.Student, codes []string) error {
+	if len(codes) == 0 {
+		return nil
+	}
+	refs, err := s.Referentials(ctx, st)
+	if err != nil || len(refs) == 0 {
+		return err
+	}
+	known := map[string]bool{}
+	var labels []string
+	for _, r := range refs {
+		labels = append(labels, r.Label)
+		for _, c := range r.Competencies {
+			known[c.Code] = true
+		}
+	}
+	for _, c := range codes {
+		if !known[c] {
+			return apperr.Invalid("unknown_competency", "competency %q is not in the referential of the student's diploma (%s)", c, strings.Join(labels, ", ")).
+				With("code", c).With("diploma", strings.Join(labels, ", "))
+		}
+	}
+	return nil
 }

@@ -424,21 +424,54 @@ func (s *Service) keepSession(ctx context.Context, sessionID, providerID int64, 
 // password it is FinishLogin; after an SSO login it also carries the provider's
 // session over to the new session, for single logout.
 func (s *Service) FinishSecondFactor(ctx context.Context, pendingToken, code, recoveryCode string, c account.Client) (string, account.Account, error) {
+	token, _, acc, err := s.finishSecondFactor(ctx, pendingToken, code, recoveryCode, c, false)
+	return token, acc, err
+}
+
+// FinishSecondFactorOrRetry is FinishSecondFactor for the login page, as
+// account.FinishLoginOrRetry: a refused code also returns retry, a new pending token
+// for the same second step, which keeps the provider's session for single logout.
+func (s *Service) FinishSecondFactorOrRetry(ctx context.Context, pendingToken, code, recoveryCode string, c account.Client) (token, retry string, acc account.Account, err error) {
+	return s.finishSecondFactor(ctx, pendingToken, code, recoveryCode, c, true)
+}
+
+func (s *Service) finishSecondFactor(ctx context.Context, pendingToken, code, recoveryCode string, c account.Client, orRetry bool) (string, string, account.Account, error) {
 	var kept *keptSession
 	if id, err := s.accounts.SessionID(ctx, pendingToken); err == nil {
 		if kept, err = s.keptSession(ctx, id); err != nil {
-			return "", account.Account{}, err
+			return "", "", account.Account{}, err
 		}
 	}
-	token, acc, err := s.accounts.FinishLogin(ctx, pendingToken, code, recoveryCode, c)
-	if err != nil || kept == nil {
-		return token, acc, err
+	var token, retry string
+	var acc account.Account
+	var err error
+	if orRetry {
+		token, retry, acc, err = s.accounts.FinishLoginOrRetry(ctx, pendingToken, code, recoveryCode, c)
+	} else {
+		token, acc, err = s.accounts.FinishLogin(ctx, pendingToken, code, recoveryCode, c)
+	}
+	if kept == nil {
+		return token, retry, acc, err
+	}
+	if retry != "" {
+		// The step is asked again: the provider's session follows the new pending one.
+		id, ierr := s.accounts.SessionID(ctx, retry)
+		if ierr != nil {
+			return "", "", acc, ierr
+		}
+		if kerr := s.keepSession(ctx, id, kept.providerID, kept.identity); kerr != nil {
+			return "", "", acc, kerr
+		}
+		return token, retry, acc, err
+	}
+	if err != nil {
+		return token, "", acc, err
 	}
 	id, err := s.accounts.SessionID(ctx, token)
 	if err != nil {
-		return "", account.Account{}, err
+		return "", "", account.Account{}, err
 	}
-	return token, acc, s.keepSession(ctx, id, kept.providerID, kept.identity)
+	return token, "", acc, s.keepSession(ctx, id, kept.providerID, kept.identity)
 }
 
 // keptSession is what keepSession stored, decrypted.

@@ -569,3 +569,30 @@ func TestDashboardCSV(t *testing.T) {
 		t.Fatalf("CSV:\n%s", out)
 	}
 }
+
+// TestReimportReactivatingAMovedStudentWarns: after X's records moved from A to B, a
+// re-import of A's old file (X present again, without exit) would reactivate him: the dry
+// run says his records were transferred to B (issue 10).
+func TestReimportReactivatingAMovedStudentWarns(t *testing.T) {
+	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
+		w := newWorld(t, s, true, true)
+		if c, err := s.App.Transfers.RunTransfers(context.Background()); err != nil || c.Transferred != 1 {
+			t.Fatalf("transfer: %+v %v", c, err)
+		}
+		rep, err := s.App.Importer.Siecle(context.Background(), op, w.a.UAI,
+			importer.Source{Name: "ancien.xml", R: bytes.NewReader(w.fileA), Size: int64(len(w.fileA))}, true)
+		if err != nil || rep.Reactivated != 1 || !rep.DryRun {
+			t.Fatalf("dry run: %+v %v", rep, err)
+		}
+		var found *importer.Warning
+		for i, x := range rep.Warnings {
+			if x.Key == "imports.warning.reactivated_moved" {
+				found = &rep.Warnings[i]
+			}
+		}
+		if found == nil || found.EleveID != w.x.EleveID || found.Params["uai"] != w.b.UAI || found.Name == "" ||
+			!strings.Contains(found.Text("fr"), w.b.UAI) || !strings.Contains(found.Text("en"), "already transferred") {
+			t.Fatalf("no warning of the moved student: %+v", rep.Warnings)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -33,7 +34,14 @@ type accountsData struct {
 	UAI            string
 	Establishments []establishment.Establishment
 	States         []string
+	// Page is the page shown (from 1); Prev and Next the addresses of its neighbours
+	// ("" when none), filters kept.
+	Page       int
+	Prev, Next string
 }
+
+// accountsPageSize is how many accounts a page of the list shows.
+const accountsPageSize = 50
 
 type accountRow struct {
 	account.Account
@@ -60,7 +68,7 @@ func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	d := accountsData{State: q.Get("state"), Query: q.Get("q"), Expiring: q.Get("expiring"), UAI: q.Get("uai"),
-		States: []string{"pending", "active", "expired", "locked", "disabled"}}
+		States: []string{"pending", "unused", "active", "expired", "locked", "disabled"}}
 	f := account.ListFilter{State: d.State, Query: d.Query}
 	if d.Expiring != "" {
 		days, err := strconv.Atoi(d.Expiring)
@@ -88,9 +96,36 @@ func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.EstablishmentID = e.ID
 	}
+	d.Page = 1
+	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 1 && n <= 10000 {
+		d.Page = n
+	}
+	f.Limit, f.Offset = accountsPageSize+1, (d.Page-1)*accountsPageSize
 	list, err := s.Accounts.List(r.Context(), p, f)
 	if err != nil {
 		return err
+	}
+	more := len(list) > accountsPageSize
+	if more {
+		list = list[:accountsPageSize]
+	}
+	pageURL := func(n int) string {
+		v := url.Values{}
+		for _, k := range []string{"q", "state", "expiring", "uai"} {
+			if x := q.Get(k); x != "" {
+				v.Set(k, x)
+			}
+		}
+		if n > 1 {
+			v.Set("page", strconv.Itoa(n))
+		}
+		return "/admin/accounts?" + v.Encode()
+	}
+	if d.Page > 1 {
+		d.Prev = pageURL(d.Page - 1)
+	}
+	if more {
+		d.Next = pageURL(d.Page + 1)
 	}
 	d.Accounts = s.accountRows(list)
 	pg := s.newPage(r, "accounts.title")

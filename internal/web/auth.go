@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -19,6 +20,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 	case p.PassportOnly:
 		http.Redirect(w, r, "/me/passport", http.StatusSeeOther)
+	case isStaff(p):
+		http.Redirect(w, r, "/classes", http.StatusSeeOther)
 	default:
 		http.Redirect(w, r, "/me", http.StatusSeeOther)
 	}
@@ -52,7 +55,10 @@ func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) error {
 	next := safeNext(r.PostFormValue("next"))
 	if strings.TrimSpace(login) == "" || password == "" || len(password) > 256 {
 		p := s.newPage(r, "login.title")
-		p.Error = T(lang(r), "invalid_credentials")
+		p.Error = missingFields(lang(r), []string{"login", login, "login.login"}, []string{"password", password, "login.password"})
+		if p.Error == "" {
+			p.Error = T(lang(r), "invalid_credentials")
+		}
 		p.Data = loginData{Login: login, Next: next, SelfSignup: s.Accounts.Policy().SelfSignup}
 		return s.renderStatus(w, r, http.StatusUnauthorized, "login", p)
 	}
@@ -100,9 +106,25 @@ func (s *Server) loginCode(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return nil
 	}
-	s.setCookie(w, "pending", "", -1, http.SameSiteStrictMode)
 	next := safeNext(r.PostFormValue("next"))
-	token, _, err := s.SSO.FinishSecondFactor(r.Context(), c.Value, r.PostFormValue("code"), r.PostFormValue("recovery_code"), s.client(r))
+	code, recovery := r.PostFormValue("code"), r.PostFormValue("recovery_code")
+	if strings.TrimSpace(code) == "" && strings.TrimSpace(recovery) == "" {
+		// Nothing typed: ask again, nothing is spent or counted.
+		p := s.newPage(r, "login.code.title")
+		p.Error = missingFields(lang(r), []string{"code", code, "login.code"})
+		p.Data = codeData{Next: next}
+		return s.renderStatus(w, r, http.StatusBadRequest, "code", p)
+	}
+	s.setCookie(w, "pending", "", -1, http.SameSiteStrictMode)
+	token, retry, _, err := s.SSO.FinishSecondFactorOrRetry(r.Context(), c.Value, code, recovery, s.client(r))
+	if retry != "" {
+		// A refused code keeps the second step: the login and password are not typed again.
+		s.setCookie(w, "pending", retry, account.PendingLoginTTL, http.SameSiteStrictMode)
+		p := s.newPage(r, "login.code.title")
+		p.Error = T(lang(r), "login.code.wrong")
+		p.Data = codeData{Next: next}
+		return s.renderStatus(w, r, httpStatus(err), "code", p)
+	}
 	if err != nil {
 		if apperr.KindOf(err) == apperr.KindInternal || apperr.KindOf(err) == apperr.KindUnavailable {
 			return err
@@ -140,15 +162,21 @@ type enrolData struct {
 	PasswordQR     qrImage
 	TOTPQR         qrImage
 	TOTPSecret     string
-	OTPAuthURI     string
+	OTPAuthURI     template.URL
 	RecoveryCodes  []string
 	ActivateBefore time.Time
 }
 
 // enrolLanding shows what the link is for and asks for a click: mail and chat link
-// scanners fetch links with GET, and must not burn a single-use link.
+// scanners fetch links with GET, and must not burn a single-use link. The browser that
+// opened the link (it holds the viewer cookie) sees its credentials again instead, until
+// the account is activated or the link expires.
 func (s *Server) enrolLanding(w http.ResponseWriter, r *http.Request) error {
 	token := r.PathValue("token")
+	if c, ok := s.shownEnrollment(r, token); ok {
+		p := s.newPage(r, "enrol.title")
+		return s.renderCredentials(w, r, http.StatusOK, p, token, c)
+	}
 	login, exp, err := s.Accounts.CheckEnrollment(r.Context(), token)
 	if err != nil {
 		return err
@@ -158,14 +186,35 @@ func (s *Server) enrolLanding(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, "enrol", p)
 }
 
+// shownEnrollment returns the credentials of the link token that this browser opened.
+func (s *Server) shownEnrollment(r *http.Request, token string) (account.Credentials, bool) {
+	v, err := r.Cookie(s.cookieName("enrol"))
+	if err != nil || token == "" {
+		return account.Credentials{}, false
+	}
+	c, err := s.Accounts.ShowEnrollment(r.Context(), token, v.Value)
+	return c, err == nil
+}
+
+// enrolReveal opens the link and sends the browser to its address again (303), where it
+// finds its credentials: a reload or Back then never posts the form a second time.
 func (s *Server) enrolReveal(w http.ResponseWriter, r *http.Request) error {
-	if err := limit(r, s.AuthLimiter); err != nil {
-		return err
+	token := r.PathValue("token")
+	if _, ok := s.shownEnrollment(r, token); !ok {
+		if err := limit(r, s.AuthLimiter); err != nil {
+			return err
+		}
+		c, err := s.Accounts.OpenEnrollmentInBrowser(r.Context(), token)
+		if err != nil {
+			return err
+		}
+		s.setCookie(w, "enrol", c.Viewer, time.Until(c.ActivateBefore)+time.Minute, http.SameSiteStrictMode)
 	}
-	c, err := s.Accounts.OpenEnrollment(r.Context(), r.PathValue("token"))
-	if err != nil {
-		return err
-	}
+	http.Redirect(w, r, "/enrol/"+url.PathEscape(token), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) renderCredentials(w http.ResponseWriter, r *http.Request, status int, p *page, token string, c account.Credentials) error {
 	pwQR, err := newQRImage(c.Password, enrolQRPixels)
 	if err != nil {
 		return err
@@ -174,34 +223,67 @@ func (s *Server) enrolReveal(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := s.newPage(r, "enrol.title")
 	p.Data = enrolData{
-		Login: c.Login, Password: c.Password,
+		Token: token, Login: c.Login, Password: c.Password,
 		PasswordQR: pwQR, TOTPQR: totpQR,
-		TOTPSecret: credential.FormatTOTPSecret(c.TOTPSecret), OTPAuthURI: c.OTPAuthURI,
+		// An otpauth URI we built ourselves (issuer, login, base32): safe as a link.
+		TOTPSecret: credential.FormatTOTPSecret(c.TOTPSecret), OTPAuthURI: template.URL(c.OTPAuthURI),
 		RecoveryCodes: c.RecoveryCodes, ActivateBefore: c.ActivateBefore,
 	}
-	return s.render(w, r, "credentials", p)
+	return s.renderStatus(w, r, status, "credentials", p)
 }
 
 func (s *Server) activate(w http.ResponseWriter, r *http.Request) error {
 	if err := limit(r, s.AuthLimiter); err != nil {
 		return err
 	}
-	acc, err := s.Accounts.Activate(r.Context(), account.Proof{
-		Login: r.PostFormValue("login"), Password: r.PostFormValue("password"), Code: r.PostFormValue("code")})
+	l := lang(r)
+	token := r.PostFormValue("enrol")
+	login, password, code := r.PostFormValue("login"), r.PostFormValue("password"), r.PostFormValue("code")
+	fail := func(status int, msg string) error {
+		p := s.newPage(r, "enrol.title")
+		p.Error = msg
+		if c, ok := s.shownEnrollment(r, token); ok {
+			return s.renderCredentials(w, r, status, p, token, c)
+		}
+		p.Data = enrolData{Login: account.NormalizeLogin(login)}
+		return s.renderStatus(w, r, status, "activate", p)
+	}
+	if missing := missingFields(l, []string{"login", login, "login.login"}, []string{"password", password, "login.password"},
+		[]string{"code", code, "login.code"}); missing != "" {
+		return fail(http.StatusBadRequest, missing)
+	}
+	acc, err := s.Accounts.Activate(r.Context(), account.Proof{Login: login, Password: password, Code: code})
+	if apperr.CodeOf(err) == "already_active" {
+		p := s.newPage(r, "activate.done.title")
+		p.Info = T(l, "activate.already")
+		return s.render(w, r, "activated", p)
+	}
 	if err != nil {
 		if k := apperr.KindOf(err); k == apperr.KindInternal || k == apperr.KindUnavailable {
 			return err
 		}
-		p := s.newPage(r, "enrol.title")
-		p.Error = errorMessage(lang(r), err)
-		p.Data = enrolData{Login: account.NormalizeLogin(r.PostFormValue("login"))}
-		return s.renderStatus(w, r, httpStatus(err), "activate", p)
+		return fail(httpStatus(err), errorMessage(l, err))
 	}
+	s.setCookie(w, "enrol", "", -1, http.SameSiteStrictMode)
 	p := s.newPage(r, "activate.done.title")
-	p.Info = T(lang(r), "activate.done", acc.Login, s.formatTime(lang(r), acc.ExpiresAt, false))
+	p.Info = T(l, "activate.done", acc.Login, s.formatTime(l, acc.ExpiresAt, false))
 	return s.render(w, r, "activated", p)
+}
+
+// missingFields names the empty ones among fields (each: name, value, label key), as
+// one sentence for the page, or "" when all are filled.
+func missingFields(l string, fields ...[]string) string {
+	var names []string
+	for _, f := range fields {
+		if strings.TrimSpace(f[1]) == "" {
+			names = append(names, T(l, f[2]))
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return T(l, "form.missing", strings.Join(names, ", "))
 }
 
 type renewData struct {

@@ -28,6 +28,12 @@ type evaluationsData struct {
 	CanWrite     bool
 	Today        string
 	Form         competency.Input
+	// MEFs is each class's main formation; Mismatch asks to confirm a diploma that the
+	// class's formation does not prepare.
+	MEFs     map[string]student.ClassMEF
+	Mismatch bool
+	// Open opens the new-evaluation form (an error, or a class chosen from "Mes classes").
+	Open bool
 }
 
 func canWrite(p *authz.Principal, e establishment.Establishment) bool {
@@ -50,7 +56,51 @@ func (s *Server) evaluationsData(r *http.Request) (evaluationsData, error) {
 	if d.Classes, err = s.Students.Classes(r.Context(), p, e.UAI); err != nil {
 		return d, err
 	}
+	if d.MEFs, err = s.Students.ClassMEFs(r.Context(), p, e.UAI); err != nil {
+		return d, err
+	}
+	if c := r.URL.Query().Get("class"); c != "" {
+		d.Form.Class, d.Open = c, true
+	}
 	return d, nil
+}
+
+// diplomaFor is the referential of a class: the first one its main formation prepares.
+func diplomaFor(refs []competency.Referential, m student.ClassMEF) (competency.Referential, bool) {
+	if m.MEF == "" {
+		return competency.Referential{}, false
+	}
+	for _, r := range refs {
+		if r.PreparedBy(m.MEF) {
+			return r, true
+		}
+	}
+	return competency.Referential{}, false
+}
+
+// chooseDiploma fills in the diploma of a new evaluation from its class when none was
+// chosen, and refuses, unless confirmed, one the class's formation does not prepare.
+func chooseDiploma(d evaluationsData, in *competency.Input, confirmed bool) error {
+	m := d.MEFs[in.Class]
+	if in.Diploma == "" {
+		ref, ok := diplomaFor(d.Referentials, m)
+		if !ok {
+			return apperr.Invalid("no_referential_for_class", "no referential matches the formation of class %q: choose the diploma", in.Class).
+				With("class", in.Class).With("mef", mefName(m))
+		}
+		in.Diploma = ref.Code
+		return nil
+	}
+	if confirmed || m.MEF == "" {
+		return nil
+	}
+	for _, r := range d.Referentials {
+		if r.Code == in.Diploma && !r.PreparedBy(m.MEF) {
+			return apperr.Conflict("diploma_mismatch", "class %q follows MEF %s, which %s does not prepare", in.Class, m.MEF, r.Code).
+				With("class", in.Class).With("mef", mefName(m)).With("diploma", r.Label)
+		}
+	}
+	return nil
 }
 
 func (s *Server) evaluationsPage(w http.ResponseWriter, r *http.Request) error {
@@ -59,6 +109,9 @@ func (s *Server) evaluationsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	pg := s.newPage(r, "evals.title", d.E.Name)
+	if r.URL.Query().Get("done") == "deleted" {
+		pg.Info = T(lang(r), "evals.deleted")
+	}
 	pg.Data = d
 	return s.render(w, r, "evaluations", pg)
 }
@@ -70,8 +123,16 @@ func (s *Server) createEvaluation(w http.ResponseWriter, r *http.Request) error 
 	}
 	in := competency.Input{Title: r.PostFormValue("title"), Date: r.PostFormValue("date"), Level: r.PostFormValue("level"),
 		Class: r.PostFormValue("class"), Diploma: r.PostFormValue("diploma")}
-	ev, err := s.Competencies.Create(r.Context(), principal(r), d.E.UAI, in)
+	chosen := in.Diploma
+	var ev competency.Evaluation
+	err = chooseDiploma(d, &in, r.PostFormValue("confirm") == "1")
+	if err == nil {
+		ev, err = s.Competencies.Create(r.Context(), principal(r), d.E.UAI, in)
+	}
 	if err != nil {
+		d.Mismatch = apperr.CodeOf(err) == "diploma_mismatch"
+		d.Open = true
+		in.Diploma = chosen
 		if k := apperr.KindOf(err); k == apperr.KindInternal || k == apperr.KindUnavailable {
 			return err
 		}
@@ -95,8 +156,11 @@ type gridData struct {
 	Classes    []student.ClassCount
 	Rows       []gridRow
 	CanWrite   bool
-	Problems   []competency.GridProblem
-	Saved      int
+	// CanDelete: the evaluation's author or an administrator.
+	CanDelete bool
+	Problems  []competency.GridProblem
+	Saved     int
+	Levels    []gridLevel
 }
 
 type gridRow struct {
@@ -109,6 +173,25 @@ type gridCell struct {
 	Competency string
 	Label      string
 	Value      string
+	// Tier is the value's colour, 0 (lowest) to 3 (highest), -1 when empty.
+	Tier int
+}
+
+// gridLevel is a value of the scale with its colour tier, for the legend and the cells.
+type gridLevel struct {
+	competency.ScaleValue
+	Tier int
+}
+
+// tier places the i-th of n values of a scale, lowest first, on four colours.
+func tier(i, n int) int {
+	if i < 0 {
+		return -1
+	}
+	if n <= 1 {
+		return 3
+	}
+	return (i*3 + (n-1)/2) / (n - 1)
 }
 
 func (s *Server) grid(r *http.Request) (gridData, error) {
@@ -129,7 +212,8 @@ func (s *Server) grid(r *http.Request) (gridData, error) {
 	if err != nil {
 		return gridData{}, err
 	}
-	d := gridData{E: e, Evaluation: ev, Ref: ref, Blocks: ref.Blocks(), CanWrite: canWrite(p, e)}
+	d := gridData{E: e, Evaluation: ev, Ref: ref, Blocks: ref.Blocks(), CanWrite: canWrite(p, e),
+		CanDelete: p.IsPlatformAdmin() || p.Has(authz.RoleAdmin, e.ID) || (ev.AuthorID != 0 && ev.AuthorID == p.AccountID)}
 	d.Class = r.URL.Query().Get("class")
 	if d.Class == "" {
 		d.Class = ev.Class
@@ -170,10 +254,20 @@ func (s *Server) grid(r *http.Request) (gridData, error) {
 		}
 	}
 	sort.SliceStable(students, func(i, j int) bool { return students[i].DisplayName() < students[j].DisplayName() })
+	tiers := map[string]int{}
+	for i, v := range ref.Scale {
+		tiers[v.Value] = tier(i, len(ref.Scale))
+		d.Levels = append(d.Levels, gridLevel{v, tier(i, len(ref.Scale))})
+	}
 	for _, st := range students {
 		row := gridRow{Student: st, Comment: comments[st.ID]}
 		for _, c := range ref.Competencies {
-			row.Cells = append(row.Cells, gridCell{Competency: c.Code, Label: c.Label, Value: values[st.ID][c.Code]})
+			v := values[st.ID][c.Code]
+			t, ok := tiers[v]
+			if !ok {
+				t = -1
+			}
+			row.Cells = append(row.Cells, gridCell{Competency: c.Code, Label: c.Label, Value: v, Tier: t})
 		}
 		d.Rows = append(d.Rows, row)
 	}
@@ -284,7 +378,7 @@ func (s *Server) importGridCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	up, err := httpx.ReceiveFile(r, "file", s.TempDir, 10<<20)
 	if err != nil {
-		return err
+		return s.gridError(w, r, d, err)
 	}
 	defer up.Close()
 	if !s.checkCSRFValue(r, up.Form["csrf"]) {
@@ -296,7 +390,7 @@ func (s *Server) importGridCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	values, comments, problems, err := competency.ParseGridCSV(up.File, &d.Ref, students)
 	if err != nil {
-		return apperr.Invalid("invalid_file", "%v", err)
+		return s.gridError(w, r, d, apperr.Invalid("invalid_file", "%v", err).With("detail", err.Error()))
 	}
 	var results []competency.Result
 	for _, st := range students {
@@ -321,4 +415,36 @@ func (s *Server) importGridCSV(w http.ResponseWriter, r *http.Request) error {
 	pg.Info = T(lang(r), "grid.imported", n)
 	pg.Data = d2
 	return s.render(w, r, "grid", pg)
+}
+
+// deleteEvaluation deletes an evaluation and its results (its author or an
+// administrator), after the confirmation box was ticked.
+func (s *Server) deleteEvaluation(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return apperr.NotFound("evaluation_not_found", "no such evaluation")
+	}
+	if err := confirmed(r); err != nil {
+		return err
+	}
+	if err := s.Competencies.Delete(r.Context(), principal(r), r.PathValue("uai"), id); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/establishments/"+url.PathEscape(r.PathValue("uai"))+"/evaluations?done=deleted", http.StatusSeeOther)
+	return nil
+}
+
+// gridError shows a refused grid file on the grid page itself, with the reason (the line,
+// when the file says which), instead of an error page: the teacher fixes his file and
+// sends it again from where he is.
+func (s *Server) gridError(w http.ResponseWriter, r *http.Request, d gridData, err error) error {
+	switch apperr.KindOf(err) {
+	case apperr.KindInvalid, apperr.KindUnsupported, apperr.KindTooLarge:
+	default:
+		return err
+	}
+	pg := s.newPage(r, "grid.title", d.Evaluation.Title)
+	pg.Error = errorMessage(lang(r), err)
+	pg.Data = d
+	return s.renderStatus(w, r, httpStatus(err), "grid", pg)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	cdp "github.com/chromedp/chromedp"
@@ -48,6 +49,9 @@ func TestBrowserGrid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := s.App.Students.AssignTeacher(bg, op, e.UAI, class, teacher.ID); err != nil {
+		t.Fatal(err)
+	}
 	do := func(steps ...cdp.Action[cdp.Void]) {
 		t.Helper()
 		if err := cdp.Do(ctx, steps...); err != nil {
@@ -70,9 +74,12 @@ func TestBrowserGrid(t *testing.T) {
 	do(cdp.Navigate(s.URL+"/login"), cdp.WaitVisible(cdp.ID("login")),
 		cdp.SendKeys(cdp.ID("login"), teacher.Login), cdp.SendKeys(cdp.ID("password"), teacher.Password),
 		cdp.Submit(cdp.ID("password")), cdp.WaitVisible(cdp.ID("code")),
-		cdp.SendKeys(cdp.ID("code"), teacher.Code(s)), cdp.Submit(cdp.ID("code")), cdp.WaitVisible(cdp.ID("me-login")))
-	do(cdp.Navigate(fmt.Sprintf("%s/establishments/%s/evaluations/%d?class=%s", s.URL, e.UAI, ev.ID, class)),
-		cdp.WaitVisible(cdp.CSS(`select[data-row="0"][data-col="0"]`)))
+		cdp.SendKeys(cdp.ID("code"), teacher.Code(s)), cdp.Submit(cdp.ID("code")), cdp.WaitVisible(cdp.ID("classes-intro")))
+	// The teacher lands on "Mes classes": his class's grid is one click away.
+	do(cdp.Click(cdp.CSS("a.latest-grid")), cdp.WaitVisible(cdp.CSS(`select[data-row="0"][data-col="0"]`)))
+	if url := get(t, ctx, cdp.Location()); !strings.Contains(url, fmt.Sprintf("/evaluations/%d", ev.ID)) {
+		t.Fatalf("the class's grid link leads to %s", url)
+	}
 	firstStudent := get(t, ctx, cdp.Evaluate[string](`document.querySelector('tr[data-student]').getAttribute('data-student')`))
 
 	// Keyboard only: a value's first letter chooses it, the arrows move, Delete clears.
@@ -108,5 +115,31 @@ func TestBrowserGrid(t *testing.T) {
 	}
 	if left := get(t, ctx, cdp.Evaluate[int](`Object.keys(localStorage).length`)); left != 0 {
 		t.Fatalf("%d entries left in localStorage", left)
+	}
+
+	// Levels carry a colour (with their text and a legend); Backspace then "annuler"
+	// brings the value back, saved.
+	if cls := get(t, ctx, cdp.Evaluate[string](`document.querySelector('select[data-row="0"][data-col="0"]').closest('td').className`)); cls != "lvl lvl-3" {
+		t.Errorf("the top level's cell has class %q", cls)
+	}
+	if n := get(t, ctx, cdp.Evaluate[int](`document.querySelectorAll('#levels li').length`)); n != len(ref.Scale) {
+		t.Errorf("legend of %d levels, want %d", n, len(ref.Scale))
+	}
+	do(cdp.Focus(cdp.CSS(`select[data-row="0"][data-col="0"]`)), cdp.KeyEvent(kb.Backspace))
+	get(t, ctx, cdp.Poll[bool](`document.querySelectorAll('select.dirty').length === 0 && document.getElementById('grid-status').className.indexOf('saved') >= 0`))
+	if got := results(); got[firstStudent+"/"+ref.Competencies[0].Code] != "" {
+		t.Fatalf("Backspace did not clear: %v", got)
+	}
+	do(cdp.Click(cdp.ID("grid-undo")))
+	get(t, ctx, cdp.Poll[bool](`document.querySelectorAll('select.dirty').length === 0 && document.getElementById('grid-status').className.indexOf('saved') >= 0`))
+	if got := results(); got[firstStudent+"/"+ref.Competencies[0].Code] != top {
+		t.Fatalf("undo did not bring %s back: %v", top, got)
+	}
+	// On a desktop the grid uses the page's width.
+	if _, err := cdp.Run(ctx, cdp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatal(err)
+	}
+	if w := get(t, ctx, cdp.Evaluate[int](`document.querySelector('main').clientWidth`)); w < 1200 {
+		t.Errorf("the grid page is %d px wide on a 1280 px screen", w)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -64,7 +63,6 @@ func TestNoticesOnTheAccountPage(t *testing.T) {
 	}
 }
 
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 var linkRE = regexp.MustCompile(`/email/confirm\?token=(\S+)`)
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"html/template"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/authz"
+	"github.com/cartable/cartable/internal/calendar"
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/httpx"
 	"github.com/cartable/cartable/internal/passport"
@@ -106,8 +108,17 @@ func chart(rr competency.ReferentialResults, l string) template.HTML {
 	fmt.Fprintf(&b, `<polyline points="%s" class="line"/>`, strings.Join(path, " "))
 	for i, pt := range pts {
 		v := pt.sum / float64(pt.n)
-		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" class="dot"><title>%s : %.0f %%</title></circle>`, x(i), y(v), template.HTMLEscapeString(pt.date), 100*v)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%g" class="axis" text-anchor="middle">%s</text>`, x(i), ht-8, template.HTMLEscapeString(pt.date))
+		long, short := pt.date, pt.date
+		if d, err := calendar.ParseDate(pt.date); err == nil {
+			long = calendar.LongDate(l, d)
+			// The axis has room for a short date, written the reader's way.
+			short = d.Format("02/01/2006")
+			if l == langEN {
+				short = d.Format("2 Jan 2006")
+			}
+		}
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" class="dot"><title>%s : %.0f %%</title></circle>`, x(i), y(v), template.HTMLEscapeString(long), 100*v)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%g" class="axis" text-anchor="middle">%s</text>`, x(i), ht-8, template.HTMLEscapeString(short))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // built from escaped parts above
@@ -118,9 +129,37 @@ type situationsData struct {
 	Situations []passport.Situation
 	Staff      bool
 	CanAssess  bool
-	MaxMiB     int64
+	// Admin may delete any sheet; Login is the reader's, who may delete his own.
+	Admin  bool
+	Login  string
+	MaxMiB int64
 	// New prefills the form of a new sheet.
 	New passport.Situation
+	// Refs are the referentials of the student's diploma: his sheets' competencies are
+	// chosen from them. Levels are the levels the diploma has (bac pro: bac and bep).
+	Refs   []competency.Referential
+	Levels []string
+}
+
+// levelsFor are the situation levels of the student's diplomas: a bac pro has the BEP
+// as its intermediate certification; a BEP only its own; unknown: both.
+func levelsFor(refs []competency.Referential) []string {
+	bac, bep := false, false
+	for _, r := range refs {
+		switch strings.ToLower(r.Kind) {
+		case "bac pro", "bacpro", "bac":
+			bac, bep = true, true
+		case "bep":
+			bep = true
+		}
+	}
+	switch {
+	case bac:
+		return []string{"bac", "bep"}
+	case bep:
+		return []string{"bep"}
+	}
+	return []string{"bac", "bep"}
 }
 
 func (s *Server) situationsData(r *http.Request) (situationsData, error) {
@@ -137,8 +176,15 @@ func (s *Server) situationsData(r *http.Request) (situationsData, error) {
 	if err != nil {
 		return situationsData{}, err
 	}
-	return situationsData{Student: st, Situations: list, Staff: staff, MaxMiB: s.Passports.MaxAttachment >> 20, New: passport.Situation{Level: "bac"},
-		CanAssess: staff && (p.IsPlatformAdmin() || p.Has(authz.RoleTeacher, st.EstablishmentID) || p.Has(authz.RoleAdmin, st.EstablishmentID))}, nil
+	refs, err := s.Passports.Referentials(r.Context(), st)
+	if err != nil {
+		return situationsData{}, err
+	}
+	levels := levelsFor(refs)
+	return situationsData{Student: st, Situations: list, Staff: staff, MaxMiB: s.Passports.MaxAttachment >> 20, New: passport.Situation{Level: levels[0]},
+		Refs: refs, Levels: levels,
+		CanAssess: staff && (p.IsPlatformAdmin() || p.Has(authz.RoleTeacher, st.EstablishmentID) || p.Has(authz.RoleAdmin, st.EstablishmentID)),
+		Admin:     p.IsPlatformAdmin() || p.Has(authz.RoleAdmin, st.EstablishmentID), Login: p.Login}, nil
 }
 
 func (s *Server) situationsPage(w http.ResponseWriter, r *http.Request) error {
@@ -147,14 +193,68 @@ func (s *Server) situationsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	pg := s.newPage(r, "situations.title", d.Student.DisplayName())
+	// What the last action did (the redirect after it says so): success is told.
+	if done := r.URL.Query().Get("done"); situationDone[done] {
+		pg.Info = T(lang(r), "situations.done."+done)
+	}
 	pg.Data = d
 	return s.render(w, r, "situations", pg)
 }
 
+// situationDone are the outcomes the situations page announces after a redirect.
+var situationDone = map[string]bool{"created": true, "saved": true, "assessed": true, "attached": true, "deleted": true, "file_deleted": true}
+
+// situationsURL is the situations page of a student, announcing done.
+func situationsURL(uai string, studentID int64, done string) string {
+	return fmt.Sprintf("/establishments/%s/students/%d/situations?done=%s", uai, studentID, done)
+}
+
+// confirmed checks the confirmation box of a deletion form.
+func confirmed(r *http.Request) error {
+	if r.PostFormValue("confirm") != "1" {
+		return apperr.Invalid("confirm_required", "tick the box to confirm the deletion")
+	}
+	return nil
+}
+
+func (s *Server) deleteSituation(w http.ResponseWriter, r *http.Request) error {
+	return s.deleteOfSheet(w, r, "sid", "situation_not_found", s.Passports.DeleteSituation, "deleted")
+}
+
+func (s *Server) deleteAttachment(w http.ResponseWriter, r *http.Request) error {
+	return s.deleteOfSheet(w, r, "aid", "attachment_not_found", s.Passports.DeleteAttachment, "file_deleted")
+}
+
+// deleteOfSheet deletes what the path's key names (a sheet, a file) with del, once the
+// confirmation box is ticked, and goes back to the situations page, which says done.
+func (s *Server) deleteOfSheet(w http.ResponseWriter, r *http.Request, key, notFound string,
+	del func(ctx context.Context, p *authz.Principal, uai string, studentID, id int64) error, done string) error {
+	id, err := pathInt(r, "id", "student_not_found")
+	if err != nil {
+		return err
+	}
+	x, err := pathInt(r, key, notFound)
+	if err != nil {
+		return err
+	}
+	if err := confirmed(r); err != nil {
+		return s.situationError(w, r, err)
+	}
+	if err := del(r.Context(), principal(r), r.PathValue("uai"), id, x); err != nil {
+		return err
+	}
+	http.Redirect(w, r, situationsURL(r.PathValue("uai"), id, done), http.StatusSeeOther)
+	return nil
+}
+
 func situationInput(r *http.Request) passport.SituationInput {
+	// Ticked boxes (one value each) or, without a referential, codes typed in one field.
 	var comps []string
-	for _, c := range strings.FieldsFunc(r.PostFormValue("competencies"), func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\n' }) {
-		comps = append(comps, strings.TrimSpace(c))
+	_ = r.ParseForm()
+	for _, v := range r.PostForm["competencies"] {
+		for _, c := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\n' }) {
+			comps = append(comps, strings.TrimSpace(c))
+		}
 	}
 	return passport.SituationInput{Level: r.PostFormValue("level"), Context: r.PostFormValue("context"), Period: r.PostFormValue("period"),
 		Company: r.PostFormValue("company"), Title: r.PostFormValue("title"), Description: r.PostFormValue("description"), Competencies: comps}
@@ -167,7 +267,9 @@ func (s *Server) saveSituation(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	in := situationInput(r)
+	done := "created"
 	if sid := r.PostFormValue("situation_id"); sid != "" {
+		done = "saved"
 		n, perr := strconv.ParseInt(sid, 10, 64)
 		if perr != nil {
 			return apperr.NotFound("situation_not_found", "no such situation")
@@ -189,7 +291,7 @@ func (s *Server) saveSituation(w http.ResponseWriter, r *http.Request) error {
 		pg.Data = d
 		return s.renderStatus(w, r, httpStatus(err), "situations", pg)
 	}
-	http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
+	http.Redirect(w, r, situationsURL(r.PathValue("uai"), id, done), http.StatusSeeOther)
 	return nil
 }
 
@@ -207,7 +309,7 @@ func (s *Server) assessSituation(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.Passports.Assess(r.Context(), p, r.PathValue("uai"), id, sid, a); err != nil {
 		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/establishments/%s/students/%d/situations", r.PathValue("uai"), id), http.StatusSeeOther)
+	http.Redirect(w, r, situationsURL(r.PathValue("uai"), id, "assessed"), http.StatusSeeOther)
 	return nil
 }
 
@@ -233,7 +335,7 @@ func (s *Server) attach(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.Passports.Attach(r.Context(), p, r.PathValue("uai"), id, sid, up.Name, up.File); err != nil {
 		return s.situationError(w, r, err)
 	}
-	http.Redirect(w, r, fmt.Sprintf("/establishments/%s/students/%d/situations", r.PathValue("uai"), id), http.StatusSeeOther)
+	http.Redirect(w, r, situationsURL(r.PathValue("uai"), id, "attached"), http.StatusSeeOther)
 	return nil
 }
 

@@ -268,6 +268,11 @@ func (s *Server) classLetters(w http.ResponseWriter, r *http.Request) error {
 			ids = append(ids, st.AccountID)
 		}
 	}
+	if r.PostFormValue("confirm") != "1" {
+		// First a confirmation: which students get a letter, and which letters (or opened
+		// links) printed before stop working.
+		return s.lettersConfirm(w, r, e, class, page.Students, ids)
+	}
 	// All or nothing: a student's account the administrator may not manage (it also
 	// has roles in another establishment) refuses the print.
 	done, err := s.Accounts.ReissuePending(r.Context(), p, ids)
@@ -315,4 +320,47 @@ func safeFileName(s string) string {
 		return "classe"
 	}
 	return string(b)
+}
+
+type lettersConfirmData struct {
+	E     establishment.Establishment
+	Class string
+	Rows  []letterRow
+	// Void counts the letters printed before that stop working; Opened the links opened
+	// but not activated whose credentials stop working.
+	Void, Opened int
+}
+
+type letterRow struct {
+	Name, Login string
+	Link        *account.Link
+}
+
+func (s *Server) lettersConfirm(w http.ResponseWriter, r *http.Request, e establishment.Establishment, class string, students []student.Student, ids []int64) error {
+	if len(ids) == 0 {
+		return apperr.Invalid("no_pending_in_class", "no student of this class is awaiting activation")
+	}
+	links, err := s.Accounts.CurrentLinks(r.Context(), principal(r), ids)
+	if err != nil {
+		return err
+	}
+	d := lettersConfirmData{E: e, Class: class}
+	for _, st := range students {
+		if st.AccountID == 0 || st.AccountState != string(account.StatusPending) {
+			continue
+		}
+		row := letterRow{Name: st.FirstName + " " + st.DisplayLast(), Login: st.Login}
+		if l, ok := links[st.AccountID]; ok {
+			row.Link = &l
+			if l.OpenedAt != nil {
+				d.Opened++
+			} else {
+				d.Void++
+			}
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	pg := s.newPage(r, "letters.confirm.title", class)
+	pg.Data = d
+	return s.render(w, r, "letters_confirm", pg)
 }

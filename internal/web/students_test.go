@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -92,7 +93,12 @@ func TestImportPagesAndLetters(t *testing.T) {
 	if cm == nil {
 		t.Fatal("no class to print")
 	}
-	req, _ := http.NewRequest("POST", s.URL+"/establishments/0691234S/letters", strings.NewReader("csrf="+dash.csrf(t)+"&class="+cm[1]))
+	// First a confirmation, naming the students and the letters that stop working.
+	conf := fetch(t, c, "POST", s.URL+"/establishments/0691234S/letters", url.Values{"csrf": {dash.csrf(t)}, "class": {cm[1]}})
+	if conf.status != 200 || !strings.Contains(conf.body, `id="print-letters"`) || strings.Contains(conf.body, "cesser") {
+		t.Fatalf("letters confirmation: %d\n%s", conf.status, conf.body[strings.Index(conf.body, "<main"):])
+	}
+	req, _ := http.NewRequest("POST", s.URL+"/establishments/0691234S/letters", strings.NewReader("csrf="+dash.csrf(t)+"&confirm=1&class="+url.QueryEscape(cm[1])))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := c.Do(req)
 	if err != nil {
@@ -102,5 +108,10 @@ func TestImportPagesAndLetters(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !bytes.HasPrefix(pdf, []byte("%PDF-")) || bytes.Count(pdf, []byte("/Type /Page\n")) < 1 {
 		t.Fatalf("class letters: %d, %d pages", resp.StatusCode, bytes.Count(pdf, []byte("/Type /Page\n")))
+	}
+	// Printed once, the letters are named as stopping to work if printed again.
+	conf = fetch(t, c, "POST", s.URL+"/establishments/0691234S/letters", url.Values{"csrf": {dash.csrf(t)}, "class": {cm[1]}})
+	if conf.status != 200 || !strings.Contains(conf.body, "courriers déjà imprimés cesseront de fonctionner") || !strings.Contains(conf.body, "ne fonctionnera plus") {
+		t.Fatalf("letters confirmation after a print: %d", conf.status)
 	}
 }

@@ -181,7 +181,11 @@ func TestTransferRequestsPage(t *testing.T) {
 		cb := s.Browser()
 		login(t, s, cb, both)
 		pb := fetch(t, cb, "GET", s.URL+"/establishments/0381234K/transfers", nil)
-		if !strings.Contains(pb.body, "En attente de la confirmation de l&#39;établissement d&#39;origine") || strings.Contains(pb.body, "Lycée Alpha") {
+		// Before A confirms, B learns nothing of the match; its own file's ancienRNE (A, for
+		// student 4) is named, as a UAI's name is public (issue 10: pending transfers name
+		// the previous school when it is known) — once, in that cell only.
+		if !strings.Contains(pb.body, "En attente de la confirmation de l&#39;établissement d&#39;origine") || strings.Count(pb.body, "Lycée Alpha") != 1 ||
+			!strings.Contains(pb.body, "<td>Lycée Alpha (0691234S)</td>") {
 			t.Fatalf("B's dashboard before:\n%s", pb.body)
 		}
 		if q := fetch(t, cb, "POST", s.URL+fmt.Sprintf("/establishments/0691234S/transfers/requests/%d/confirm", xb), url.Values{"csrf": {pb.csrf(t)}, "student": {fmt.Sprint(x)}}); q.status != http.StatusForbidden {

@@ -96,6 +96,7 @@ func (s *Server) Register(mux *http.ServeMux) ([]httpx.Route, error) {
 	open("GET /signup", s.signupPage)
 	open("POST /signup", s.signup)
 	authed("GET /me", s.mePage)
+	authed("GET /classes", s.myClassesPage)
 	authed("POST /me/sessions/{id}/revoke", s.revokeSession)
 	authed("GET /admin/accounts", s.accountsPage)
 	authed("GET /admin/accounts/new", s.newAccountPage)
@@ -115,11 +116,14 @@ func (s *Server) Register(mux *http.ServeMux) ([]httpx.Route, error) {
 	selfChecked("POST /establishments/{uai}/imports", s.upload)
 	authed("GET /establishments/{uai}/imports/{id}", s.reportPage)
 	authed("POST /establishments/{uai}/letters", s.classLetters)
+	authed("GET /establishments/{uai}/classes", s.classTeachersPage)
+	authed("POST /establishments/{uai}/classes", s.setClassTeacher)
 	authed("GET /establishments/{uai}/evaluations", s.evaluationsPage)
 	authed("POST /establishments/{uai}/evaluations", s.createEvaluation)
 	authed("GET /establishments/{uai}/evaluations/{id}", s.gridPage)
 	authed("POST /establishments/{uai}/evaluations/{id}", s.saveGrid)
 	selfChecked("POST /establishments/{uai}/evaluations/{id}/cells", s.saveCells)
+	authed("POST /establishments/{uai}/evaluations/{id}/delete", s.deleteEvaluation)
 	authed("GET /establishments/{uai}/evaluations/{id}/grid.csv", s.gridCSV)
 	selfChecked("POST /establishments/{uai}/evaluations/{id}/grid.csv", s.importGridCSV)
 	authed("GET /establishments/{uai}/students/{id}/results", s.resultsPage)
@@ -128,6 +132,8 @@ func (s *Server) Register(mux *http.ServeMux) ([]httpx.Route, error) {
 	authed("POST /establishments/{uai}/students/{id}/situations/{sid}/assessment", s.assessSituation)
 	selfChecked("POST /establishments/{uai}/students/{id}/situations/{sid}/attachments", s.attach)
 	authed("GET /establishments/{uai}/students/{id}/attachments/{aid}", s.downloadAttachment)
+	authed("POST /establishments/{uai}/students/{id}/situations/{sid}/delete", s.deleteSituation)
+	authed("POST /establishments/{uai}/students/{id}/attachments/{aid}/delete", s.deleteAttachment)
 	authed("GET /establishments/{uai}/students/{id}/passport.zip", s.studentPassportZIP)
 	authed("GET /establishments/{uai}/transfers", s.transfersPage)
 	authed("POST /establishments/{uai}/transfers/requests/{id}/{action}", s.decideTransfer)
@@ -346,6 +352,10 @@ func (s *Server) funcs() template.FuncMap {
 		"date":     func(t any) string { return "" },
 		"datetime": func(t any) string { return "" },
 		"admin":    func() bool { return false },
+		"staff":    func() bool { return false },
+		"estName":  func(uai string) string { return uai },
+		"person":   func(login string) string { return login },
+		"size":     func(n int64) string { return "" },
 		"list":     func(v ...string) []string { return v },
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
@@ -379,6 +389,10 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 		"admin": func() bool {
 			return p.User != nil && (p.User.IsPlatformAdmin() || len(p.User.Establishments(authz.RoleAdmin)) > 0)
 		},
+		"staff":   func() bool { return isStaff(p.User) },
+		"estName": s.establishmentNames(p.r),
+		"person":  s.personNames(p.r),
+		"size":    func(n int64) string { return fileSize(l, n) },
 	})
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, p); err != nil {
@@ -483,4 +497,72 @@ func newQRImage(content string, px int) (qrImage, error) {
 	}
 	// A data URL of a PNG we just rendered: safe to mark as a URL for the template.
 	return qrImage{Src: template.URL(qr.DataURLPrefix + base64.StdEncoding.EncodeToString(b)), Size: cfg.Width}, nil
+}
+
+// establishmentNames returns, for one page, a function naming an establishment by its
+// UAI ("Lycée des Canuts" rather than 0691234S), the UAI itself when none is known. The
+// name of a UAI is public (the national directory): no access check.
+func (s *Server) establishmentNames(r *http.Request) func(string) string {
+	names := map[string]string{}
+	return func(uai string) string {
+		if uai == "" {
+			return ""
+		}
+		if n, ok := names[uai]; ok {
+			return n
+		}
+		n := uai
+		if r != nil {
+			if e, err := s.Establishments.ByUAI(r.Context(), uai); err == nil && e.Name != "" {
+				n = e.Name
+			}
+		}
+		names[uai] = n
+		return n
+	}
+}
+
+// fileSize writes a size the way people read it: "28 ko", "1,2 Mo" (English: "28 kB",
+// "1.2 MB"), in powers of 1,000 as file managers do.
+func fileSize(l string, n int64) string {
+	units := []string{"o", "ko", "Mo", "Go"}
+	if l == langEN {
+		units = []string{"B", "kB", "MB", "GB"}
+	}
+	v, i := float64(n), 0
+	for v >= 1000 && i < len(units)-1 {
+		v /= 1000
+		i++
+	}
+	var out string
+	switch {
+	case i == 0:
+		out = fmt.Sprintf("%d", n)
+	case v < 10:
+		out = fmt.Sprintf("%.1f", v)
+	default:
+		out = fmt.Sprintf("%.0f", v)
+	}
+	if l != langEN {
+		out = strings.Replace(out, ".", ",", 1)
+		return out + "\u00a0" + units[i]
+	}
+	return out + " " + units[i]
+}
+
+// personNames returns, for one page, a function naming an account by its display name
+// (the author of an evaluation: "Karim Benali" rather than prof.canuts).
+func (s *Server) personNames(r *http.Request) func(string) string {
+	names := map[string]string{}
+	return func(login string) string {
+		if login == "" || r == nil {
+			return login
+		}
+		if n, ok := names[login]; ok {
+			return n
+		}
+		n := s.Accounts.DisplayName(r.Context(), login)
+		names[login] = n
+		return n
+	}
 }

@@ -15,7 +15,10 @@ import (
 	"github.com/cartable/cartable/internal/apptest"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/establishment"
+	"github.com/cartable/cartable/internal/importer"
+	"github.com/cartable/cartable/internal/siecle"
 	"github.com/cartable/cartable/internal/store"
+	"github.com/cartable/cartable/internal/student"
 )
 
 // page is a fetched HTML page.
@@ -130,8 +133,8 @@ func TestLoginPagesAndCSRF(t *testing.T) {
 	}
 	p = fetch(t, c, "GET", s.URL+"/login/code", nil)
 	p = fetch(t, c, "POST", s.URL+"/login/code", url.Values{"csrf": {p.csrf(t)}, "code": {u.Code(s)}})
-	if p.status != http.StatusUnauthorized || !strings.Contains(p.body, "Identifiant, mot de passe ou code incorrect") {
-		t.Fatalf("wrong password revealed after the code: %d", p.status)
+	if p.status != http.StatusUnauthorized || !strings.Contains(p.body, "Code refusé (ou identifiant ou mot de passe incorrect)") || !strings.Contains(p.body, `id="code"`) {
+		t.Fatalf("wrong password revealed after the code, or the code step was left: %d", p.status)
 	}
 	sess := login(t, s, c, u)
 	if sess == "" {
@@ -274,4 +277,28 @@ func TestAccountPagesRefuseTooLongText(t *testing.T) {
 	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Texte trop long") {
 		t.Errorf("long search: %d", p.status)
 	}
+}
+
+// school creates the Lycée des Canuts (0691234S) with n generated students (seed), as an
+// import writes them, and returns it with its active students.
+func school(t *testing.T, s *apptest.Server, n int, seed int64) (establishment.Establishment, []student.Student) {
+	t.Helper()
+	ctx := context.Background()
+	op := authz.OperatorPrincipal()
+	e, err := s.App.Establishments.Create(ctx, authz.Operator, establishmentInput("0691234S", "Lycée des Canuts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gen bytes.Buffer
+	if err := siecle.Generate(&gen, siecle.GenOptions{UAI: e.UAI, Students: n, Seed: seed}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.Importer.Siecle(ctx, op, e.UAI, importer.Source{Name: "siecle.xml", R: bytes.NewReader(gen.Bytes()), Size: int64(gen.Len())}, false); err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.App.Students.List(ctx, op, e.UAI, student.Filter{Status: student.StatusActive, Limit: 10000})
+	if err != nil || len(page.Students) == 0 {
+		t.Fatalf("students: %v", err)
+	}
+	return e, page.Students
 }

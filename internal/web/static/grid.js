@@ -39,6 +39,42 @@
     var student = row && row.getAttribute("data-student");
     return el.hasAttribute("data-comment") ? student + "|#comment" : student + "|" + el.getAttribute("data-competency");
   }
+  // The last changes of cells, to undo them (the "annuler" button, Ctrl+Z): each is the
+  // cell and its value before the change.
+  var undoButton = document.getElementById("grid-undo");
+  var history = [];
+  function paint(el) {
+    var td = el.closest("td");
+    if (!td || !el.matches("select[data-competency]")) { return; }
+    var opt = el.options[el.selectedIndex];
+    var tier = opt && opt.getAttribute("data-tier");
+    td.className = tier === null || tier === undefined ? "lvl" : "lvl lvl-" + tier;
+  }
+  function remember(el) {
+    if (!el.matches("select[data-competency]")) { return; }
+    history.push({ el: el, value: el.getAttribute("data-prev") || "" });
+    if (history.length > 100) { history.shift(); }
+    el.setAttribute("data-prev", el.value);
+    if (undoButton) { undoButton.disabled = false; }
+  }
+  function undo() {
+    var last = history.pop();
+    if (!last) { return; }
+    last.el.value = last.value;
+    last.el.setAttribute("data-prev", last.value);
+    paint(last.el);
+    record(last.el);
+    last.el.focus();
+    if (undoButton) { undoButton.disabled = history.length === 0; }
+    say("undone");
+  }
+  if (undoButton) {
+    undoButton.hidden = false;
+    undoButton.addEventListener("click", undo);
+  }
+  Array.prototype.forEach.call(table.querySelectorAll("select[data-competency]"), function (el) {
+    el.setAttribute("data-prev", el.value);
+  });
   function record(el) {
     var row = el.closest("tr");
     var student = parseInt(row.getAttribute("data-student"), 10);
@@ -139,7 +175,7 @@
   if (Object.keys(pending).length) { schedule(0); }
 
   table.addEventListener("change", function (e) {
-    if (e.target.matches("select[data-competency]")) { record(e.target); }
+    if (e.target.matches("select[data-competency]")) { remember(e.target); paint(e.target); record(e.target); }
   });
   table.addEventListener("input", function (e) {
     if (e.target.matches("[data-comment]")) { record(e.target); }
@@ -162,7 +198,14 @@
       case "Backspace":
         if (isText) { return; }
         el.value = "";
+        remember(el);
+        paint(el);
         record(el);
+        break;
+      case "z":
+      case "Z":
+        if (isText || !(e.ctrlKey || e.metaKey)) { return; }
+        undo();
         break;
       default: return;
     }
