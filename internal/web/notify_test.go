@@ -63,7 +63,6 @@ func TestNoticesOnTheAccountPage(t *testing.T) {
 	}
 }
 
-
 var linkRE = regexp.MustCompile(`/email/confirm\?token=(\S+)`)
 
 // TestEmailAddressThroughThePages: the person adds an address on "Mon compte", the
