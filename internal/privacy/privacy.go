@@ -59,6 +59,7 @@ func Tables() []Table {
 		{"sso_sessions", "accounts", "session"},
 		{"students", "records", "record"},
 		{"deactivated_students", "records", "record"},
+		{"class_teachers", "accounts", "account"},
 		{"imports", "records", "import"},
 		{"evaluations", "records", "record"},
 		{"evaluation_results", "records", "record"},
