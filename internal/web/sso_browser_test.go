@@ -145,7 +145,9 @@ func TestBrowserSSOLogins(t *testing.T) {
 	}
 	fits("code after the CAS")
 	shot(t, ctx, "screenshot-sso-code")
-	do(cdp.SendKeys(cdp.ID("code"), teacher.Code(s)), cdp.Submit(cdp.ID("code")), cdp.WaitVisible(cdp.ID("me-login")))
+	// Staff land on their classes (issue 10); the account page says who is logged in.
+	do(cdp.SendKeys(cdp.ID("code"), teacher.Code(s)), cdp.Submit(cdp.ID("code")), cdp.WaitNotPresent(cdp.ID("code")),
+		cdp.Navigate(s.URL+"/me"), cdp.WaitVisible(cdp.ID("me-login")))
 	if got := text("#me-login"); got != "paul.durand" {
 		t.Fatalf("logged in as %q", got)
 	}
