@@ -16,6 +16,8 @@ import (
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/config"
 	"github.com/cartable/cartable/internal/establishment"
+	"github.com/cartable/cartable/internal/graduation"
+	"github.com/cartable/cartable/internal/highered"
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/jobs"
 	"github.com/cartable/cartable/internal/keyring"
@@ -43,6 +45,10 @@ type Services struct {
 	Passports      *passport.Service
 	Blobs          blob.Store
 	Transfers      *transfer.Service
+	// Highered holds programmes and cohorts of higher education; Graduation the
+	// graduation tracker over them.
+	Highered   *highered.Service
+	Graduation *graduation.Service
 	// Jobs runs the background jobs registered by New (registerJobs): the command line,
 	// serve's schedules, the API and the pages list and run them from it.
 	Jobs *jobs.Runner
@@ -84,6 +90,12 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 	s.Passports.MaxAttachment = int64(cfg.MaxAttachmentMiB) << 20
 	s.Passports.TempDir = cfg.TempDir()
 	s.Transfers = transfer.New(db, s.Audit, s.Establishments, s.Blobs, now)
+	s.Highered = highered.New(db, s.Audit, s.Establishments, now)
+	s.Graduation = graduation.New(db, s.Audit, s.Establishments, s.Highered, s.Blobs, now)
+	s.Graduation.MaxProof = int64(cfg.MaxAttachmentMiB) << 20
+	s.Graduation.TempDir = cfg.TempDir()
+	s.Graduation.Members = s.Accounts.WithRole
+	s.Graduation.RetentionMonths = cfg.GraduationRetentionMonths
 	s.Jobs = jobs.New(db, log, now)
 	s.registerJobs(cfg)
 	return s, nil
@@ -97,4 +109,10 @@ func (s *Services) registerJobs(cfg config.Config) {
 		Run: func(ctx context.Context) (any, error) { return s.Transfers.RunTransfers(ctx) }})
 	s.Jobs.Register(jobs.Job{Name: "purge", Schedule: cfg.PurgeSchedule, Deletes: true,
 		Run: func(ctx context.Context) (any, error) { return s.Transfers.RunPurge(ctx) }})
+	s.Jobs.Register(jobs.Job{Name: "graduation", Schedule: cfg.GraduationSchedule,
+		Run: func(ctx context.Context) (any, error) { return s.Graduation.RunNightly(ctx) }})
+	s.Jobs.Register(jobs.Job{Name: "graduation_digest", Schedule: cfg.GraduationDigestSchedule,
+		Run: func(ctx context.Context) (any, error) { return s.Graduation.RunDigest(ctx) }})
+	s.Jobs.Register(jobs.Job{Name: "graduation_purge", Schedule: cfg.GraduationPurgeSchedule, Deletes: true,
+		Run: func(ctx context.Context) (any, error) { return s.Graduation.RunPurge(ctx) }})
 }

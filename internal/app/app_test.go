@@ -21,6 +21,7 @@ func TestNewBuildsEverything(t *testing.T) {
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.TransferSchedule, cfg.PurgeSchedule = "01:15", ""
+	cfg.GraduationSchedule, cfg.GraduationDigestSchedule, cfg.GraduationPurgeSchedule = "01:45", "mon 08:00", ""
 	f, err := keyring.CreateFile(filepath.Join(cfg.DataDir, "keys.json"), rand.Reader, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +44,7 @@ func TestNewBuildsEverything(t *testing.T) {
 	for _, j := range s.Jobs.Jobs() {
 		got = append(got, j.Name+"@"+j.Schedule)
 	}
-	if want := []string{"transfer@01:15", "purge@"}; !reflect.DeepEqual(got, want) {
+	if want := []string{"transfer@01:15", "purge@", "graduation@01:45", "graduation_digest@mon 08:00", "graduation_purge@"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("jobs %v, want %v", got, want)
 	}
 }

@@ -33,7 +33,9 @@ var layers = []struct {
 	// Who a person is elsewhere: identity providers and the links to accounts.
 	{"identity", []string{"sso"}},
 	{"students", []string{"student"}},
-	{"records", []string{"competency", "competency/builtin", "importer", "passport"}},
+	{"records", []string{"competency", "competency/builtin", "importer", "passport", "highered"}},
+	// Higher education's graduation tracker, over programmes and cohorts (highered).
+	{"graduation", []string{"graduation"}},
 	{"crossing", []string{"transfer"}},
 	// The bundle of services built once; the transports that receive it; the tooling
 	// that measures them; the command line, which assembles and runs everything.

@@ -74,6 +74,15 @@ const (
 	SSOSingleLogout     = "sso.single_logout"
 	SSOProviderSaved    = "sso.provider_saved"
 	SSOEstablishmentSet = "sso.establishment_changed"
+	// Higher education and graduation (internal/highered, internal/graduation).
+	ProgrammeSaved        = "programme.saved"
+	CohortSaved           = "cohort.saved"
+	RegistrarImportRun    = "registrar.import"
+	GraduationRuleSaved   = "graduation.rule_saved"
+	GraduationItemChanged = "graduation.item_changed"
+	GraduationViewed      = "graduation.viewed"
+	GraduationProofRead   = "graduation.proof_read"
+	GraduationPurgeRun    = "graduation.purge"
 )
 
 // Source describes where a request came from; the HTTP layer puts it in the context.

@@ -156,7 +156,7 @@ func (b *budgetReader) ReadAt(p []byte, off int64) (int, error) {
 const MaxFileName = 200
 
 // extensions are the extensions FileName gives each type.
-var extensions = map[string]string{TypePDF: ".pdf", TypeZIP: ".zip"}
+var extensions = map[string]string{TypePDF: ".pdf", TypeZIP: ".zip", TypePNG: ".png", TypeJPEG: ".jpg"}
 
 // FileName returns the name under which a content of type contentType is stored,
 // listed, downloaded and put in a passport ZIP, from the name a client gave:

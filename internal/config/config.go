@@ -53,6 +53,12 @@ type Config struct {
 	MaxAttachmentMiB int           // --max-attachment: largest file attached to a situation (MiB)
 	TransferSchedule string        // --transfer-schedule: daily time of the transfer job ("" disables)
 	PurgeSchedule    string        // --purge-schedule: weekly day and time of the purge ("" disables)
+	// Graduation tracker (higher education): the nightly pass, the weekly digest to the
+	// office, the purge of items and proofs a year after the jury.
+	GraduationSchedule        string // --graduation-schedule
+	GraduationDigestSchedule  string // --graduation_digest-schedule
+	GraduationPurgeSchedule   string // --graduation_purge-schedule
+	GraduationRetentionMonths int    // --graduation-retention: months items and proofs are kept after the jury
 
 	envErrs []error
 }
@@ -60,32 +66,36 @@ type Config struct {
 // Default returns the defaults.
 func Default() Config {
 	return Config{
-		DataDir:            "./cartable-data",
-		LogFormat:          "text",
-		LogLevel:           "info",
-		Addr:               "127.0.0.1:8080",
-		ShutdownTimeout:    15 * time.Second,
-		Issuer:             "cartable",
-		EnrollmentTTL:      7 * 24 * time.Hour,
-		CredentialLifetime: MustPeriod("6mo"),
-		RenewalGrace:       MustPeriod("30d"),
-		ExpiryWarning:      MustPeriod("30d"),
-		SessionIdle:        30 * time.Minute,
-		SessionAbsolute:    12 * time.Hour,
-		APISessionTTL:      12 * time.Hour,
-		TokenTTL:           90 * 24 * time.Hour,
-		Argon2Memory:       19456,
-		Argon2Time:         2,
-		Argon2Threads:      1,
-		HashConcurrency:    runtime.NumCPU(),
-		HashQueueWait:      500 * time.Millisecond,
-		LoginRate:          30,
-		LoginBurst:         20,
-		SignupRate:         10,
-		MaxUploadMiB:       512,
-		MaxAttachmentMiB:   20,
-		TransferSchedule:   "02:30",
-		PurgeSchedule:      "sun 03:30",
+		DataDir:                   "./cartable-data",
+		LogFormat:                 "text",
+		LogLevel:                  "info",
+		Addr:                      "127.0.0.1:8080",
+		ShutdownTimeout:           15 * time.Second,
+		Issuer:                    "cartable",
+		EnrollmentTTL:             7 * 24 * time.Hour,
+		CredentialLifetime:        MustPeriod("6mo"),
+		RenewalGrace:              MustPeriod("30d"),
+		ExpiryWarning:             MustPeriod("30d"),
+		SessionIdle:               30 * time.Minute,
+		SessionAbsolute:           12 * time.Hour,
+		APISessionTTL:             12 * time.Hour,
+		TokenTTL:                  90 * 24 * time.Hour,
+		Argon2Memory:              19456,
+		Argon2Time:                2,
+		Argon2Threads:             1,
+		HashConcurrency:           runtime.NumCPU(),
+		HashQueueWait:             500 * time.Millisecond,
+		LoginRate:                 30,
+		LoginBurst:                20,
+		SignupRate:                10,
+		MaxUploadMiB:              512,
+		MaxAttachmentMiB:          20,
+		TransferSchedule:          "02:30",
+		PurgeSchedule:             "sun 03:30",
+		GraduationSchedule:        "01:30",
+		GraduationDigestSchedule:  "mon 07:00",
+		GraduationPurgeSchedule:   "sun 04:00",
+		GraduationRetentionMonths: 12,
 	}
 }
 
@@ -154,6 +164,10 @@ func (c *Config) Register(fs *flag.FlagSet, getenv func(string) string) {
 	r.integer(&c.MaxAttachmentMiB, "max-attachment", "largest file a student attaches to a professional situation, in MiB")
 	r.str(&c.TransferSchedule, "transfer-schedule", "time of the daily transfer job, HH:MM Europe/Paris (empty: not scheduled)")
 	r.str(&c.PurgeSchedule, "purge-schedule", "day and time of the weekly purge, e.g. \"sun 03:30\" Europe/Paris (empty: not scheduled)")
+	r.str(&c.GraduationSchedule, "graduation-schedule", "time of the nightly graduation pass (expiries, summaries, reminders), HH:MM Europe/Paris (empty: not scheduled)")
+	r.str(&c.GraduationDigestSchedule, "graduation_digest-schedule", "day and time of the weekly digest of proofs to check, e.g. \"mon 07:00\" (empty: not scheduled)")
+	r.str(&c.GraduationPurgeSchedule, "graduation_purge-schedule", "day and time of the weekly purge of graduation items and proofs past retention (empty: not scheduled)")
+	r.integer(&c.GraduationRetentionMonths, "graduation-retention", "months graduation items and proofs are kept after the jury")
 	c.envErrs = append(c.envErrs, r.errs...)
 }
 

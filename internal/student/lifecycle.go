@@ -260,3 +260,18 @@ func Span(ctx context.Context, db *store.DB) (count, first, last int64, err erro
 	err = db.QueryRow(ctx, `SELECT COUNT(*), MIN(id), MAX(id) FROM students`).Scan(&count, &lo, &hi)
 	return count, lo.Int64, hi.Int64, err
 }
+
+// AccountIDs returns the accounts of the students with the given ids (those that have
+// one), by student id: whom a feature notifies about a student's own data.
+func AccountIDs(ctx context.Context, db *store.DB, ids []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	err := chunks(anys(ids), 1000, 1, func(ph string, chunk []any) error {
+		return db.Each(ctx, func(rows *sql.Rows) error {
+			var id, acc int64
+			err := rows.Scan(&id, &acc)
+			out[id] = acc
+			return err
+		}, `SELECT id, account_id FROM students WHERE account_id IS NOT NULL AND id IN (`+ph+`)`, chunk...)
+	})
+	return out, err
+}
