@@ -96,6 +96,8 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 	s.Graduation.TempDir = cfg.TempDir()
 	s.Graduation.Members = s.Accounts.WithRole
 	s.Graduation.RetentionMonths = cfg.GraduationRetentionMonths
+	s.Highered.Accounts = s.Accounts
+	s.Highered.OnJoin = s.Graduation.JoinCohort
 	s.Jobs = jobs.New(db, log, now)
 	s.registerJobs(cfg)
 	return s, nil

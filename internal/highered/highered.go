@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/authz"
@@ -61,6 +62,11 @@ type Service struct {
 	audit          *audit.Log
 	establishments *establishment.Service
 	now            func() time.Time
+	// Accounts creates the accounts of the students the registrar brings.
+	Accounts *account.Service
+	// OnJoin, when set, runs after the registrar import put students in a cohort, in its
+	// transaction (the graduation tracker gives them their items).
+	OnJoin func(ctx context.Context, establishmentID, cohortID int64, studentIDs []int64) error
 }
 
 // New returns a Service.
@@ -271,6 +277,8 @@ type Member struct {
 	StudentID   int64
 	CohortID    int64
 	YearOfStudy int
+	// Email is the address the registrar gave ("" when none).
+	Email string
 }
 
 // Members lists the students of a cohort, by student id.
@@ -278,19 +286,31 @@ func (s *Service) Members(ctx context.Context, establishmentID, cohortID int64) 
 	var out []Member
 	err := s.db.Each(ctx, func(rows *sql.Rows) error {
 		var m Member
-		err := rows.Scan(&m.StudentID, &m.CohortID, &m.YearOfStudy)
+		err := rows.Scan(&m.StudentID, &m.CohortID, &m.YearOfStudy, &m.Email)
 		out = append(out, m)
 		return err
-	}, `SELECT student_id, cohort_id, year_of_study FROM cohort_students WHERE establishment_id = $1 AND cohort_id = $2 ORDER BY student_id`,
+	}, `SELECT student_id, cohort_id, year_of_study, email FROM cohort_students WHERE establishment_id = $1 AND cohort_id = $2 ORDER BY student_id`,
 		establishmentID, cohortID)
+	return out, err
+}
+
+// MembersOf returns the cohort memberships of the establishment's students, by student id.
+func (s *Service) MembersOf(ctx context.Context, establishmentID int64) (map[int64]Member, error) {
+	out := map[int64]Member{}
+	err := s.db.Each(ctx, func(rows *sql.Rows) error {
+		var m Member
+		err := rows.Scan(&m.StudentID, &m.CohortID, &m.YearOfStudy, &m.Email)
+		out[m.StudentID] = m
+		return err
+	}, `SELECT student_id, cohort_id, year_of_study, email FROM cohort_students WHERE establishment_id = $1`, establishmentID)
 	return out, err
 }
 
 // MemberOf returns the cohort of a student (found false when he has none).
 func (s *Service) MemberOf(ctx context.Context, establishmentID, studentID int64) (Member, bool, error) {
 	var m Member
-	err := s.db.QueryRow(ctx, `SELECT student_id, cohort_id, year_of_study FROM cohort_students WHERE establishment_id = $1 AND student_id = $2`,
-		establishmentID, studentID).Scan(&m.StudentID, &m.CohortID, &m.YearOfStudy)
+	err := s.db.QueryRow(ctx, `SELECT student_id, cohort_id, year_of_study, email FROM cohort_students WHERE establishment_id = $1 AND student_id = $2`,
+		establishmentID, studentID).Scan(&m.StudentID, &m.CohortID, &m.YearOfStudy, &m.Email)
 	if errors.Is(err, store.ErrNotFound) {
 		return m, false, nil
 	}
@@ -302,10 +322,11 @@ func (s *Service) MemberOf(ctx context.Context, establishmentID, studentID int64
 func (s *Service) SetMembers(ctx context.Context, establishmentID int64, ms []Member) error {
 	now := s.now()
 	for _, m := range ms {
-		if _, err := s.db.Exec(ctx, `INSERT INTO cohort_students (student_id, establishment_id, cohort_id, year_of_study, updated_at)
-			VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (student_id) DO UPDATE SET cohort_id = excluded.cohort_id, year_of_study = excluded.year_of_study, updated_at = excluded.updated_at`,
-			m.StudentID, establishmentID, m.CohortID, m.YearOfStudy, now); err != nil {
+		if _, err := s.db.Exec(ctx, `INSERT INTO cohort_students (student_id, establishment_id, cohort_id, year_of_study, email, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (student_id) DO UPDATE SET cohort_id = excluded.cohort_id, year_of_study = excluded.year_of_study,
+				email = excluded.email, updated_at = excluded.updated_at`,
+			m.StudentID, establishmentID, m.CohortID, m.YearOfStudy, m.Email, now); err != nil {
 			return err
 		}
 	}

@@ -53,12 +53,14 @@ CREATE TABLE cohorts (
 );
 CREATE INDEX cohorts_programme ON cohorts (programme_id);
 
--- The cohort a student belongs to (one at a time) and his year of study.
+-- The cohort a student belongs to (one at a time), his year of study and the e-mail
+-- address the registrar gave (a verified address for notices).
 CREATE TABLE cohort_students (
     student_id BIGINT PRIMARY KEY,
     establishment_id BIGINT NOT NULL,
     cohort_id BIGINT NOT NULL,
     year_of_study INTEGER NOT NULL DEFAULT 1,
+    email TEXT NOT NULL DEFAULT '',
     updated_at {{timestamp}} NOT NULL,
     FOREIGN KEY (establishment_id, student_id) REFERENCES students (establishment_id, id) ON DELETE CASCADE,
     FOREIGN KEY (establishment_id, cohort_id) REFERENCES cohorts (establishment_id, id) ON DELETE CASCADE
