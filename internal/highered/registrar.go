@@ -400,7 +400,9 @@ func (s *Service) applyRegistrar(ctx context.Context, p *authz.Principal, e esta
 // columns finds the column of each field: from the mapping (field -> header), else
 // from the usual headers. Every field needs a column; used is the mapping applied.
 func columns(header []string, mapping map[string]string) (map[string]int, map[string]string, error) {
-	norm := func(s string) string { return strings.Join(strings.Fields(fold(strings.TrimSpace(strings.TrimPrefix(s, "\ufeff")))), " ") }
+	norm := func(s string) string {
+		return strings.Join(strings.Fields(fold(strings.TrimSpace(strings.TrimPrefix(s, "\ufeff")))), " ")
+	}
 	index := map[string]int{}
 	for i, h := range header {
 		if _, dup := index[norm(h)]; !dup {
