@@ -237,7 +237,7 @@ func TestGraduationLifecycle(t *testing.T) {
 			t.Fatalf("matrix submitted: %+v, %v", m, err)
 		}
 		m, err = g.Matrix(ctx, f.office, uai, f.cohort.ID, graduation.FilterAtRisk)
-		if err != nil || len(m.Rows) != 2 || m.Counts[graduation.Graduable] != 1 {
+		if err != nil || len(m.Rows) != 2 || m.Counts[string(graduation.Graduable)] != 1 {
 			t.Fatalf("matrix at risk: %+v, %v", m, err)
 		}
 		_, err = g.Matrix(ctx, f.studentP(0), uai, f.cohort.ID, "")

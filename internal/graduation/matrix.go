@@ -40,7 +40,7 @@ type Matrix struct {
 	Rules  []Rule          `json:"rules"`
 	Rows   []Row           `json:"rows"`
 	// Counts by status of the whole cohort (before the filter).
-	Counts map[Status]int `json:"counts"`
+	Counts map[string]int `json:"counts"`
 }
 
 // Matrix returns the cohort matrix (staff; audited), filtered.
@@ -49,7 +49,7 @@ func (s *Service) Matrix(ctx context.Context, p *authz.Principal, uai string, co
 	if err != nil {
 		return Matrix{}, err
 	}
-	m := Matrix{Counts: map[Status]int{}}
+	m := Matrix{Counts: map[string]int{}}
 	if m.Cohort, err = s.highered.CohortByID(ctx, e.ID, cohortID); err != nil {
 		return Matrix{}, err
 	}
@@ -106,7 +106,7 @@ func (s *Service) Matrix(ctx context.Context, p *authz.Principal, uai string, co
 	}
 	m.Rows = make([]Row, 0, len(rows))
 	for _, r := range rows {
-		m.Counts[r.Summary.Status]++
+		m.Counts[string(r.Summary.Status)]++
 		switch filter {
 		case FilterAtRisk:
 			if r.Summary.Status != AtRisk && r.Summary.Status != Blocked {

@@ -132,6 +132,7 @@ func (s *Server) Register(mux *http.ServeMux) ([]httpx.Route, error) {
 	authed("POST /admin/jobs/{job}", s.runJob)
 	authed("GET /me/passport", s.passportPage)
 	authed("GET /me/passport.zip", s.passportZIP)
+	s.graduationRoutes(authed, selfChecked)
 	mux.Handle("/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return apperr.NotFound("not_found", "no such page")
 	}, false, false))
