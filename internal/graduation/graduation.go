@@ -60,9 +60,6 @@ type Service struct {
 	// Members names the office and programme directors to notify.
 	Notifier Notifier
 	Members  RoleMembers
-	// Referenced tells whether another owner (the passport's attachments) still holds a
-	// content the purge would delete from the blob store; nil: none does.
-	Referenced func(ctx context.Context, sha256 string) (bool, error)
 	// MaxProof caps a proof's size (bytes); TempDir receives uploads without random access.
 	MaxProof int64
 	TempDir  string
@@ -734,3 +731,11 @@ func placeholders(n, from int) string {
 
 // ProofSHA returns the checksum of the item's proof in the blob store ("" when none).
 func (it Item) ProofSHA() string { return it.proofSum }
+
+// FileInUse reports whether a graduation item still names the content sum: the purges
+// of other features keep a content a proof still uses.
+func FileInUse(ctx context.Context, db *store.DB, sum string) (bool, error) {
+	var n int
+	err := db.QueryRow(ctx, `SELECT COUNT(*) FROM graduation_items WHERE proof_sha256 = $1`, sum).Scan(&n)
+	return n > 0, err
+}

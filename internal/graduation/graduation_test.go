@@ -1,7 +1,10 @@
 package graduation_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -270,6 +273,26 @@ func TestGraduationLifecycle(t *testing.T) {
 		ex, err := g.ExportMine(ctx, f.studentP(0))
 		if err != nil || len(ex.Checklists) != 1 || ex.Checklists[0].StudentID != f.students[0] || len(ex.Checklists[0].History[item]) != 4 {
 			t.Fatalf("export: %+v, %v", ex, err)
+		}
+		// ... and so does his passport ZIP (his data export), with his proof.
+		pp, err := s.App.Passports.Mine(ctx, f.studentP(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var zbuf bytes.Buffer
+		if err := s.App.Passports.WriteZIP(ctx, &zbuf, pp, "fr"); err != nil {
+			t.Fatal(err)
+		}
+		zr, err := zip.NewReader(bytes.NewReader(zbuf.Bytes()), int64(zbuf.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := map[string]bool{}
+		for _, zf := range zr.File {
+			names[zf.Name] = true
+		}
+		if !names["diplomation/diplomation.json"] || !names[fmt.Sprintf("diplomation/preuves/%d-toeic2.pdf", item)] {
+			t.Fatalf("passport ZIP entries: %v", names)
 		}
 		// Purge: a year and a day after the jury, everything of the cohort goes.
 		s.Clock.Advance(time.Date(2028, 7, 3, 12, 0, 0, 0, time.UTC).Sub(s.Clock.Now()))

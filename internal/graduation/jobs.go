@@ -3,12 +3,16 @@ package graduation
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
 	"strconv"
 	"time"
 
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/calendar"
+	"github.com/cartable/cartable/internal/passport"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -345,8 +349,7 @@ type PurgeReport struct {
 
 // RunPurge deletes the rules, items, proofs, histories and summaries of the cohorts
 // whose jury is more than RetentionMonths past. A proof's content is deleted from the
-// blob store when no remaining item names it and the passport does not hold it
-// (Referenced, wired to the passport's attachments).
+// blob store when no remaining item names it and no passport attachment does.
 func (s *Service) RunPurge(ctx context.Context) (PurgeReport, error) {
 	var rep PurgeReport
 	cutoff := calendar.Today(s.now()).AddDate(0, -s.RetentionMonths, 0).Format(calendar.DateLayout)
@@ -395,23 +398,21 @@ func (s *Service) RunPurge(ctx context.Context) (PurgeReport, error) {
 		if err != nil {
 			return rep, err
 		}
-		// After the commit: a content still named elsewhere stays.
+		// After the commit: a content still named elsewhere (another item, a passport
+		// attachment) stays.
 		for _, sum := range sums {
-			var n int
-			if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM graduation_items WHERE proof_sha256 = $1`, sum).Scan(&n); err != nil {
+			used, err := FileInUse(ctx, s.db, sum)
+			if err != nil {
 				return rep, err
 			}
-			if n > 0 {
-				continue
-			}
-			if s.Referenced != nil {
-				used, err := s.Referenced(ctx, sum)
+			if !used {
+				used, err = passport.FileInUse(ctx, s.db, sum)
 				if err != nil {
 					return rep, err
 				}
-				if used {
-					continue
-				}
+			}
+			if used {
+				continue
 			}
 			if err := s.blobs.Delete(ctx, sum); err != nil {
 				return rep, err
@@ -436,7 +437,11 @@ type ExportedChecklist struct {
 
 // ExportMine returns the caller's graduation data (his own; no audit).
 func (s *Service) ExportMine(ctx context.Context, p *authz.Principal) (Export, error) {
-	cls, err := s.Mine(ctx, p)
+	return s.export(ctx, p.AccountID)
+}
+
+func (s *Service) export(ctx context.Context, accountID int64) (Export, error) {
+	cls, err := s.Mine(ctx, &authz.Principal{AccountID: accountID})
 	if err != nil {
 		return Export{}, err
 	}
@@ -455,4 +460,38 @@ func (s *Service) ExportMine(ctx context.Context, p *authz.Principal) (Export, e
 		ex.Checklists = append(ex.Checklists, x)
 	}
 	return ex, nil
+}
+
+// ExportFiles are the files of an account's graduation data in his passport ZIP (his
+// data export): diplomation/diplomation.json (checklists and histories) and every proof
+// under diplomation/preuves/. Nothing when he has no item.
+func (s *Service) ExportFiles(ctx context.Context, accountID int64) ([]passport.ExtraFile, error) {
+	ex, err := s.export(ctx, accountID)
+	if err != nil || len(ex.Checklists) == 0 {
+		return nil, err
+	}
+	files := []passport.ExtraFile{{Name: "diplomation/diplomation.json", Write: func(ctx context.Context, w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(ex)
+	}}}
+	for _, cl := range ex.Checklists {
+		for _, it := range cl.Items {
+			if !it.HasProof() {
+				continue
+			}
+			sum := it.proofSum
+			files = append(files, passport.ExtraFile{Name: fmt.Sprintf("diplomation/preuves/%d-%s", it.ID, it.ProofName),
+				Write: func(ctx context.Context, w io.Writer) error {
+					rc, err := s.blobs.Open(ctx, sum)
+					if err != nil {
+						return err
+					}
+					defer rc.Close()
+					_, err = io.Copy(w, rc)
+					return err
+				}})
+		}
+	}
+	return files, nil
 }

@@ -35,6 +35,15 @@ type Service struct {
 	// TempDir receives a copy of an attached file given as a plain stream, to read a
 	// ZIP's directory ("": the system's temporary directory).
 	TempDir string
+	// Extra, when set, gives the files other features add to a student's passport ZIP
+	// (the graduation items and their proofs), for the account the passport is of.
+	Extra func(ctx context.Context, accountID int64) ([]ExtraFile, error)
+}
+
+// ExtraFile is a file another feature adds to the passport ZIP, under Name.
+type ExtraFile struct {
+	Name  string
+	Write func(ctx context.Context, w io.Writer) error
 }
 
 // New returns a Service.
