@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"strconv"
@@ -9,7 +10,13 @@ import (
 	"github.com/cartable/cartable/internal/graduation"
 	"github.com/cartable/cartable/internal/highered"
 	"github.com/cartable/cartable/internal/httpx"
+	"github.com/cartable/cartable/internal/i18n"
 )
+
+// acceptLang is the language of words and documents: Accept-Language, French by default.
+func acceptLang(r *http.Request) string {
+	return i18n.Negotiate(r.Header.Get("Accept-Language"), i18n.FR)
+}
 
 // graduationRoutes are the routes of higher education and the graduation tracker.
 func (s *Server) graduationRoutes(authed func(string, authFunc)) {
@@ -28,6 +35,7 @@ func (s *Server) graduationRoutes(authed func(string, authFunc)) {
 	authed("GET /api/v1/establishments/{uai}/students/{id}/graduation/items/{iid}/proof", s.getProof)
 	authed("GET /api/v1/establishments/{uai}/students/{id}/graduation/items/{iid}/history", s.itemHistory)
 	authed("GET /api/v1/me/graduation", s.myGraduation)
+	s.graduationFileRoutes(authed)
 }
 
 func (s *Server) listProgrammes(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
@@ -271,4 +279,87 @@ func (s *Server) myGraduation(w http.ResponseWriter, r *http.Request, p *authz.P
 	httpx.NoStore(w)
 	httpx.WriteJSON(w, http.StatusOK, ex)
 	return nil
+}
+
+func (s *Server) graduationFileRoutes(authed func(string, authFunc)) {
+	authed("GET /api/v1/establishments/{uai}/cohorts/{id}/matrix.xlsx", s.matrixXLSX)
+	authed("POST /api/v1/establishments/{uai}/cohorts/{id}/matrix.xlsx", s.importMatrix)
+	authed("GET /api/v1/establishments/{uai}/cohorts/{id}/prejury.pdf", s.preJuryPDF)
+	authed("GET /api/v1/establishments/{uai}/students/{id}/graduation.pdf", s.statementPDF)
+}
+
+func (s *Server) matrixXLSX(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	m, reasons, err := s.Graduation.ExportMatrix(r.Context(), p, r.PathValue("uai"), id)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := graduation.WriteMatrixXLSX(&buf, m, reasons, acceptLang(r)); err != nil {
+		return err
+	}
+	httpx.NoStore(w)
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	httpx.Attachment(w, "promotion-"+m.Cohort.Code+".xlsx")
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+// importMatrix reads a filled matrix (multipart field "file" or the raw body);
+// dry_run=1 writes nothing.
+func (s *Server) importMatrix(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	up, err := httpx.ReceiveFile(r, "file", s.TempDir, s.MaxUpload)
+	if err != nil {
+		return err
+	}
+	defer up.Close()
+	rep, err := s.Graduation.ImportMatrix(r.Context(), p, r.PathValue("uai"), id, up.File, up.Size, r.URL.Query().Get("dry_run") == "1")
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if len(rep.Errors) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	httpx.WriteJSON(w, status, rep)
+	return nil
+}
+
+func (s *Server) preJuryPDF(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := s.Graduation.PreJuryPDF(r.Context(), p, r.PathValue("uai"), id, &buf, acceptLang(r)); err != nil {
+		return err
+	}
+	httpx.NoStore(w)
+	w.Header().Set("Content-Type", "application/pdf")
+	httpx.Attachment(w, "pre-jury.pdf")
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+func (s *Server) statementPDF(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := s.Graduation.StatementPDF(r.Context(), p, r.PathValue("uai"), id, &buf, acceptLang(r)); err != nil {
+		return err
+	}
+	httpx.NoStore(w)
+	w.Header().Set("Content-Type", "application/pdf")
+	httpx.Attachment(w, "conditions-diplomation.pdf")
+	_, err = w.Write(buf.Bytes())
+	return err
 }

@@ -27,6 +27,7 @@ type Cell struct {
 // Row is a student of the matrix: his cells in the order of the rules.
 type Row struct {
 	StudentID   int64   `json:"student_id"`
+	Number      string  `json:"student_number"`
 	LastName    string  `json:"last_name"`
 	FirstName   string  `json:"first_name"`
 	YearOfStudy int     `json:"year_of_study"`
@@ -76,7 +77,7 @@ func (s *Service) Matrix(ctx context.Context, p *authz.Principal, uai string, co
 		return Matrix{}, err
 	}
 	for id, r := range rows {
-		r.LastName, r.FirstName = people[id].LastName, people[id].FirstName
+		r.Number, r.LastName, r.FirstName = people[id].EleveID, people[id].LastName, people[id].FirstName
 	}
 	if err := s.db.Each(ctx, func(q *sql.Rows) error {
 		var c Cell

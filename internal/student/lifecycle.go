@@ -158,17 +158,18 @@ func AccountLinks(ctx context.Context, db *store.DB, accounts []int64) (map[int6
 // Person is a student as the other packages name him next to their own data.
 type Person struct {
 	ID, EstablishmentID int64
+	EleveID             string
 	LastName, FirstName string
 	Class, EntryDate    string
 	PreviousUAI         string
 	NouvelEleve, Status string
 }
 
-const personColumns = `id, establishment_id, last_name, first_name, class, entry_date, previous_uai, nouvel_eleve, status`
+const personColumns = `id, establishment_id, eleve_id, last_name, first_name, class, entry_date, previous_uai, nouvel_eleve, status`
 
 func scanPerson(rows *sql.Rows) (Person, error) {
 	var p Person
-	err := rows.Scan(&p.ID, &p.EstablishmentID, &p.LastName, &p.FirstName, &p.Class, &p.EntryDate, &p.PreviousUAI, &p.NouvelEleve, &p.Status)
+	err := rows.Scan(&p.ID, &p.EstablishmentID, &p.EleveID, &p.LastName, &p.FirstName, &p.Class, &p.EntryDate, &p.PreviousUAI, &p.NouvelEleve, &p.Status)
 	return p, err
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/cartable/cartable/internal/graduation"
 	"github.com/cartable/cartable/internal/highered"
 	"github.com/cartable/cartable/internal/httpx"
+	"github.com/cartable/cartable/internal/i18n"
 )
 
 // graduationRoutes adds the pages of higher education and the graduation tracker.
@@ -29,6 +31,122 @@ func (s *Server) graduationRoutes(authed, selfChecked func(string, handlerFunc))
 	authed("POST /establishments/{uai}/students/{id}/graduation/items/{iid}", s.itemAction)
 	selfChecked("POST /establishments/{uai}/students/{id}/graduation/items/{iid}/proof", s.proofUpload)
 	authed("GET /establishments/{uai}/students/{id}/graduation/items/{iid}/proof", s.proofDownload)
+	authed("GET /establishments/{uai}/cohorts/{id}/matrix.xlsx", s.matrixFile)
+	authed("GET /establishments/{uai}/cohorts/{id}/matrix.csv", s.matrixFile)
+	selfChecked("POST /establishments/{uai}/cohorts/{id}/matrix.xlsx", s.matrixImport)
+	authed("GET /establishments/{uai}/cohorts/{id}/prejury.pdf", s.preJuryPDF)
+	authed("GET /establishments/{uai}/students/{id}/graduation.pdf", s.statementPDF)
+}
+
+// matrixFile downloads the cohort matrix, XLSX (coloured by state, the import
+// template) or CSV.
+func (s *Server) matrixFile(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathInt(r, "id", "cohort_not_found")
+	if err != nil {
+		return err
+	}
+	m, reasons, err := s.Graduation.ExportMatrix(r.Context(), principal(r), r.PathValue("uai"), id)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if strings.HasSuffix(r.URL.Path, ".csv") {
+		if err := graduation.WriteMatrixCSV(&buf, m, reasons, lang(r)); err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		httpx.Attachment(w, "promotion-"+m.Cohort.Code+".csv")
+	} else {
+		if err := graduation.WriteMatrixXLSX(&buf, m, reasons, lang(r)); err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		httpx.Attachment(w, "promotion-"+m.Cohort.Code+".xlsx")
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+// matrixImport reads a filled matrix: a dry run unless "apply" is checked.
+func (s *Server) matrixImport(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	id, err := pathInt(r, "id", "cohort_not_found")
+	if err != nil {
+		return err
+	}
+	if _, err := s.Highered.Resolve(r.Context(), p, r.PathValue("uai"), highered.Managers...); err != nil {
+		return err
+	}
+	up, err := httpx.ReceiveFile(r, "file", s.TempDir, s.MaxUpload)
+	if err != nil {
+		return err
+	}
+	defer up.Close()
+	if !s.checkCSRFValue(r, up.Form["csrf"]) {
+		return apperr.Forbidden("csrf", "CSRF check failed")
+	}
+	rep, err := s.Graduation.ImportMatrix(r.Context(), p, r.PathValue("uai"), id, up.File, up.Size, up.Form["apply"] != "1")
+	if err != nil && apperr.KindOf(err) != apperr.KindInvalid {
+		return err
+	}
+	m, merr := s.Graduation.Matrix(r.Context(), p, r.PathValue("uai"), id, "")
+	if merr != nil {
+		return merr
+	}
+	pg := s.newPage(r, "graduation.matrix", m.Cohort.Code)
+	status := http.StatusOK
+	if err != nil {
+		pg.Error, status = errorMessage(lang(r), err), httpStatus(err)
+	} else if len(rep.Errors) > 0 {
+		pg.Error, status = T(lang(r), "graduation.sheet.errors"), http.StatusUnprocessableEntity
+	}
+	d := matrixData{UAI: strings.ToUpper(r.PathValue("uai")), Matrix: m, Words: words(lang(r)), Office: true, Report: &rep}
+	for _, e := range rep.Errors {
+		d.Problems = append(d.Problems, T(lang(r), "graduation.sheet.error", e.Row, e.Column, e.Header)+" "+i18n.T(lang(r), e.Key, toArgs(e.Params)))
+	}
+	for _, c := range rep.Changes {
+		d.Diff = append(d.Diff, T(lang(r), "graduation.sheet.change", c.Row, c.Number, c.Rule, d.Words[string(c.From)], d.Words[string(c.To)]))
+	}
+	pg.Data = d
+	return s.renderStatus(w, r, status, "graduation_matrix", pg)
+}
+
+func toArgs(m map[string]string) i18n.Args {
+	a := i18n.Args{}
+	for k, v := range m {
+		a[k] = v
+	}
+	return a
+}
+
+func (s *Server) preJuryPDF(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathInt(r, "id", "cohort_not_found")
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := s.Graduation.PreJuryPDF(r.Context(), principal(r), r.PathValue("uai"), id, &buf, lang(r)); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	httpx.Attachment(w, "pre-jury.pdf")
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+func (s *Server) statementPDF(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathInt(r, "id", "student_not_found")
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := s.Graduation.StatementPDF(r.Context(), principal(r), r.PathValue("uai"), id, &buf, lang(r)); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	httpx.Attachment(w, "conditions-diplomation.pdf")
+	_, err = w.Write(buf.Bytes())
+	return err
 }
 
 // stateWords are the words of the states, statuses and categories in the page's language.
@@ -308,6 +426,10 @@ type matrixData struct {
 	Filter string
 	Words  stateWords
 	Office bool
+	// Report of an import, its errors and its changes in words.
+	Report   *graduation.SheetReport
+	Problems []string
+	Diff     []string
 }
 
 func (s *Server) matrixPage(w http.ResponseWriter, r *http.Request) error {
@@ -325,7 +447,12 @@ func (s *Server) matrixPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	pg := s.newPage(r, "graduation.matrix", m.Cohort.Code)
-	pg.Data = matrixData{UAI: strings.ToUpper(r.PathValue("uai")), Matrix: m, Filter: filter, Words: words(lang(r))}
+	e, err := s.Establishments.ByUAI(r.Context(), r.PathValue("uai"))
+	if err != nil {
+		return err
+	}
+	pg.Data = matrixData{UAI: e.UAI, Matrix: m, Filter: filter, Words: words(lang(r)),
+		Office: p.IsPlatformAdmin() || p.Has(authz.RoleOffice, e.ID) || p.Has(authz.RoleAdmin, e.ID)}
 	return s.render(w, r, "graduation_matrix", pg)
 }
 
