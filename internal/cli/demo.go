@@ -219,7 +219,9 @@ type demoArea struct {
 }
 
 // demoAreas are seeded in this order.
-var demoAreas = []demoArea{}
+var demoAreas = []demoArea{
+	{"graduation", demoGraduation},
+}
 
 // demoRecords gives the demo student's class two evaluations against the referential its
 // MEF prepares, and the demo student a professional situation, so every page has

@@ -739,3 +739,10 @@ func FileInUse(ctx context.Context, db *store.DB, sum string) (bool, error) {
 	err := db.QueryRow(ctx, `SELECT COUNT(*) FROM graduation_items WHERE proof_sha256 = $1`, sum).Scan(&n)
 	return n > 0, err
 }
+
+// AccountOf returns the account of a student (0 when he has none), for the demo and
+// the commands that hand a student his link.
+func (s *Service) AccountOf(ctx context.Context, studentID int64) (int64, error) {
+	accs, err := student.AccountIDs(ctx, s.db, []int64{studentID})
+	return accs[studentID], err
+}
