@@ -2,6 +2,7 @@ package graduation
 
 import (
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"io"
 	"strings"
@@ -268,17 +269,15 @@ func (s *Service) ImportMatrix(ctx context.Context, p *authz.Principal, uai stri
 	for _, m := range members {
 		inCohort[m.StudentID] = true
 	}
-	// Current items of the cohort: (student, rule) -> item.
+	// Current items of the cohort: (student, rule) -> item, in one query.
 	type key struct{ st, rule int64 }
 	current := map[key]Item{}
-	for _, m := range members {
-		items, err := s.items(ctx, e.ID, m.StudentID)
-		if err != nil {
-			return rep, err
-		}
-		for _, it := range items {
-			current[key{m.StudentID, it.Rule.ID}] = it
-		}
+	if err := s.db.Each(ctx, func(rows *sql.Rows) error {
+		it, err := scanItem(rows)
+		current[key{it.StudentID, it.Rule.ID}] = it
+		return err
+	}, `SELECT `+itemCols+itemFrom+` WHERE i.establishment_id = $1 AND r.cohort_id = $2`, e.ID, c.ID); err != nil {
+		return rep, err
 	}
 	type apply struct {
 		item Item
@@ -342,22 +341,27 @@ func (s *Service) ImportMatrix(ctx context.Context, p *authz.Principal, uai stri
 		now := s.now()
 		touched := map[int64]bool{}
 		var ids []int64
+		updates := make([][]any, 0, len(todo))
+		events := make([][]any, 0, len(todo))
 		for _, a := range todo {
 			reason := a.why
 			if a.to == Validated || a.to == Submitted || a.to == ToProvide {
 				reason = ""
 			}
-			if _, err := s.db.Exec(ctx, `UPDATE graduation_items SET state = $3, reason = $4, updated_at = $5 WHERE establishment_id = $1 AND id = $2`,
-				e.ID, a.item.ID, string(a.to), reason, now); err != nil {
-				return err
-			}
-			if err := s.event(ctx, e.ID, a.item.ID, a.item.State, a.to, a.why, actor, now); err != nil {
-				return err
-			}
+			updates = append(updates, []any{a.item.ID, string(a.to), reason})
+			events = append(events, []any{e.ID, a.item.ID, string(a.item.State), string(a.to), a.why, audit.ID(actor.ID), actor.Login, now})
 			if !touched[a.item.StudentID] {
 				touched[a.item.StudentID] = true
 				ids = append(ids, a.item.StudentID)
 			}
+		}
+		// Set-based: batched updates and inserts, the history with them.
+		if _, err := s.db.UpdateRows(ctx, "graduation_items", "id", "BIGINT", []string{"state", "reason"}, updates, "updated_at = $1", now); err != nil {
+			return err
+		}
+		if err := s.db.InsertRows(ctx, "graduation_item_events",
+			[]string{"establishment_id", "item_id", "from_state", "to_state", "reason", "actor_id", "actor_login", "at"}, events, "", nil); err != nil {
+			return err
 		}
 		if err := s.audit.Record(ctx, audit.Event{Action: audit.GraduationItemChanged, ActorID: audit.ID(p.AccountID), ActorLogin: p.Login,
 			EstablishmentID: &e.ID, Detail: map[string]any{"cohort_id": c.ID, "import": true, "changes": len(todo), "students": len(ids)}}); err != nil {

@@ -321,12 +321,16 @@ func (s *Service) MemberOf(ctx context.Context, establishmentID, studentID int64
 // cohort), inside the transaction ctx carries. The callers checked access.
 func (s *Service) SetMembers(ctx context.Context, establishmentID int64, ms []Member) error {
 	now := s.now()
-	for _, m := range ms {
-		if _, err := s.db.Exec(ctx, `INSERT INTO cohort_students (student_id, establishment_id, cohort_id, year_of_study, email, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (student_id) DO UPDATE SET cohort_id = excluded.cohort_id, year_of_study = excluded.year_of_study,
-				email = excluded.email, updated_at = excluded.updated_at`,
-			m.StudentID, establishmentID, m.CohortID, m.YearOfStudy, m.Email, now); err != nil {
+	rows := make([][]any, len(ms))
+	for i, m := range ms {
+		rows[i] = []any{m.StudentID, establishmentID, m.CohortID, m.YearOfStudy, m.Email, now}
+	}
+	// Batched, set-based: an import of thousands writes a few statements.
+	for start := 0; start < len(rows); start += 1000 {
+		if err := s.db.InsertRowsOn(ctx, "cohort_students", []string{"student_id", "establishment_id", "cohort_id", "year_of_study", "email", "updated_at"},
+			rows[start:min(start+1000, len(rows))],
+			`ON CONFLICT (student_id) DO UPDATE SET cohort_id = excluded.cohort_id, year_of_study = excluded.year_of_study,
+				email = excluded.email, updated_at = excluded.updated_at`, "", nil); err != nil {
 			return err
 		}
 	}
