@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
@@ -77,39 +76,14 @@ func (s *Service) OpenProof(ctx context.Context, p *authz.Principal, uai string,
 	return it, rc, nil
 }
 
-// randomAccess returns the content of r, readable at any offset, and its size: r itself
-// when it can seek, otherwise a temporary copy of at most MaxProof+1 bytes.
+// randomAccess is blob.RandomAccess within MaxProof, with the pages' errors.
 func (s *Service) randomAccess(r io.Reader) (io.ReaderAt, int64, func(), error) {
-	type seekReaderAt interface {
-		io.ReaderAt
-		io.Seeker
+	content, size, done, err := blob.RandomAccess(r, s.TempDir, s.MaxProof)
+	if errors.Is(err, blob.ErrRead) {
+		return nil, 0, nil, apperr.Invalid("bad_upload", "the file could not be read").Wrap(err)
 	}
-	if x, ok := r.(seekReaderAt); ok {
-		if start, err := x.Seek(0, io.SeekCurrent); err == nil {
-			if end, err := x.Seek(0, io.SeekEnd); err == nil {
-				if _, err := x.Seek(start, io.SeekStart); err == nil {
-					return io.NewSectionReader(x, start, end-start), end - start, func() {}, nil
-				}
-			}
-		}
-	}
-	if s.TempDir != "" {
-		if err := os.MkdirAll(s.TempDir, 0o700); err != nil {
-			return nil, 0, nil, apperr.Internal(err)
-		}
-	}
-	f, err := os.CreateTemp(s.TempDir, "proof-*")
 	if err != nil {
 		return nil, 0, nil, apperr.Internal(err)
 	}
-	done := func() {
-		f.Close()
-		os.Remove(f.Name())
-	}
-	n, err := io.Copy(f, io.LimitReader(r, s.MaxProof+1))
-	if err != nil {
-		done()
-		return nil, 0, nil, apperr.Invalid("bad_upload", "the file could not be read").Wrap(err)
-	}
-	return f, n, done, nil
+	return content, size, done, nil
 }
