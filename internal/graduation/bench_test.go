@@ -96,7 +96,7 @@ func loadCohort(b *testing.B, n, r int) (*Service, highered.Cohort, *store.DB) {
 			// Various states: a third validated, a tenth submitted, some refused.
 			_, err = db.Exec(ctx, `UPDATE graduation_items SET state = CASE WHEN id % 3 = 0 THEN 'validated' WHEN id % 10 = 1 THEN 'submitted'
 				WHEN id % 17 = 2 THEN 'refused' ELSE state END, proof_date = CASE WHEN id % 3 = 0 THEN '2025-02-01' ELSE '' END
-				WHERE establishment_id = $1`, e.ID)
+				WHERE establishment_id = $1 AND student_id >= $2`, e.ID, ids[0])
 			return err
 		})
 		if err != nil {
