@@ -320,3 +320,45 @@ func itemOf(t *testing.T, g *graduation.Service, f *fixture, i int, code string)
 	t.Fatalf("no item %s", code)
 	return 0
 }
+
+// TestNightlyExpiresLapsedProofs: a validated proof whose validity ended before today,
+// of a cohort whose jury is to come, becomes expiré (history, audit, summary at risk);
+// a re-run changes nothing more.
+func TestNightlyExpiresLapsedProofs(t *testing.T) {
+	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
+		ctx := context.Background()
+		f := setup(t, s, 2)
+		g := s.App.Graduation
+		if _, err := g.SaveRule(ctx, f.office, uai, f.cohort.ID, graduation.Rule{Code: "SST", Label: "Sauveteur secouriste", Category: "other",
+			Mandatory: true, Deadline: "2027-06-01", ValidityMonths: 1}); err != nil {
+			t.Fatal(err)
+		}
+		for i, date := range []string{"2027-01-15", "2027-02-20"} {
+			item := itemOf(t, g, f, i, "SST")
+			if _, err := g.SubmitProof(ctx, f.studentP(i), uai, f.students[i], item, "sst.pdf", strings.NewReader(minimalPDF), graduation.Change{ProofDate: date}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := g.Act(ctx, f.office, uai, f.students[i], item, graduation.Change{Action: graduation.Validate}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rep, err := g.RunNightly(ctx)
+		if err != nil || rep.Expired != 1 {
+			t.Fatalf("nightly: %+v %v", rep, err)
+		}
+		cl, _ := g.Checklist(ctx, f.office, uai, f.students[0])
+		if cl.Items[0].State != graduation.Expired || cl.Summary.Status != graduation.AtRisk {
+			t.Fatalf("student 0: %s %s", cl.Items[0].State, cl.Summary.Status)
+		}
+		h, err := g.History(ctx, f.office, uai, f.students[0], cl.Items[0].ID)
+		if err != nil || len(h) != 3 || h[2].To != graduation.Expired || h[2].ActorLogin != "(nightly)" {
+			t.Fatalf("history: %+v %v", h, err)
+		}
+		if cl, _ := g.Checklist(ctx, f.office, uai, f.students[1]); cl.Items[0].State != graduation.Validated {
+			t.Fatalf("student 1 (valid until 2027-03-19): %s", cl.Items[0].State)
+		}
+		if rep, err = g.RunNightly(ctx); err != nil || rep.Expired != 0 {
+			t.Fatalf("re-run: %+v %v", rep, err)
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/calendar"
 	"github.com/cartable/cartable/internal/passport"
+	"github.com/cartable/cartable/internal/student"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -44,7 +46,7 @@ func (s *Service) RunNightly(ctx context.Context) (NightlyReport, error) {
 	now := s.now()
 	// 1. Lapsed proofs: validated items whose validity ended before today, of cohorts
 	// whose jury is still to come.
-	type lapse struct{ est, id int64 }
+	type lapse struct{ est, id, cohort int64 }
 	var lapses []lapse
 	juries := map[int64]string{}
 	if err := s.db.Each(ctx, func(rows *sql.Rows) error {
@@ -56,7 +58,7 @@ func (s *Service) RunNightly(ctx context.Context) (NightlyReport, error) {
 			return err
 		}
 		if until := ValidUntil(proofDate, months); until != "" && until < today {
-			lapses = append(lapses, l)
+			lapses = append(lapses, lapse{l.est, l.id, cohort})
 			juries[cohort] = ""
 		}
 		return nil
@@ -68,21 +70,59 @@ func (s *Service) RunNightly(ctx context.Context) (NightlyReport, error) {
 	if err != nil {
 		return rep, err
 	}
+	// A proof lapses before the jury: after it, the cohort's items are what they were.
+	kept := lapses[:0]
 	for _, l := range lapses {
+		if cohorts[l.cohort].JuryDate >= today {
+			kept = append(kept, l)
+		}
+	}
+	lapses = kept
+	// Set-based, per batch of 1,000 of one establishment: one update, the history rows,
+	// one audit event naming the items.
+	sort.Slice(lapses, func(i, j int) bool {
+		if lapses[i].est != lapses[j].est {
+			return lapses[i].est < lapses[j].est
+		}
+		return lapses[i].id < lapses[j].id
+	})
+	for start := 0; start < len(lapses); {
+		est := lapses[start].est
+		end := start
+		for end < len(lapses) && end-start < 1000 && lapses[end].est == est {
+			end++
+		}
+		batch := lapses[start:end]
+		start = end
 		err := s.db.Tx(ctx, func(ctx context.Context) error {
-			it, err := s.item(ctx, l.est, l.id)
-			if err != nil || it.State != Validated || cohorts[it.Rule.CohortID].JuryDate < today {
+			args := []any{est, now}
+			for _, l := range batch {
+				args = append(args, l.id)
+			}
+			var ids []int64
+			if err := s.db.Each(ctx, func(rows *sql.Rows) error {
+				var id int64
+				err := rows.Scan(&id)
+				ids = append(ids, id)
+				return err
+			}, `UPDATE graduation_items SET state = 'expired', updated_at = $2 WHERE establishment_id = $1 AND state = 'validated'
+				AND id IN (`+placeholders(len(batch), 3)+`) RETURNING id`, args...); err != nil {
 				return err
 			}
-			if _, err := s.db.Exec(ctx, `UPDATE graduation_items SET state = 'expired', updated_at = $2 WHERE id = $1 AND state = 'validated'`, l.id, now); err != nil {
+			if len(ids) == 0 {
+				return nil
+			}
+			events := make([][]any, len(ids))
+			for i, id := range ids {
+				events[i] = []any{est, id, string(Validated), string(Expired), "", nil, "(nightly)", now}
+			}
+			if err := s.db.InsertRows(ctx, "graduation_item_events",
+				[]string{"establishment_id", "item_id", "from_state", "to_state", "reason", "actor_id", "actor_login", "at"}, events, "", nil); err != nil {
 				return err
 			}
-			if err := s.event(ctx, l.est, l.id, Validated, Expired, "", authz.Actor{Login: "(nightly)"}, now); err != nil {
-				return err
-			}
-			rep.Expired++
-			return s.audit.Record(ctx, audit.Event{Action: audit.GraduationItemChanged, ActorLogin: "(nightly)", EstablishmentID: &l.est,
-				Detail: map[string]any{"student_id": it.StudentID, "item_id": l.id, "rule": it.Rule.Code, "from": string(Validated), "to": string(Expired)}})
+			rep.Expired += len(ids)
+			return s.audit.Record(ctx, audit.Event{Action: audit.GraduationItemChanged, ActorLogin: "(nightly)", EstablishmentID: &est,
+				Detail: map[string]any{"items": ids, "from": string(Validated), "to": string(Expired)}})
 		})
 		if err != nil {
 			return rep, err
@@ -215,19 +255,44 @@ func (s *Service) remind(ctx context.Context, today string, now time.Time, rep *
 		WHERE i.state IN ('to_provide', 'refused', 'expired') AND r.mandatory AND r.deadline >= $1 AND r.deadline <= $2`, today, horizon); err != nil {
 		return err
 	}
-	for _, d := range list {
+	// Per batch of 1,000: the reminders recorded and the notices given in one
+	// transaction (the notices' outbox commits with them).
+	for start := 0; start < len(list); start += 1000 {
+		chunk := list[start:min(start+1000, len(list))]
 		err := s.db.Tx(ctx, func(ctx context.Context) error {
-			if _, err := s.db.Exec(ctx, `INSERT INTO graduation_reminders (item_id, days, sent_at) VALUES ($1, $2, $3) ON CONFLICT (item_id, days) DO NOTHING`,
-				d.item, d.days, now); err != nil {
+			rows := make([][]any, len(chunk))
+			ids := make([]int64, len(chunk))
+			for i, d := range chunk {
+				rows[i] = []any{d.item, d.days, now}
+				ids[i] = d.student
+			}
+			if err := s.db.InsertRowsOn(ctx, "graduation_reminders", []string{"item_id", "days", "sent_at"}, rows,
+				`ON CONFLICT (item_id, days) DO NOTHING`, "", nil); err != nil {
 				return err
 			}
-			return s.notifyStudents(ctx, []int64{d.student}, "graduation.notice.deadline",
-				map[string]string{"rule": d.label, "deadline": d.date, "days": itoa(daysBetween(today, d.date))})
+			if s.Notifier == nil {
+				return nil
+			}
+			accs, err := student.AccountIDs(ctx, s.db, ids)
+			if err != nil {
+				return err
+			}
+			for _, d := range chunk {
+				acc, ok := accs[d.student]
+				if !ok {
+					continue
+				}
+				if err := s.Notifier.Notify(ctx, acc, "graduation.notice.deadline",
+					map[string]string{"rule": d.label, "deadline": d.date, "days": itoa(daysBetween(today, d.date))}); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 		if err != nil {
 			return err
 		}
-		rep.Reminders++
+		rep.Reminders += len(chunk)
 	}
 	return nil
 }
