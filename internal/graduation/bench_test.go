@@ -232,10 +232,12 @@ func BenchmarkNightly(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for b.Loop() {
+		t := time.Now()
 		rep, err := s.RunNightly(ctx)
 		if err != nil || rep.Students != n {
 			b.Fatalf("%+v %v", rep, err)
 		}
+		b.Logf("pass in %s: %+v", time.Since(t).Round(10*time.Millisecond), rep)
 	}
 }
 

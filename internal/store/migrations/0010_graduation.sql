@@ -123,6 +123,8 @@ CREATE TABLE graduation_items (
     FOREIGN KEY (establishment_id, student_id) REFERENCES students (establishment_id, id) ON DELETE CASCADE
 );
 CREATE INDEX graduation_items_student ON graduation_items (establishment_id, student_id);
+-- The nightly pass walks every student's items in student order (keyset pagination).
+CREATE INDEX graduation_items_by_student ON graduation_items (student_id);
 CREATE INDEX graduation_items_state ON graduation_items (establishment_id, state);
 
 -- Every change of an item: the history the student and the office read.
