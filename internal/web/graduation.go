@@ -225,11 +225,7 @@ func back(r *http.Request, uai string, studentID int64) string {
 
 func (s *Server) itemAction(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	id, err := pathInt(r, "id", "student_not_found")
-	if err != nil {
-		return err
-	}
-	iid, err := pathInt(r, "iid", "graduation_item_not_found")
+	id, iid, err := itemPath(r)
 	if err != nil {
 		return err
 	}
@@ -264,11 +260,7 @@ func (s *Server) checklistError(w http.ResponseWriter, r *http.Request, err erro
 
 func (s *Server) proofUpload(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	id, err := pathInt(r, "id", "student_not_found")
-	if err != nil {
-		return err
-	}
-	iid, err := pathInt(r, "iid", "graduation_item_not_found")
+	id, iid, err := itemPath(r)
 	if err != nil {
 		return err
 	}
@@ -300,11 +292,7 @@ func (s *Server) proofUpload(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) proofDownload(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathInt(r, "id", "student_not_found")
-	if err != nil {
-		return err
-	}
-	iid, err := pathInt(r, "iid", "graduation_item_not_found")
+	id, iid, err := itemPath(r)
 	if err != nil {
 		return err
 	}
@@ -533,4 +521,14 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 	pg := s.newPage(r, "graduation.queue")
 	pg.Data = queueData{UAI: strings.ToUpper(r.PathValue("uai")), Items: q, Words: words(lang(r))}
 	return s.render(w, r, "graduation_queue", pg)
+}
+
+// itemPath reads the student and item ids of an item's route.
+func itemPath(r *http.Request) (int64, int64, error) {
+	id, err := pathInt(r, "id", "student_not_found")
+	if err != nil {
+		return 0, 0, err
+	}
+	iid, err := pathInt(r, "iid", "graduation_item_not_found")
+	return id, iid, err
 }
