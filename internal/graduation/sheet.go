@@ -29,6 +29,9 @@ var stateFills = map[State]string{
 	Expired: "F4B183", Exempted: "DDEBF7", NotConcerned: "E7E6E6",
 }
 
+// sheetBatch is how many rows a statement of the matrix import writes.
+const sheetBatch = 250
+
 // reasoned are the states a reason goes with.
 var reasoned = map[State]bool{Refused: true, Exempted: true, NotConcerned: true}
 
@@ -355,13 +358,18 @@ func (s *Service) ImportMatrix(ctx context.Context, p *authz.Principal, uai stri
 				ids = append(ids, a.item.StudentID)
 			}
 		}
-		// Set-based: batched updates and inserts, the history with them.
-		if _, err := s.db.UpdateRows(ctx, "graduation_items", "id", "BIGINT", []string{"state", "reason"}, updates, "updated_at = $1", now); err != nil {
-			return err
-		}
-		if err := s.db.InsertRows(ctx, "graduation_item_events",
-			[]string{"establishment_id", "item_id", "from_state", "to_state", "reason", "actor_id", "actor_login", "at"}, events, "", nil); err != nil {
-			return err
+		// Set-based: batched updates and inserts, the history with them, 250 rows a
+		// statement (SQLite looks a parameter's name up in a list: binding costs the
+		// square of the parameters of a statement).
+		for start := 0; start < len(updates); start += sheetBatch {
+			end := min(start+sheetBatch, len(updates))
+			if _, err := s.db.UpdateRows(ctx, "graduation_items", "id", "BIGINT", []string{"state", "reason"}, updates[start:end], "updated_at = $1", now); err != nil {
+				return err
+			}
+			if err := s.db.InsertRows(ctx, "graduation_item_events",
+				[]string{"establishment_id", "item_id", "from_state", "to_state", "reason", "actor_id", "actor_login", "at"}, events[start:end], "", nil); err != nil {
+				return err
+			}
 		}
 		if err := s.audit.Record(ctx, audit.Event{Action: audit.GraduationItemChanged, ActorID: audit.ID(p.AccountID), ActorLogin: p.Login,
 			EstablishmentID: &e.ID, Detail: map[string]any{"cohort_id": c.ID, "import": true, "changes": len(todo), "students": len(ids)}}); err != nil {
