@@ -144,7 +144,8 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request, p *authz.Pr
 }
 
 // importRegistrar receives a registrar export (multipart field "file", or the raw body
-// with a name query parameter); dry_run=1 and full=1 are query parameters.
+// with a name query parameter); dry_run=1, full=1 and mapping (field=header;…) are
+// query parameters.
 func (s *Server) importRegistrar(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
 	up, err := httpx.ReceiveFile(r, "file", s.TempDir, s.MaxUpload)
 	if err != nil {
@@ -152,8 +153,12 @@ func (s *Server) importRegistrar(w http.ResponseWriter, r *http.Request, p *auth
 	}
 	defer up.Close()
 	q := r.URL.Query()
+	mapping, err := highered.ParseMapping(q.Get("mapping"))
+	if err != nil {
+		return err
+	}
 	rep, err := s.Highered.Registrar(r.Context(), p, r.PathValue("uai"), highered.RegistrarSource{Name: up.Name, R: up.File, Size: up.Size},
-		highered.RegistrarOptions{DryRun: q.Get("dry_run") == "1", Full: q.Get("full") == "1"})
+		highered.RegistrarOptions{DryRun: q.Get("dry_run") == "1", Full: q.Get("full") == "1", Mapping: mapping})
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package graduation_test
 import (
 	"bytes"
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -127,4 +128,4 @@ func TestMatrixSpreadsheet(t *testing.T) {
 	})
 }
 
-func itoa(n int) string { return strings.TrimSpace(string(rune('0' + n))) }
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -540,3 +540,30 @@ func readXLSX(r io.Reader) ([][]string, error) {
 	}
 	return out, rows.Error()
 }
+
+// ParseMapping reads a column mapping written "field=header", one a line (or separated
+// by semicolons): student_number=N° INE, last_name=NOM… An empty text is no mapping.
+func ParseMapping(text string) (map[string]string, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return nil, nil
+	}
+	known := map[string]bool{}
+	for _, f := range RegistrarFields {
+		known[f] = true
+	}
+	out := map[string]string{}
+	for _, part := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == ';' }) {
+		field, header, ok := strings.Cut(part, "=")
+		field, header = strings.TrimSpace(field), strings.TrimSpace(header)
+		if field == "" && header == "" {
+			continue
+		}
+		if !ok || !known[field] || header == "" || len(header) > MaxRegistrarCell {
+			return nil, apperr.Invalid("invalid_mapping", "mapping %q: write field=header, with a field among %s", part, strings.Join(RegistrarFields, ", ")).
+				With("value", strings.TrimSpace(part))
+		}
+		out[field] = header
+	}
+	return out, nil
+}

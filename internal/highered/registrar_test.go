@@ -3,6 +3,7 @@ package highered_test
 import (
 	"bytes"
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -169,8 +170,13 @@ func TestRegistrarImport(t *testing.T) {
 		if err := x.Write(&buf); err != nil {
 			t.Fatal(err)
 		}
-		mapping := map[string]string{"student_number": "ID", "last_name": "NOM_USAGE", "first_name": "PRENOM", "birth_date": "DN", "email": "MAIL",
-			"programme": "FORM", "cohort": "PROMO", "year": "AN"}
+		mapping, err := highered.ParseMapping("student_number=ID\nlast_name = NOM_USAGE;first_name=PRENOM;birth_date=DN;email=MAIL;programme=FORM;cohort=PROMO;year=AN")
+		if err != nil || mapping["last_name"] != "NOM_USAGE" || len(mapping) != 8 {
+			t.Fatalf("mapping: %v %v", mapping, err)
+		}
+		if _, err := highered.ParseMapping("nom=NOM"); apperr.CodeOf(err) != "invalid_mapping" {
+			t.Fatalf("bad mapping: %v", err)
+		}
 		xsrc := func() highered.RegistrarSource {
 			return highered.RegistrarSource{Name: "scol.xlsx", R: bytes.NewReader(buf.Bytes()), Size: int64(buf.Len())}
 		}
@@ -189,4 +195,4 @@ func TestRegistrarImport(t *testing.T) {
 	})
 }
 
-func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+n))) }
+func itoa(n int) string { return strconv.Itoa(n) }

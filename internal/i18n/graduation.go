@@ -192,4 +192,6 @@ var graduation = map[string]Msg{
 	"graduation.sheet.submit":       {"Importer", "Import"},
 	"graduation.sheet.change":       {"Ligne %d, %s, %s : %s → %s", "Row %d, %s, %s: %s → %s"},
 	"graduation.sheet.error":        {"Ligne %d, colonne %s (%s) :", "Row %d, column %s (%s):"},
+	"invalid_mapping":               {"Correspondance « {value} » illisible : écrivez champ=en-tête (student_number, last_name, first_name, birth_date, email, programme, cohort, year).", "Unreadable mapping \"{value}\": write field=header (student_number, last_name, first_name, birth_date, email, programme, cohort, year)."},
+	"graduation.registrar.mapping":  {"Correspondance des colonnes (facultatif, retenue) : une ligne champ=en-tête", "Column mapping (optional, remembered): one line field=header"},
 }

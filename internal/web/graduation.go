@@ -400,8 +400,12 @@ func (s *Server) registrarUpload(w http.ResponseWriter, r *http.Request) error {
 	if !s.checkCSRFValue(r, up.Form["csrf"]) {
 		return apperr.Forbidden("csrf", "CSRF check failed")
 	}
+	mapping, err := highered.ParseMapping(up.Form["mapping"])
+	if err != nil {
+		return s.cohortsError(w, r, err, nil)
+	}
 	rep, err := s.Highered.Registrar(r.Context(), p, r.PathValue("uai"), highered.RegistrarSource{Name: up.Name, R: up.File, Size: up.Size},
-		highered.RegistrarOptions{DryRun: up.Form["apply"] != "1", Full: up.Form["full"] == "1"})
+		highered.RegistrarOptions{DryRun: up.Form["apply"] != "1", Full: up.Form["full"] == "1", Mapping: mapping})
 	if err != nil {
 		return s.cohortsError(w, r, err, nil)
 	}
