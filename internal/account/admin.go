@@ -288,3 +288,15 @@ func (s *Service) CurrentLinks(ctx context.Context, p *authz.Principal, ids []in
 	}
 	return CurrentLinks(ctx, s.db, ids)
 }
+// WithRole returns the accounts holding role in an establishment (enabled or not: the
+// caller notifies them, and a notice waits for the next login), by id.
+func (s *Service) WithRole(ctx context.Context, establishmentID int64, role authz.Role) ([]int64, error) {
+	var out []int64
+	err := s.db.Each(ctx, func(rows *sql.Rows) error {
+		var id int64
+		err := rows.Scan(&id)
+		out = append(out, id)
+		return err
+	}, `SELECT account_id FROM memberships WHERE establishment_id = $1 AND role = $2 ORDER BY account_id`, establishmentID, string(role))
+	return out, err
+}

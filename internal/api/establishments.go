@@ -15,12 +15,13 @@ type establishmentRequest struct {
 	Name             *string `json:"name"`
 	Academie         *string `json:"academie"`
 	Kind             *string `json:"kind"`
+	Sector           *string `json:"sector"`
 	TransfersSend    *bool   `json:"transfers_send"`
 	TransfersReceive *bool   `json:"transfers_receive"`
 }
 
 func (q establishmentRequest) input() establishment.Input {
-	return establishment.Input{UAI: q.UAI, Name: q.Name, Academie: q.Academie, Kind: q.Kind,
+	return establishment.Input{UAI: q.UAI, Name: q.Name, Academie: q.Academie, Kind: q.Kind, Sector: q.Sector,
 		TransfersSend: q.TransfersSend, TransfersReceive: q.TransfersReceive}
 }
 

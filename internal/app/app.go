@@ -16,6 +16,8 @@ import (
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/config"
 	"github.com/cartable/cartable/internal/establishment"
+	"github.com/cartable/cartable/internal/graduation"
+	"github.com/cartable/cartable/internal/highered"
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/jobs"
 	"github.com/cartable/cartable/internal/keyring"
@@ -51,6 +53,10 @@ type Services struct {
 	Mailer notify.Mailer
 	// SSO runs the logins through identity providers (CAS, OpenID Connect).
 	SSO *sso.Service
+	// Highered holds programmes and cohorts of higher education; Graduation the
+	// graduation tracker over them.
+	Highered   *highered.Service
+	Graduation *graduation.Service
 	// Jobs runs the background jobs registered by New (registerJobs): the command line,
 	// serve's schedules, the API and the pages list and run them from it.
 	Jobs *jobs.Runner
@@ -105,6 +111,16 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 	}
 	// A re-import that reactivates a student whose records were transferred away says so.
 	s.Importer.MovedAway = s.Transfers.MovedAway
+	s.Highered = highered.New(db, s.Audit, s.Establishments, now)
+	s.Graduation = graduation.New(db, s.Audit, s.Establishments, s.Highered, s.Blobs, now)
+	s.Graduation.MaxProof = int64(cfg.MaxAttachmentMiB) << 20
+	s.Graduation.TempDir = cfg.TempDir()
+	s.Graduation.Members = s.Accounts.WithRole
+	s.Graduation.Notifier = s.Notify
+	s.Graduation.RetentionMonths = cfg.GraduationRetentionMonths
+	s.Highered.Accounts = s.Accounts
+	s.Highered.OnJoin = s.Graduation.JoinCohort
+	s.Passports.Extra = s.Graduation.ExportFiles
 	s.Jobs = jobs.New(db, log, now)
 	s.registerJobs(cfg)
 	return s, nil
@@ -132,4 +148,10 @@ func (s *Services) registerJobs(cfg config.Config) {
 			n, err := s.SSO.Purge(ctx)
 			return map[string]int64{"expired_flows": n}, err
 		}})
+	s.Jobs.Register(jobs.Job{Name: "graduation", Schedule: cfg.GraduationSchedule,
+		Run: func(ctx context.Context) (any, error) { return s.Graduation.RunNightly(ctx) }})
+	s.Jobs.Register(jobs.Job{Name: "graduation_digest", Schedule: cfg.GraduationDigestSchedule,
+		Run: func(ctx context.Context) (any, error) { return s.Graduation.RunDigest(ctx) }})
+	s.Jobs.Register(jobs.Job{Name: "graduation_purge", Schedule: cfg.GraduationPurgeSchedule, Deletes: true,
+		Run: func(ctx context.Context) (any, error) { return s.Graduation.RunPurge(ctx) }})
 }

@@ -22,6 +22,7 @@ func TestNewBuildsEverything(t *testing.T) {
 	cfg.DataDir = t.TempDir()
 	cfg.TransferSchedule, cfg.PurgeSchedule, cfg.SSOFlowsSchedule = "01:15", "", "04:10"
 	cfg.SMTPHost, cfg.SMTPFrom = "smtp.example.org", "no-reply@example.org"
+	cfg.GraduationSchedule, cfg.GraduationDigestSchedule, cfg.GraduationPurgeSchedule = "01:45", "mon 08:00", ""
 	f, err := keyring.CreateFile(filepath.Join(cfg.DataDir, "keys.json"), rand.Reader, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +45,7 @@ func TestNewBuildsEverything(t *testing.T) {
 	for _, j := range s.Jobs.Jobs() {
 		got = append(got, j.Name+"@"+j.Schedule)
 	}
-	if want := []string{"transfer@01:15", "purge@", "mail@every 2m", "reminders@07:00", "sso_flows@04:10"}; !reflect.DeepEqual(got, want) {
+	if want := []string{"transfer@01:15", "purge@", "mail@every 2m", "reminders@07:00", "sso_flows@04:10", "graduation@01:45", "graduation_digest@mon 08:00", "graduation_purge@"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("jobs %v, want %v", got, want)
 	}
 

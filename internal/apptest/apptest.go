@@ -70,6 +70,7 @@ func Start(t testing.TB, e store.Engine, opts ...Option) *Server {
 	cfg.LoginRate, cfg.LoginBurst = 6000, 1000
 	cfg.TransferSchedule, cfg.PurgeSchedule, cfg.SSOFlowsSchedule = "", "", "" // tests run the jobs when they want
 	cfg.MailSchedule, cfg.ReminderSchedule = "", ""
+	cfg.GraduationSchedule, cfg.GraduationDigestSchedule, cfg.GraduationPurgeSchedule = "", "", ""
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -34,7 +34,9 @@ var layers = []struct {
 	// to reach him (notices, his e-mail address).
 	{"identity", []string{"sso", "notify"}},
 	{"students", []string{"student"}},
-	{"records", []string{"competency", "competency/builtin", "importer", "passport"}},
+	{"records", []string{"competency", "competency/builtin", "importer", "passport", "highered"}},
+	// Higher education's graduation tracker, over programmes and cohorts (highered).
+	{"graduation", []string{"graduation"}},
 	{"crossing", []string{"transfer"}},
 	// The bundle of services built once; the transports that receive it; the tooling
 	// that measures them; the command line, which assembles and runs everything.

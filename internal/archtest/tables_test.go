@@ -49,6 +49,16 @@ var owners = map[string]string{
 	"transfers":                   "transfer",
 	"transfer_states":             "transfer",
 	"transfer_decisions":          "transfer",
+	"programmes":                  "highered",
+	"cohorts":                     "highered",
+	"cohort_students":             "highered",
+	"registrar_mappings":          "highered",
+	"graduation_rules":            "graduation",
+	"graduation_items":            "graduation",
+	"graduation_item_events":      "graduation",
+	"graduation_summaries":        "graduation",
+	"graduation_reminders":        "graduation",
+	"graduation_cohort_reports":   "graduation",
 }
 
 // foreignReads are the only places where a package's SQL names a table it does not

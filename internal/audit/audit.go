@@ -84,6 +84,15 @@ const (
 	EmailConfirmed          = "email.confirmed"
 	EmailRemoved            = "email.removed"
 	PrivacyRegisterExported = "privacy.register_exported"
+	// Higher education and graduation (internal/highered, internal/graduation).
+	ProgrammeSaved        = "programme.saved"
+	CohortSaved           = "cohort.saved"
+	RegistrarImportRun    = "registrar.import"
+	GraduationRuleSaved   = "graduation.rule_saved"
+	GraduationItemChanged = "graduation.item_changed"
+	GraduationViewed      = "graduation.viewed"
+	GraduationProofRead   = "graduation.proof_read"
+	GraduationPurgeRun    = "graduation.purge"
 )
 
 // Source describes where a request came from; the HTTP layer puts it in the context.

@@ -22,10 +22,16 @@ const (
 	RoleInspector     Role = "inspector"
 	RoleStudent       Role = "student"
 	RoleParent        Role = "parent"
+	// Higher education: the office of studies (scolarité: rules, proofs, imports), the
+	// programme director (exemptions, the pre-jury) and jury members (read-only).
+	RoleOffice            Role = "office"
+	RoleProgrammeDirector Role = "programme-director"
+	RoleJury              Role = "jury"
 )
 
 // Roles lists every role, platform-admin first.
-var Roles = []Role{RolePlatformAdmin, RoleAdmin, RoleTeacher, RoleInspector, RoleStudent, RoleParent}
+var Roles = []Role{RolePlatformAdmin, RoleAdmin, RoleTeacher, RoleInspector, RoleStudent, RoleParent,
+	RoleOffice, RoleProgrammeDirector, RoleJury}
 
 // ParseRole validates a role name.
 func ParseRole(s string) (Role, error) {
@@ -34,7 +40,7 @@ func ParseRole(s string) (Role, error) {
 			return r, nil
 		}
 	}
-	return "", apperr.Invalid("invalid_role", "unknown role %q: use one of platform-admin, admin, teacher, inspector, student, parent", s)
+	return "", apperr.Invalid("invalid_role", "unknown role %q: use one of platform-admin, admin, teacher, inspector, student, parent, office, programme-director, jury", s)
 }
 
 // Membership is one role of an account, in one establishment (none for platform-admin).

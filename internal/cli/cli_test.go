@@ -256,7 +256,7 @@ func TestDemoSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(links) != 8 || !strings.Contains(links[0].url, "/enrol/cte_") || !strings.HasPrefix(links[0].what, "student") ||
+	if len(links) != 12 || !strings.Contains(links[0].url, "/enrol/cte_") || !strings.HasPrefix(links[0].what, "student") ||
 		!strings.Contains(links[1].what, "records from Canuts") {
 		t.Fatalf("links: %+v", links)
 	}
@@ -271,7 +271,8 @@ func TestDemoSeed(t *testing.T) {
 	// The demo student's class and the classes of the two students who left Canuts for
 	// Vercors have two evaluations each; the first took copies of his to Vercors, with
 	// his sheet; the second's wait for Canuts's confirmation.
-	if students != 1400 || evals != 8 || situations != 3 {
+	// 1,400 in the secondary schools, 150 in the engineering school's cohort.
+	if students != 1550 || evals != 8 || situations != 3 {
 		t.Fatalf("%d students, %d evaluations, %d situations", students, evals, situations)
 	}
 	d, err := app.Transfers.Dashboard(ctx, authz.OperatorPrincipal(), "0381234K")
@@ -304,8 +305,8 @@ func TestDemoSeed(t *testing.T) {
 	}
 	addr, err := app.Notify.Address(ctx, page.Students[0].AccountID)
 	notices, _ := app.Notify.Notices(ctx, page.Students[0].AccountID)
-	if err != nil || addr.Email == "" || len(notices) != 2 || !strings.HasSuffix(links[7].url, "/privacy") {
-		t.Fatalf("demo notices: address %+v, %d notices, last link %+v", addr, len(notices), links[7])
+	if err != nil || addr.Email == "" || len(notices) != 2 || !strings.HasSuffix(links[11].url, "/privacy") {
+		t.Fatalf("demo notices: address %+v, %d notices, last link %+v", addr, len(notices), links[11])
 	}
 	// Canuts's teacher has two classes, the demo student's (with its grids) among them.
 	prof, err := app.Accounts.ByLogin(ctx, authz.OperatorPrincipal(), "prof.canuts")
@@ -315,6 +316,27 @@ func TestDemoSeed(t *testing.T) {
 	mine, err := app.Students.MyClasses(ctx, &authz.Principal{AccountID: prof.ID, Login: prof.Login, Roles: prof.Roles})
 	if err != nil || len(mine) != 2 {
 		t.Fatalf("prof.canuts's classes: %+v %v", mine, err)
+	}
+	// The engineering school: a cohort of 150 in every status, proofs to check, and a
+	// student whose proof was refused.
+	cohorts, err := app.Highered.Cohorts(ctx, authz.OperatorPrincipal(), demoGraduationUAI)
+	if err != nil || len(cohorts) != 1 {
+		t.Fatalf("cohorts: %v %v", cohorts, err)
+	}
+	m, err := app.Graduation.Matrix(ctx, authz.OperatorPrincipal(), demoGraduationUAI, cohorts[0].ID, "")
+	if err != nil || len(m.Rows) != 150 || len(m.Rules) != 6 {
+		t.Fatalf("matrix: %d rows, %v", len(m.Rows), err)
+	}
+	for _, st := range []string{"graduable", "on_track", "at_risk", "blocked"} {
+		if m.Counts[st] == 0 {
+			t.Errorf("no student %s: %v", st, m.Counts)
+		}
+	}
+	if q, err := app.Graduation.Queue(ctx, authz.OperatorPrincipal(), demoGraduationUAI); err != nil || len(q) == 0 {
+		t.Fatalf("queue: %d %v", len(q), err)
+	}
+	if !strings.Contains(links[10].what, "refused") {
+		t.Fatalf("graduation student link: %+v", links[10])
 	}
 }
 

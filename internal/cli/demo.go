@@ -221,6 +221,7 @@ type demoArea struct {
 // demoAreas are seeded in this order.
 var demoAreas = []demoArea{
 	{"classes", demoClasses},
+	{"graduation", demoGraduation},
 	{"notify", demoNotify},
 }
 

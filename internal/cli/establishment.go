@@ -50,6 +50,7 @@ func (o *onOff) ptr() *bool {
 type establishmentFlags struct {
 	uai                      string
 	name, academie, kind     optString
+	sector                   optString
 	transfers, send, receive onOff
 	asJSON                   bool
 }
@@ -77,6 +78,7 @@ func (f *establishmentFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.name, "name", "name")
 	fs.Var(&f.academie, "academie", "académie")
 	fs.Var(&f.kind, "kind", "kind (lycée professionnel, collège, université…)")
+	fs.Var(&f.sector, "sector", "sector of education: secondary (default) or higher")
 	fs.Var(&f.transfers, "transfers", "on|off: allow both sending and receiving students' data")
 	fs.Var(&f.send, "send", "on|off: allow sending the data of students who left")
 	fs.Var(&f.receive, "receive", "on|off: allow receiving the data of new students")
@@ -84,7 +86,7 @@ func (f *establishmentFlags) register(fs *flag.FlagSet) {
 }
 
 func (f *establishmentFlags) input() establishment.Input {
-	in := establishment.Input{UAI: f.uai, Name: f.name.ptr(), Academie: f.academie.ptr(), Kind: f.kind.ptr(),
+	in := establishment.Input{UAI: f.uai, Name: f.name.ptr(), Academie: f.academie.ptr(), Kind: f.kind.ptr(), Sector: f.sector.ptr(),
 		TransfersSend: f.transfers.ptr(), TransfersReceive: f.transfers.ptr()}
 	if p := f.send.ptr(); p != nil {
 		in.TransfersSend = p

@@ -69,6 +69,12 @@ type Config struct {
 	ReminderSchedule string // --reminder-schedule: daily time of the reminders job
 
 	PrivacyContact string // --privacy-contact: how to reach the data protection officer
+	// Graduation tracker (higher education): the nightly pass, the weekly digest to the
+	// office, the purge of items and proofs a year after the jury.
+	GraduationSchedule        string // --graduation-schedule
+	GraduationDigestSchedule  string // --graduation_digest-schedule
+	GraduationPurgeSchedule   string // --graduation_purge-schedule
+	GraduationRetentionMonths int    // --graduation-retention: months items and proofs are kept after the jury
 
 	envErrs []error
 }
@@ -76,37 +82,41 @@ type Config struct {
 // Default returns the defaults.
 func Default() Config {
 	return Config{
-		DataDir:            "./cartable-data",
-		LogFormat:          "text",
-		LogLevel:           "info",
-		Addr:               "127.0.0.1:8080",
-		ShutdownTimeout:    15 * time.Second,
-		Issuer:             "cartable",
-		EnrollmentTTL:      14 * 24 * time.Hour,
-		CredentialLifetime: MustPeriod("6mo"),
-		RenewalGrace:       MustPeriod("30d"),
-		ExpiryWarning:      MustPeriod("30d"),
-		SessionIdle:        30 * time.Minute,
-		SessionAbsolute:    12 * time.Hour,
-		APISessionTTL:      12 * time.Hour,
-		TokenTTL:           90 * 24 * time.Hour,
-		Argon2Memory:       19456,
-		Argon2Time:         2,
-		Argon2Threads:      1,
-		HashConcurrency:    runtime.NumCPU(),
-		HashQueueWait:      500 * time.Millisecond,
-		LoginRate:          30,
-		LoginBurst:         20,
-		SignupRate:         10,
-		MaxUploadMiB:       512,
-		MaxAttachmentMiB:   20,
-		TransferSchedule:   "02:30",
-		PurgeSchedule:      "sun 03:30",
-		SMTPPort:           587,
-		SMTPTLS:            "starttls",
-		MailSchedule:       "every 2m",
-		ReminderSchedule:   "07:00",
-		SSOFlowsSchedule:   "04:10",
+		DataDir:                   "./cartable-data",
+		LogFormat:                 "text",
+		LogLevel:                  "info",
+		Addr:                      "127.0.0.1:8080",
+		ShutdownTimeout:           15 * time.Second,
+		Issuer:                    "cartable",
+		EnrollmentTTL:             14 * 24 * time.Hour,
+		CredentialLifetime:        MustPeriod("6mo"),
+		RenewalGrace:              MustPeriod("30d"),
+		ExpiryWarning:             MustPeriod("30d"),
+		SessionIdle:               30 * time.Minute,
+		SessionAbsolute:           12 * time.Hour,
+		APISessionTTL:             12 * time.Hour,
+		TokenTTL:                  90 * 24 * time.Hour,
+		Argon2Memory:              19456,
+		Argon2Time:                2,
+		Argon2Threads:             1,
+		HashConcurrency:           runtime.NumCPU(),
+		HashQueueWait:             500 * time.Millisecond,
+		LoginRate:                 30,
+		LoginBurst:                20,
+		SignupRate:                10,
+		MaxUploadMiB:              512,
+		MaxAttachmentMiB:          20,
+		TransferSchedule:          "02:30",
+		PurgeSchedule:             "sun 03:30",
+		SMTPPort:                  587,
+		SMTPTLS:                   "starttls",
+		MailSchedule:              "every 2m",
+		ReminderSchedule:          "07:00",
+		SSOFlowsSchedule:          "04:10",
+		GraduationSchedule:        "01:30",
+		GraduationDigestSchedule:  "mon 07:00",
+		GraduationPurgeSchedule:   "sun 04:00",
+		GraduationRetentionMonths: 12,
 	}
 }
 
@@ -186,6 +196,10 @@ func (c *Config) Register(fs *flag.FlagSet, getenv func(string) string) {
 	r.str(&c.MailSchedule, "mail-schedule", "how often the mail job sends the outbox, e.g. \"every 2m\" (empty: not scheduled)")
 	r.str(&c.ReminderSchedule, "reminder-schedule", "time of the daily reminders job (credentials expiring), HH:MM Europe/Paris (empty: not scheduled)")
 	r.str(&c.PrivacyContact, "privacy-contact", "how to reach the data protection officer, shown on the privacy notice (/privacy)")
+	r.str(&c.GraduationSchedule, "graduation-schedule", "time of the nightly graduation pass (expiries, summaries, reminders), HH:MM Europe/Paris (empty: not scheduled)")
+	r.str(&c.GraduationDigestSchedule, "graduation_digest-schedule", "day and time of the weekly digest of proofs to check, e.g. \"mon 07:00\" (empty: not scheduled)")
+	r.str(&c.GraduationPurgeSchedule, "graduation_purge-schedule", "day and time of the weekly purge of graduation items and proofs past retention (empty: not scheduled)")
+	r.integer(&c.GraduationRetentionMonths, "graduation-retention", "months graduation items and proofs are kept after the jury")
 	c.envErrs = append(c.envErrs, r.errs...)
 }
 

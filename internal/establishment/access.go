@@ -74,8 +74,8 @@ func (s *Service) UpdateAs(ctx context.Context, p *authz.Principal, in Input) (E
 	if err != nil {
 		return Establishment{}, err
 	}
-	if !p.IsPlatformAdmin() && (in.Academie != nil || in.Kind != nil) {
-		return Establishment{}, apperr.Forbidden("forbidden", "only a platform administrator can change the académie or the kind")
+	if !p.IsPlatformAdmin() && (in.Academie != nil || in.Kind != nil || in.Sector != nil) {
+		return Establishment{}, apperr.Forbidden("forbidden", "only a platform administrator can change the académie, the kind or the sector")
 	}
 	in.UAI = e.UAI
 	return s.Update(ctx, p.Actor(), in)

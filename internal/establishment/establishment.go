@@ -24,6 +24,9 @@ type Establishment struct {
 	Name     string `json:"name"`
 	Academie string `json:"academie,omitempty"`
 	Kind     string `json:"kind,omitempty"`
+	// Sector is secondary (collèges, lycées: students from SIECLE) or higher
+	// education (programmes, cohorts, students from the registrar).
+	Sector string `json:"sector"`
 	// TransfersSend allows the establishment's students' data to leave for another
 	// establishment; TransfersReceive allows data of new students to come in. Both are
 	// off by default: a transfer needs the origin to send and the destination to receive.
@@ -58,15 +61,33 @@ type Input struct {
 	Name             *string
 	Academie         *string
 	Kind             *string
+	Sector           *string
 	TransfersSend    *bool
 	TransfersReceive *bool
 }
 
-const columns = `id, uai, name, academie, kind, transfers_send, transfers_receive, created_at`
+// The sectors of education.
+const (
+	SectorSecondary = "secondary"
+	SectorHigher    = "higher"
+)
+
+// Higher reports an establishment of higher education.
+func (e Establishment) Higher() bool { return e.Sector == SectorHigher }
+
+// checkSector checks a sector name.
+func checkSector(s *string) error {
+	if s == nil || *s == SectorSecondary || *s == SectorHigher {
+		return nil
+	}
+	return apperr.Invalid("invalid_sector", "sector %q: use secondary or higher", *s).With("value", *s)
+}
+
+const columns = `id, uai, name, academie, kind, sector, transfers_send, transfers_receive, created_at`
 
 func scan(sc interface{ Scan(...any) error }) (Establishment, error) {
 	var e Establishment
-	err := sc.Scan(&e.ID, &e.UAI, &e.Name, &e.Academie, &e.Kind, &e.TransfersSend, &e.TransfersReceive, &e.CreatedAt)
+	err := sc.Scan(&e.ID, &e.UAI, &e.Name, &e.Academie, &e.Kind, &e.Sector, &e.TransfersSend, &e.TransfersReceive, &e.CreatedAt)
 	e.CreatedAt = e.CreatedAt.UTC()
 	return e, err
 }
@@ -93,13 +114,20 @@ func (s *Service) Create(ctx context.Context, actor authz.Actor, in Input) (Esta
 	if err := in.checkLen(); err != nil {
 		return Establishment{}, err
 	}
+	if err := checkSector(in.Sector); err != nil {
+		return Establishment{}, err
+	}
+	sector := SectorSecondary
+	if in.Sector != nil {
+		sector = *in.Sector
+	}
 	now := s.now()
 	var e Establishment
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
 		var err error
-		e, err = scan(s.db.QueryRow(ctx, `INSERT INTO establishments (uai, name, academie, kind, transfers_send, transfers_receive, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING `+columns,
-			uai, name, strings.TrimSpace(deref(in.Academie)), strings.TrimSpace(deref(in.Kind)), derefBool(in.TransfersSend), derefBool(in.TransfersReceive), now))
+		e, err = scan(s.db.QueryRow(ctx, `INSERT INTO establishments (uai, name, academie, kind, sector, transfers_send, transfers_receive, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $8, $5, $6, $7, $7) RETURNING `+columns,
+			uai, name, strings.TrimSpace(deref(in.Academie)), strings.TrimSpace(deref(in.Kind)), derefBool(in.TransfersSend), derefBool(in.TransfersReceive), now, sector))
 		if errors.Is(err, store.ErrConflict) {
 			return apperr.Conflict("uai_taken", "an establishment with UAI %s already exists", uai)
 		}
@@ -107,7 +135,7 @@ func (s *Service) Create(ctx context.Context, actor authz.Actor, in Input) (Esta
 			return err
 		}
 		return s.audit.Record(ctx, audit.Event{Action: audit.EstablishmentChange, ActorID: audit.ID(actor.ID), ActorLogin: actor.Login,
-			EstablishmentID: &e.ID, Detail: map[string]any{"op": "create", "uai": uai, "name": name,
+			EstablishmentID: &e.ID, Detail: map[string]any{"op": "create", "uai": uai, "name": name, "sector": sector,
 				"transfers_send": e.TransfersSend, "transfers_receive": e.TransfersReceive}})
 	})
 	return e, err
@@ -135,6 +163,9 @@ func (s *Service) Update(ctx context.Context, actor authz.Actor, in Input) (Esta
 	if err := in.checkLen(); err != nil {
 		return Establishment{}, err
 	}
+	if err := checkSector(in.Sector); err != nil {
+		return Establishment{}, err
+	}
 	var e Establishment
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		old, err := s.ByUAI(ctx, in.UAI)
@@ -154,14 +185,17 @@ func (s *Service) Update(ctx context.Context, actor authz.Actor, in Input) (Esta
 		if in.Kind != nil {
 			e.Kind = strings.TrimSpace(*in.Kind)
 		}
+		if in.Sector != nil {
+			e.Sector = *in.Sector
+		}
 		if in.TransfersSend != nil {
 			e.TransfersSend = *in.TransfersSend
 		}
 		if in.TransfersReceive != nil {
 			e.TransfersReceive = *in.TransfersReceive
 		}
-		if _, err := s.db.Exec(ctx, `UPDATE establishments SET name = $2, academie = $3, kind = $4, transfers_send = $5, transfers_receive = $6, updated_at = $7 WHERE id = $1`,
-			e.ID, e.Name, e.Academie, e.Kind, e.TransfersSend, e.TransfersReceive, s.now()); err != nil {
+		if _, err := s.db.Exec(ctx, `UPDATE establishments SET name = $2, academie = $3, kind = $4, transfers_send = $5, transfers_receive = $6, updated_at = $7, sector = $8 WHERE id = $1`,
+			e.ID, e.Name, e.Academie, e.Kind, e.TransfersSend, e.TransfersReceive, s.now(), e.Sector); err != nil {
 			return err
 		}
 		changes := map[string]any{"op": "update", "uai": e.UAI}
@@ -173,6 +207,7 @@ func (s *Service) Update(ctx context.Context, actor authz.Actor, in Input) (Esta
 		diff("name", old.Name, e.Name)
 		diff("academie", old.Academie, e.Academie)
 		diff("kind", old.Kind, e.Kind)
+		diff("sector", old.Sector, e.Sector)
 		diff("transfers_send", old.TransfersSend, e.TransfersSend)
 		diff("transfers_receive", old.TransfersReceive, e.TransfersReceive)
 		return s.audit.Record(ctx, audit.Event{Action: audit.EstablishmentChange, ActorID: audit.ID(actor.ID), ActorLogin: actor.Login,

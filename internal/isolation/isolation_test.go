@@ -38,6 +38,8 @@ type objects struct {
 	evaluationID int64
 	situationID  int64
 	attachmentID int64
+	cohortID     int64
+	itemID       int64
 	accountID    int64 // an account with a role in B only
 	sessionID    int64 // a session of that account
 	noticeID     int64 // a notice of that account (internal/notify)
@@ -286,6 +288,9 @@ func TestIsolationMatrix(t *testing.T) {
 		objB.markers = append(objB.markers, "secret.bravo@example.org")
 		objB.linkID = linkOf(t, s, b.ID, teacherB.ID, "prof.bravo.ent")
 		objB.markers = append(objB.markers, "prof.bravo.ent")
+		// B is also of higher education: a cohort, a rule and a proof of its student.
+		objB.cohortID, objB.itemID = graduationOf(t, s, b, "PROMO-BRAVO", "Règle secrète Bravo", "preuve-bravo.pdf", []int64{stB.ID})
+		objB.markers = append(objB.markers, "PROMO-BRAVO", "Règle secrète Bravo", "preuve-bravo")
 
 		// One account of each role in A.
 		pageA, err := s.App.Students.List(ctx, op, a.UAI, student.Filter{Status: "active", Limit: 1})
@@ -298,11 +303,18 @@ func TestIsolationMatrix(t *testing.T) {
 			"inspector": s.CreateUser("insp.alpha", authz.Membership{Role: authz.RoleInspector, EstablishmentID: a.ID}),
 			"parent":    s.CreateUser("parent.alpha", authz.Membership{Role: authz.RoleParent, EstablishmentID: a.ID}),
 			"student":   activateStudent(t, s, pageA.Students[0]),
+			"office":    s.CreateUser("scol.alpha", authz.Membership{Role: authz.RoleOffice, EstablishmentID: a.ID}),
+			"director":  s.CreateUser("dir.alpha", authz.Membership{Role: authz.RoleProgrammeDirector, EstablishmentID: a.ID}),
+			"jury":      s.CreateUser("jury.alpha", authz.Membership{Role: authz.RoleJury, EstablishmentID: a.ID}),
 		}
+		// A is of higher education too, its student in a cohort of A.
+		graduationOf(t, s, a, "PROMO-ALPHA", "Règle Alpha", "preuve-alpha.pdf", []int64{pageA.Students[0].ID})
 		// An account with roles in two establishments, neither of them B.
 		c := mk("0442953W", "Lycée Charlie")
 		users["admin of A and C"] = s.CreateUser("admin.alpha.charlie", authz.Membership{Role: authz.RoleAdmin, EstablishmentID: a.ID},
 			authz.Membership{Role: authz.RoleAdmin, EstablishmentID: c.ID})
+		users["office of A and C"] = s.CreateUser("scol.alpha.charlie", authz.Membership{Role: authz.RoleOffice, EstablishmentID: a.ID},
+			authz.Membership{Role: authz.RoleOffice, EstablishmentID: c.ID})
 
 		// Every route with an id is covered.
 		var routes []string

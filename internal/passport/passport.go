@@ -154,6 +154,9 @@ func (s *Service) Mine(ctx context.Context, p *authz.Principal) (*Passport, erro
 	if len(records) == 0 {
 		pp.Student = Identity{Login: p.Login, LastName: p.DisplayName, FirstNames: []string{}}
 	}
+	// His own passport carries what other features keep of him (Extra); one produced
+	// by staff does not: it is that establishment's record only.
+	pp.owner = p.AccountID
 	return pp, nil
 }
 
@@ -187,6 +190,21 @@ func (s *Service) WriteZIP(ctx context.Context, w io.Writer, pp *Passport, lang 
 				if err := s.copyBlob(ctx, z, a, pp.GeneratedAt); err != nil {
 					return err
 				}
+			}
+		}
+	}
+	if s.Extra != nil && pp.owner != 0 {
+		files, err := s.Extra(ctx, pp.owner)
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			w, err := z.CreateHeader(header(f.Name))
+			if err != nil {
+				return err
+			}
+			if err := f.Write(ctx, w); err != nil {
+				return err
 			}
 		}
 	}

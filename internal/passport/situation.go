@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -35,6 +34,15 @@ type Service struct {
 	// TempDir receives a copy of an attached file given as a plain stream, to read a
 	// ZIP's directory ("": the system's temporary directory).
 	TempDir string
+	// Extra, when set, gives the files other features add to a student's passport ZIP
+	// (the graduation items and their proofs), for the account the passport is of.
+	Extra func(ctx context.Context, accountID int64) ([]ExtraFile, error)
+}
+
+// ExtraFile is a file another feature adds to the passport ZIP, under Name.
+type ExtraFile struct {
+	Name  string
+	Write func(ctx context.Context, w io.Writer) error
 }
 
 // New returns a Service.
@@ -393,43 +401,16 @@ func (s *Service) Attach(ctx context.Context, p *authz.Principal, uai string, st
 	return a, err
 }
 
-// randomAccess returns the content of r from its current position, readable at any
-// offset, and its size: r itself when it can seek and read at an offset, otherwise a
-// temporary copy (at most MaxAttachment+1 bytes: one more says "too large"). done
-// removes the copy.
+// randomAccess is blob.RandomAccess within MaxAttachment, with the pages' errors.
 func (s *Service) randomAccess(r io.Reader) (content io.ReaderAt, size int64, done func(), err error) {
-	type seekReaderAt interface {
-		io.ReaderAt
-		io.Seeker
+	content, size, done, err = blob.RandomAccess(r, s.TempDir, s.MaxAttachment)
+	if errors.Is(err, blob.ErrRead) {
+		return nil, 0, nil, apperr.Invalid("bad_upload", "the file could not be read").Wrap(err)
 	}
-	if x, ok := r.(seekReaderAt); ok {
-		if start, err := x.Seek(0, io.SeekCurrent); err == nil {
-			if end, err := x.Seek(0, io.SeekEnd); err == nil {
-				if _, err := x.Seek(start, io.SeekStart); err == nil {
-					return io.NewSectionReader(x, start, end-start), end - start, func() {}, nil
-				}
-			}
-		}
-	}
-	if s.TempDir != "" {
-		if err := os.MkdirAll(s.TempDir, 0o700); err != nil {
-			return nil, 0, nil, apperr.Internal(err)
-		}
-	}
-	f, err := os.CreateTemp(s.TempDir, "attachment-*")
 	if err != nil {
 		return nil, 0, nil, apperr.Internal(err)
 	}
-	done = func() {
-		f.Close()
-		os.Remove(f.Name())
-	}
-	n, err := io.Copy(f, io.LimitReader(r, s.MaxAttachment+1))
-	if err != nil {
-		done()
-		return nil, 0, nil, apperr.Invalid("bad_upload", "the file could not be read").Wrap(err)
-	}
-	return f, n, done, nil
+	return content, size, done, nil
 }
 
 // OpenAttachment returns an attachment's content (the student, or staff — audited).

@@ -14,6 +14,8 @@ type Passport struct {
 	GeneratedAt   time.Time `json:"generated_at"`
 	Student       Identity  `json:"student"`
 	Records       []Record  `json:"records"`
+	// owner is the account the passport is of (0: none), for the features' extra files.
+	owner int64
 }
 
 // Identity is the student's identity (never his INE, which cartable does not keep).

@@ -45,8 +45,7 @@ func Processings() []Processing {
 	}
 }
 
-// Tables lists every table of the schema. The graduation tables (issue 12) join when
-// they land on main.
+// Tables lists every table of the schema.
 func Tables() []Table {
 	return []Table{
 		{"accounts", "accounts", "account"},
@@ -69,6 +68,16 @@ func Tables() []Table {
 		{"transfers", "transfers", "receipt"},
 		{"transfer_states", "transfers", "record"},
 		{"transfer_decisions", "transfers", "record"},
+		{"programmes", "graduation", "technical"},
+		{"cohorts", "graduation", "technical"},
+		{"registrar_mappings", "graduation", "technical"},
+		{"cohort_students", "graduation", "record"},
+		{"graduation_rules", "graduation", "graduation"},
+		{"graduation_items", "graduation", "graduation"},
+		{"graduation_item_events", "graduation", "graduation"},
+		{"graduation_summaries", "graduation", "graduation"},
+		{"graduation_reminders", "graduation", "graduation"},
+		{"graduation_cohort_reports", "graduation", "graduation"},
 		{"notify_notices", "notifications", "notice"},
 		{"notify_addresses", "notifications", "address"},
 		{"notify_outbox", "notifications", "outbox"},

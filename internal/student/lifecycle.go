@@ -158,17 +158,18 @@ func AccountLinks(ctx context.Context, db *store.DB, accounts []int64) (map[int6
 // Person is a student as the other packages name him next to their own data.
 type Person struct {
 	ID, EstablishmentID int64
+	EleveID             string
 	LastName, FirstName string
 	Class, EntryDate    string
 	PreviousUAI         string
 	NouvelEleve, Status string
 }
 
-const personColumns = `id, establishment_id, last_name, first_name, class, entry_date, previous_uai, nouvel_eleve, status`
+const personColumns = `id, establishment_id, eleve_id, last_name, first_name, class, entry_date, previous_uai, nouvel_eleve, status`
 
 func scanPerson(rows *sql.Rows) (Person, error) {
 	var p Person
-	err := rows.Scan(&p.ID, &p.EstablishmentID, &p.LastName, &p.FirstName, &p.Class, &p.EntryDate, &p.PreviousUAI, &p.NouvelEleve, &p.Status)
+	err := rows.Scan(&p.ID, &p.EstablishmentID, &p.EleveID, &p.LastName, &p.FirstName, &p.Class, &p.EntryDate, &p.PreviousUAI, &p.NouvelEleve, &p.Status)
 	return p, err
 }
 
@@ -259,4 +260,19 @@ func Span(ctx context.Context, db *store.DB) (count, first, last int64, err erro
 	var lo, hi sql.NullInt64
 	err = db.QueryRow(ctx, `SELECT COUNT(*), MIN(id), MAX(id) FROM students`).Scan(&count, &lo, &hi)
 	return count, lo.Int64, hi.Int64, err
+}
+
+// AccountIDs returns the accounts of the students with the given ids (those that have
+// one), by student id: whom a feature notifies about a student's own data.
+func AccountIDs(ctx context.Context, db *store.DB, ids []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	err := chunks(anys(ids), 1000, 1, func(ph string, chunk []any) error {
+		return db.Each(ctx, func(rows *sql.Rows) error {
+			var id, acc int64
+			err := rows.Scan(&id, &acc)
+			out[id] = acc
+			return err
+		}, `SELECT id, account_id FROM students WHERE account_id IS NOT NULL AND id IN (`+ph+`)`, chunk...)
+	})
+	return out, err
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/competency"
+	"github.com/cartable/cartable/internal/graduation"
 	"github.com/cartable/cartable/internal/passport"
 	"github.com/cartable/cartable/internal/store"
 	"github.com/cartable/cartable/internal/student"
@@ -130,6 +131,12 @@ func (s *Service) collect(ctx context.Context, sums []string) (int, error) {
 		used, err := passport.FileInUse(ctx, s.db, sum)
 		if err != nil {
 			return deleted, err
+		}
+		if !used {
+			// The same content may be a graduation proof (content-addressed store).
+			if used, err = graduation.FileInUse(ctx, s.db, sum); err != nil {
+				return deleted, err
+			}
 		}
 		if used {
 			continue

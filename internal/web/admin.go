@@ -160,7 +160,8 @@ type createdData struct {
 
 func (s *Server) newAccountData(r *http.Request) (newAccountData, error) {
 	p := principal(r)
-	d := newAccountData{Roles: []authz.Role{authz.RoleAdmin, authz.RoleTeacher, authz.RoleStudent, authz.RoleParent}}
+	d := newAccountData{Roles: []authz.Role{authz.RoleAdmin, authz.RoleTeacher, authz.RoleStudent, authz.RoleParent,
+		authz.RoleOffice, authz.RoleProgrammeDirector, authz.RoleJury}}
 	if p.IsPlatformAdmin() {
 		d.Roles = authz.Roles
 	}

@@ -283,6 +283,13 @@ var dynamicKeys = []string{
 	"state.expired", "state.locked",
 	// me.html, accounts.html…: (printf "role.%s" .Role); more below from authz.Roles.
 	"role.admin", "role.teacher", "role.student",
+	// graduation_*.html: the words of states, statuses and categories, built by
+	// web.words (graduation.States, the statuses, graduation.Categories).
+	"graduation.state.to_provide", "graduation.state.submitted", "graduation.state.validated", "graduation.state.refused",
+	"graduation.state.expired", "graduation.state.exempted", "graduation.state.not_concerned",
+	"graduation.status.graduable", "graduation.status.on_track", "graduation.status.at_risk", "graduation.status.blocked",
+	"graduation.category.language", "graduation.category.internship", "graduation.category.mobility", "graduation.category.credits",
+	"graduation.category.engagement", "graduation.category.other",
 	// me.html: (printf "kind.%s" .Kind), the kinds of sessions.
 	"kind." + account.KindWeb, "kind." + account.KindAPI, "kind." + account.KindPersonal,
 	// account.html: (printf "account.read_only.%s" .ReadOnly); account.ReadOnly*.

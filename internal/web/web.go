@@ -150,6 +150,7 @@ func (s *Server) Register(mux *http.ServeMux) ([]httpx.Route, error) {
 	open("GET /privacy", s.privacyPage)
 	authed("GET /admin/privacy", s.privacyRegisterPage)
 	routes = append(routes, s.registerSSO(mux, open, authed, selfChecked)...)
+	s.graduationRoutes(authed, selfChecked)
 	mux.Handle("/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return apperr.NotFound("not_found", "no such page")
 	}, false, false))
