@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"sync"
 	"time"
 
@@ -147,10 +146,10 @@ type Keys struct {
 	file string // "" when the keys come from CARTABLE_KEYS
 }
 
-// LoadKeys reads CARTABLE_KEYS, or the key file of the data directory (created 0600 on
+// LoadKeys reads CARTABLE_KEYS (or CARTABLE_KEYS_FILE), or the key file of the data directory (created 0600 on
 // first start).
 func LoadKeys(cfg *config.Config, now func() time.Time) (*Keys, error) {
-	if v := os.Getenv("CARTABLE_KEYS"); v != "" {
+	if v := cfg.Keys; v != "" {
 		ks, primary, err := keyring.ParseEnv(v)
 		if err != nil {
 			return nil, fmt.Errorf("CARTABLE_KEYS: %w", err)

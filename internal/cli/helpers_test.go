@@ -27,9 +27,15 @@ type testUser struct {
 // openTestApp builds the application with the given global flags.
 func openTestApp(t *testing.T, flags []string) *App {
 	t.Helper()
+	return openTestAppEnv(t, flags, nil)
+}
+
+// openTestAppEnv builds the application with the given global flags and variables.
+func openTestAppEnv(t *testing.T, flags []string, env map[string]string) *App {
+	t.Helper()
 	cfg := config.Default()
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
-	cfg.Register(fs, func(string) string { return "" })
+	cfg.Register(fs, func(k string) string { return env[k] })
 	if err := fs.Parse(flags); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package config
 import (
 	"flag"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,8 +22,10 @@ func TestEverySettingIsDocumented(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(doc, "`CARTABLE_KEYS`") {
-		t.Error("docs/config.md does not mention CARTABLE_KEYS")
+	for _, v := range SecretVars() {
+		if !strings.Contains(doc, "`"+v+"`") {
+			t.Errorf("docs/config.md does not mention %s", v)
+		}
 	}
 }
 
@@ -96,6 +99,58 @@ func TestPeriod(t *testing.T) {
 	for _, bad := range []string{"", "mo", "-3d", "3 months", "d5"} {
 		if _, err := ParsePeriod(bad); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// Every variable, a secret or a flag's, may come from a file named by NAME_FILE.
+func TestVariablesFromFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	env := map[string]string{
+		"CARTABLE_KEYS_FILE":          write("keys", "k1:AAAA\n"),
+		"CARTABLE_S3_SECRET_KEY_FILE": write("s3", "s3cr3t\r\n"),
+		"CARTABLE_DB_FILE":            write("db", "postgres://u:p%40ss@db/cartable\n\n"),
+		"CARTABLE_LOGIN_BURST_FILE":   write("burst", "7"),
+		"CARTABLE_FILES":              "s3",
+		"CARTABLE_S3_ENDPOINT":        "s3.example.org:443",
+		"CARTABLE_S3_BUCKET":          "cartable",
+		"CARTABLE_S3_ACCESS_KEY":      "AKIA",
+	}
+	c := Default()
+	c.Register(flag.NewFlagSet("t", flag.ContinueOnError), func(k string) string { return env[k] })
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	// One line break dropped, not more: the value is what the file says.
+	if c.Keys != "k1:AAAA" || c.S3SecretKey != "s3cr3t" || c.DB != "postgres://u:p%40ss@db/cartable\n" || c.LoginBurst != 7 {
+		t.Errorf("from files: keys %q, s3 %q, db %q, burst %d", c.Keys, c.S3SecretKey, c.DB, c.LoginBurst)
+	}
+
+	big := write("big", strings.Repeat("x", maxValueFile+1))
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		want string
+	}{
+		"both set":     {map[string]string{"CARTABLE_KEYS": "a", "CARTABLE_KEYS_FILE": write("k", "b")}, "CARTABLE_KEYS and CARTABLE_KEYS_FILE are both set"},
+		"missing file": {map[string]string{"CARTABLE_S3_SECRET_KEY_FILE": filepath.Join(dir, "nope")}, "CARTABLE_S3_SECRET_KEY_FILE: open"},
+		"empty file":   {map[string]string{"CARTABLE_KEYS_FILE": write("empty", "\n")}, "is empty"},
+		"too large":    {map[string]string{"CARTABLE_KEYS_FILE": big}, "more than 65536 bytes"},
+		"bad value":    {map[string]string{"CARTABLE_LOGIN_BURST_FILE": write("b2", "many")}, "CARTABLE_LOGIN_BURST"},
+		"s3 unset":     {map[string]string{"CARTABLE_FILES": "s3"}, "--files s3 needs"},
+		"s3 url":       {map[string]string{"CARTABLE_FILES": "s3", "CARTABLE_S3_ENDPOINT": "https://s3", "CARTABLE_S3_BUCKET": "b", "CARTABLE_S3_ACCESS_KEY": "a", "CARTABLE_S3_SECRET_KEY": "s"}, "without scheme"},
+		"files":        {map[string]string{"CARTABLE_FILES": "nfs"}, `"nfs" is not local or s3`},
+	} {
+		c := Default()
+		c.Register(flag.NewFlagSet("t", flag.ContinueOnError), func(k string) string { return tc.env[k] })
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", name, err, tc.want)
 		}
 	}
 }
