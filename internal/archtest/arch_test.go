@@ -26,7 +26,7 @@ var layers = []struct {
 	// The database, the file store, the PDF toolkit: no domain, no audit.
 	{"foundation", []string{"store", "blob", "pdfdoc"}},
 	// Services and documents every feature uses and that know no feature.
-	{"infrastructure", []string{"audit", "secret", "jobs", "letter"}},
+	{"infrastructure", []string{"audit", "secret", "jobs", "letter", "backup"}},
 	{"http", []string{"httpx"}},
 	// Features, from who is where (establishments, accounts) to what crosses them.
 	{"tenancy", []string{"establishment", "account"}},

@@ -57,7 +57,7 @@ type runner struct {
 func commands() []*cmd {
 	return []*cmd{
 		serveCmd(), demoCmd(), migrateCmd(), accountCmd(), tokenCmd(), establishmentCmd(),
-		keysCmd(), auditCmd(), importCmd(), referentialCmd(), jobsCmd(), filesCmd(), genCmd(), benchCmd(), versionCmd(),
+		keysCmd(), auditCmd(), importCmd(), referentialCmd(), jobsCmd(), filesCmd(), backupCmd(), restoreCmd(), genCmd(), benchCmd(), versionCmd(),
 	}
 }
 
