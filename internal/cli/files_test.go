@@ -13,7 +13,13 @@ import (
 	"github.com/cartable/cartable/internal/s3test"
 )
 
-func TestMain(m *testing.M) { os.Exit(s3test.Main(m)) }
+func TestMain(m *testing.M) {
+	code := s3test.Main(m)
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
 
 // TestFilesMigrateToS3: the local files go to a real S3 server (versitygw), the secret
 // key read from a file as Kubernetes mounts it; a second run copies nothing; an

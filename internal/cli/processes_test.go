@@ -28,15 +28,32 @@ import (
 	"github.com/cartable/cartable/internal/student"
 )
 
-// buildBinary builds cartable into dir and returns its path.
-func buildBinary(t *testing.T, dir string) string {
+// built is the binary the tests of this package build, once.
+var built struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+// buildBinary builds cartable (once per test binary) and returns its path.
+func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(dir, "cartable")
-	cmd := exec.Command("go", "build", "-o", bin, "../../cmd/cartable")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	built.once.Do(func() {
+		built.dir, built.err = os.MkdirTemp("", "cartable-bin-")
+		if built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "cartable")
+		out, err := exec.Command("go", "build", "-o", built.bin, "../../cmd/cartable").CombinedOutput()
+		if err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return bin
+	return built.bin
 }
 
 // serveProcess is a `cartable serve` started by a test.
@@ -120,7 +137,7 @@ func TestTwoServeProcessesOnePostgres(t *testing.T) {
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	bin := buildBinary(t, dir)
+	bin := buildBinary(t)
 	data := filepath.Join(dir, "data")
 	dsn := storetest.DSN(t, store.Postgres)
 	g := []string{"--data", data, "--db", dsn, "--log-level", "warn"}
