@@ -93,6 +93,23 @@ func TestBulkLoad(t *testing.T) {
 			if left := count(t, db, "SELECT COUNT(*) FROM students"); left != 150+40+20-50 {
 				t.Fatalf("%d students left after the purge, want %d", left, 150+40+20-50)
 			}
+
+			// A short soak: every window has requests, no error, a latency and the memory.
+			code, out, stderr = runCLI(t, append(g, "bench", "soak", "--duration", "3s", "--window", "1s", "--rate", "40", "--clients", "8", "--json")...)
+			var sr bench.SoakResult
+			if code != 0 || json.Unmarshal([]byte(out), &sr) != nil {
+				t.Fatalf("bench soak: %d %s %s", code, out, stderr)
+			}
+			requests := 0
+			for _, w := range sr.Windows {
+				requests += w.Requests
+				if w.Requests == 0 || w.ServerErrors+w.OtherErrors != 0 || w.P95 <= 0 || w.P95 < w.P50 || w.HeapMiB <= 0 || w.RSSMiB <= 0 {
+					t.Errorf("soak window %+v", w)
+				}
+			}
+			if len(sr.Windows) < 3 || requests < 60 || requests > 120 {
+				t.Fatalf("soak: %d windows, %d requests at 40/s for 3s: %+v", len(sr.Windows), requests, sr)
+			}
 		})
 	}
 }
