@@ -230,6 +230,16 @@ func heapMiB() float64 {
 	return float64(m.HeapAlloc) / (1 << 20)
 }
 
+// Errors counts the failed requests of the run (5xx, transport errors, unexpected
+// statuses).
+func (res SoakResult) Errors() int {
+	n := 0
+	for _, w := range res.Windows {
+		n += w.ServerErrors + w.OtherErrors
+	}
+	return n
+}
+
 // Print writes the result as a table.
 func (res SoakResult) Print(w io.Writer) error {
 	fmt.Fprintf(w, "database %s: %d students; %.0f requests/s for %.0fs\n", res.Database, res.Students, res.Rate, res.Duration)

@@ -167,9 +167,18 @@ func benchSoakCmd() *cmd {
 				return err
 			}
 			if asJSON {
-				return printJSON(r.stdout, res)
+				err = printJSON(r.stdout, res)
+			} else {
+				err = res.Print(r.stdout)
 			}
-			return res.Print(r.stdout)
+			if err != nil {
+				return err
+			}
+			// A soak passes only without errors: CI runs it as a gate.
+			if n := res.Errors(); n > 0 {
+				return fmt.Errorf("bench soak: %d requests failed", n)
+			}
+			return nil
 		}}
 }
 
