@@ -132,8 +132,7 @@ func Soak(ctx context.Context, cfg config.Config, open Open, o SoakOptions) (Soa
 	slots := make(chan struct{}, o.Clients)
 	var wg sync.WaitGroup
 	start := time.Now()
-	interval := time.Duration(float64(time.Second) / o.Rate)
-	tick := time.NewTicker(interval)
+	tick := time.NewTicker(max(time.Millisecond, time.Duration(float64(time.Second)/o.Rate)))
 	defer tick.Stop()
 	nextWindow := start.Add(o.Window)
 	k := 0
@@ -161,19 +160,23 @@ func Soak(ctx context.Context, cfg config.Config, open Open, o SoakOptions) (Soa
 				flush(now)
 				nextWindow = nextWindow.Add(o.Window)
 			}
-			select {
-			case slots <- struct{}{}:
+			// Arrivals follow the clock, not the ticks (a busy machine skips ticks):
+			// every arrival due by now is sent, or dropped when all clients are busy.
+			for due := int(now.Sub(start).Seconds() * o.Rate); k < due; {
 				k++
-				wg.Add(1)
-				go func(k int) {
-					defer wg.Done()
-					defer func() { <-slots }()
-					do(k)
-				}(k)
-			default:
-				mu.Lock()
-				dropped++
-				mu.Unlock()
+				select {
+				case slots <- struct{}{}:
+					wg.Add(1)
+					go func(k int) {
+						defer wg.Done()
+						defer func() { <-slots }()
+						do(k)
+					}(k)
+				default:
+					mu.Lock()
+					dropped++
+					mu.Unlock()
+				}
 			}
 		}
 	}
