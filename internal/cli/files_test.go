@@ -101,4 +101,17 @@ func TestFilesMigrateToS3(t *testing.T) {
 	if b, err := io.ReadAll(rc); err != nil || string(b) != "%PDF-1.4 rapport" {
 		t.Fatalf("read %q, %v", b, err)
 	}
+	if err := app.checkFiles(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// serve stops at start when the credentials are wrong or the bucket is missing.
+	serve := append(append([]string{"--migrate", "--files", "s3", "--addr", "127.0.0.1:0"}, s3flags...), "serve")
+	if code, _, stderr := run(serve...); code != 1 || !strings.Contains(stderr, "Access Denied") {
+		t.Fatalf("serve with a wrong secret: %d %s", code, stderr)
+	}
+	env["CARTABLE_S3_SECRET_KEY"] = srv.SecretKey
+	code, _, stderr := run(append(append([]string{"--migrate", "--files", "s3", "--addr", "127.0.0.1:0"}, s3flags...), "--s3-bucket", "absent", "serve")...)
+	if code != 1 || !strings.Contains(stderr, `bucket "absent" does not exist`) {
+		t.Fatalf("serve with a missing bucket: %d %s", code, stderr)
+	}
 }
