@@ -115,3 +115,32 @@ func TestFilesMigrateToS3(t *testing.T) {
 		t.Fatalf("serve with a missing bucket: %d %s", code, stderr)
 	}
 }
+
+// TestKeysFromFile: CARTABLE_KEYS_FILE gives the keys as CARTABLE_KEYS does (a
+// Kubernetes secret mounted as a file): no key file is created in the data directory,
+// secrets are encrypted with them, and the key commands say where the keys come from.
+func TestKeysFromFile(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(t.TempDir(), "cartable-keys")
+	if err := os.WriteFile(keyFile, []byte("k1:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"CARTABLE_KEYS_FILE": keyFile}
+	run := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := Main(Env{Args: append([]string{"--data", dir, "--log-level", "warn"}, args...),
+			Getenv: func(k string) string { return env[k] }, Stdout: &out, Stderr: &errb})
+		return code, out.String(), errb.String()
+	}
+	for _, args := range [][]string{{"migrate"}, {"account", "create", "--login", "admin", "--role", "platform-admin", "--json"}} {
+		if code, _, stderr := run(args...); code != 0 {
+			t.Fatalf("%v: %d %s", args, code, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "keys.json")); err == nil {
+		t.Fatal("a key file was created although the keys came from CARTABLE_KEYS_FILE")
+	}
+	if code, _, stderr := run("keys", "rotate"); code != 1 || !strings.Contains(stderr, "come from CARTABLE_KEYS") {
+		t.Fatalf("keys rotate: %d %s", code, stderr)
+	}
+}
