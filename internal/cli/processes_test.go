@@ -234,7 +234,7 @@ func TestTwoServeProcessesOnePostgres(t *testing.T) {
 	var failures []string
 	var lost atomic.Int64
 	var served [2]atomic.Int64
-	client := &http.Client{Timeout: 20 * time.Second}
+	client := &http.Client{Timeout: time.Minute}
 	send := func(i int, method, path string, body []byte, ctype, bearer string, want int) bool {
 		srv := 0
 		if i%2 == 1 && !killed.Load() {
