@@ -7,7 +7,6 @@ package app
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"time"
 
 	"github.com/cartable/cartable/internal/account"
@@ -96,7 +95,7 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 	// The XML decompressed from a ZIP is held to the upload limit, as a plain upload is.
 	s.Importer.MaxSize = cfg.MaxUpload()
 	s.Competencies = competency.New(db, s.Audit, s.Establishments, s.Students, now)
-	if s.Blobs, err = blob.NewLocal(filepath.Join(cfg.DataDir, "blobs")); err != nil {
+	if s.Blobs, err = NewBlobs(cfg); err != nil {
 		return nil, err
 	}
 	s.Passports = passport.New(db, s.Audit, s.Establishments, s.Students, s.Competencies, s.Blobs, now)
@@ -124,6 +123,16 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 	s.Jobs = jobs.New(db, log, now)
 	s.registerJobs(cfg)
 	return s, nil
+}
+
+// NewBlobs returns the file store the settings select: the local directory or a bucket
+// of an S3-compatible object store (shared by every instance).
+func NewBlobs(cfg config.Config) (blob.Store, error) {
+	if cfg.Files == "s3" {
+		return blob.NewS3(blob.S3Options{Endpoint: cfg.S3Endpoint, TLS: cfg.S3TLS, Region: cfg.S3Region,
+			Bucket: cfg.S3Bucket, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey, TempDir: cfg.TempDir()})
+	}
+	return blob.NewLocal(cfg.BlobDir())
 }
 
 // registerJobs registers the background jobs, with their schedules from the settings.

@@ -26,7 +26,7 @@ var layers = []struct {
 	// The database, the file store, the PDF toolkit: no domain, no audit.
 	{"foundation", []string{"store", "blob", "pdfdoc"}},
 	// Services and documents every feature uses and that know no feature.
-	{"infrastructure", []string{"audit", "secret", "jobs", "letter", "privacy"}},
+	{"infrastructure", []string{"audit", "secret", "jobs", "letter", "privacy", "backup"}},
 	{"http", []string{"httpx"}},
 	// Features, from who is where (establishments, accounts) to what crosses them.
 	{"tenancy", []string{"establishment", "account"}},
@@ -64,7 +64,7 @@ var never = map[string][]string{
 var planned = map[string]bool{"app": true, "i18n": true, "pdfdoc": true}
 
 // support are the packages outside the rule: tests' helpers and data.
-var support = map[string]bool{"apptest": true, "archtest": true, "isolation": true, "store/storetest": true, "ssotest": true, "mailtest": true}
+var support = map[string]bool{"apptest": true, "archtest": true, "isolation": true, "store/storetest": true, "ssotest": true, "mailtest": true, "s3test": true}
 
 // allowedEverywhere are leaves any package may use.
 var allowedEverywhere = map[string]bool{"apperr": true}

@@ -93,6 +93,26 @@ func TestBulkLoad(t *testing.T) {
 			if left := count(t, db, "SELECT COUNT(*) FROM students"); left != 150+40+20-50 {
 				t.Fatalf("%d students left after the purge, want %d", left, 150+40+20-50)
 			}
+
+			// A short soak: no failed request; every arrival is answered or counted as
+			// dropped (how many of each depends on the machine, not checked); each
+			// window has its memory, and its latencies when it has requests.
+			code, out, stderr = runCLI(t, append(g, "bench", "soak", "--duration", "3s", "--window", "1s", "--rate", "40", "--clients", "8", "--json")...)
+			var sr bench.SoakResult
+			if code != 0 || json.Unmarshal([]byte(out), &sr) != nil {
+				t.Fatalf("bench soak: %d %s %s", code, out, stderr)
+			}
+			requests, arrivals := 0, 0
+			for _, w := range sr.Windows {
+				requests += w.Requests
+				arrivals += w.Requests + w.Dropped
+				if w.ServerErrors+w.OtherErrors != 0 || w.HeapMiB <= 0 || w.RSSMiB <= 0 || (w.Requests > 0 && (w.P95 <= 0 || w.P95 < w.P50)) {
+					t.Errorf("soak window %+v", w)
+				}
+			}
+			if len(sr.Windows) < 3 || requests == 0 || arrivals > 40*3 {
+				t.Fatalf("soak: %d windows, %d requests, %d arrivals at 40/s for 3s: %+v", len(sr.Windows), requests, arrivals, sr)
+			}
 		})
 	}
 }

@@ -98,37 +98,9 @@ func pages(ctx context.Context, app *App, base string, samples int) (PagesResult
 	if out.Students == 0 {
 		return out, fmt.Errorf("no student: fill the database with `cartable bench load` first")
 	}
-	// A platform administrator of the benchmark, with an API token and a web session.
-	op := authz.OperatorPrincipal()
-	login := fmt.Sprintf("bench.pages.%d", time.Now().UnixNano())
-	acc, _, err := app.Accounts.Create(ctx, op, account.CreateInput{Login: login, Roles: []authz.Membership{{Role: authz.RolePlatformAdmin}}})
+	token, targets, err := tokenAndTargets(ctx, app, minID, maxID, samples)
 	if err != nil {
 		return out, err
-	}
-	token, _, err := app.Accounts.CreateToken(ctx, op, acc.ID, "bench", time.Hour)
-	if err != nil {
-		return out, err
-	}
-	// Random students, spread over the whole table (ids are dense after a load).
-	rng := rand.New(rand.NewPCG(1, 2))
-	type target struct {
-		uai string
-		id  int64
-	}
-	var targets []target
-	for len(targets) < samples {
-		id := minID + rng.Int64N(maxID-minID+1)
-		found, err := student.People(ctx, db, []int64{id})
-		if err != nil {
-			return out, err
-		}
-		if p, ok := found[id]; ok {
-			e, err := app.Establishments.ByID(ctx, p.EstablishmentID)
-			if err != nil {
-				return out, err
-			}
-			targets = append(targets, target{e.UAI, id})
-		}
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
 	get := func(path string) (time.Duration, error) {
@@ -176,9 +148,17 @@ func pages(ctx context.Context, app *App, base string, samples int) (PagesResult
 	return out, nil
 }
 
-// grid saves a whole grid of 35 students × 40 competencies, changing every value each
-// time, through PUT …/evaluations/{id}/results.
-func grid(ctx context.Context, app *App, base, token string, someStudent int64, n int) (Measure, error) {
+// gridFixture is an evaluation of 35 students × 40 competencies to save again and again.
+type gridFixture struct {
+	ref  competency.Referential
+	uai  string
+	evID int64
+	ids  []int64
+}
+
+// newGrid saves a referential of 40 competencies and creates an evaluation of the 35
+// first students of someStudent's establishment.
+func newGrid(ctx context.Context, app *App, someStudent int64) (gridFixture, error) {
 	ref := competency.Referential{Code: "BENCH-40", Label: "Référentiel de mesure (40 compétences)", Kind: "bench",
 		Scale: []competency.ScaleValue{{Value: "NA", Label: "Non acquis"}, {Value: "EC", Label: "En cours"}, {Value: "A", Label: "Acquis"}, {Value: "M", Label: "Maîtrisé"}}}
 	for i := range 40 {
@@ -186,41 +166,60 @@ func grid(ctx context.Context, app *App, base, token string, someStudent int64, 
 			Block: fmt.Sprintf("B%d", i/10+1), BlockLabel: fmt.Sprintf("Bloc %d", i/10+1)})
 	}
 	if _, err := app.Competencies.Save(ctx, authz.OperatorPrincipal(), ref); err != nil {
-		return Measure{}, err
+		return gridFixture{}, err
 	}
-	// 35 students of one establishment (the first student's).
 	found, err := student.People(ctx, app.DB, []int64{someStudent})
 	if err != nil {
-		return Measure{}, err
+		return gridFixture{}, err
 	}
 	e, err := app.Establishments.ByID(ctx, found[someStudent].EstablishmentID)
 	if err != nil {
-		return Measure{}, err
+		return gridFixture{}, err
 	}
-	uai := e.UAI
-	page, err := app.Students.List(ctx, authz.OperatorPrincipal(), uai, student.Filter{Limit: 35})
+	page, err := app.Students.List(ctx, authz.OperatorPrincipal(), e.UAI, student.Filter{Limit: 35})
 	if err != nil {
-		return Measure{}, err
+		return gridFixture{}, err
 	}
-	var ids []int64
+	g := gridFixture{ref: ref, uai: e.UAI}
 	for _, st := range page.Students {
-		ids = append(ids, st.ID)
+		g.ids = append(g.ids, st.ID)
 	}
-	ev, err := app.Competencies.Create(ctx, authz.OperatorPrincipal(), uai, competency.Input{Title: "Grille de mesure", Date: time.Now().Format("2006-01-02"), Diploma: ref.Code})
+	ev, err := app.Competencies.Create(ctx, authz.OperatorPrincipal(), e.UAI, competency.Input{Title: "Grille de mesure", Date: time.Now().Format("2006-01-02"), Diploma: ref.Code})
+	if err != nil {
+		return gridFixture{}, err
+	}
+	g.evID = ev.ID
+	return g, nil
+}
+
+// path is the grid's PUT path; body is its k-th save, every value changed from the
+// previous one.
+func (g gridFixture) path() string {
+	return fmt.Sprintf("/api/v1/establishments/%s/evaluations/%d/results", g.uai, g.evID)
+}
+
+func (g gridFixture) body(k int) []byte {
+	var cells []competency.Result
+	for i, id := range g.ids {
+		for j, c := range g.ref.Competencies {
+			cells = append(cells, competency.Result{StudentID: id, Competency: c.Code, Value: g.ref.Scale[(i+j+k)%len(g.ref.Scale)].Value})
+		}
+	}
+	body, _ := json.Marshal(map[string]any{"results": cells})
+	return body
+}
+
+// grid saves a whole grid of 35 students × 40 competencies, changing every value each
+// time, through PUT …/evaluations/{id}/results.
+func grid(ctx context.Context, app *App, base, token string, someStudent int64, n int) (Measure, error) {
+	g, err := newGrid(ctx, app, someStudent)
 	if err != nil {
 		return Measure{}, err
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
 	lat := make([]time.Duration, 0, n)
 	for k := range n {
-		var cells []competency.Result
-		for i, id := range ids {
-			for j, c := range ref.Competencies {
-				cells = append(cells, competency.Result{StudentID: id, Competency: c.Code, Value: ref.Scale[(i+j+k)%len(ref.Scale)].Value})
-			}
-		}
-		body, _ := json.Marshal(map[string]any{"results": cells})
-		req, _ := http.NewRequestWithContext(ctx, "PUT", fmt.Sprintf("%s/api/v1/establishments/%s/evaluations/%d/results", base, uai, ev.ID), bytes.NewReader(body))
+		req, _ := http.NewRequestWithContext(ctx, "PUT", base+g.path(), bytes.NewReader(g.body(k)))
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Content-Type", "application/json")
 		t0 := time.Now()
@@ -235,5 +234,44 @@ func grid(ctx context.Context, app *App, base, token string, someStudent int64, 
 		}
 		lat = append(lat, time.Since(t0))
 	}
-	return measure(fmt.Sprintf("grid save 35×40 = %d cells (PUT …/results)", len(ids)*40), lat), nil
+	return measure(fmt.Sprintf("grid save 35×40 = %d cells (PUT …/results)", len(g.ids)*40), lat), nil
+}
+
+// target is a student and his establishment.
+type target struct {
+	uai string
+	id  int64
+}
+
+// tokenAndTargets makes a platform administrator of the benchmark with an API token,
+// and picks n students at random between ids minID and maxID (dense after a load).
+func tokenAndTargets(ctx context.Context, app *App, minID, maxID int64, n int) (string, []target, error) {
+	db := app.DB
+	op := authz.OperatorPrincipal()
+	login := fmt.Sprintf("bench.%d", time.Now().UnixNano())
+	acc, _, err := app.Accounts.Create(ctx, op, account.CreateInput{Login: login, Roles: []authz.Membership{{Role: authz.RolePlatformAdmin}}})
+	if err != nil {
+		return "", nil, err
+	}
+	token, _, err := app.Accounts.CreateToken(ctx, op, acc.ID, "bench", 24*time.Hour)
+	if err != nil {
+		return "", nil, err
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var targets []target
+	for len(targets) < n {
+		id := minID + rng.Int64N(maxID-minID+1)
+		found, err := student.People(ctx, db, []int64{id})
+		if err != nil {
+			return "", nil, err
+		}
+		if p, ok := found[id]; ok {
+			e, err := app.Establishments.ByID(ctx, p.EstablishmentID)
+			if err != nil {
+				return "", nil, err
+			}
+			targets = append(targets, target{e.UAI, id})
+		}
+	}
+	return token, targets, nil
 }

@@ -6,8 +6,9 @@
 // bytes it returns, so that a file damaged on disk is reported rather than handed to a
 // student or an inspector as if it were the original.
 //
-// [Local] keeps the files in a directory. Other back ends (an object store) implement
-// [Store].
+// [Local] keeps the files in a directory; [S3] keeps them in a bucket of an
+// S3-compatible object store, so that several instances share them. [Migrate] copies a
+// Local store's content into another store.
 package blob
 
 import (

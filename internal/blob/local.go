@@ -66,6 +66,13 @@ func (l *Local) Put(ctx context.Context, r io.Reader, max int64) (string, int64,
 	}
 	tmp := f.Name()
 	sum, size, err := spool(ctx, f, r, max)
+	if err == nil {
+		// The data must be on disk before its name is: otherwise a crash after the
+		// link could leave an empty or partial file under a valid checksum.
+		if serr := f.Sync(); serr != nil {
+			err = fmt.Errorf("blob: %w", serr)
+		}
+	}
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("blob: %w", cerr)
 	}
@@ -79,8 +86,8 @@ func (l *Local) Put(ctx context.Context, r io.Reader, max int64) (string, int64,
 	return sum, size, nil
 }
 
-// spool copies at most max bytes from r to f, hashing them, and flushes f to disk.
-func spool(ctx context.Context, f *os.File, r io.Reader, max int64) (string, int64, error) {
+// spool copies at most max bytes from r to f, hashing them.
+func spool(ctx context.Context, f io.Writer, r io.Reader, max int64) (string, int64, error) {
 	h := sha256.New()
 	// One byte more than allowed tells "exactly max" from "too large" without
 	// reading the rest of an oversized upload.
@@ -97,11 +104,6 @@ func spool(ctx context.Context, f *os.File, r io.Reader, max int64) (string, int
 	}
 	if n > max {
 		return "", 0, fmt.Errorf("%w (limit %d bytes)", ErrTooLarge, max)
-	}
-	// The data must be on disk before its name is: otherwise a crash after the link
-	// could leave an empty or partial file under a valid checksum.
-	if err := f.Sync(); err != nil {
-		return "", 0, fmt.Errorf("blob: %w", err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
@@ -223,11 +225,8 @@ func (l *Local) Delete(ctx context.Context, sum string) error {
 // path checks ctx and sum and returns the file name of sum. Nothing touches the
 // filesystem before sum is known to be 64 hexadecimal digits.
 func (l *Local) path(ctx context.Context, sum string) (string, error) {
-	if err := ctx.Err(); err != nil {
+	if err := checkSum(ctx, sum); err != nil {
 		return "", err
-	}
-	if !ValidSum(sum) {
-		return "", ErrInvalidSum
 	}
 	return filepath.Join(l.dir, sum[:2], sum[2:4], sum), nil
 }
@@ -263,9 +262,9 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// verifier reads a stored file and checks its checksum at EOF.
+// verifier reads stored content and checks its checksum at EOF.
 type verifier struct {
-	f    *os.File
+	f    io.ReadCloser
 	h    hash.Hash
 	want string
 	err  error // sticky: once EOF or corruption is reported, it is reported again
@@ -287,3 +286,28 @@ func (v *verifier) Read(p []byte) (int, error) {
 }
 
 func (v *verifier) Close() error { return v.f.Close() }
+
+// Walk calls fn with the checksum of every content in the store, in no particular
+// order, until fn returns an error. Files that are not content (the tmp directory,
+// a name that is not a checksum or stands in the wrong directory) are skipped.
+func (l *Local) Walk(ctx context.Context, fn func(sum string) error) error {
+	return filepath.WalkDir(l.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("blob: %w", err)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p == l.tmp {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		sum := d.Name()
+		if !d.Type().IsRegular() || !ValidSum(sum) || p != filepath.Join(l.dir, sum[:2], sum[2:4], sum) {
+			return nil
+		}
+		return fn(sum)
+	})
+}

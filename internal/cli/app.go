@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"sync"
 	"time"
 
@@ -58,7 +57,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, o Options)
 	a := &App{Config: cfg, Metrics: httpx.NewMetrics()}
 	env := o.Keys
 	if env == "" {
-		env = os.Getenv("CARTABLE_KEYS")
+		env = cfg.Keys
 	}
 	keys, err := loadKeys(&cfg, env, o.Now)
 	if err != nil {
@@ -156,10 +155,10 @@ type Keys struct {
 	file string // "" when the keys come from CARTABLE_KEYS
 }
 
-// LoadKeys reads CARTABLE_KEYS, or the key file of the data directory (created 0600 on
+// LoadKeys reads CARTABLE_KEYS (or CARTABLE_KEYS_FILE), or the key file of the data directory (created 0600 on
 // first start).
 func LoadKeys(cfg *config.Config, now func() time.Time) (*Keys, error) {
-	return loadKeys(cfg, os.Getenv("CARTABLE_KEYS"), now)
+	return loadKeys(cfg, cfg.Keys, now)
 }
 
 // loadKeys reads the key ring from v (CARTABLE_KEYS's format) when set, else from the

@@ -38,6 +38,7 @@ func benchCmd() *cmd {
 	return &cmd{name: "bench", summary: "measure performance (login on a throw-away database; load fills the configured one)", subs: []*cmd{
 		loadCmd(),
 		benchPagesCmd(),
+		benchSoakCmd(),
 		benchTransferCmd(),
 		benchPurgeCmd(),
 		benchSSOCmd(),
@@ -146,6 +147,39 @@ func benchPagesCmd() *cmd {
 				return printJSON(r.stdout, res)
 			}
 			return res.Print(r.stdout)
+		}}
+}
+
+// benchSoakCmd runs a long mixed load (bench.Soak).
+func benchSoakCmd() *cmd {
+	var o bench.SoakOptions
+	var asJSON bool
+	return &cmd{name: "soak", summary: "a long mixed load (results, passports, grid saves) at a fixed rate on the configured database: errors, p95 and memory per window",
+		flags: func(fs *flag.FlagSet) {
+			fs.DurationVar(&o.Duration, "duration", 30*time.Minute, "length of the run")
+			fs.DurationVar(&o.Window, "window", time.Minute, "interval of each line of figures")
+			fs.Float64Var(&o.Rate, "rate", 50, "requests per second (open loop; set it to about 70 % of what bench pages shows the machine sustains)")
+			fs.IntVar(&o.Clients, "clients", 32, "most requests in flight (an arrival finding all busy is counted as dropped)")
+			fs.BoolVar(&asJSON, "json", false, "print JSON")
+		},
+		run: func(ctx context.Context, r *runner, args []string) error {
+			res, err := bench.Soak(ctx, r.cfg, openBench, o)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				err = printJSON(r.stdout, res)
+			} else {
+				err = res.Print(r.stdout)
+			}
+			if err != nil {
+				return err
+			}
+			// A soak passes only without errors: CI runs it as a gate.
+			if n := res.Errors(); n > 0 {
+				return fmt.Errorf("bench soak: %d requests failed", n)
+			}
+			return nil
 		}}
 }
 

@@ -57,7 +57,7 @@ type runner struct {
 func commands() []*cmd {
 	return []*cmd{
 		serveCmd(), demoCmd(), migrateCmd(), accountCmd(), tokenCmd(), establishmentCmd(),
-		keysCmd(), auditCmd(), privacyCmd(), mailCmd(), importCmd(), ssoCmd(), referentialCmd(), jobsCmd(), genCmd(), benchCmd(), fnCmd(), versionCmd(),
+		keysCmd(), auditCmd(), privacyCmd(), mailCmd(), importCmd(), ssoCmd(), referentialCmd(), jobsCmd(), filesCmd(), backupCmd(), restoreCmd(), genCmd(), benchCmd(), fnCmd(), versionCmd(),
 	}
 }
 

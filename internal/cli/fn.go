@@ -103,7 +103,7 @@ func fnCmd() *cmd {
 // the port (tests).
 func runFn(ctx context.Context, r *runner, s fnSettings, ln net.Listener) error {
 	cfg := r.cfg
-	if r.env.Getenv("CARTABLE_DB") == "" {
+	if r.env.Getenv("CARTABLE_DB") == "" && r.env.Getenv("CARTABLE_DB_FILE") == "" {
 		db, err := readSecret(s.secretsDir, "cartable-db")
 		if err != nil {
 			return err
@@ -113,7 +113,7 @@ func runFn(ctx context.Context, r *runner, s fnSettings, ln net.Listener) error 
 		}
 	}
 	var keys string
-	if r.env.Getenv("CARTABLE_KEYS") == "" {
+	if cfg.Keys == "" {
 		var err error
 		if keys, err = readSecret(s.secretsDir, "cartable-keys"); err != nil {
 			return err

@@ -27,20 +27,32 @@ type testUser struct {
 // openTestApp builds the application with the given global flags.
 func openTestApp(t *testing.T, flags []string) *App {
 	t.Helper()
+	return openTestAppEnv(t, flags, nil)
+}
+
+// openTestAppEnv builds the application with the given global flags and variables.
+func openTestAppEnv(t *testing.T, flags []string, env map[string]string) *App {
+	t.Helper()
+	app, err := NewApp(context.Background(), testConfig(t, flags, env), slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app
+}
+
+// testConfig is the configuration of the given global flags and variables.
+func testConfig(t *testing.T, flags []string, env map[string]string) config.Config {
+	t.Helper()
 	cfg := config.Default()
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
-	cfg.Register(fs, func(string) string { return "" })
+	cfg.Register(fs, func(k string) string { return env[k] })
 	if err := fs.Parse(flags); err != nil {
 		t.Fatal(err)
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	app, err := NewApp(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return app
+	return cfg
 }
 
 func enrolTestUser(t *testing.T, app *App, login string) testUser {

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"flag"
 	"fmt"
-	"os"
 	"slices"
 	"text/tabwriter"
 	"time"
@@ -157,7 +156,7 @@ var errEnvKeys = fmt.Errorf("the keys come from CARTABLE_KEYS, not from a key fi
 // openKeyFile opens the key file (key commands need it: keys given by CARTABLE_KEYS are
 // rotated by changing the variable) and the migrated database.
 func openKeyFile(ctx context.Context, r *runner) (*keyring.File, *store.DB, error) {
-	if os.Getenv("CARTABLE_KEYS") != "" {
+	if r.cfg.Keys != "" {
 		return nil, nil, errEnvKeys
 	}
 	f, _, err := keyring.LoadOrCreate(r.cfg.KeyFile(), rand.Reader, time.Now())

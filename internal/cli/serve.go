@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/cartable/cartable/internal/blob"
 )
 
 func serveCmd() *cmd {
@@ -18,8 +20,20 @@ func serveCmd() *cmd {
 				return err
 			}
 			defer app.Close()
+			if err := app.checkFiles(ctx); err != nil {
+				return err
+			}
 			return app.Serve(ctx, nil)
 		}}
+}
+
+// checkFiles fails when the files are in an object store that cannot be reached, so
+// that a misconfigured instance stops at start instead of failing each upload.
+func (a *App) checkFiles(ctx context.Context) error {
+	if s3, ok := a.Blobs.(*blob.S3); ok {
+		return s3.Check(ctx)
+	}
+	return nil
 }
 
 // Serve answers HTTP on the configured address (or on ln when given) until ctx ends,

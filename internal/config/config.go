@@ -1,11 +1,17 @@
 // Package config holds the settings of cartable, read from command-line flags and
 // CARTABLE_* environment variables (a flag wins over its variable, which wins over the
 // default). Every setting is listed in docs/config.md; a test keeps the two in step.
+//
+// Every variable NAME may instead be given as NAME_FILE, the path of a file holding
+// the value (Kubernetes and OpenFaaS mount secrets as files); secrets are read from
+// the environment only, never from a flag, which other users see in the process list.
 package config
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/mail"
 	"net/netip"
 	"net/url"
@@ -62,8 +68,7 @@ type Config struct {
 	SMTPPort         int    // --smtp-port
 	SMTPTLS          string // --smtp-tls: starttls, tls (implicit) or none
 	SMTPUser         string // --smtp-user
-	SMTPPassword     string // --smtp-password (a secret: prefer --smtp-password-file)
-	SMTPPasswordFile string // --smtp-password-file: a file holding the password
+	SMTPPassword     string // CARTABLE_SMTP_PASSWORD or CARTABLE_SMTP_PASSWORD_FILE (a secret: never a flag)
 	SMTPFrom         string // --smtp-from: the From address
 	MailSchedule     string // --mail-schedule: how often the mail job sends the outbox
 	ReminderSchedule string // --reminder-schedule: daily time of the reminders job
@@ -75,6 +80,17 @@ type Config struct {
 	GraduationDigestSchedule  string // --graduation_digest-schedule
 	GraduationPurgeSchedule   string // --graduation_purge-schedule
 	GraduationRetentionMonths int    // --graduation-retention: months items and proofs are kept after the jury
+
+	Files       string // --files: where attachments are stored, local or s3
+	S3Endpoint  string // --s3-endpoint: host:port of the S3-compatible server
+	S3Bucket    string // --s3-bucket
+	S3Region    string // --s3-region
+	S3TLS       bool   // --s3-tls: https to the S3 server
+	S3AccessKey string // --s3-access-key
+
+	// Secrets, from the environment only (SecretVars).
+	Keys        string // CARTABLE_KEYS: the keys of secrets at rest ("" : the key file)
+	S3SecretKey string // CARTABLE_S3_SECRET_KEY
 
 	envErrs []error
 }
@@ -117,6 +133,8 @@ func Default() Config {
 		GraduationDigestSchedule:  "mon 07:00",
 		GraduationPurgeSchedule:   "sun 04:00",
 		GraduationRetentionMonths: 12,
+		Files:                     "local",
+		S3TLS:                     true,
 	}
 }
 
@@ -139,7 +157,12 @@ func Settings() []Setting {
 	return out
 }
 
-var globalFlags = map[string]bool{"data": true, "db": true, "log-format": true, "log-level": true}
+var globalFlags = map[string]bool{"data": true, "db": true, "log-format": true, "log-level": true,
+	"files": true, "s3-endpoint": true, "s3-bucket": true, "s3-region": true, "s3-tls": true, "s3-access-key": true}
+
+// SecretVars are the settings read from the environment only, never from a flag: the
+// process list shows flags to every user of the machine. Each also reads NAME_FILE.
+func SecretVars() []string { return []string{"CARTABLE_KEYS", "CARTABLE_S3_SECRET_KEY"} }
 
 // EnvName is the variable that sets a flag: --base-url → CARTABLE_BASE_URL.
 func EnvName(flagName string) string {
@@ -190,8 +213,6 @@ func (c *Config) Register(fs *flag.FlagSet, getenv func(string) string) {
 	r.integer(&c.SMTPPort, "smtp-port", "SMTP server port")
 	r.str(&c.SMTPTLS, "smtp-tls", "SMTP encryption: starttls (required), tls (implicit, port 465) or none (a local relay only)")
 	r.str(&c.SMTPUser, "smtp-user", "SMTP user name (empty: no authentication)")
-	r.str(&c.SMTPPassword, "smtp-password", "SMTP password (a secret: prefer --smtp-password-file)")
-	r.str(&c.SMTPPasswordFile, "smtp-password-file", "file holding the SMTP password (its trailing newline removed)")
 	r.str(&c.SMTPFrom, "smtp-from", "sender address of the e-mails, e.g. \"cartable <no-reply@example.org>\"")
 	r.str(&c.MailSchedule, "mail-schedule", "how often the mail job sends the outbox, e.g. \"every 2m\" (empty: not scheduled)")
 	r.str(&c.ReminderSchedule, "reminder-schedule", "time of the daily reminders job (credentials expiring), HH:MM Europe/Paris (empty: not scheduled)")
@@ -200,6 +221,15 @@ func (c *Config) Register(fs *flag.FlagSet, getenv func(string) string) {
 	r.str(&c.GraduationDigestSchedule, "graduation_digest-schedule", "day and time of the weekly digest of proofs to check, e.g. \"mon 07:00\" (empty: not scheduled)")
 	r.str(&c.GraduationPurgeSchedule, "graduation_purge-schedule", "day and time of the weekly purge of graduation items and proofs past retention (empty: not scheduled)")
 	r.integer(&c.GraduationRetentionMonths, "graduation-retention", "months graduation items and proofs are kept after the jury")
+	r.str(&c.Files, "files", "where attached files are stored: local (DATA/blobs) or s3 (--s3-* settings)")
+	r.str(&c.S3Endpoint, "s3-endpoint", "host:port of the S3-compatible object store (--files s3)")
+	r.str(&c.S3Bucket, "s3-bucket", "bucket of the attached files (it must exist)")
+	r.str(&c.S3Region, "s3-region", "region of the bucket (empty: asked to the server)")
+	r.boolean(&c.S3TLS, "s3-tls", "use https to reach the object store")
+	r.str(&c.S3AccessKey, "s3-access-key", "access key of the object store (its secret is CARTABLE_S3_SECRET_KEY)")
+	r.secret(&c.Keys, "CARTABLE_KEYS")
+	r.secret(&c.S3SecretKey, "CARTABLE_S3_SECRET_KEY")
+	r.secret(&c.SMTPPassword, "CARTABLE_SMTP_PASSWORD")
 	c.envErrs = append(c.envErrs, r.errs...)
 }
 
@@ -210,11 +240,61 @@ type registrar struct {
 }
 
 func (r *registrar) env(name string, set func(string) error) {
-	if v := r.getenv(EnvName(name)); v != "" {
+	v, err := Lookup(r.getenv, EnvName(name))
+	if err != nil {
+		r.errs = append(r.errs, err)
+		return
+	}
+	if v != "" {
 		if err := set(v); err != nil {
 			r.errs = append(r.errs, fmt.Errorf("%s: %w", EnvName(name), err))
 		}
 	}
+}
+
+// secret reads a setting that has no flag.
+func (r *registrar) secret(p *string, name string) {
+	v, err := Lookup(r.getenv, name)
+	if err != nil {
+		r.errs = append(r.errs, err)
+	}
+	if v != "" {
+		*p = v
+	}
+}
+
+// maxValueFile bounds what a NAME_FILE may hold: a value, not a document.
+const maxValueFile = 64 << 10
+
+// Lookup returns the variable name, or the content of the file named by name_FILE: the
+// way Kubernetes and OpenFaaS hand secrets to a process. One trailing line break of
+// the file is dropped (echo and most editors add one); a value is never both in the
+// variable and in a file. It returns "" when neither is set.
+func Lookup(getenv func(string) string, name string) (string, error) {
+	v, file := getenv(name), getenv(name+"_FILE")
+	switch {
+	case file == "":
+		return v, nil
+	case v != "":
+		return "", fmt.Errorf("%s and %s_FILE are both set: keep one", name, name)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE: %w", name, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxValueFile+1))
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE: %w", name, err)
+	}
+	if len(b) > maxValueFile {
+		return "", fmt.Errorf("%s_FILE: %s holds more than %d bytes", name, file, maxValueFile)
+	}
+	s := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+	if s == "" {
+		return "", fmt.Errorf("%s_FILE: %s is empty", name, file)
+	}
+	return s, nil
 }
 
 func (r *registrar) str(p *string, name, usage string) {
@@ -364,21 +444,23 @@ func (c *Config) Validate() error {
 	if c.LoginRate <= 0 || c.LoginBurst < 1 || c.SignupRate <= 0 {
 		return fmt.Errorf("--login-rate, --login-burst and --signup-rate must be positive")
 	}
+	switch c.Files {
+	case "local":
+	case "s3":
+		if c.S3Endpoint == "" || c.S3Bucket == "" || c.S3AccessKey == "" || c.S3SecretKey == "" {
+			return errors.New("--files s3 needs --s3-endpoint, --s3-bucket, --s3-access-key and CARTABLE_S3_SECRET_KEY")
+		}
+		if strings.Contains(c.S3Endpoint, "/") {
+			return fmt.Errorf("--s3-endpoint: %q must be host:port, without scheme or path (--s3-tls chooses https)", c.S3Endpoint)
+		}
+	default:
+		return fmt.Errorf("--files: %q is not local or s3", c.Files)
+	}
 	return c.validateSMTP()
 }
 
-// validateSMTP checks the e-mail settings and reads the password file.
+// validateSMTP checks the e-mail settings.
 func (c *Config) validateSMTP() error {
-	if c.SMTPPasswordFile != "" {
-		if c.SMTPPassword != "" {
-			return fmt.Errorf("--smtp-password and --smtp-password-file: give one, not both")
-		}
-		b, err := os.ReadFile(c.SMTPPasswordFile)
-		if err != nil {
-			return fmt.Errorf("--smtp-password-file: %w", err)
-		}
-		c.SMTPPassword = strings.TrimRight(string(b), "\r\n")
-	}
 	if c.SMTPHost == "" {
 		return nil
 	}
@@ -397,10 +479,13 @@ func (c *Config) validateSMTP() error {
 		return fmt.Errorf("--smtp-from: %q is not an address: %v", c.SMTPFrom, err)
 	}
 	if (c.SMTPUser == "") != (c.SMTPPassword == "") {
-		return fmt.Errorf("--smtp-user and --smtp-password (or --smtp-password-file) go together")
+		return fmt.Errorf("--smtp-user and CARTABLE_SMTP_PASSWORD (or CARTABLE_SMTP_PASSWORD_FILE) go together")
 	}
 	return nil
 }
+
+// BlobDir is the directory of the local file store.
+func (c *Config) BlobDir() string { return filepath.Join(c.DataDir, "blobs") }
 
 // SecureCookie tells whether cookies must carry the Secure attribute.
 func (c *Config) SecureCookie() bool {

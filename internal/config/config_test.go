@@ -2,7 +2,9 @@ package config
 
 import (
 	"flag"
+	"maps"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,8 +23,10 @@ func TestEverySettingIsDocumented(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(doc, "`CARTABLE_KEYS`") {
-		t.Error("docs/config.md does not mention CARTABLE_KEYS")
+	for _, v := range SecretVars() {
+		if !strings.Contains(doc, "`"+v+"`") {
+			t.Errorf("docs/config.md does not mention %s", v)
+		}
 	}
 }
 
@@ -100,32 +104,89 @@ func TestPeriod(t *testing.T) {
 	}
 }
 
-// TestSMTPSettings: the password comes from its file (without the newline), never from
-// both places; a host needs a From address and a known TLS mode.
+// Every variable, a secret or a flag's, may come from a file named by NAME_FILE.
+func TestVariablesFromFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	env := map[string]string{
+		"CARTABLE_KEYS_FILE":          write("keys", "k1:AAAA\n"),
+		"CARTABLE_S3_SECRET_KEY_FILE": write("s3", "s3cr3t\r\n"),
+		"CARTABLE_DB_FILE":            write("db", "postgres://u:p%40ss@db/cartable\n\n"),
+		"CARTABLE_LOGIN_BURST_FILE":   write("burst", "7"),
+		"CARTABLE_FILES":              "s3",
+		"CARTABLE_S3_ENDPOINT":        "s3.example.org:443",
+		"CARTABLE_S3_BUCKET":          "cartable",
+		"CARTABLE_S3_ACCESS_KEY":      "AKIA",
+	}
+	c := Default()
+	c.Register(flag.NewFlagSet("t", flag.ContinueOnError), func(k string) string { return env[k] })
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	// One line break dropped, not more: the value is what the file says.
+	if c.Keys != "k1:AAAA" || c.S3SecretKey != "s3cr3t" || c.DB != "postgres://u:p%40ss@db/cartable\n" || c.LoginBurst != 7 {
+		t.Errorf("from files: keys %q, s3 %q, db %q, burst %d", c.Keys, c.S3SecretKey, c.DB, c.LoginBurst)
+	}
+
+	big := write("big", strings.Repeat("x", maxValueFile+1))
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		want string
+	}{
+		"both set":     {map[string]string{"CARTABLE_KEYS": "a", "CARTABLE_KEYS_FILE": write("k", "b")}, "CARTABLE_KEYS and CARTABLE_KEYS_FILE are both set"},
+		"missing file": {map[string]string{"CARTABLE_S3_SECRET_KEY_FILE": filepath.Join(dir, "nope")}, "CARTABLE_S3_SECRET_KEY_FILE: open"},
+		"empty file":   {map[string]string{"CARTABLE_KEYS_FILE": write("empty", "\n")}, "is empty"},
+		"too large":    {map[string]string{"CARTABLE_KEYS_FILE": big}, "more than 65536 bytes"},
+		"bad value":    {map[string]string{"CARTABLE_LOGIN_BURST_FILE": write("b2", "many")}, "CARTABLE_LOGIN_BURST"},
+		"s3 unset":     {map[string]string{"CARTABLE_FILES": "s3"}, "--files s3 needs"},
+		"s3 url":       {map[string]string{"CARTABLE_FILES": "s3", "CARTABLE_S3_ENDPOINT": "https://s3", "CARTABLE_S3_BUCKET": "b", "CARTABLE_S3_ACCESS_KEY": "a", "CARTABLE_S3_SECRET_KEY": "s"}, "without scheme"},
+		"files":        {map[string]string{"CARTABLE_FILES": "nfs"}, `"nfs" is not local or s3`},
+	} {
+		c := Default()
+		c.Register(flag.NewFlagSet("t", flag.ContinueOnError), func(k string) string { return tc.env[k] })
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", name, err, tc.want)
+		}
+	}
+}
+
+// TestSMTPSettings: the password is a secret, from CARTABLE_SMTP_PASSWORD or its file
+// (without the newline), never from both; a host needs a From address and a known TLS
+// mode, and a user his password.
 func TestSMTPSettings(t *testing.T) {
 	dir := t.TempDir()
-	pw := dir + "/pw"
+	pw := filepath.Join(dir, "pw")
 	if err := os.WriteFile(pw, []byte("s3cret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ok := Default()
-	ok.SMTPHost, ok.SMTPFrom, ok.SMTPUser, ok.SMTPPasswordFile = "smtp.example.org", "cartable <no-reply@example.org>", "u", pw
-	if err := ok.Validate(); err != nil || ok.SMTPPassword != "s3cret" {
-		t.Fatalf("valid settings: %v, password %q", err, ok.SMTPPassword)
-	}
-	for name, mut := range map[string]func(c *Config){
-		"both passwords": func(c *Config) { c.SMTPPassword = "x" },
-		"missing file":   func(c *Config) { c.SMTPPasswordFile = dir + "/none" },
-		"no from":        func(c *Config) { c.SMTPFrom = "" },
-		"bad from":       func(c *Config) { c.SMTPFrom = "not an address" },
-		"bad tls":        func(c *Config) { c.SMTPTLS = "ssl" },
-		"bad port":       func(c *Config) { c.SMTPPort = 0 },
-		"user alone":     func(c *Config) { c.SMTPPasswordFile = "" },
-	} {
+	base := map[string]string{"CARTABLE_SMTP_HOST": "smtp.example.org", "CARTABLE_SMTP_FROM": "cartable <no-reply@example.org>",
+		"CARTABLE_SMTP_USER": "u", "CARTABLE_SMTP_PASSWORD_FILE": pw}
+	load := func(change map[string]string) (Config, error) {
+		env := maps.Clone(base)
+		maps.Copy(env, change)
 		c := Default()
-		c.SMTPHost, c.SMTPFrom, c.SMTPUser, c.SMTPPasswordFile = "smtp.example.org", "no-reply@example.org", "u", pw
-		mut(&c)
-		if err := c.Validate(); err == nil {
+		c.Register(flag.NewFlagSet("t", flag.ContinueOnError), func(k string) string { return env[k] })
+		return c, c.Validate()
+	}
+	if c, err := load(nil); err != nil || c.SMTPPassword != "s3cret" {
+		t.Fatalf("valid settings: %v, password %q", err, c.SMTPPassword)
+	}
+	for name, change := range map[string]map[string]string{
+		"both passwords": {"CARTABLE_SMTP_PASSWORD": "x"},
+		"missing file":   {"CARTABLE_SMTP_PASSWORD_FILE": filepath.Join(dir, "none")},
+		"no from":        {"CARTABLE_SMTP_FROM": ""},
+		"bad from":       {"CARTABLE_SMTP_FROM": "not an address"},
+		"bad tls":        {"CARTABLE_SMTP_TLS": "ssl"},
+		"bad port":       {"CARTABLE_SMTP_PORT": "0"},
+		"user alone":     {"CARTABLE_SMTP_PASSWORD_FILE": ""},
+	} {
+		if _, err := load(change); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}

@@ -220,6 +220,17 @@ func (r *Runner) renew(ctx context.Context, job string) {
 // Do runs fn as job under the lease and records the run. startedBy says who asked
 // ("schedule", "operator"…). It returns ErrBusy when another instance holds the lease.
 func (r *Runner) Do(ctx context.Context, job, startedBy string, fn func(ctx context.Context) (any, error)) (Run, error) {
+	return r.do(ctx, job, startedBy, fn, nil)
+}
+
+// errNotDue is do's answer when the run, checked under the lease, is no longer due.
+var errNotDue = errors.New("jobs: already run for this period")
+
+// do is Do; when due is not nil, it is asked under the lease whether the run is still
+// to be made, and a run that is not is skipped (errNotDue). The check must be made
+// under the lease: an instance that read the history before another instance's run
+// started, and took the lease after that run ended, would otherwise run the job twice.
+func (r *Runner) do(ctx context.Context, job, startedBy string, fn func(ctx context.Context) (any, error), due func(ctx context.Context) (bool, error)) (Run, error) {
 	ok, err := r.lease(ctx, job)
 	if err != nil {
 		return Run{}, err
@@ -229,6 +240,14 @@ func (r *Runner) Do(ctx context.Context, job, startedBy string, fn func(ctx cont
 		return Run{}, ErrBusy
 	}
 	defer r.release(context.WithoutCancel(ctx), job)
+	if due != nil {
+		if ok, err := due(ctx); err != nil || !ok {
+			if err == nil {
+				err = errNotDue
+			}
+			return Run{}, err
+		}
+	}
 	rctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go r.renew(rctx, job)
@@ -400,7 +419,7 @@ func (r *Runner) Every(ctx context.Context, job string, sc Schedule, fn func(ctx
 		case err != nil:
 			r.log.Warn("job schedule", "job", job, "err", err)
 		case last.Before(sc.Prev(r.now())) && (woke || !last.IsZero()):
-			if _, err := r.Do(ctx, job, "schedule", fn); err != nil && !errors.Is(err, ErrBusy) && ctx.Err() == nil {
+			if _, err := r.runDue(ctx, job, sc, fn); err != nil && !errors.Is(err, ErrBusy) && !errors.Is(err, errNotDue) && ctx.Err() == nil {
 				r.log.Error("scheduled job failed", "job", job, "err", err)
 			}
 		}
@@ -413,6 +432,15 @@ func (r *Runner) Every(ctx context.Context, job string, sc Schedule, fn func(ctx
 			woke = true
 		}
 	}
+}
+
+// runDue runs job unless, under its lease, the history shows a run (by any instance)
+// for the current period of sc.
+func (r *Runner) runDue(ctx context.Context, job string, sc Schedule, fn func(ctx context.Context) (any, error)) (Run, error) {
+	return r.do(ctx, job, "schedule", fn, func(ctx context.Context) (bool, error) {
+		last, err := r.lastStart(ctx, job)
+		return err == nil && last.Before(sc.Prev(r.now())), err
+	})
 }
 
 // ForEstablishments returns the runs as shown to establishment administrators: the

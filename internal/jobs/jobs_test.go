@@ -182,6 +182,38 @@ func TestEveryCatchesUp(t *testing.T) {
 	})
 }
 
+// TestScheduledRunIsCheckedUnderTheLease: an instance that saw the period's run as
+// missing, but takes the lease after another instance made it, does not run it again.
+func TestScheduledRunIsCheckedUnderTheLease(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		c := &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+		a, b := newRunner(db, c, "a"), newRunner(db, c, "b")
+		sc, _ := ParseSchedule("02:30", time.UTC)
+		var n int
+		fn := func(context.Context) (any, error) { n++; return nil, nil }
+		if _, err := a.runDue(ctx, "transfer", sc, fn); err != nil {
+			t.Fatal(err)
+		}
+		// b read the history before a's run (Every's check), then takes the free lease.
+		if _, err := b.runDue(ctx, "transfer", sc, fn); !errors.Is(err, errNotDue) {
+			t.Fatalf("second instance: %v, want errNotDue", err)
+		}
+		if n != 1 {
+			t.Fatalf("%d runs, want 1", n)
+		}
+		// The lease was released: the next period runs.
+		c.add(24 * time.Hour)
+		if _, err := b.runDue(ctx, "transfer", sc, fn); err != nil || n != 2 {
+			t.Fatalf("next day: %v, %d runs", err, n)
+		}
+		h, _ := a.History(ctx, "transfer", 10)
+		if len(h) != 2 {
+			t.Fatalf("history %+v", h)
+		}
+	})
+}
+
 // TestRegistry: jobs are registered once under a valid name, listed in order, run by
 // name under the same lease and history as Do, and shared by the runner's copies.
 func TestRegistry(t *testing.T) {
