@@ -288,6 +288,7 @@ func (s *Service) CurrentLinks(ctx context.Context, p *authz.Principal, ids []in
 	}
 	return CurrentLinks(ctx, s.db, ids)
 }
+
 // WithRole returns the accounts holding role in an establishment (enabled or not: the
 // caller notifies them, and a notice waits for the next login), by id.
 func (s *Service) WithRole(ctx context.Context, establishmentID int64, role authz.Role) ([]int64, error) {
