@@ -119,6 +119,7 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 	s.Graduation.RetentionMonths = cfg.GraduationRetentionMonths
 	s.Highered.Accounts = s.Accounts
 	s.Highered.OnJoin = s.Graduation.JoinCohort
+	s.Highered.Addresses = s.Notify
 	s.Passports.Extra = s.Graduation.ExportFiles
 	s.Jobs = jobs.New(db, log, now)
 	s.registerJobs(cfg)

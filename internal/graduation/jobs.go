@@ -304,16 +304,38 @@ func (s *Service) report(ctx context.Context, today string, now time.Time, rep *
 		est, cohort int64
 		n           int
 	}
-	var list []cohortRisk
+	// The students at risk of the cohorts not yet reported, then only those still
+	// enrolled: a student a full registrar export deactivated is not "at risk".
+	type atRisk struct{ est, cohort, student int64 }
+	var risky []atRisk
 	if err := s.db.Each(ctx, func(rows *sql.Rows) error {
-		var c cohortRisk
-		err := rows.Scan(&c.est, &c.cohort, &c.n)
-		list = append(list, c)
+		var a atRisk
+		err := rows.Scan(&a.est, &a.cohort, &a.student)
+		risky = append(risky, a)
 		return err
-	}, `SELECT establishment_id, cohort_id, COUNT(*) FROM graduation_summaries
+	}, `SELECT establishment_id, cohort_id, student_id FROM graduation_summaries
 		WHERE status IN ('at_risk', 'blocked') AND cohort_id NOT IN (SELECT cohort_id FROM graduation_cohort_reports)
-		GROUP BY establishment_id, cohort_id`); err != nil {
+		ORDER BY establishment_id, cohort_id`); err != nil {
 		return err
+	}
+	sids := make([]int64, len(risky))
+	for i, a := range risky {
+		sids[i] = a.student
+	}
+	people, err := student.People(ctx, s.db, sids)
+	if err != nil {
+		return err
+	}
+	var list []cohortRisk
+	for _, a := range risky {
+		if people[a.student].Status != student.StatusActive {
+			continue
+		}
+		if n := len(list); n > 0 && list[n-1].cohort == a.cohort {
+			list[n-1].n++
+			continue
+		}
+		list = append(list, cohortRisk{est: a.est, cohort: a.cohort, n: 1})
 	}
 	ids := make([]int64, len(list))
 	for i, c := range list {

@@ -16,6 +16,9 @@ const (
 	FilterAll       = ""
 	FilterAtRisk    = "at_risk"   // à risque (and bloqué)
 	FilterSubmitted = "submitted" // déposé à vérifier
+	// FilterInactive lists apart the students a full registrar export deactivated: every
+	// other filter leaves them out, and so do the counts and the "at risk" reports.
+	FilterInactive = "inactive"
 )
 
 // Cell is one item of the matrix.
@@ -33,6 +36,9 @@ type Row struct {
 	YearOfStudy int     `json:"year_of_study"`
 	Summary     Summary `json:"summary"`
 	Cells       []Cell  `json:"cells"`
+	// Active is false for a student no longer enrolled (deactivated by a full registrar
+	// export, or gone): shown only under FilterInactive.
+	Active bool `json:"active"`
 }
 
 // Matrix is a cohort's students × rules.
@@ -40,7 +46,8 @@ type Matrix struct {
 	Cohort highered.Cohort `json:"cohort"`
 	Rules  []Rule          `json:"rules"`
 	Rows   []Row           `json:"rows"`
-	// Counts by status of the whole cohort (before the filter).
+	// Counts by status of the cohort's active students (before the filter), and
+	// "inactive": the students no longer enrolled.
 	Counts map[string]int `json:"counts"`
 }
 
@@ -78,6 +85,7 @@ func (s *Service) Matrix(ctx context.Context, p *authz.Principal, uai string, co
 	}
 	for id, r := range rows {
 		r.Number, r.LastName, r.FirstName = people[id].EleveID, people[id].LastName, people[id].FirstName
+		r.Active = people[id].Status == student.StatusActive
 	}
 	if err := s.db.Each(ctx, func(q *sql.Rows) error {
 		var c Cell
@@ -107,8 +115,17 @@ func (s *Service) Matrix(ctx context.Context, p *authz.Principal, uai string, co
 	}
 	m.Rows = make([]Row, 0, len(rows))
 	for _, r := range rows {
+		if !r.Active {
+			m.Counts[FilterInactive]++
+			if filter == FilterInactive {
+				m.Rows = append(m.Rows, *r)
+			}
+			continue
+		}
 		m.Counts[string(r.Summary.Status)]++
 		switch filter {
+		case FilterInactive:
+			continue
 		case FilterAtRisk:
 			if r.Summary.Status != AtRisk && r.Summary.Status != Blocked {
 				continue

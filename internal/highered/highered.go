@@ -67,6 +67,12 @@ type Service struct {
 	// OnJoin, when set, runs after the registrar import put students in a cohort, in its
 	// transaction (the graduation tracker gives them their items).
 	OnJoin func(ctx context.Context, establishmentID, cohortID int64, studentIDs []int64) error
+	// Addresses, when set, receives the e-mail address the registrar gives for a
+	// student's account (new, or changed since the last import), in the import's
+	// transaction: the registrar vouches for it, so it is a confirmed address (notify).
+	Addresses interface {
+		SetAddress(ctx context.Context, accountID int64, email string) error
+	}
 }
 
 // New returns a Service.

@@ -86,14 +86,16 @@ type RegistrarChange struct {
 
 // RegistrarReport tells what an import did (or would do, for a dry run).
 type RegistrarReport struct {
-	UAI             string             `json:"uai"`
-	File            string             `json:"file"`
-	DryRun          bool               `json:"dry_run"`
-	Rows            int                `json:"rows"`
-	Created         int                `json:"created"`
-	Updated         int                `json:"updated"`
-	Unchanged       int                `json:"unchanged"`
-	Deactivated     int                `json:"deactivated"`
+	UAI         string `json:"uai"`
+	File        string `json:"file"`
+	DryRun      bool   `json:"dry_run"`
+	Rows        int    `json:"rows"`
+	Created     int    `json:"created"`
+	Updated     int    `json:"updated"`
+	Unchanged   int    `json:"unchanged"`
+	Deactivated int    `json:"deactivated"`
+	// Addresses counts the students' e-mail addresses given to notify (new or changed).
+	Addresses       int                `json:"addresses"`
 	Rejected        int                `json:"rejected"`
 	AccountsCreated int                `json:"accounts_created"`
 	Mapping         map[string]string  `json:"mapping"`
@@ -296,6 +298,11 @@ func (s *Service) applyRegistrar(ctx context.Context, p *authz.Principal, e esta
 	var creates []regRow
 	var updates []student.Update
 	var moves []Member
+	type address struct {
+		account int64
+		email   string
+	}
+	var addresses []address
 	inFile := map[string]bool{}
 	for i := range rows {
 		r := &rows[i]
@@ -325,6 +332,9 @@ func (s *Service) applyRegistrar(ctx context.Context, p *authz.Principal, e esta
 		if !member || m.CohortID != r.cohort.ID || m.YearOfStudy != r.year || m.Email != r.email {
 			changed = append(changed, "cohort")
 			moves = append(moves, Member{StudentID: old.ID, CohortID: r.cohort.ID, YearOfStudy: r.year, Email: r.email})
+			if r.email != "" && r.email != m.Email && old.AccountID.Valid {
+				addresses = append(addresses, address{old.AccountID.Int64, r.email})
+			}
 		}
 		if len(changed) == 0 {
 			rep.Unchanged++
@@ -379,9 +389,20 @@ func (s *Service) applyRegistrar(ctx context.Context, p *authz.Principal, e esta
 	}
 	for i, c := range creates {
 		moves = append(moves, Member{StudentID: ids[i], CohortID: c.cohort.ID, YearOfStudy: c.year, Email: c.email})
+		if c.email != "" {
+			addresses = append(addresses, address{accs[i].ID, c.email})
+		}
 	}
 	if err := s.SetMembers(ctx, e.ID, moves); err != nil {
 		return err
+	}
+	if s.Addresses != nil {
+		for _, a := range addresses {
+			if err := s.Addresses.SetAddress(ctx, a.account, a.email); err != nil {
+				return err
+			}
+		}
+		rep.Addresses = len(addresses)
 	}
 	if s.OnJoin != nil {
 		byCohort := map[int64][]int64{}

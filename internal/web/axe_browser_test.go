@@ -105,19 +105,38 @@ func TestBrowserAxe(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A school of higher education: the graduation pages, as the office, a jury member
+	// and a student (with a notice and a confirmed e-mail address on "Mon compte") see them.
+	g := graduationSchool(t, s, "0691999Y")
+	graduate := s.Activate(g.Student.AccountID)
+	if err := s.App.Notify.SetAddress(bg, graduate.ID, "eleve.canuts@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.App.DB.Tx(bg, func(ctx context.Context) error {
+		return s.App.Notify.Notify(ctx, graduate.ID, "graduation.notice.refused", map[string]string{"rule": "Anglais B2 (TOEIC)", "reason": "Score illisible"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	gest := "/establishments/" + g.UAI
+	cohort := fmt.Sprintf("%s/cohorts/%d", gest, g.Cohort.ID)
+	checklist := fmt.Sprintf("%s/students/%d/graduation", gest, g.Student.ID)
+
 	est := "/establishments/" + e.UAI
 	st := fmt.Sprintf("%s/students/%d", est, pupil.ID)
 	visits := []struct {
 		user  *apptest.User
 		pages []string
 	}{
-		{nil, []string{"/login", "/login/code", "/renew", "/no/such/page", "/enrol/" + landing.Token, "/enrol/" + opened.Token}},
+		{nil, []string{"/privacy", "/login", "/login/code", "/renew", "/no/such/page", "/enrol/" + landing.Token, "/enrol/" + opened.Token}},
 		{root, []string{"/me", "/admin/accounts", "/admin/accounts?state=unused", "/admin/accounts/new", fmt.Sprintf("/admin/accounts/%d", waiting.ID),
-			"/admin/audit", "/admin/establishments", "/admin/establishments/" + e.UAI, "/admin/jobs"}},
+			"/admin/audit", "/admin/establishments", "/admin/establishments/" + e.UAI, "/admin/jobs", "/admin/sso", "/admin/privacy"}},
 		{staff, []string{"/classes", est, est + "/students", st, est + "/imports", fmt.Sprintf("%s/imports/%d", est, imports[0].ID),
 			est + "/evaluations", fmt.Sprintf("%s/evaluations/%d?class=%s", est, ev.ID, url.QueryEscape(pupil.Class)), st + "/results",
-			st + "/situations", est + "/transfers", est + "/classes"}},
+			st + "/situations", est + "/transfers", est + "/classes", est + "/sso"}},
 		{student, []string{"/me", st, st + "/results", st + "/situations"}},
+		{g.Office, []string{gest + "/graduation", gest + "/graduation/queue", cohort, cohort + "?filter=at_risk", cohort + "/rules", checklist}},
+		{g.Jury, []string{cohort, checklist}},
+		{graduate, []string{"/me", "/me/graduation"}},
 	}
 	screens := []struct {
 		name string

@@ -431,7 +431,7 @@ func (s *Server) matrixPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	filter := r.URL.Query().Get("filter")
-	if filter != graduation.FilterAtRisk && filter != graduation.FilterSubmitted {
+	if filter != graduation.FilterAtRisk && filter != graduation.FilterSubmitted && filter != graduation.FilterInactive {
 		filter = graduation.FilterAll
 	}
 	m, err := s.Graduation.Matrix(r.Context(), p, r.PathValue("uai"), id, filter)

@@ -1,0 +1,71 @@
+package graduation_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cartable/cartable/internal/apptest"
+	"github.com/cartable/cartable/internal/authz"
+	"github.com/cartable/cartable/internal/graduation"
+	"github.com/cartable/cartable/internal/highered"
+)
+
+// TestInactiveStudentsApart: a student a full registrar export deactivated leaves the
+// matrix (listed apart under its filter, counted apart) and the "at risk" report.
+func TestInactiveStudentsApart(t *testing.T) {
+	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
+		ctx := context.Background()
+		f := setup(t, s, 3)
+		g := s.App.Graduation
+		if _, err := g.SaveRule(ctx, f.office, uai, f.cohort.ID, graduation.Rule{Code: "STAGE", Label: "Stage", Category: "internship",
+			Mandatory: true, Deadline: "2027-05-01"}); err != nil {
+			t.Fatal(err)
+		}
+		// The registrar's full export lists only the first two: the third is deactivated.
+		csv := "N° étudiant;Nom;Prénom;Date de naissance;Courriel;Formation;Promotion;Année\n" +
+			"EA;NuméroA;Élève;01/01/2003;;ING;ING-2027;3\n" +
+			"EB;NuméroB;Élève;01/01/2003;;ING;ING-2027;3\n"
+		rep, err := s.App.Highered.Registrar(ctx, authz.OperatorPrincipal(), uai, highered.RegistrarSource{Name: "scol.csv", R: strings.NewReader(csv), Size: int64(len(csv))},
+			highered.RegistrarOptions{Full: true})
+		if err != nil || rep.Deactivated != 1 {
+			t.Fatalf("registrar: %+v, %v", rep, err)
+		}
+		// A month before the jury the internship deadline has passed for all three.
+		s.Clock.Advance(time.Date(2027, 6, 1, 10, 0, 0, 0, time.UTC).Sub(s.Clock.Now()))
+		if _, err := g.RunNightly(ctx); err != nil {
+			t.Fatal(err)
+		}
+		m, err := g.Matrix(ctx, f.office, uai, f.cohort.ID, graduation.FilterAll)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Rows) != 2 || m.Counts[graduation.FilterInactive] != 1 || m.Counts[string(graduation.Blocked)] != 2 {
+			t.Fatalf("matrix: %d rows, counts %v", len(m.Rows), m.Counts)
+		}
+		for _, r := range m.Rows {
+			if r.StudentID == f.students[2] || !r.Active {
+				t.Fatalf("the deactivated student is in the matrix: %+v", r)
+			}
+		}
+		if m, err = g.Matrix(ctx, f.office, uai, f.cohort.ID, graduation.FilterAtRisk); err != nil || len(m.Rows) != 2 {
+			t.Fatalf("at risk: %d rows, %v", len(m.Rows), err)
+		}
+		if m, err = g.Matrix(ctx, f.office, uai, f.cohort.ID, graduation.FilterInactive); err != nil || len(m.Rows) != 1 || m.Rows[0].StudentID != f.students[2] || m.Rows[0].Active {
+			t.Fatalf("inactive: %+v, %v", m.Rows, err)
+		}
+		reports := 0
+		for _, n := range f.notes.list {
+			if n.key == "graduation.notice.at_risk" {
+				reports++
+				if n.params["count"] != "2" {
+					t.Errorf("at-risk report counts %s students, want 2", n.params["count"])
+				}
+			}
+		}
+		if reports != 1 {
+			t.Fatalf("%d at-risk reports (one director), want 1: %v", reports, f.notes.keys())
+		}
+	})
+}
