@@ -95,4 +95,3 @@ func TestRegistrarAddressesReachStudents(t *testing.T) {
 		c.SMTPHost, c.SMTPPort, c.SMTPTLS, c.SMTPFrom = m.Host, m.Port, "none", "cartable <no-reply@cartable.test>"
 	})
 }
-
