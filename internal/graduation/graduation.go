@@ -732,6 +732,31 @@ func placeholders(n, from int) string {
 // ProofSHA returns the checksum of the item's proof in the blob store ("" when none).
 func (it Item) ProofSHA() string { return it.proofSum }
 
+// ProofsOf returns the content sums of the proofs of students of an establishment (any
+// state), for a purge that deletes those students: once their rows are gone, it
+// deletes each content no row names any more (FileInUse, passport.FileInUse).
+func ProofsOf(ctx context.Context, db *store.DB, establishmentID int64, studentIDs []int64) ([]string, error) {
+	var out []string
+	for start := 0; start < len(studentIDs); start += 1000 {
+		chunk := studentIDs[start:min(start+1000, len(studentIDs))]
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, establishmentID)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		if err := db.Each(ctx, func(rows *sql.Rows) error {
+			var sum string
+			err := rows.Scan(&sum)
+			out = append(out, sum)
+			return err
+		}, `SELECT DISTINCT proof_sha256 FROM graduation_items WHERE establishment_id = $1 AND proof_sha256 <> '' AND student_id IN (`+
+			placeholders(len(chunk), 2)+`)`, args...); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // FileInUse reports whether a graduation item still names the content sum: the purges
 // of other features keep a content a proof still uses.
 func FileInUse(ctx context.Context, db *store.DB, sum string) (bool, error) {

@@ -297,8 +297,11 @@ func TestGraduationLifecycle(t *testing.T) {
 		// Purge: a year and a day after the jury, everything of the cohort goes.
 		s.Clock.Advance(time.Date(2028, 7, 3, 12, 0, 0, 0, time.UTC).Sub(s.Clock.Now()))
 		pr, err := g.RunPurge(ctx)
-		if err != nil || pr.Cohorts != 1 || pr.Items != 6 || pr.Proofs != 2 {
+		if err != nil || pr.Cohorts != 1 || pr.Items != 6 || pr.Proofs != 2 || pr.Members != 3 {
 			t.Fatalf("purge: %+v, %v", pr, err)
+		}
+		if ms, err := s.App.Highered.Members(ctx, f.e.ID, f.cohort.ID); err != nil || len(ms) != 0 {
+			t.Fatalf("cohort members after the purge: %+v, %v", ms, err)
 		}
 		if ok, err := s.App.Blobs.Exists(ctx, it.ProofSHA()); err != nil || ok {
 			t.Fatalf("proof still stored: %v %v", ok, err)

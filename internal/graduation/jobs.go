@@ -432,10 +432,12 @@ type PurgeReport struct {
 	Cohorts int `json:"cohorts"`
 	Items   int `json:"items"`
 	Proofs  int `json:"proofs"`
+	// Members counts the cohort membership rows deleted (cohort_students).
+	Members int `json:"members"`
 }
 
-// RunPurge deletes the rules, items, proofs, histories and summaries of the cohorts
-// whose jury is more than RetentionMonths past. A proof's content is deleted from the
+// RunPurge deletes the rules, items, proofs, histories, summaries and memberships of
+// the cohorts whose jury is more than RetentionMonths past. A proof's content is deleted from the
 // blob store when no remaining item names it and no passport attachment does.
 func (s *Service) RunPurge(ctx context.Context) (PurgeReport, error) {
 	var rep PurgeReport
@@ -478,9 +480,15 @@ func (s *Service) RunPurge(ctx context.Context) (PurgeReport, error) {
 			if _, err := s.db.Exec(ctx, `DELETE FROM graduation_summaries WHERE cohort_id = $1`, c.ID); err != nil {
 				return err
 			}
+			// Who was in the cohort goes too (the cohort, without personal data, stays).
+			members, err := s.highered.PurgeMembers(ctx, c.EstablishmentID, c.ID)
+			if err != nil {
+				return err
+			}
+			rep.Members += int(members)
 			rep.Cohorts++
 			return s.audit.Record(ctx, audit.Event{Action: audit.GraduationPurgeRun, ActorLogin: "(purge)", EstablishmentID: &c.EstablishmentID,
-				Detail: map[string]any{"cohort_id": c.ID, "jury_date": c.JuryDate, "items": n}})
+				Detail: map[string]any{"cohort_id": c.ID, "jury_date": c.JuryDate, "items": n, "members": members}})
 		})
 		if err != nil {
 			return rep, err

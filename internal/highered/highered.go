@@ -300,6 +300,14 @@ func (s *Service) Members(ctx context.Context, establishmentID, cohortID int64) 
 	return out, err
 }
 
+// PurgeMembers deletes the membership rows of a cohort (who was in it, his year and
+// the registrar's e-mail), in the caller's transaction: the graduation purge calls it
+// once the cohort's jury is past its retention. The cohort itself stays (no personal
+// data). It returns the number of rows deleted.
+func (s *Service) PurgeMembers(ctx context.Context, establishmentID, cohortID int64) (int64, error) {
+	return s.db.ExecCount(ctx, `DELETE FROM cohort_students WHERE establishment_id = $1 AND cohort_id = $2`, establishmentID, cohortID)
+}
+
 // MembersOf returns the cohort memberships of the establishment's students, by student id.
 func (s *Service) MembersOf(ctx context.Context, establishmentID int64) (map[int64]Member, error) {
 	out := map[int64]Member{}

@@ -71,7 +71,7 @@ func Tables() []Table {
 		{"programmes", "graduation", "technical"},
 		{"cohorts", "graduation", "technical"},
 		{"registrar_mappings", "graduation", "technical"},
-		{"cohort_students", "graduation", "record"},
+		{"cohort_students", "graduation", "graduation"},
 		{"graduation_rules", "graduation", "graduation"},
 		{"graduation_items", "graduation", "graduation"},
 		{"graduation_item_events", "graduation", "graduation"},

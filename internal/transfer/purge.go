@@ -75,8 +75,8 @@ func (s *Service) purgeBatch(ctx context.Context, cutoff string) (n, accounts in
 }
 
 // purgeStudents deletes students with their records, establishment by establishment,
-// and the evaluations they leave empty; it returns the files their situations held and
-// their accounts.
+// and the evaluations they leave empty; it returns the files their situations and
+// graduation proofs held, and their accounts.
 func purgeStudents(ctx context.Context, db *store.DB, expired []student.Expired) (files []string, accounts []int64, err error) {
 	byEst := map[int64][]int64{}
 	var ests []int64
@@ -96,6 +96,13 @@ func purgeStudents(ctx context.Context, db *store.DB, expired []student.Expired)
 			return nil, nil, err
 		}
 		files = append(files, f...)
+		// Their graduation proofs go with them (items by cascade): their contents too,
+		// unless another row names them.
+		proofs, err := graduation.ProofsOf(ctx, db, est, ids)
+		if err != nil {
+			return nil, nil, err
+		}
+		files = append(files, proofs...)
 		evals, err := competency.EvaluationsOf(ctx, db, est, ids)
 		if err != nil {
 			return nil, nil, err
@@ -127,7 +134,12 @@ func purgeAccounts(ctx context.Context, db *store.DB, accounts []int64) (int, er
 // collect deletes stored files no row refers to any more.
 func (s *Service) collect(ctx context.Context, sums []string) (int, error) {
 	deleted := 0
+	seen := map[string]bool{}
 	for _, sum := range sums {
+		if seen[sum] {
+			continue
+		}
+		seen[sum] = true
 		used, err := passport.FileInUse(ctx, s.db, sum)
 		if err != nil {
 			return deleted, err

@@ -72,7 +72,14 @@ func graduationSchool(t *testing.T, s *apptest.Server, uai string) gradSchool {
 	if err != nil || len(cl.Items) != 2 {
 		t.Fatalf("checklist: %v", err)
 	}
-	g.Submitted, g.ToProvide = cl.Items[0].ID, cl.Items[1].ID
+	for _, it := range cl.Items {
+		switch it.Rule.Code {
+		case "TOEIC":
+			g.Submitted = it.ID
+		case "STAGE":
+			g.ToProvide = it.ID
+		}
+	}
 	score := 800
 	if _, err := s.App.Graduation.SubmitProof(ctx, op, uai, g.Student.ID, g.Submitted, "toeic.pdf", bytes.NewReader(minimalPDF), graduation.Change{Value: &score}); err != nil {
 		t.Fatal(err)
