@@ -1,6 +1,7 @@
 package graduation_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -66,6 +67,55 @@ func TestInactiveStudentsApart(t *testing.T) {
 		}
 		if reports != 1 {
 			t.Fatalf("%d at-risk reports (one director), want 1: %v", reports, f.notes.keys())
+		}
+	})
+}
+
+// TestTransferPurgeTakesProofs: when the six-month purge deletes a student who left
+// (here deactivated by a full registrar export), the contents of his graduation proofs
+// go too, except a content another student's proof still names.
+func TestTransferPurgeTakesProofs(t *testing.T) {
+	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
+		ctx := context.Background()
+		f := setup(t, s, 2)
+		g := s.App.Graduation
+		for _, r := range []graduation.Rule{
+			{Code: "TOEIC", Label: "Anglais", Category: "language", Mandatory: true, Deadline: "2027-06-01"},
+			{Code: "STAGE", Label: "Stage", Category: "internship", Mandatory: true, Deadline: "2027-06-01"},
+		} {
+			if _, err := g.SaveRule(ctx, f.office, uai, f.cohort.ID, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		own := []byte(minimalPDF + "% relevé TOEIC de A\n")
+		shared := []byte(minimalPDF + "% convention de stage commune\n")
+		deposit := func(i int, rule string, b []byte) graduation.Item {
+			t.Helper()
+			it, err := g.SubmitProof(ctx, f.studentP(i), uai, f.students[i], itemOf(t, g, f, i, rule), rule+".pdf", bytes.NewReader(b), graduation.Change{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return it
+		}
+		mine, common := deposit(0, "TOEIC", own), deposit(0, "STAGE", shared)
+		deposit(1, "STAGE", shared)
+
+		csv := "N° étudiant;Nom;Prénom;Date de naissance;Courriel;Formation;Promotion;Année\nEB;NuméroB;Élève;01/01/2003;;ING;ING-2027;3\n"
+		if rep, err := s.App.Highered.Registrar(ctx, authz.OperatorPrincipal(), uai, highered.RegistrarSource{Name: "scol.csv", R: strings.NewReader(csv), Size: int64(len(csv))},
+			highered.RegistrarOptions{Full: true}); err != nil || rep.Deactivated != 1 {
+			t.Fatalf("registrar: %+v %v", rep, err)
+		}
+		// Seven months later, the transfer purge deletes A.
+		s.Clock.Advance(212 * 24 * time.Hour)
+		c, err := s.App.Transfers.RunPurge(ctx)
+		if err != nil || c.Purged != 1 || c.FilesDeleted != 1 {
+			t.Fatalf("purge: %+v %v", c, err)
+		}
+		if ok, err := s.App.Blobs.Exists(ctx, mine.ProofSHA()); err != nil || ok {
+			t.Fatalf("A's own proof still stored: %v %v", ok, err)
+		}
+		if ok, err := s.App.Blobs.Exists(ctx, common.ProofSHA()); err != nil || !ok {
+			t.Fatalf("the content B's proof names was deleted: %v %v", ok, err)
 		}
 	})
 }
