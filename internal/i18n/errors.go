@@ -78,7 +78,7 @@ var errorMessages = map[string]Msg{
 	"invalid_title":                   {"Donnez un intitulé à l'évaluation (200 caractères au plus).", "Give the evaluation a title (200 characters at most)."},
 	"invalid_date":                    {"Date non valide : utilisez le format AAAA-MM-JJ.", "Invalid date: use the YYYY-MM-DD format."},
 	"invalid_diploma":                 {"Choisissez un diplôme dans la liste.", "Choose a diploma from the list."},
-	"invalid_level":                   {"Choisissez le niveau : BAC ou BEP.", "Choose the level: BAC or BEP."},
+	"invalid_level":                   {"Choisissez le niveau\u00a0: BAC, BEP ou CAP.", "Choose the level: BAC, BEP or CAP."},
 	"invalid_assessment":              {"Chaque champ de l'évaluation est limité à 5 000 caractères.", "Each field of the assessment is limited to 5,000 characters."},
 	"invalid_list":                    {"Cette liste n'existe pas (done, pending ou impossible).", "No such list (done, pending or impossible)."},
 	"no_pending_in_class":             {"Aucun élève présent de cette classe n'a de compte en attente d'activation.", "No current student of this class has an account awaiting activation."},

@@ -95,6 +95,7 @@ var records = map[string]Msg{
 	"situations.level":             {"Niveau", "Level"},
 	"situations.level.bac":         {"Niveau BAC", "BAC level"},
 	"situations.level.bep":         {"Niveau BEP", "BEP level"},
+	"situations.level.cap":         {"Niveau CAP", "CAP level"},
 	"situations.title_field":       {"Intitulé", "Title"},
 	"situations.context":           {"Contexte", "Context"},
 	"situations.context.hint":      {"En classe ou en PFMP, par exemple « PFMP 2 ».", "In class or during a PFMP (work placement), for example “PFMP 2”."},

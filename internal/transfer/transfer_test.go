@@ -167,7 +167,7 @@ func setupWorld(t *testing.T, s *apptest.Server, sendA, receiveB bool) *world {
 		w.comments++
 	}
 	for k := range 2 {
-		sit, err := s.App.Passports.CreateSituation(ctx, op, w.a.UAI, w.x.ID, passport.SituationInput{Level: "bac", Context: "PFMP", Title: fmt.Sprintf("Stage %d", k+1), Description: "Câblage"})
+		sit, err := s.App.Passports.CreateSituation(ctx, op, w.a.UAI, w.x.ID, passport.SituationInput{Context: "PFMP", Title: fmt.Sprintf("Stage %d", k+1), Description: "Câblage"})
 		if err != nil {
 			t.Fatal(err)
 		}
