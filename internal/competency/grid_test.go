@@ -117,10 +117,10 @@ func TestParseGridCSV(t *testing.T) {
 				values:   map[int64]map[string]string{11: {"C2": "A"}, 12: {"C1": "A", "C2": "", "C3": ""}},
 				comments: map[int64]string{11: "ok", 12: ""},
 				problems: []GridProblem{
-					{2, "C1", "valeur B hors de l'échelle (NA, EC, A ou M attendu, ou une cellule vide) : cellule ignorée"},
-					{2, "C3", "valeur X hors de l'échelle (NA, EC, A ou M attendu, ou une cellule vide) : cellule ignorée"},
-					{3, "eleve_id", "élève 9999 inconnu dans cette classe : ligne ignorée"},
-					{4, "eleve_id", "eleve_id manquant : ligne ignorée"},
+					{2, "C1", "grid.problem.off_scale", map[string]string{"value": "B", "scale": "NA, EC, A, M"}},
+					{2, "C3", "grid.problem.off_scale", map[string]string{"value": "X", "scale": "NA, EC, A, M"}},
+					{3, "eleve_id", "grid.problem.unknown_student", map[string]string{"id": "9999"}},
+					{4, "eleve_id", "grid.problem.no_eleve_id", nil},
 				},
 			},
 		},
@@ -130,7 +130,7 @@ func TestParseGridCSV(t *testing.T) {
 			want: result{
 				values:   map[int64]map[string]string{11: {"C1": "M", "C2": ""}, 12: {"C1": "EC", "C2": "EC"}},
 				comments: map[int64]string{11: "second", 12: ""},
-				problems: []GridProblem{{4, "eleve_id", "élève 1001 déjà présent ligne 2 : cette ligne remplace la précédente"}},
+				problems: []GridProblem{{4, "eleve_id", "grid.problem.duplicate_student", map[string]string{"id": "1001", "first": "2"}}},
 			},
 		},
 		{
@@ -148,8 +148,8 @@ func TestParseGridCSV(t *testing.T) {
 				values:   map[int64]map[string]string{11: {"C1": "A", "C2": "EC"}, 12: {"C1": "A", "C2": "EC"}},
 				comments: map[int64]string{},
 				problems: []GridProblem{
-					{2, "C", "valeur dans une colonne sans titre : cellule ignorée"},
-					{2, "F", "valeur au-delà de la dernière colonne du tableau : cellule ignorée"},
+					{2, "C", "grid.problem.untitled_column", nil},
+					{2, "F", "grid.problem.beyond_last_column", nil},
 				},
 			},
 		},
@@ -290,7 +290,7 @@ func FuzzParseGridCSV(f *testing.F) {
 			}
 		}
 		for _, p := range problems {
-			if p.Line < 1 || p.Column == "" || p.Message == "" {
+			if p.Line < 1 || p.Column == "" || p.Key == "" {
 				t.Fatalf("incomplete problem %+v", p)
 			}
 		}
@@ -315,7 +315,7 @@ func TestParseGridCSVLongComment(t *testing.T) {
 	if _, taken := comments[11]; taken || comments[12] != ok {
 		t.Errorf("comments: the long one taken %v, the one at the limit %d characters", taken, len([]rune(comments[12])))
 	}
-	if len(problems) != 1 || problems[0].Line != 2 || problems[0].Column != "commentaire" || !strings.Contains(problems[0].Message, "10000") {
+	if len(problems) != 1 || problems[0].Line != 2 || problems[0].Column != "commentaire" || problems[0].Key != "grid.problem.long_comment" || problems[0].Params["max"] != "10000" {
 		t.Errorf("problems %+v", problems)
 	}
 }
