@@ -419,7 +419,7 @@ func TestWritePDFEmptyPassport(t *testing.T) {
 	for _, tc := range []struct {
 		lang, want string
 	}{
-		{"fr", "Aucune scolarit\xe9 n'est encore enregistr\xe9e pour vous"},
+		{"fr", "Aucune scolarit\xe9 n\x92est encore enregistr\xe9e pour vous"},
 		{"en", "cartable holds no schooling for you yet"},
 	} {
 		p := &Passport{SchemaVersion: SchemaVersion, GeneratedAt: pdfGenerated,

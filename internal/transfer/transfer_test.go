@@ -353,7 +353,7 @@ func TestTransferNeedsBothConsentsAndWaitsForThem(t *testing.T) {
 		if len(d.Impossible) != 1 || strings.Join(d.Impossible[0].ReasonCodes, ",") != transfer.CodeNoSend || d.Impossible[0].OtherUAI != w.a.UAI {
 			t.Fatalf("impossible: %+v", d.Impossible)
 		}
-		for lang, want := range map[string]string{"fr": "l'établissement d'origine n'autorise pas l'envoi", "en": "the origin establishment does not allow sending"} {
+		for lang, want := range map[string]string{"fr": "l’établissement d’origine n’autorise pas l’envoi", "en": "the origin establishment does not allow sending"} {
 			if d.Words(lang); !strings.Contains(d.Impossible[0].Reason, want) {
 				t.Errorf("%s: %q", lang, d.Impossible[0].Reason)
 			}
