@@ -169,7 +169,7 @@ func ParseGridCSV(rd io.Reader, ref *Referential, students []GridStudent) (value
 	}
 	header, headerLine, err := readRecord(cr)
 	if err == io.EOF {
-		return nil, nil, nil, invalidf("le fichier est vide : la ligne d'en-tête eleve_id;nom;prenom;<codes des compétences>;commentaire est attendue")
+		return nil, nil, nil, gridError("grid.error.empty", nil)
 	}
 	if err != nil {
 		return nil, nil, nil, err
@@ -199,7 +199,7 @@ func ParseGridCSV(rd io.Reader, ref *Referential, students []GridStudent) (value
 			return nil, nil, nil, err
 		}
 		if len(problems) > maxGridProblems {
-			return nil, nil, nil, invalidf("ligne %d : plus de %d problèmes : ce fichier n'est sans doute pas la grille de cette évaluation", line, maxGridProblems)
+			return nil, nil, nil, gridError("grid.error.too_many_problems", map[string]string{"line": strconv.Itoa(line), "max": strconv.Itoa(maxGridProblems)})
 		}
 		id := rec[0]
 		if id == "" {
@@ -267,10 +267,10 @@ func ParseGridCSV(rd io.Reader, ref *Referential, students []GridStudent) (value
 // gridColumns reads a grid header.
 func gridColumns(header []string, line int, ref *Referential) ([]gridColumn, error) {
 	if normalizeColumn(header[0]) != "eleveid" {
-		return nil, invalidf("ligne %d, colonne A : la première colonne doit être « eleve_id » (trouvé %s)", line, show(header[0]))
+		return nil, gridError("grid.error.first_column", map[string]string{"line": strconv.Itoa(line), "found": cut(header[0])})
 	}
 	if len(header) > maxGridColumns {
-		return nil, invalidf("ligne %d : trop de colonnes (%d, au plus %d)", line, len(header), maxGridColumns)
+		return nil, gridError("grid.error.too_many_columns", map[string]string{"line": strconv.Itoa(line), "n": strconv.Itoa(len(header)), "max": strconv.Itoa(maxGridColumns)})
 	}
 	exact, upper := map[string]string{}, map[string]string{}
 	for _, c := range ref.Competencies {
@@ -285,12 +285,11 @@ func gridColumns(header []string, line int, ref *Referential) ([]gridColumn, err
 	for i := 1; i < len(header); i++ {
 		name, letter := header[i], columnLetter(i)
 		if normalizeColumn(name) == "eleveid" {
-			return nil, invalidf("ligne %d, colonne %s : colonne eleve_id en double (déjà colonne A)", line, letter)
+			return nil, gridError("grid.error.eleve_id_twice", map[string]string{"line": strconv.Itoa(line), "column": letter})
 		}
 		col, ok := gridColumnFor(name, exact, upper)
 		if !ok {
-			return nil, invalidf("ligne %d, colonne %s : %s n'est pas une compétence du référentiel %s (colonnes attendues : nom, prenom, commentaire et les codes des compétences)",
-				line, letter, show(name), ref.Code)
+			return nil, gridError("grid.error.unknown_column", map[string]string{"line": strconv.Itoa(line), "column": letter, "name": cut(name), "ref": ref.Code})
 		}
 		if col.untitled {
 			// Spreadsheets keep empty columns between filled ones: they
@@ -301,7 +300,7 @@ func gridColumns(header []string, line int, ref *Referential) ([]gridColumn, err
 		}
 		key := fmt.Sprint(col.kind, col.name)
 		if first, dup := taken[key]; dup {
-			return nil, invalidf("ligne %d, colonne %s : colonne %s en double (déjà colonne %s)", line, letter, show(name), first)
+			return nil, gridError("grid.error.column_twice", map[string]string{"line": strconv.Itoa(line), "column": letter, "name": cut(name), "first": first})
 		}
 		taken[key] = letter
 		if col.kind == colKindCompetency {
@@ -310,7 +309,7 @@ func gridColumns(header []string, line int, ref *Referential) ([]gridColumn, err
 		cols = append(cols, col)
 	}
 	if competencies == 0 {
-		return nil, invalidf("ligne %d : aucune colonne de compétence : l'en-tête doit nommer des codes du référentiel %s (%s)", line, ref.Code, codeList(ref))
+		return nil, gridError("grid.error.no_competency", map[string]string{"line": strconv.Itoa(line), "ref": ref.Code, "codes": codeList(ref)})
 	}
 	return cols, nil
 }

@@ -203,15 +203,15 @@ func TestParseGridCSVErrors(t *testing.T) {
 	}{
 		{"empty", "", "le fichier est vide"},
 		{"only comments", "# libellés;;\n\n", "le fichier est vide"},
-		{"no eleve_id", "nom;C1\nDUPONT;A\n", "ligne 1, colonne A : la première colonne doit être « eleve_id » (trouvé nom)"},
-		{"eleve_id not first", "# x\nC1;eleve_id\n", "ligne 2, colonne A : la première colonne doit être « eleve_id »"},
-		{"unknown competency", "eleve_id;nom;C1;C9\n", "ligne 1, colonne D : C9 n'est pas une compétence du référentiel BACPRO-TEST"},
-		{"no competency column", "eleve_id;nom;prenom;commentaire\n1001;A;B;C\n", "ligne 1 : aucune colonne de compétence : l'en-tête doit nommer des codes du référentiel BACPRO-TEST (C1, C2, C3)"},
-		{"duplicated competency", "eleve_id;C1;c1\n", "ligne 1, colonne C : colonne c1 en double (déjà colonne B)"},
-		{"duplicated comment", "eleve_id;C1;commentaire;Commentaires\n", "colonne Commentaires en double (déjà colonne C)"},
-		{"duplicated eleve_id", "eleve_id;C1;ELEVE_ID\n", "ligne 1, colonne C : colonne eleve_id en double"},
+		{"no eleve_id", "nom;C1\nDUPONT;A\n", "ligne 1, colonne A\u00a0: la première colonne doit être «\u00a0eleve_id\u00a0» (trouvé «\u00a0nom\u00a0»)"},
+		{"eleve_id not first", "# x\nC1;eleve_id\n", "ligne 2, colonne A\u00a0: la première colonne doit être «\u00a0eleve_id\u00a0»"},
+		{"unknown competency", "eleve_id;nom;C1;C9\n", "ligne 1, colonne D\u00a0: «\u00a0C9\u00a0» n’est pas une compétence du référentiel BACPRO-TEST"},
+		{"no competency column", "eleve_id;nom;prenom;commentaire\n1001;A;B;C\n", "ligne 1\u00a0: aucune colonne de compétence\u00a0: l’en-tête doit nommer des codes du référentiel BACPRO-TEST (C1, C2, C3)"},
+		{"duplicated competency", "eleve_id;C1;c1\n", "ligne 1, colonne C\u00a0: colonne «\u00a0c1\u00a0» en double (déjà colonne B)"},
+		{"duplicated comment", "eleve_id;C1;commentaire;Commentaires\n", "colonne «\u00a0Commentaires\u00a0» en double (déjà colonne C)"},
+		{"duplicated eleve_id", "eleve_id;C1;ELEVE_ID\n", "ligne 1, colonne C\u00a0: colonne eleve_id en double"},
 		{"bad quotes", "eleve_id;C1\n1001;\"A\"B\n", "ligne 2 : guillemet manquant ou en trop"},
-		{"too many columns", "eleve_id;C1" + strings.Repeat(";", maxGridColumns) + "C2\n", "ligne 1 : trop de colonnes (1002, au plus 1000)"},
+		{"too many columns", "eleve_id;C1" + strings.Repeat(";", maxGridColumns) + "C2\n", "ligne 1\u00a0: trop de colonnes (1002, au plus 1000)"},
 		{"xlsx", "PK\x03\x04rest", "enregistrez-le au format « CSV (séparateur : point-virgule) »"},
 		{"binary", "eleve_id;C1\n\x00", "n'est pas un fichier texte CSV"},
 	}
@@ -230,7 +230,7 @@ func TestParseGridCSVErrors(t *testing.T) {
 		})
 	}
 	many := "eleve_id;C1\n" + strings.Repeat("1001;B\n", maxGridProblems+1)
-	if _, _, _, err := ParseGridCSV(strings.NewReader(many), &ref, gridStudents()); err == nil || !strings.Contains(err.Error(), "plus de 1000 problèmes") {
+	if _, _, _, err := ParseGridCSV(strings.NewReader(many), &ref, gridStudents()); err == nil || !strings.Contains(err.Error(), "plus de 1000\u00a0problèmes") {
 		t.Errorf("ParseGridCSV with too many problems = %v", err)
 	}
 	exactly := "eleve_id;C1\n" + strings.Repeat("1001;B\n", maxGridProblems/2)

@@ -68,7 +68,7 @@ func sourceUses(t *testing.T) []use {
 					// The keys of siecle's value checks and of the warnings around them, and
 					// of the problems of a grid file (competency.ParseGridCSV).
 					if id, ok := n.Fun.(*ast.Ident); ok {
-						arg := map[string]int{"valueError": 1, "valueWarning": 3, "gridProblem": 2}
+						arg := map[string]int{"valueError": 1, "valueWarning": 3, "gridProblem": 2, "gridError": 0}
 						if i, ok := arg[id.Name]; ok && len(n.Args) > i {
 							if k, ok := lit(n.Args[i]); ok && k != "" {
 								out = append(out, use{where: fset.Position(n.Pos()).String(), key: k})

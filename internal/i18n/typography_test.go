@@ -33,7 +33,7 @@ func frenchTypography(s string) []string {
 			if nb(prev) || i == 0 {
 				continue
 			}
-			if c != '»' && next != 0 && !unicode.IsSpace(next) && next != '\u00a0' && !slices.Contains([]rune(".,)»<\"”"), next) {
+			if c != '»' && next != 0 && !unicode.IsSpace(next) && next != '\u00a0' && !slices.Contains([]rune(".,)»\"”"), next) {
 				continue // 10:30, https://, ?back=, a:b
 			}
 			if prev == ' ' {

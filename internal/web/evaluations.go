@@ -391,7 +391,11 @@ func (s *Server) importGridCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	values, comments, problems, err := competency.ParseGridCSV(up.File, &d.Ref, students)
 	if err != nil {
-		return s.gridError(w, r, d, apperr.Invalid("invalid_file", "%v", err).With("detail", err.Error()))
+		detail := err.Error()
+		if key, params := competency.ErrorKey(err); key != "" {
+			detail = i18n.T(lang(r), key, toArgs(params)) // in the reader's language
+		}
+		return s.gridError(w, r, d, apperr.Invalid("invalid_file", "%v", err).With("detail", detail))
 	}
 	var results []competency.Result
 	for _, st := range students {

@@ -57,4 +57,9 @@ func TestBadGridCSVStaysOnTheGrid(t *testing.T) {
 	if strings.Contains(q.body, "inconnu") || strings.Contains(q.body, "ignorée") {
 		t.Error("a problem is still in French on the English page")
 	}
+	// A refused file says why in English too.
+	q = uploadForm(t, c, grid+"/grid.csv", p.csrf(t), nil, "grille.csv", []byte("nom;prenom\nDUPONT;Léa\n"))
+	if q.status != http.StatusBadRequest || !strings.Contains(q.body, "line 1, column A: the first column must be “eleve_id” (found “nom”)") || strings.Contains(q.body, "première colonne") {
+		t.Errorf("a file without eleve_id, in English: %d\n%s", q.status, q.body)
+	}
 }
