@@ -27,7 +27,7 @@ func TestAttachmentTypesAndNames(t *testing.T) {
 		var sit struct {
 			ID int64 `json:"id"`
 		}
-		if resp := s.Do("POST", base, tok, map[string]any{"level": "bac", "title": "Stage"}, &sit); resp.StatusCode != http.StatusCreated {
+		if resp := s.Do("POST", base, tok, map[string]any{"title": "Stage"}, &sit); resp.StatusCode != http.StatusCreated {
 			t.Fatalf("situation: %d", resp.StatusCode)
 		}
 		type result struct {

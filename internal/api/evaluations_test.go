@@ -191,7 +191,7 @@ func TestSituationsAttachmentsAndPassportZIP(t *testing.T) {
 		if resp := s.Do("POST", base, ptok, map[string]any{"level": "bac", "title": "Mise en service", "competencies": []string{"C9.9"}}, &refused); resp.StatusCode != http.StatusBadRequest {
 			t.Fatalf("C9.9: %d %v", resp.StatusCode, refused)
 		}
-		resp := s.Do("POST", base, ptok, map[string]any{"level": "bac", "context": "PFMP", "company": "Électricité Dupré",
+		resp := s.Do("POST", base, ptok, map[string]any{"context": "PFMP", "company": "Électricité Dupré",
 			"period": "du 3 au 28 mars", "title": "Mise en service", "description": "J'ai câblé et mis en service un tableau.", "competencies": []string{code}}, &sit)
 		if resp.StatusCode != http.StatusCreated || sit["id"] == nil {
 			t.Fatalf("create situation: %d %v", resp.StatusCode, sit)

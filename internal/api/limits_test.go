@@ -55,12 +55,12 @@ func TestFieldLimitsThroughTheAPI(t *testing.T) {
 		}
 		base := fmt.Sprintf("/api/v1/establishments/0691234S/students/%d/situations", st.ID)
 		eb = errorBody{}
-		resp = s.Do("POST", base, tok, map[string]any{"level": "bac", "title": "Stage", "competencies": codes}, &eb)
+		resp = s.Do("POST", base, tok, map[string]any{"title": "Stage", "competencies": codes}, &eb)
 		want("situation competencies", resp, eb, "competencies[0]")
 		var sit struct {
 			ID int64 `json:"id"`
 		}
-		if resp := s.Do("POST", base, tok, map[string]any{"level": "bac", "title": "Stage"}, &sit); resp.StatusCode != http.StatusCreated {
+		if resp := s.Do("POST", base, tok, map[string]any{"title": "Stage"}, &sit); resp.StatusCode != http.StatusCreated {
 			t.Fatalf("situation: %d", resp.StatusCode)
 		}
 		eb = errorBody{}

@@ -251,7 +251,7 @@ func demoRecords(ctx context.Context, app *App, st student.Student) error {
 			return err
 		}
 	}
-	_, err = app.Passports.CreateSituation(ctx, op, st.UAI, st.ID, passport.SituationInput{Level: "bac", Context: "PFMP", Period: "du 2 au 27 mars",
+	_, err = app.Passports.CreateSituation(ctx, op, st.UAI, st.ID, passport.SituationInput{Context: "PFMP", Period: "du 2 au 27 mars",
 		Company: "Électricité Dupré & fils", Title: "Mise en service d'un tableau de distribution",
 		Description:  "Lecture du schéma, câblage des départs, contrôle des continuités puis mise en service en présence du tuteur.",
 		Competencies: []string{ref.Competencies[0].Code}})

@@ -3,6 +3,7 @@ package competency
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -65,8 +66,10 @@ type GridProblem struct {
 	// Column is the competency code, "eleve_id" or "commentaire", or the
 	// spreadsheet column letter for a cell outside the named columns.
 	Column string
-	// Message says what is wrong, in French.
-	Message string
+	// Key says what is wrong: a message of the catalogue (internal/i18n,
+	// "grid.problem.…"), written in the reader's language with Params.
+	Key    string
+	Params map[string]string
 }
 
 // WriteGridCSV writes a grid: a comment line with the competency labels
@@ -166,7 +169,7 @@ func ParseGridCSV(rd io.Reader, ref *Referential, students []GridStudent) (value
 	}
 	header, headerLine, err := readRecord(cr)
 	if err == io.EOF {
-		return nil, nil, nil, invalidf("le fichier est vide : la ligne d'en-tête eleve_id;nom;prenom;<codes des compétences>;commentaire est attendue")
+		return nil, nil, nil, gridError("grid.error.empty", nil)
 	}
 	if err != nil {
 		return nil, nil, nil, err
@@ -184,8 +187,8 @@ func ParseGridCSV(rd io.Reader, ref *Referential, students []GridStudent) (value
 	values = map[int64]map[string]string{}
 	comments = map[int64]string{}
 	seen := map[int64]int{} // student ID -> line
-	problem := func(line int, col, format string, args ...any) {
-		problems = append(problems, GridProblem{Line: line, Column: col, Message: fmt.Sprintf(format, args...)})
+	gridProblem := func(line int, col, key string, params map[string]string) {
+		problems = append(problems, GridProblem{Line: line, Column: col, Key: key, Params: params})
 	}
 	for {
 		rec, line, err := readRecord(cr)
@@ -196,20 +199,20 @@ func ParseGridCSV(rd io.Reader, ref *Referential, students []GridStudent) (value
 			return nil, nil, nil, err
 		}
 		if len(problems) > maxGridProblems {
-			return nil, nil, nil, invalidf("ligne %d : plus de %d problèmes : ce fichier n'est sans doute pas la grille de cette évaluation", line, maxGridProblems)
+			return nil, nil, nil, gridError("grid.error.too_many_problems", map[string]string{"line": strconv.Itoa(line), "max": strconv.Itoa(maxGridProblems)})
 		}
 		id := rec[0]
 		if id == "" {
-			problem(line, colEleveID, "eleve_id manquant : ligne ignorée")
+			gridProblem(line, colEleveID, "grid.problem.no_eleve_id", nil)
 			continue
 		}
 		st, ok := lookupStudent(byEleveID, byTrimmed, id)
 		if !ok {
-			problem(line, colEleveID, "élève %s inconnu dans cette classe : ligne ignorée", show(id))
+			gridProblem(line, colEleveID, "grid.problem.unknown_student", map[string]string{"id": cut(id)})
 			continue
 		}
 		if first, ok := seen[st]; ok {
-			problem(line, colEleveID, "élève %s déjà présent ligne %d : cette ligne remplace la précédente", show(id), first)
+			gridProblem(line, colEleveID, "grid.problem.duplicate_student", map[string]string{"id": cut(id), "first": strconv.Itoa(first)})
 		}
 		seen[st] = line
 		row := map[string]string{}
@@ -227,27 +230,27 @@ func ParseGridCSV(rd io.Reader, ref *Referential, students []GridStudent) (value
 				}
 				v, ok := ref.LookupValue(cell)
 				if !ok {
-					problem(line, col.name, "valeur %s hors de l'échelle (%s attendu, ou une cellule vide) : cellule ignorée", show(cell), scaleList(ref))
+					gridProblem(line, col.name, "grid.problem.off_scale", map[string]string{"value": cut(cell), "scale": scaleValues(ref)})
 					continue
 				}
 				row[col.code] = v.Value
 			case colKindComment:
 				if n := utf8.RuneCountInString(cell); n > MaxComment {
 					// Not cut: the teacher shortens it; his stored comment stays.
-					problem(line, col.name, "commentaire de %d caractères (au plus %d) : cellule ignorée", n, MaxComment)
+					gridProblem(line, col.name, "grid.problem.long_comment", map[string]string{"n": strconv.Itoa(n), "max": strconv.Itoa(MaxComment)})
 					commentOK = false
 					continue
 				}
 				comment = cell
 			case colKindIgnored:
 				if col.untitled && cell != "" {
-					problem(line, col.name, "valeur dans une colonne sans titre : cellule ignorée")
+					gridProblem(line, col.name, "grid.problem.untitled_column", nil)
 				}
 			}
 		}
 		for i := len(cols); i < len(rec); i++ {
 			if rec[i] != "" {
-				problem(line, columnLetter(i), "valeur au-delà de la dernière colonne du tableau : cellule ignorée")
+				gridProblem(line, columnLetter(i), "grid.problem.beyond_last_column", nil)
 				break
 			}
 		}
@@ -264,10 +267,10 @@ func ParseGridCSV(rd io.Reader, ref *Referential, students []GridStudent) (value
 // gridColumns reads a grid header.
 func gridColumns(header []string, line int, ref *Referential) ([]gridColumn, error) {
 	if normalizeColumn(header[0]) != "eleveid" {
-		return nil, invalidf("ligne %d, colonne A : la première colonne doit être « eleve_id » (trouvé %s)", line, show(header[0]))
+		return nil, gridError("grid.error.first_column", map[string]string{"line": strconv.Itoa(line), "found": cut(header[0])})
 	}
 	if len(header) > maxGridColumns {
-		return nil, invalidf("ligne %d : trop de colonnes (%d, au plus %d)", line, len(header), maxGridColumns)
+		return nil, gridError("grid.error.too_many_columns", map[string]string{"line": strconv.Itoa(line), "n": strconv.Itoa(len(header)), "max": strconv.Itoa(maxGridColumns)})
 	}
 	exact, upper := map[string]string{}, map[string]string{}
 	for _, c := range ref.Competencies {
@@ -282,12 +285,11 @@ func gridColumns(header []string, line int, ref *Referential) ([]gridColumn, err
 	for i := 1; i < len(header); i++ {
 		name, letter := header[i], columnLetter(i)
 		if normalizeColumn(name) == "eleveid" {
-			return nil, invalidf("ligne %d, colonne %s : colonne eleve_id en double (déjà colonne A)", line, letter)
+			return nil, gridError("grid.error.eleve_id_twice", map[string]string{"line": strconv.Itoa(line), "column": letter})
 		}
 		col, ok := gridColumnFor(name, exact, upper)
 		if !ok {
-			return nil, invalidf("ligne %d, colonne %s : %s n'est pas une compétence du référentiel %s (colonnes attendues : nom, prenom, commentaire et les codes des compétences)",
-				line, letter, show(name), ref.Code)
+			return nil, gridError("grid.error.unknown_column", map[string]string{"line": strconv.Itoa(line), "column": letter, "name": cut(name), "ref": ref.Code})
 		}
 		if col.untitled {
 			// Spreadsheets keep empty columns between filled ones: they
@@ -298,7 +300,7 @@ func gridColumns(header []string, line int, ref *Referential) ([]gridColumn, err
 		}
 		key := fmt.Sprint(col.kind, col.name)
 		if first, dup := taken[key]; dup {
-			return nil, invalidf("ligne %d, colonne %s : colonne %s en double (déjà colonne %s)", line, letter, show(name), first)
+			return nil, gridError("grid.error.column_twice", map[string]string{"line": strconv.Itoa(line), "column": letter, "name": cut(name), "first": first})
 		}
 		taken[key] = letter
 		if col.kind == colKindCompetency {
@@ -307,7 +309,7 @@ func gridColumns(header []string, line int, ref *Referential) ([]gridColumn, err
 		cols = append(cols, col)
 	}
 	if competencies == 0 {
-		return nil, invalidf("ligne %d : aucune colonne de compétence : l'en-tête doit nommer des codes du référentiel %s (%s)", line, ref.Code, codeList(ref))
+		return nil, gridError("grid.error.no_competency", map[string]string{"line": strconv.Itoa(line), "ref": ref.Code, "codes": codeList(ref)})
 	}
 	return cols, nil
 }
@@ -396,6 +398,15 @@ func columnLetter(i int) string {
 }
 
 // scaleList lists the scale values for a message: "NA, EC, A ou M".
+// cut is s shortened for a message: a cell may be long.
+func cut(s string) string {
+	const max = 40
+	if utf8.RuneCountInString(s) > max {
+		return string([]rune(s)[:max]) + "…"
+	}
+	return s
+}
+
 func scaleList(ref *Referential) string {
 	v := make([]string, len(ref.Scale))
 	for i, s := range ref.Scale {

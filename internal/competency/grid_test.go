@@ -117,10 +117,10 @@ func TestParseGridCSV(t *testing.T) {
 				values:   map[int64]map[string]string{11: {"C2": "A"}, 12: {"C1": "A", "C2": "", "C3": ""}},
 				comments: map[int64]string{11: "ok", 12: ""},
 				problems: []GridProblem{
-					{2, "C1", "valeur B hors de l'échelle (NA, EC, A ou M attendu, ou une cellule vide) : cellule ignorée"},
-					{2, "C3", "valeur X hors de l'échelle (NA, EC, A ou M attendu, ou une cellule vide) : cellule ignorée"},
-					{3, "eleve_id", "élève 9999 inconnu dans cette classe : ligne ignorée"},
-					{4, "eleve_id", "eleve_id manquant : ligne ignorée"},
+					{2, "C1", "grid.problem.off_scale", map[string]string{"value": "B", "scale": "NA, EC, A, M"}},
+					{2, "C3", "grid.problem.off_scale", map[string]string{"value": "X", "scale": "NA, EC, A, M"}},
+					{3, "eleve_id", "grid.problem.unknown_student", map[string]string{"id": "9999"}},
+					{4, "eleve_id", "grid.problem.no_eleve_id", nil},
 				},
 			},
 		},
@@ -130,7 +130,7 @@ func TestParseGridCSV(t *testing.T) {
 			want: result{
 				values:   map[int64]map[string]string{11: {"C1": "M", "C2": ""}, 12: {"C1": "EC", "C2": "EC"}},
 				comments: map[int64]string{11: "second", 12: ""},
-				problems: []GridProblem{{4, "eleve_id", "élève 1001 déjà présent ligne 2 : cette ligne remplace la précédente"}},
+				problems: []GridProblem{{4, "eleve_id", "grid.problem.duplicate_student", map[string]string{"id": "1001", "first": "2"}}},
 			},
 		},
 		{
@@ -148,8 +148,8 @@ func TestParseGridCSV(t *testing.T) {
 				values:   map[int64]map[string]string{11: {"C1": "A", "C2": "EC"}, 12: {"C1": "A", "C2": "EC"}},
 				comments: map[int64]string{},
 				problems: []GridProblem{
-					{2, "C", "valeur dans une colonne sans titre : cellule ignorée"},
-					{2, "F", "valeur au-delà de la dernière colonne du tableau : cellule ignorée"},
+					{2, "C", "grid.problem.untitled_column", nil},
+					{2, "F", "grid.problem.beyond_last_column", nil},
 				},
 			},
 		},
@@ -203,15 +203,15 @@ func TestParseGridCSVErrors(t *testing.T) {
 	}{
 		{"empty", "", "le fichier est vide"},
 		{"only comments", "# libellés;;\n\n", "le fichier est vide"},
-		{"no eleve_id", "nom;C1\nDUPONT;A\n", "ligne 1, colonne A : la première colonne doit être « eleve_id » (trouvé nom)"},
-		{"eleve_id not first", "# x\nC1;eleve_id\n", "ligne 2, colonne A : la première colonne doit être « eleve_id »"},
-		{"unknown competency", "eleve_id;nom;C1;C9\n", "ligne 1, colonne D : C9 n'est pas une compétence du référentiel BACPRO-TEST"},
-		{"no competency column", "eleve_id;nom;prenom;commentaire\n1001;A;B;C\n", "ligne 1 : aucune colonne de compétence : l'en-tête doit nommer des codes du référentiel BACPRO-TEST (C1, C2, C3)"},
-		{"duplicated competency", "eleve_id;C1;c1\n", "ligne 1, colonne C : colonne c1 en double (déjà colonne B)"},
-		{"duplicated comment", "eleve_id;C1;commentaire;Commentaires\n", "colonne Commentaires en double (déjà colonne C)"},
-		{"duplicated eleve_id", "eleve_id;C1;ELEVE_ID\n", "ligne 1, colonne C : colonne eleve_id en double"},
+		{"no eleve_id", "nom;C1\nDUPONT;A\n", "ligne 1, colonne A\u00a0: la première colonne doit être «\u00a0eleve_id\u00a0» (trouvé «\u00a0nom\u00a0»)"},
+		{"eleve_id not first", "# x\nC1;eleve_id\n", "ligne 2, colonne A\u00a0: la première colonne doit être «\u00a0eleve_id\u00a0»"},
+		{"unknown competency", "eleve_id;nom;C1;C9\n", "ligne 1, colonne D\u00a0: «\u00a0C9\u00a0» n’est pas une compétence du référentiel BACPRO-TEST"},
+		{"no competency column", "eleve_id;nom;prenom;commentaire\n1001;A;B;C\n", "ligne 1\u00a0: aucune colonne de compétence\u00a0: l’en-tête doit nommer des codes du référentiel BACPRO-TEST (C1, C2, C3)"},
+		{"duplicated competency", "eleve_id;C1;c1\n", "ligne 1, colonne C\u00a0: colonne «\u00a0c1\u00a0» en double (déjà colonne B)"},
+		{"duplicated comment", "eleve_id;C1;commentaire;Commentaires\n", "colonne «\u00a0Commentaires\u00a0» en double (déjà colonne C)"},
+		{"duplicated eleve_id", "eleve_id;C1;ELEVE_ID\n", "ligne 1, colonne C\u00a0: colonne eleve_id en double"},
 		{"bad quotes", "eleve_id;C1\n1001;\"A\"B\n", "ligne 2 : guillemet manquant ou en trop"},
-		{"too many columns", "eleve_id;C1" + strings.Repeat(";", maxGridColumns) + "C2\n", "ligne 1 : trop de colonnes (1002, au plus 1000)"},
+		{"too many columns", "eleve_id;C1" + strings.Repeat(";", maxGridColumns) + "C2\n", "ligne 1\u00a0: trop de colonnes (1002, au plus 1000)"},
 		{"xlsx", "PK\x03\x04rest", "enregistrez-le au format « CSV (séparateur : point-virgule) »"},
 		{"binary", "eleve_id;C1\n\x00", "n'est pas un fichier texte CSV"},
 	}
@@ -230,7 +230,7 @@ func TestParseGridCSVErrors(t *testing.T) {
 		})
 	}
 	many := "eleve_id;C1\n" + strings.Repeat("1001;B\n", maxGridProblems+1)
-	if _, _, _, err := ParseGridCSV(strings.NewReader(many), &ref, gridStudents()); err == nil || !strings.Contains(err.Error(), "plus de 1000 problèmes") {
+	if _, _, _, err := ParseGridCSV(strings.NewReader(many), &ref, gridStudents()); err == nil || !strings.Contains(err.Error(), "plus de 1000\u00a0problèmes") {
 		t.Errorf("ParseGridCSV with too many problems = %v", err)
 	}
 	exactly := "eleve_id;C1\n" + strings.Repeat("1001;B\n", maxGridProblems/2)
@@ -290,7 +290,7 @@ func FuzzParseGridCSV(f *testing.F) {
 			}
 		}
 		for _, p := range problems {
-			if p.Line < 1 || p.Column == "" || p.Message == "" {
+			if p.Line < 1 || p.Column == "" || p.Key == "" {
 				t.Fatalf("incomplete problem %+v", p)
 			}
 		}
@@ -315,7 +315,7 @@ func TestParseGridCSVLongComment(t *testing.T) {
 	if _, taken := comments[11]; taken || comments[12] != ok {
 		t.Errorf("comments: the long one taken %v, the one at the limit %d characters", taken, len([]rune(comments[12])))
 	}
-	if len(problems) != 1 || problems[0].Line != 2 || problems[0].Column != "commentaire" || !strings.Contains(problems[0].Message, "10000") {
+	if len(problems) != 1 || problems[0].Line != 2 || problems[0].Column != "commentaire" || problems[0].Key != "grid.problem.long_comment" || problems[0].Params["max"] != "10000" {
 		t.Errorf("problems %+v", problems)
 	}
 }

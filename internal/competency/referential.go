@@ -18,8 +18,10 @@ package competency
 import (
 	"bytes"
 	"encoding/json"
+
 	"errors"
 	"fmt"
+	"github.com/cartable/cartable/internal/i18n"
 	"io"
 	"strconv"
 	"strings"
@@ -52,7 +54,33 @@ var ErrInvalid = errors.New("contenu invalide")
 
 // inputError is an error caused by the content given by the user. Its text
 // is the French message alone: callers show it verbatim.
-type inputError struct{ msg string }
+type inputError struct {
+	msg string
+	// key and params, when set, are the message in the catalogue (internal/i18n): a
+	// page writes it in the reader's language (ErrorKey).
+	key    string
+	params map[string]string
+}
+
+// gridError is an inputError of a grid file, from the catalogue; its text (Error) is
+// the French message.
+func gridError(key string, params map[string]string) error {
+	args := i18n.Args{}
+	for k, v := range params {
+		args[k] = v
+	}
+	return &inputError{msg: i18n.T(i18n.FR, key, args), key: key, params: params}
+}
+
+// ErrorKey returns the catalogue key and parameters of an error of this package that
+// has them ("" otherwise: its text is French only).
+func ErrorKey(err error) (string, map[string]string) {
+	var e *inputError
+	if errors.As(err, &e) {
+		return e.key, e.params
+	}
+	return "", nil
+}
 
 func (e *inputError) Error() string { return e.msg }
 

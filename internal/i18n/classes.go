@@ -60,6 +60,7 @@ var classes = map[string]Msg{
 	"bad_image":                         {"{file}\u00a0: cette image ne peut pas être lue (fichier tronqué ou abîmé\u00a0?). Rien n’a été enregistré.", "{file}: this image cannot be read (a truncated or damaged file?). Nothing was saved."},
 	"situations.photo":                  {"Prendre une photo (appareil photo du téléphone)", "Take a photo (the phone’s camera)"},
 	"situations.photo.submit":           {"Joindre la photo", "Attach the photo"},
+	"level_not_in_diploma":              {"Le niveau {level} n’est pas un niveau du diplôme de l’élève ({diploma})\u00a0: choisissez-le dans la liste.", "The {level} level is not a level of the student’s diploma ({diploma}): choose it from the list."},
 	"unknown_competency":                {"La compétence «\u00a0{code}\u00a0» n’est pas dans le référentiel du diplôme de l’élève ({diploma})\u00a0: choisissez-la dans la liste.", "The competency “{code}” is not in the referential of the student’s diploma ({diploma}): choose it from the list."},
 	"letters.confirm.title":             {"Courriers d’activation de la classe %s", "Activation letters of class %s"},
 	"letters.confirm.count.one":         {"Un courrier d’activation sera imprimé, pour l’élève ci-dessous, dont le compte n’est pas encore activé.", "One activation letter will be printed, for the student below, whose account is not activated yet."},

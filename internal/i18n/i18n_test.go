@@ -197,17 +197,17 @@ func TestError(t *testing.T) {
 		err    error
 		fr, en string
 	}{
-		{apperr.TooLong("title", 200), "Texte trop long : Intitulé, plus de 200 caractères.", "Text too long: Title, more than 200 characters."},
-		{apperr.TooLong("results[3].value", 64), "Texte trop long : results[3].value, plus de 64 caractères.", "Text too long: results[3].value, more than 64 characters."},
-		{apperr.TooManyItems("competencies", 20), "Trop d'éléments en une fois : Compétences mobilisées, plus de 20.", "Too many items at once: Competencies involved, more than 20."},
-		{apperr.Invalid("invalid_situation", "a situation needs a title or a description"), "Situation refusée : donnez-lui un intitulé ou une description.", "Situation rejected: give it a title or a description."},
-		{apperr.Invalid("invalid_file", "ligne 3 : XML invalide"), "Fichier refusé, rien n'a été enregistré : ligne 3 : XML invalide", "File rejected, nothing was saved: ligne 3 : XML invalide"},
+		{apperr.TooLong("title", 200), "Texte trop long\u00a0: Intitulé, plus de 200 caractères.", "Text too long: Title, more than 200 characters."},
+		{apperr.TooLong("results[3].value", 64), "Texte trop long\u00a0: results[3].value, plus de 64 caractères.", "Text too long: results[3].value, more than 64 characters."},
+		{apperr.TooManyItems("competencies", 20), "Trop d’éléments en une fois\u00a0: Compétences mobilisées, plus de 20.", "Too many items at once: Competencies involved, more than 20."},
+		{apperr.Invalid("invalid_situation", "a situation needs a title or a description"), "Situation refusée\u00a0: donnez-lui un intitulé ou une description.", "Situation rejected: give it a title or a description."},
+		{apperr.Invalid("invalid_file", "ligne 3 : XML invalide"), "Fichier refusé, rien n’a été enregistré\u00a0: ligne 3 : XML invalide", "File rejected, nothing was saved: ligne 3 : XML invalide"},
 		{apperr.Unsupported("invalid_archive", "a.zip: not a readable ZIP archive: more than 10000 entries").WithKey("invalid_archive.entries").With("file", "a.zip").With("max", 10000),
-			"Archive ZIP refusée, rien n'a été enregistré : a.zip contient plus de 10000 fichiers.", "ZIP archive rejected, nothing was saved: a.zip holds more than 10000 files."},
+			"Archive ZIP refusée, rien n’a été enregistré\u00a0: a.zip contient plus de 10000 fichiers.", "ZIP archive rejected, nothing was saved: a.zip holds more than 10000 files."},
 		{apperr.Invalid("unknown_code", "as the service says"), "as the service says", "as the service says"},
-		{apperr.Invalid("invalid_file", "x").WithKey("no.such.key"), "Fichier refusé, rien n'a été enregistré : x", "File rejected, nothing was saved: x"},
-		{errors.New("boom"), "Une erreur interne s'est produite. Elle a été enregistrée ; réessayez plus tard.", "An internal error occurred. It was logged; try again later."},
-		{fmt.Errorf("wrapped: %w", apperr.NotFound("student_not_found", "no such student")), "Cet élève n'existe pas.", "No such student."},
+		{apperr.Invalid("invalid_file", "x").WithKey("no.such.key"), "Fichier refusé, rien n’a été enregistré\u00a0: x", "File rejected, nothing was saved: x"},
+		{errors.New("boom"), "Une erreur interne s’est produite. Elle a été enregistrée\u00a0; réessayez plus tard.", "An internal error occurred. It was logged; try again later."},
+		{fmt.Errorf("wrapped: %w", apperr.NotFound("student_not_found", "no such student")), "Cet élève n’existe pas.", "No such student."},
 	} {
 		if got := Error(FR, tc.err); got != tc.fr {
 			t.Errorf("%v (fr): %q, want %q", tc.err, got, tc.fr)

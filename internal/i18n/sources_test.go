@@ -65,9 +65,10 @@ func sourceUses(t *testing.T) []use {
 						u.where = fset.Position(n.Pos()).String()
 						out = append(out, u)
 					}
-					// The keys of siecle's value checks and of the warnings around them.
+					// The keys of siecle's value checks and of the warnings around them, and
+					// of the problems of a grid file (competency.ParseGridCSV).
 					if id, ok := n.Fun.(*ast.Ident); ok {
-						arg := map[string]int{"valueError": 1, "valueWarning": 3}
+						arg := map[string]int{"valueError": 1, "valueWarning": 3, "gridProblem": 2, "gridError": 0}
 						if i, ok := arg[id.Name]; ok && len(n.Args) > i {
 							if k, ok := lit(n.Args[i]); ok && k != "" {
 								out = append(out, use{where: fset.Position(n.Pos()).String(), key: k})

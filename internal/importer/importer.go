@@ -198,7 +198,7 @@ func read(r io.Reader, uai string, key []byte, mefs map[string]bool, today strin
 				x := Warning{EleveID: st.EleveID, Line: st.Line, Field: w.Field, Message: w.Message, Key: w.Key, Params: w.Params,
 					Name: strings.TrimSpace(st.FirstName + " " + st.LastName)}
 				if refused && identityFields[w.Field] && (w.Code == siecle.WarnMissing || w.Code == siecle.WarnTooLong) {
-					x.Message += " : élève non importé, à corriger dans SIECLE (déjà importé, il garde ses données)"
+					x.Message += "\u00a0: élève non importé, à corriger dans SIECLE (déjà importé, il garde ses données)"
 					x.Refused = true
 				}
 				p.warnings = append(p.warnings, x)
@@ -326,7 +326,7 @@ func (p *parsed) sharedINEs() {
 		}
 		p.warnings = append(p.warnings, Warning{EleveID: r.EleveID, Line: r.Line, Field: "ID_NATIONAL",
 			Name: strings.TrimSpace(r.FirstName + " " + r.LastName), Class: r.Class,
-			Message: "INE partagé avec " + strings.Join(others, ", ") + " : inutilisable pour les transferts de ces élèves tant que SIECLE n'est pas corrigé",
+			Message: "INE partagé avec " + strings.Join(others, ", ") + "\u00a0: inutilisable pour les transferts de ces élèves tant que SIECLE n’est pas corrigé",
 			Key:     keyINEShared, Params: map[string]string{"others": strings.Join(keyed, ",")}})
 	}
 	for i := range p.rows {
@@ -576,7 +576,7 @@ func heldINEs(stored map[string]*existing, incoming []row, rep *Report) {
 		}
 		rep.Warnings = append(rep.Warnings, Warning{EleveID: in.EleveID, Line: in.Line, Field: "ID_NATIONAL",
 			Name: strings.TrimSpace(in.FirstName + " " + in.LastName), Class: in.Class,
-			Message: fmt.Sprintf("INE déjà porté par l'élève ELEVE_ID %s (%s), actif dans l'établissement et absent de ce fichier : inutilisable pour les transferts tant que SIECLE n'est pas corrigé",
+			Message: fmt.Sprintf("INE déjà porté par l’élève ELEVE_ID %s (%s), actif dans l’établissement et absent de ce fichier\u00a0: inutilisable pour les transferts tant que SIECLE n’est pas corrigé",
 				old.EleveID, old.Name()),
 			Key: "imports.warning.ine_taken", Params: map[string]string{"eleve_id": old.EleveID, "name": old.Name()}})
 		in.Unqid, in.INEStatus = "", "invalid"

@@ -409,7 +409,7 @@ func recordsOf(t *testing.T, s *apptest.Server, uai string, studentID int64) (ev
 	if err != nil {
 		t.Fatal(err)
 	}
-	sit, err := s.App.Passports.CreateSituation(ctx, op, uai, studentID, passport.SituationInput{Level: "bac", Title: "Situation secrète Bravo", Description: "x"})
+	sit, err := s.App.Passports.CreateSituation(ctx, op, uai, studentID, passport.SituationInput{Title: "Situation secrète Bravo", Description: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -99,7 +99,7 @@ func TestWriteThreeLetters(t *testing.T) {
 		"(" + cp1252("Élève Numéro 2") + ")",
 		"Page 1/3)", "Page 3/3)",
 		cp1252("Document généré le 23\u00a0novembre 2026 à 14\u00a0h\u00a005"),
-		cp1252("jusqu'au 30\u00a0novembre 2026 à"), cp1252("14\u00a0h\u00a005, heure de Paris"), // expiry in Paris time
+		cp1252("jusqu’au 30\u00a0novembre 2026 à"), cp1252("14\u00a0h\u00a005, heure de Paris"), // expiry in Paris time
 		cp1252("2nde 3 – rentrée 2026"),
 		"Ce document est personnel",
 		cp1252("Lycée Exemple"),
@@ -371,7 +371,7 @@ func TestPageCountAliasIsNotText(t *testing.T) {
 // TestPrivacyNoticeOnEveryLetter: each letter says where the privacy notice is, in the
 // letter's language; without a URL, nothing is printed.
 func TestPrivacyNoticeOnEveryLetter(t *testing.T) {
-	for lang, want := range map[string]string{"fr": "Vos donn\xe9es et vos droits : https://cartable.example/privacy", "en": "Your data and your rights: https://cartable.example/privacy"} {
+	for lang, want := range map[string]string{"fr": "Vos donn\xe9es et vos droits\xa0: https://cartable.example/privacy", "en": "Your data and your rights: https://cartable.example/privacy"} {
 		var raw bytes.Buffer
 		if err := write(&raw, sample(3), Options{Lang: lang, Generated: generated, PrivacyURL: "https://cartable.example/privacy"}, false); err != nil {
 			t.Fatal(err)

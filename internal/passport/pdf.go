@@ -285,7 +285,11 @@ func (r *pdfRenderer) situation(n int, s *Situation) {
 	r.d.Bookmark(heading, 2)
 	r.subheading(r.text(heading))
 
-	r.d.Field(r.m("level"), s.Level)
+	level := s.Level
+	if slices.Contains(AllLevels, level) {
+		level = i18n.T(r.lang, "situations.level."+level) // "Niveau CAP"
+	}
+	r.d.Field(r.m("level"), level)
 	r.d.Field(r.m("context"), s.Context)
 	r.d.Field(r.m("period"), s.Period)
 	r.d.Field(r.m("company"), s.Company)

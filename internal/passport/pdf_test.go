@@ -108,7 +108,7 @@ func samplePassport() *Passport {
 							{ID: 1, Name: "rapport-pfmp.pdf", ContentType: "application/pdf", Size: 482_113},
 							{ID: 2, Name: "photos chantier.zip", ContentType: "application/zip", Size: 12_400_000},
 						}},
-					{ID: 2, Level: "BEP", Context: "Établissement", Title: "Câblage d'un coffret — Çağ 王 😀",
+					{ID: 2, Level: "cap", Context: "Établissement", Title: "Câblage d'un coffret — Çağ 王 😀",
 						Description: "Câblage sur platine.\nContrôle à l'ohmmètre.",
 						Attachments: []Attachment{{ID: 3, Name: "schéma.pdf", ContentType: "application/pdf", Size: 850}}},
 				},
@@ -259,6 +259,8 @@ func TestWritePDFText(t *testing.T) {
 		"rapport-pfmp.pdf \\(482\xa0ko\\)", "photos chantier.zip \\(12\xa0Mo\\)", "sch\xe9ma.pdf \\(850\xa0o\\)",
 		"C\xe2blage d'un coffret \x97 \xc7ag ? ?",
 		"C\xe2blage sur platine.", "Contr\xf4le \xe0 l'ohmm\xe8tre.",
+		// A stored level is printed in words.
+		"Niveau CAP",
 	} {
 		if !strings.Contains(raw, want) {
 			t.Errorf("document lacks %q", want)
@@ -393,7 +395,7 @@ func TestWritePDFLanguages(t *testing.T) {
 			"Passport \x97 L\xe9a D\xfbrand-\x8cuvray", "Identity", "Date of birth", "1 March 2009",
 			"Evaluations by competency", "Latest value", "Professional situations",
 			"generated on 23 November 2026", "(20 May 2025)", "Attached files", "ended", "current",
-			"rapport-pfmp.pdf \\(482\xa0kB\\)",
+			"rapport-pfmp.pdf \\(482\xa0kB\\)", "CAP level",
 		}, []string{"\xc9valuations", "Identit\xe9", "g\xe9n\xe9r\xe9", "novembre"}},
 		{"en-GB", []string{"Professional situations"}, []string{"Situations professionnelles"}},
 	} {
@@ -417,7 +419,7 @@ func TestWritePDFEmptyPassport(t *testing.T) {
 	for _, tc := range []struct {
 		lang, want string
 	}{
-		{"fr", "Aucune scolarit\xe9 n'est encore enregistr\xe9e pour vous"},
+		{"fr", "Aucune scolarit\xe9 n\x92est encore enregistr\xe9e pour vous"},
 		{"en", "cartable holds no schooling for you yet"},
 	} {
 		p := &Passport{SchemaVersion: SchemaVersion, GeneratedAt: pdfGenerated,

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,8 +82,8 @@ type Assessment struct {
 
 func (in *SituationInput) validate() error {
 	in.Level = strings.ToLower(strings.TrimSpace(in.Level))
-	if in.Level != "bac" && in.Level != "bep" {
-		return apperr.Invalid("invalid_level", "level must be \"bac\" or \"bep\"")
+	if in.Level != "" && !slices.Contains(AllLevels, in.Level) {
+		return apperr.Invalid("invalid_level", "level must be \"bac\", \"bep\" or \"cap\"")
 	}
 	for _, f := range []struct {
 		name  string
@@ -134,7 +135,7 @@ func (s *Service) CreateSituation(ctx context.Context, p *authz.Principal, uai s
 	if err := in.validate(); err != nil {
 		return Situation{}, err
 	}
-	if err := s.checkCompetencies(ctx, st, in.Competencies); err != nil {
+	if err := s.checkDiploma(ctx, st, &in); err != nil {
 		return Situation{}, err
 	}
 	comps, _ := json.Marshal(nonNil(in.Competencies))
@@ -180,7 +181,7 @@ func (s *Service) UpdateSituation(ctx context.Context, p *authz.Principal, uai s
 	if err := in.validate(); err != nil {
 		return Situation{}, err
 	}
-	if err := s.checkCompetencies(ctx, st, in.Competencies); err != nil {
+	if err := s.checkDiploma(ctx, st, &in); err != nil {
 		return Situation{}, err
 	}
 	comps, _ := json.Marshal(nonNil(in.Competencies))
@@ -454,26 +455,70 @@ func (s *Service) Referentials(ctx context.Context, st student.Student) ([]compe
 	return s.competencies.ForMEF(ctx, st.MEF)
 }
 
-// checkCompetencies refuses a code that is not a competency of the student's diploma
-// (issue 10: "C9.9" was accepted and printed in the passport). A student whose formation
-// no referential prepares has nothing to check against: his codes are kept as written.
-func (s *Service) checkCompetencies(ctx context.Context, st student.Student, codes []string) error {
-	if len(codes) == 0 {
-		return nil
+// AllLevels are the levels a situation sheet may have.
+var AllLevels = []string{"bac", "bep", "cap"}
+
+// Levels are the situation levels of the student's diplomas: a bac pro has the BEP as
+// its intermediate certification; a BEP and a CAP only their own; unknown: all.
+func Levels(refs []competency.Referential) []string {
+	bac, bep, cap := false, false, false
+	for _, r := range refs {
+		switch strings.ToLower(strings.TrimSpace(r.Kind)) {
+		case "bac pro", "bacpro", "bac":
+			bac, bep = true, true
+		case "bep":
+			bep = true
+		case "cap":
+			cap = true
+		}
 	}
+	var out []string
+	for _, l := range []struct {
+		on   bool
+		name string
+	}{{bac, "bac"}, {bep, "bep"}, {cap, "cap"}} {
+		if l.on {
+			out = append(out, l.name)
+		}
+	}
+	if len(out) == 0 {
+		return AllLevels
+	}
+	return out
+}
+
+// checkDiploma refuses a level the student's diploma does not have (a CAP student's
+// sheet is CAP level) and a code that is not a competency of it (issue 10: "C9.9" was
+// accepted and printed in the passport). A student whose formation no referential
+// prepares has nothing to check against: his sheet is kept as written.
+//
+// An empty level is the diploma's own (the first of Levels).
+func (s *Service) checkDiploma(ctx context.Context, st student.Student, in *SituationInput) error {
 	refs, err := s.Referentials(ctx, st)
-	if err != nil || len(refs) == 0 {
+	if err != nil {
 		return err
 	}
-	known := map[string]bool{}
+	if in.Level == "" {
+		in.Level = Levels(refs)[0]
+	}
+	if len(refs) == 0 {
+		return nil
+	}
 	var labels []string
 	for _, r := range refs {
 		labels = append(labels, r.Label)
+	}
+	if levels := Levels(refs); !slices.Contains(levels, in.Level) {
+		return apperr.Invalid("level_not_in_diploma", "level %q is not a level of the student's diploma (%s)", in.Level, strings.Join(labels, ", ")).
+			With("level", strings.ToUpper(in.Level)).With("diploma", strings.Join(labels, ", "))
+	}
+	known := map[string]bool{}
+	for _, r := range refs {
 		for _, c := range r.Competencies {
 			known[c.Code] = true
 		}
 	}
-	for _, c := range codes {
+	for _, c := range in.Competencies {
 		if !known[c] {
 			return apperr.Invalid("unknown_competency", "competency %q is not in the referential of the student's diploma (%s)", c, strings.Join(labels, ", ")).
 				With("code", c).With("diploma", strings.Join(labels, ", "))

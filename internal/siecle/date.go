@@ -45,14 +45,14 @@ func ParseDate(s string) (Date, error) {
 	parts := strings.Split(s, "/")
 	if len(parts) != 3 || len(parts[0]) < 1 || len(parts[0]) > 2 || len(parts[1]) < 1 || len(parts[1]) > 2 || len(parts[2]) != 4 ||
 		!allDigits(parts[0]) || !allDigits(parts[1]) || !allDigits(parts[2]) {
-		return Date{}, valueError(ErrInvalidDate, "siecle.date.format", map[string]string{"value": s}, "%q n'est pas au format jj/mm/aaaa", s)
+		return Date{}, valueError(ErrInvalidDate, "siecle.date.format", map[string]string{"value": s}, "%q n’est pas au format jj/mm/aaaa", s)
 	}
 	d, _ := strconv.Atoi(parts[0])
 	m, _ := strconv.Atoi(parts[1])
 	y, _ := strconv.Atoi(parts[2])
 	date := Date{Year: y, Month: time.Month(m), Day: d}
 	if y < 1 || m < 1 || m > 12 || d < 1 || d > daysIn(date.Month, y) {
-		return Date{}, valueError(ErrInvalidDate, "siecle.date.calendar", map[string]string{"value": s}, "le %q n'existe pas dans le calendrier", s)
+		return Date{}, valueError(ErrInvalidDate, "siecle.date.calendar", map[string]string{"value": s}, "le %q n’existe pas dans le calendrier", s)
 	}
 	return date, nil
 }
@@ -142,7 +142,7 @@ func (d *Date) UnmarshalText(b []byte) error {
 	}
 	t, err := time.Parse(time.DateOnly, string(b))
 	if err != nil {
-		return valueError(ErrInvalidDate, "siecle.date.iso", map[string]string{"value": string(b)}, "%q n'est pas au format aaaa-mm-jj", b)
+		return valueError(ErrInvalidDate, "siecle.date.iso", map[string]string{"value": string(b)}, "%q n’est pas au format aaaa-mm-jj", b)
 	}
 	*d = DateOf(t)
 	return nil

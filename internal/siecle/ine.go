@@ -153,7 +153,7 @@ var (
 	// ErrINEShape means the value matches none of the known INE shapes.
 	ErrINEShape = errors.New("INE de forme inconnue")
 	// ErrINEKey means the value has the BEA shape but a wrong check letter.
-	ErrINEKey = errors.New("clé de contrôle de l'INE incorrecte")
+	ErrINEKey = errors.New("clé de contrôle de l’INE incorrecte")
 )
 
 // CheckINE says which kind of INE i is and whether its check key (BEA only)

@@ -62,7 +62,7 @@ func overLimit(v string, over bool, max int) bool {
 // never quotes the value.
 func tooLong(field string, max int) Warning {
 	return Warning{Code: WarnTooLong, Field: field,
-		Message: fmt.Sprintf("plus de %d caractères : valeur ignorée (un export SIECLE n'en contient pas de si longue)", max),
+		Message: fmt.Sprintf("plus de %d caractères\u00a0: valeur ignorée (un export SIECLE n’en contient pas de si longue)", max),
 		Key:     "siecle.too_long", Params: map[string]string{"max": strconv.Itoa(max)}}
 }
 

@@ -26,7 +26,7 @@ func ParseMEF(s string) (MEF, error) {
 	case t == "":
 		return "", valueError(ErrInvalidMEF, "siecle.mef.empty", nil, "le code est vide (11 chiffres attendus)")
 	case len(t) != 11 || !allDigits(t):
-		return "", valueError(ErrInvalidMEF, "siecle.mef.digits", map[string]string{"value": t}, "%q n'est pas formé de 11 chiffres", t)
+		return "", valueError(ErrInvalidMEF, "siecle.mef.digits", map[string]string{"value": t}, "%q n’est pas formé de 11 chiffres", t)
 	}
 	return MEF(t), nil
 }

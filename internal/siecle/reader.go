@@ -153,7 +153,7 @@ func valueWarning(code WarningCode, field string, err error, key string) Warning
 }
 
 // String returns "FIELD : message".
-func (w Warning) String() string { return w.Field + " : " + w.Message }
+func (w Warning) String() string { return w.Field + "\u00a0: " + w.Message }
 
 // Handler receives the content of a student export as it is read.
 //
@@ -232,7 +232,7 @@ func Read(r io.Reader, h Handler) error {
 	}
 	if !er.sawParams {
 		return &FileError{Line: p.line(), Element: rootEleves,
-			Msg: "élément PARAMETRES absent : impossible de savoir de quel établissement vient le fichier"}
+			Msg: "élément PARAMETRES absent\u00a0: impossible de savoir de quel établissement vient le fichier"}
 	}
 	return p.end(rootEleves)
 }
@@ -260,7 +260,7 @@ func ReadParams(r io.Reader) (Params, error) {
 }
 
 // ErrOtherEstablishment is wrapped by CheckUAI's error.
-var ErrOtherEstablishment = errors.New("fichier d'un autre établissement")
+var ErrOtherEstablishment = errors.New("fichier d’un autre établissement")
 
 // CheckUAI checks that the export p comes from the establishment want, so
 // that an administrator cannot import another establishment's students by
@@ -272,7 +272,7 @@ func CheckUAI(p Params, want string) error {
 	}
 	if p.UAI != w {
 		return valueError(ErrOtherEstablishment, "other_establishment.uai", map[string]string{"file": p.UAI, "want": w},
-			"ce fichier est l'export SIECLE de l'établissement %s, or vous importez pour l'établissement %s", p.UAI, w)
+			"ce fichier est l’export SIECLE de l’établissement %s, or vous importez pour l’établissement %s", p.UAI, w)
 	}
 	return nil
 }
@@ -375,11 +375,11 @@ func (er *elevesReader) params() error {
 	}
 	if uaj == "" {
 		return &FileError{Line: line, Element: "PARAMETRES",
-			Msg: "UAJ absent : le code UAI de l'établissement manque, le fichier ne peut pas être rattaché à un établissement"}
+			Msg: "UAJ absent\u00a0: le code UAI de l’établissement manque, le fichier ne peut pas être rattaché à un établissement"}
 	}
 	u, err := ParseUAI(uaj)
 	if err != nil {
-		return &FileError{Line: uajLine, Element: "UAJ", Msg: "code UAI de l'établissement invalide : " + err.Error(), Err: err}
+		return &FileError{Line: uajLine, Element: "UAJ", Msg: "code UAI de l’établissement invalide\u00a0: " + err.Error(), Err: err}
 	}
 	out.UAI = u
 	if year != "" {
@@ -548,11 +548,11 @@ func (er *elevesReader) eleve() error {
 	get := func(i int) string { return all[f[i].off:f[i].end] }
 	s.EleveID, s.Elenoet = get(fEleveID), get(fElenoet)
 	if s.EleveID == "" {
-		return &FileError{Line: s.Line, Element: "ELEVE", Msg: "attribut ELEVE_ID absent : l'élève ne peut pas être identifié dans le fichier"}
+		return &FileError{Line: s.Line, Element: "ELEVE", Msg: "attribut ELEVE_ID absent\u00a0: l’élève ne peut pas être identifié dans le fichier"}
 	}
 	if first, dup := er.ids.add(s.EleveID, s.Line); dup {
 		return &FileError{Line: s.Line, Element: "ELEVE",
-			Msg: fmt.Sprintf("ELEVE_ID %s en double (déjà vu ligne %d) : le fichier est incohérent, exportez-le à nouveau", s.EleveID, first)}
+			Msg: fmt.Sprintf("ELEVE_ID %s en double (déjà vu ligne %d)\u00a0: le fichier est incohérent, exportez-le à nouveau", s.EleveID, first)}
 	}
 
 	s.LastName = get(fNomDeFamille)
@@ -577,7 +577,7 @@ func (er *elevesReader) eleve() error {
 	naiss := get(fNaiss)
 	if naiss == "" && dropped&(1<<fNaiss) == 0 {
 		s.Warnings = append(s.Warnings, Warning{Code: WarnMissing, Field: "DATE_NAISS",
-			Message: "date de naissance absente : l'identité de l'élève ne pourra pas être vérifiée lors d'un transfert", Key: "siecle.birth_date_missing"})
+			Message: "date de naissance absente\u00a0: l’identité de l’élève ne pourra pas être vérifiée lors d’un transfert", Key: "siecle.birth_date_missing"})
 	}
 	s.BirthDate = er.date(&s.Warnings, "DATE_NAISS", naiss)
 	s.EntryDate = er.date(&s.Warnings, "DATE_ENTREE", get(fEntree))
@@ -594,7 +594,7 @@ func (er *elevesReader) eleve() error {
 	}
 	if s.MEF == "" {
 		s.Warnings = append(s.Warnings, Warning{Code: WarnMEF, Field: "CODE_MEF",
-			Message: "code MEF absent : la formation de l'élève est inconnue, un transfert ne pourra pas vérifier le diplôme préparé", Key: "siecle.mef_missing"})
+			Message: "code MEF absent\u00a0: la formation de l’élève est inconnue, un transfert ne pourra pas vérifier le diplôme préparé", Key: "siecle.mef_missing"})
 	} else if _, err := ParseMEF(string(s.MEF)); err != nil {
 		s.Warnings = append(s.Warnings, valueWarning(WarnMEF, "CODE_MEF", err, ""))
 	}
@@ -604,7 +604,7 @@ func (er *elevesReader) eleve() error {
 		} else {
 			s.PreviousUAI = strings.ToUpper(s.PreviousUAI)
 			w := valueWarning(WarnPreviousUAI, "SCOLARITE_AN_DERNIER/CODE_RNE", err, "siecle.previous_uai")
-			w.Message = "établissement d'origine : " + w.Message
+			w.Message = "établissement d’origine\u00a0: " + w.Message
 			s.Warnings = append(s.Warnings, w)
 		}
 	}
@@ -653,11 +653,11 @@ func (er *elevesReader) ine(s *Student, idNational, rnie, bea string) {
 	case errors.Is(err, ErrINEEmpty):
 		s.INEKind = INEUnknown
 		s.Warnings = append(s.Warnings, Warning{Code: WarnINEMissing, Field: "ID_NATIONAL",
-			Message: "INE absent : l'élève ne pourra pas être retrouvé dans un autre établissement, ses données ne pourront pas être transférées",
+			Message: "INE absent\u00a0: l’élève ne pourra pas être retrouvé dans un autre établissement, ses données ne pourront pas être transférées",
 			Key:     "siecle.ine_missing"})
 	case errors.Is(err, ErrINEKey):
 		s.Warnings = append(s.Warnings, Warning{Code: WarnINEKey, Field: field,
-			Message: err.Error() + " (INE BEA : la lettre finale ne correspond pas aux chiffres ; à vérifier dans SIECLE)", Key: "siecle.ine.key"})
+			Message: err.Error() + " (INE BEA\u00a0: la lettre finale ne correspond pas aux chiffres\u00a0; à vérifier dans SIECLE)", Key: "siecle.ine.key"})
 	default:
 		w := valueWarning(WarnINEShape, field, err, "siecle.ine_shape")
 		w.Message += " (à vérifier dans SIECLE)"
@@ -687,7 +687,7 @@ func (er *elevesReader) structures() error {
 			// would pile up in vals.
 			if len(er.structWarn) == 0 || er.structWarn[len(er.structWarn)-1].Field != "STRUCTURE" {
 				er.structWarn = append(er.structWarn, Warning{Code: WarnTooLong, Field: "STRUCTURE",
-					Message: fmt.Sprintf("plus de %d classes et groupes : les suivants sont ignorés", MaxStructures),
+					Message: fmt.Sprintf("plus de %d classes et groupes\u00a0: les suivants sont ignorés", MaxStructures),
 					Key:     "siecle.structures_too_many", Params: map[string]string{"max": strconv.Itoa(MaxStructures)}})
 			}
 			err = p.skip()
@@ -704,11 +704,11 @@ func (er *elevesReader) structures() error {
 		return &FileError{Line: line, Element: "STRUCTURES_ELEVE", Msg: tooLongMsg("attribut ELEVE_ID", MaxEleveID)}
 	}
 	if eleveID == "" {
-		return &FileError{Line: line, Element: "STRUCTURES_ELEVE", Msg: "attribut ELEVE_ID absent : les classes et groupes ne peuvent pas être rattachés à un élève"}
+		return &FileError{Line: line, Element: "STRUCTURES_ELEVE", Msg: "attribut ELEVE_ID absent\u00a0: les classes et groupes ne peuvent pas être rattachés à un élève"}
 	}
 	if first, dup := er.structs.add(eleveID, line); dup {
 		return &FileError{Line: line, Element: "STRUCTURES_ELEVE",
-			Msg: fmt.Sprintf("structures de l'ELEVE_ID %s en double (déjà vues ligne %d)", eleveID, first)}
+			Msg: fmt.Sprintf("structures de l’ELEVE_ID %s en double (déjà vues ligne %d)", eleveID, first)}
 	}
 	out := StudentStructures{EleveID: eleveID, Line: line, Warnings: er.structWarn}
 	if len(er.structList) > 0 {

@@ -60,7 +60,7 @@ func ParseUAI(s string) (string, error) {
 	}
 	if last != want {
 		return "", valueError(ErrInvalidUAI, "siecle.uai.check", map[string]string{"value": u, "letter": string(last), "want": string(want)},
-			"%q a la lettre de contrôle %c, la lettre attendue est %c (code mal recopié ?)", u, last, want)
+			"%q a la lettre de contrôle %c, la lettre attendue est %c (code mal recopié\u00a0?)", u, last, want)
 	}
 	return u, nil
 }
@@ -77,7 +77,7 @@ func ValidUAI(s string) bool {
 // valid codes. It fails when digits is not exactly 7 ASCII digits.
 func UAICheckLetter(digits string) (byte, error) {
 	if len(digits) != 7 || !allDigits(digits) {
-		return 0, fmt.Errorf("%w : %q n'est pas un nombre de 7 chiffres", ErrInvalidUAI, digits)
+		return 0, fmt.Errorf("%w\u00a0: %q n’est pas un nombre de 7 chiffres", ErrInvalidUAI, digits)
 	}
 	n, _ := strconv.Atoi(digits)
 	return checkAlphabet[n%23], nil

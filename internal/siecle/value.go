@@ -14,7 +14,7 @@ type ValueError struct {
 	detail string // after Err's text
 }
 
-func (e *ValueError) Error() string { return e.Err.Error() + " : " + e.detail }
+func (e *ValueError) Error() string { return e.Err.Error() + "\u00a0: " + e.detail }
 
 // Unwrap returns the check's error.
 func (e *ValueError) Unwrap() error { return e.Err }

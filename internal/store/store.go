@@ -194,6 +194,11 @@ func (db *DB) Tx(ctx context.Context, fn func(ctx context.Context) error) (err e
 		return translate(err)
 	}
 	defer conn.Close()
+	return db.txOn(ctx, conn, fn)
+}
+
+// txOn runs fn in a transaction on conn.
+func (db *DB) txOn(ctx context.Context, conn *sql.Conn, fn func(ctx context.Context) error) (err error) {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return translate(err)

@@ -129,7 +129,9 @@ func TestStoredReasonsBecomeCodes(t *testing.T) {
 			}
 
 			for lang, want := range map[string][]string{
-				"fr": {oldNoSend, oldNoReceive, oldNoConsent, oldNoINE, "(MEF 24725503310 → 50022101310) : les référentiels diffèrent"},
+				// The codes are written with today's catalogue: typographic apostrophes
+				// and no-break spaces.
+				"fr": {typo(oldNoSend), typo(oldNoReceive), typo(oldNoConsent), typo(oldNoINE), "(MEF 24725503310 → 50022101310)\u00a0: les référentiels diffèrent"},
 				"en": {"the origin establishment does not allow sending the data", "the new establishment does not allow receiving the data",
 					"neither establishment allows transferring the data", "no INE in SIECLE: the student cannot be found in another establishment",
 					"the student no longer prepares the same diploma (MEF 24725503310 → 50022101310): the referentials differ, nothing is transferred"},
@@ -178,7 +180,10 @@ func TestEveryReasonHasWords(t *testing.T) {
 			}
 		}
 	}
-	if got := transfer.ReasonText("fr", "", []string{transfer.CodeRefusedByOrigin}, map[string]string{"by": "admin.a", "on": "2026-12-01"}, true); got != "ce n'est pas cet élève, refusé par admin.a le 1er\u00a0décembre 2026" {
+	if got := transfer.ReasonText("fr", "", []string{transfer.CodeRefusedByOrigin}, map[string]string{"by": "admin.a", "on": "2026-12-01"}, true); got != "ce n’est pas cet élève, refusé par admin.a le 1er\u00a0décembre 2026" {
 		t.Errorf("refused, at the origin: %q", got)
 	}
 }
+
+// typo is an old French reason as the catalogue writes it now (issue 10, item 9).
+func typo(s string) string { return strings.NewReplacer("'", "’", " : ", "\u00a0: ").Replace(s) }

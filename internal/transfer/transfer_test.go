@@ -167,7 +167,7 @@ func setupWorld(t *testing.T, s *apptest.Server, sendA, receiveB bool) *world {
 		w.comments++
 	}
 	for k := range 2 {
-		sit, err := s.App.Passports.CreateSituation(ctx, op, w.a.UAI, w.x.ID, passport.SituationInput{Level: "bac", Context: "PFMP", Title: fmt.Sprintf("Stage %d", k+1), Description: "Câblage"})
+		sit, err := s.App.Passports.CreateSituation(ctx, op, w.a.UAI, w.x.ID, passport.SituationInput{Context: "PFMP", Title: fmt.Sprintf("Stage %d", k+1), Description: "Câblage"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -353,7 +353,7 @@ func TestTransferNeedsBothConsentsAndWaitsForThem(t *testing.T) {
 		if len(d.Impossible) != 1 || strings.Join(d.Impossible[0].ReasonCodes, ",") != transfer.CodeNoSend || d.Impossible[0].OtherUAI != w.a.UAI {
 			t.Fatalf("impossible: %+v", d.Impossible)
 		}
-		for lang, want := range map[string]string{"fr": "l'établissement d'origine n'autorise pas l'envoi", "en": "the origin establishment does not allow sending"} {
+		for lang, want := range map[string]string{"fr": "l’établissement d’origine n’autorise pas l’envoi", "en": "the origin establishment does not allow sending"} {
 			if d.Words(lang); !strings.Contains(d.Impossible[0].Reason, want) {
 				t.Errorf("%s: %q", lang, d.Impossible[0].Reason)
 			}

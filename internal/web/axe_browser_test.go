@@ -81,7 +81,7 @@ func TestBrowserAxe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sit, err := s.App.Passports.CreateSituation(bg, op, e.UAI, pupil.ID, passport.SituationInput{Level: "bac", Title: "Tableau électrique",
+	sit, err := s.App.Passports.CreateSituation(bg, op, e.UAI, pupil.ID, passport.SituationInput{Title: "Tableau électrique",
 		Context: "PFMP", Description: "Câblage d'un tableau.", Competencies: []string{ref.Competencies[0].Code}})
 	if err != nil {
 		t.Fatal(err)

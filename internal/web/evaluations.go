@@ -17,6 +17,7 @@ import (
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/httpx"
+	"github.com/cartable/cartable/internal/i18n"
 	"github.com/cartable/cartable/internal/student"
 )
 
@@ -158,7 +159,7 @@ type gridData struct {
 	CanWrite   bool
 	// CanDelete: the evaluation's author or an administrator.
 	CanDelete bool
-	Problems  []competency.GridProblem
+	Problems  []gridProblem
 	Saved     int
 	Levels    []gridLevel
 }
@@ -390,7 +391,11 @@ func (s *Server) importGridCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	values, comments, problems, err := competency.ParseGridCSV(up.File, &d.Ref, students)
 	if err != nil {
-		return s.gridError(w, r, d, apperr.Invalid("invalid_file", "%v", err).With("detail", err.Error()))
+		detail := err.Error()
+		if key, params := competency.ErrorKey(err); key != "" {
+			detail = i18n.T(lang(r), key, toArgs(params)) // in the reader's language
+		}
+		return s.gridError(w, r, d, apperr.Invalid("invalid_file", "%v", err).With("detail", detail))
 	}
 	var results []competency.Result
 	for _, st := range students {
@@ -410,7 +415,10 @@ func (s *Server) importGridCSV(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d2.Problems, d2.Saved = problems, n
+	for _, pr := range problems {
+		d2.Problems = append(d2.Problems, gridProblem{Line: pr.Line, Column: pr.Column, Message: i18n.T(lang(r), pr.Key, toArgs(pr.Params))})
+	}
+	d2.Saved = n
 	pg := s.newPage(r, "grid.title", d2.Evaluation.Title)
 	pg.Info = T(lang(r), "grid.imported", n)
 	pg.Data = d2
@@ -447,4 +455,10 @@ func (s *Server) gridError(w http.ResponseWriter, r *http.Request, d gridData, e
 	pg.Error = errorMessage(lang(r), err)
 	pg.Data = d
 	return s.renderStatus(w, r, httpStatus(err), "grid", pg)
+}
+
+// gridProblem is a problem of a grid file, in the reader's language.
+type gridProblem struct {
+	Line            int
+	Column, Message string
 }

@@ -41,4 +41,25 @@ func TestBadGridCSVStaysOnTheGrid(t *testing.T) {
 	if q.status != http.StatusOK || !strings.Contains(q.body, `id="grid"`) || !strings.Contains(q.body, "Ligne 2, colonne") {
 		t.Fatalf("a file with an unknown student: %d\n%s", q.status, q.body)
 	}
+	if !strings.Contains(q.body, "élève «\u00a0999999\u00a0» inconnu dans cette classe\u00a0: ligne ignorée") {
+		t.Errorf("the problem is not told in French:\n%s", q.body)
+	}
+	// In English, the problems are in English.
+	fetch(t, c, "GET", s.URL+"/lang/en?back=/", nil)
+	csv += "999999;INCONNU;Personne;" + ref.Scale[0].Value + "\n" + list[0].EleveID + ";;;zz\n"
+	q = uploadForm(t, c, grid+"/grid.csv", p.csrf(t), nil, "grille.csv", []byte(csv))
+	for _, want := range []string{"Line 2, column eleve_id: student “999999” unknown in this class: line skipped",
+		"Line 4, column " + ref.Competencies[0].Code + ": value “zz” is not on the scale ("} {
+		if !strings.Contains(q.body, want) {
+			t.Errorf("the English page lacks %q:\n%s", want, q.body)
+		}
+	}
+	if strings.Contains(q.body, "inconnu") || strings.Contains(q.body, "ignorée") {
+		t.Error("a problem is still in French on the English page")
+	}
+	// A refused file says why in English too.
+	q = uploadForm(t, c, grid+"/grid.csv", p.csrf(t), nil, "grille.csv", []byte("nom;prenom\nDUPONT;Léa\n"))
+	if q.status != http.StatusBadRequest || !strings.Contains(q.body, "line 1, column A: the first column must be “eleve_id” (found “nom”)") || strings.Contains(q.body, "première colonne") {
+		t.Errorf("a file without eleve_id, in English: %d\n%s", q.status, q.body)
+	}
 }

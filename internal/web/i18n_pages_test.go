@@ -75,10 +75,10 @@ func TestSituationErrorsInTheReadersLanguage(t *testing.T) {
 		want, notWant []string
 	}{
 		{"fr", []string{
-			"Situation refusée : donnez-lui un intitulé ou une description.",
-			"Texte trop long : Contexte, plus de 500 caractères.",
-			"Trop d&#39;éléments en une fois : Compétences mobilisées, plus de 100.",
-			"Archive ZIP refusée, rien n&#39;a été enregistré : le fichier « ../../.bashrc » de plans.zip sort de son dossier (..).",
+			"Situation refusée\u00a0: donnez-lui un intitulé ou une description.",
+			"Texte trop long\u00a0: Contexte, plus de 500 caractères.",
+			"Trop d’éléments en une fois\u00a0: Compétences mobilisées, plus de 100.",
+			"Archive ZIP refusée, rien n’a été enregistré\u00a0: le fichier «\u00a0../../.bashrc\u00a0» de plans.zip sort de son dossier (..).",
 		}, []string{"a situation needs", "more than", "leaves its folder", "not a readable"}},
 		{"en", []string{
 			"Situation rejected: give it a title or a description.",
@@ -134,7 +134,7 @@ func TestGridErrorInThePageLanguage(t *testing.T) {
 	login(t, s, c, s.CreateUser("admin.canuts", authz.Membership{Role: authz.RoleAdmin, EstablishmentID: e.ID}))
 	grid := fmt.Sprintf("%s/establishments/0691234S/evaluations/%d", s.URL, ev.ID)
 	for lang, want := range map[string]string{
-		"fr": "Résultats refusés, rien n'a été enregistré : la valeur ZZZ n'est pas sur l'échelle du référentiel BACPRO-MELEC",
+		"fr": "Résultats refusés, rien n’a été enregistré\u00a0: la valeur ZZZ n’est pas sur l’échelle du référentiel BACPRO-MELEC",
 		"en": "Results rejected, nothing was saved: the value ZZZ is not on the scale of the referential BACPRO-MELEC",
 	} {
 		fetch(t, c, "GET", s.URL+"/lang/"+lang+"?back=/", nil)
@@ -214,8 +214,8 @@ func TestTransferReasonsInTheReadersLanguage(t *testing.T) {
 		lang          string
 		want, notWant []string
 	}{
-		{"fr", []string{"l&#39;établissement d&#39;accueil n&#39;autorise pas la réception des données",
-			"l&#39;élève ne prépare plus le même diplôme (MEF ", " → 12345678901) : les référentiels diffèrent, rien n&#39;est transféré"},
+		{"fr", []string{"l’établissement d’accueil n’autorise pas la réception des données",
+			"l’élève ne prépare plus le même diplôme (MEF ", " → 12345678901)\u00a0: les référentiels diffèrent, rien n’est transféré"},
 			[]string{"does not allow", "no longer prepares"}},
 		{"en", []string{"the new establishment does not allow receiving the data",
 			"the student no longer prepares the same diploma (MEF ", " → 12345678901): the referentials differ, nothing is transferred"},
@@ -255,7 +255,7 @@ func TestImportWarningsInTheReadersLanguage(t *testing.T) {
 	c := s.Browser()
 	login(t, s, c, s.CreateUser("admin.canuts", authz.Membership{Role: authz.RoleAdmin, EstablishmentID: e.ID}))
 	for lang, want := range map[string][]string{
-		"fr": {"INE absent : l&#39;élève ne pourra pas être retrouvé", "date invalide : le &#34;31/02/2009&#34; n&#39;existe pas dans le calendrier"},
+		"fr": {"INE absent\u00a0: l’élève ne pourra pas être retrouvé", "date invalide\u00a0: le &#34;31/02/2009&#34; n’existe pas dans le calendrier"},
 		"en": {"INE missing: the student cannot be found in another establishment", "invalid date: &#34;31/02/2009&#34; does not exist in the calendar"},
 	} {
 		fetch(t, c, "GET", s.URL+"/lang/"+lang+"?back=/", nil)
@@ -287,8 +287,8 @@ func TestFileAndUAIErrorsInTheReadersLanguage(t *testing.T) {
 	c := s.Browser()
 	login(t, s, c, s.CreateUser("root", authz.Membership{Role: authz.RolePlatformAdmin}))
 	for lang, want := range map[string][2]string{
-		"fr": {"Import refusé : fichier d&#39;un autre établissement : ce fichier est l&#39;export SIECLE de l&#39;établissement 0382032C, or vous importez pour l&#39;établissement 0691234S",
-			"UAI invalide : &#34;0382032D&#34; a la lettre de contrôle D, la lettre attendue est C (code mal recopié ?)"},
+		"fr": {"Import refusé\u00a0: fichier d’un autre établissement\u00a0: ce fichier est l’export SIECLE de l’établissement 0382032C, or vous importez pour l’établissement 0691234S",
+			"UAI invalide\u00a0: &#34;0382032D&#34; a la lettre de contrôle D, la lettre attendue est C (code mal recopié\u00a0?)"},
 		"en": {"Import rejected: a file of another establishment: this file is the SIECLE export of the establishment 0382032C, but you are importing for the establishment 0691234S",
 			"invalid UAI: &#34;0382032D&#34; has the check letter D, the expected letter is C (a copying mistake?)"},
 	} {

@@ -263,9 +263,9 @@ var dynamicKeys = []string{
 	// student.html: (printf "student.ine.%s" .INEStatus); importer.toRow sets ok,
 	// unchecked, missing or invalid.
 	"student.ine.ok", "student.ine.unchecked", "student.ine.missing", "student.ine.invalid",
-	// situations.html: (printf "situations.level.%s" .) over levelsFor, the levels the
-	// situations table accepts.
-	"situations.level.bac", "situations.level.bep",
+	// situations.html: (printf "situations.level.%s" .) over passport.Levels, the levels
+	// the situations table accepts (passport.AllLevels).
+	"situations.level.bac", "situations.level.bep", "situations.level.cap",
 	// transfers.html: (printf "transfers.%s" .Direction); transfer.Dashboard sets
 	// "received" or "sent".
 	"transfers.received", "transfers.sent",

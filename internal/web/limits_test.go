@@ -43,7 +43,7 @@ func TestFieldLimitsOnPages(t *testing.T) {
 	big := strings.Repeat("x", 400_000)
 	refused := func(what string, p page, field string) {
 		t.Helper()
-		if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Texte trop long : "+field+", plus de") {
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Texte trop long\u00a0: "+field+", plus de") {
 			t.Errorf("%s: %d, no message naming %q", what, p.status, field)
 		}
 		if strings.Contains(p.body, strings.Repeat("x", 1000)) && field != "Niveau" {

@@ -28,8 +28,8 @@ func TestPassportOnlyNoticeDate(t *testing.T) {
 		exit   string
 		fr, en string
 	}{
-		{"winter", time.Date(2026, 12, 10, 23, 30, 0, 0, paris), "2026-12-01", "jusqu&#39;au 1er\u00a0mars 2027,", "until 1 March 2027,"},
-		{"summer", time.Date(2027, 6, 10, 0, 30, 0, 0, paris), "2027-06-01", "jusqu&#39;au 1er\u00a0septembre 2027,", "until 1 September 2027,"},
+		{"winter", time.Date(2026, 12, 10, 23, 30, 0, 0, paris), "2026-12-01", "jusqu’au 1er\u00a0mars 2027,", "until 1 March 2027,"},
+		{"summer", time.Date(2027, 6, 10, 0, 30, 0, 0, paris), "2027-06-01", "jusqu’au 1er\u00a0septembre 2027,", "until 1 September 2027,"},
 	} {
 		t.Run(tc.season, func(t *testing.T) {
 			s := apptest.Start(t, store.SQLite)

@@ -141,27 +141,6 @@ type situationsData struct {
 	Levels []string
 }
 
-// levelsFor are the situation levels of the student's diplomas: a bac pro has the BEP
-// as its intermediate certification; a BEP only its own; unknown: both.
-func levelsFor(refs []competency.Referential) []string {
-	bac, bep := false, false
-	for _, r := range refs {
-		switch strings.ToLower(r.Kind) {
-		case "bac pro", "bacpro", "bac":
-			bac, bep = true, true
-		case "bep":
-			bep = true
-		}
-	}
-	switch {
-	case bac:
-		return []string{"bac", "bep"}
-	case bep:
-		return []string{"bep"}
-	}
-	return []string{"bac", "bep"}
-}
-
 func (s *Server) situationsData(r *http.Request) (situationsData, error) {
 	p := principal(r)
 	id, err := pathInt(r, "id", "student_not_found")
@@ -180,7 +159,7 @@ func (s *Server) situationsData(r *http.Request) (situationsData, error) {
 	if err != nil {
 		return situationsData{}, err
 	}
-	levels := levelsFor(refs)
+	levels := passport.Levels(refs)
 	return situationsData{Student: st, Situations: list, Staff: staff, MaxMiB: s.Passports.MaxAttachment >> 20, New: passport.Situation{Level: levels[0]},
 		Refs: refs, Levels: levels,
 		CanAssess: staff && (p.IsPlatformAdmin() || p.Has(authz.RoleTeacher, st.EstablishmentID) || p.Has(authz.RoleAdmin, st.EstablishmentID)),

@@ -48,7 +48,7 @@ func TestSituationPages(t *testing.T) {
 	if p.status != 200 {
 		t.Fatalf("situations page: %d", p.status)
 	}
-	form := url.Values{"csrf": {p.csrf(t)}, "level": {"bac"}, "title": {"Stage chez Elec'Rhône"}, "context": {"PFMP"},
+	form := url.Values{"csrf": {p.csrf(t)}, "level": {"cap"}, "title": {"Stage chez Elec'Rhône"}, "context": {"PFMP"},
 		"company": {"Elec'Rhône"}, "description": {"Pose de goulottes"}}
 	if q := fetch(t, c, "POST", page, form); q.status != http.StatusSeeOther {
 		t.Fatalf("create: %d\n%s", q.status, q.body)
@@ -65,22 +65,23 @@ func TestSituationPages(t *testing.T) {
 	form.Set("csrf", p.csrf(t))
 	form.Set("situation_id", fmt.Sprint(sid))
 	form.Set("title", "Stage chez Elec'Rhône, 2e période")
-	form.Set("level", "bep")
+	form.Set("level", "cap") // the pupil prepares a CAP (TestCAPLevelForCAPStudents)
 	if q := fetch(t, c, "POST", page, form); q.status != http.StatusSeeOther {
 		t.Fatalf("edit: %d\n%s", q.status, q.body)
 	}
 	sits, _ = s.App.Passports.Situations(ctx, authz.OperatorPrincipal(), "0691234S", me.ID)
-	if len(sits) != 1 || sits[0].Title != "Stage chez Elec'Rhône, 2e période" || sits[0].Level != "bep" {
+	if len(sits) != 1 || sits[0].Title != "Stage chez Elec'Rhône, 2e période" || sits[0].Level != "cap" {
 		t.Fatalf("after edit: %+v", sits)
 	}
-	// A level other than BAC or BEP is refused on the page, with the reason, and nothing changes.
-	form.Set("level", "cap")
+	// A level the pupil's diploma does not have is refused on the page, with the reason,
+	// and nothing changes.
+	form.Set("level", "bac")
 	if q := fetch(t, c, "POST", page, form); q.status != http.StatusUnprocessableEntity && q.status != http.StatusBadRequest {
 		t.Fatalf("invalid edit: %d", q.status)
 	} else if !strings.Contains(q.body, `role="alert"`) {
 		t.Fatalf("no error shown:\n%s", q.body)
 	}
-	if sits, _ = s.App.Passports.Situations(ctx, authz.OperatorPrincipal(), "0691234S", me.ID); sits[0].Level != "bep" {
+	if sits, _ = s.App.Passports.Situations(ctx, authz.OperatorPrincipal(), "0691234S", me.ID); sits[0].Level != "cap" {
 		t.Fatal("an invalid edit changed the sheet")
 	}
 

@@ -99,8 +99,8 @@ func TestSSOAdminPages(t *testing.T) {
 	csv := []byte("login;external_id\nadmin.canuts;pdurand\nnobody;x\nadmin.canuts;aroux\n")
 	p = uploadForm(t, a, s.URL+"/establishments/0691234S/sso/import", p.csrf(t), map[string]string{"provider": "academie", "dry_run": "on"}, "ids.csv", csv)
 	if p.status != 200 || !strings.Contains(p.body, "3 ligne(s), 1 reliée(s), 2 problème(s)") ||
-		!strings.Contains(p.body, "Ligne 2 : Cette identité est déjà reliée à un autre compte.") ||
-		!strings.Contains(p.body, "Ligne 3 : aucun compte de cet établissement") || !strings.Contains(p.body, "rien n&#39;a été relié") {
+		!strings.Contains(p.body, "Ligne 2\u00a0: Cette identité est déjà reliée à un autre compte.") ||
+		!strings.Contains(p.body, "Ligne 3\u00a0: aucun compte de cet établissement") || !strings.Contains(p.body, "rien n’a été relié") {
 		t.Fatalf("dry run: %d\n%s", p.status, p.body)
 	}
 	if ls, _ := s.App.SSO.Links(ctx, authz.OperatorPrincipal(), admin.ID); len(ls) != 0 {

@@ -75,7 +75,7 @@ func TestJobsPage(t *testing.T) {
 }
 
 // consentNone is how the dashboard says (as HTML) that an establishment allows no transfer.
-const consentNone = "Cet établissement n&#39;envoie ni ne reçoit de données d&#39;élèves"
+const consentNone = "Cet établissement n’envoie ni ne reçoit de données d’élèves"
 
 // oneStudent is a SIECLE file of uai holding only the generated person i, whose last
 // school (ancienRNE) is prev ("" none), under the first name first ("" his own).
@@ -162,7 +162,7 @@ func TestTransferRequestsPage(t *testing.T) {
 		c := s.Browser()
 		login(t, s, c, adminA)
 		home := fetch(t, c, "GET", s.URL+"/establishments/0691234S", nil)
-		if !strings.Contains(home.body, "Transferts à examiner : 2") {
+		if !strings.Contains(home.body, "Transferts à examiner\u00a0: 2") {
 			t.Fatalf("A's home page:\n%s", home.body)
 		}
 		p := fetch(t, c, "GET", s.URL+"/establishments/0691234S/transfers", nil)
@@ -184,7 +184,7 @@ func TestTransferRequestsPage(t *testing.T) {
 		// Before A confirms, B learns nothing of the match; its own file's ancienRNE (A, for
 		// student 4) is named, as a UAI's name is public (issue 10: pending transfers name
 		// the previous school when it is known) — once, in that cell only.
-		if !strings.Contains(pb.body, "En attente de la confirmation de l&#39;établissement d&#39;origine") || strings.Count(pb.body, "Lycée Alpha") != 1 ||
+		if !strings.Contains(pb.body, "En attente de la confirmation de l’établissement d’origine") || strings.Count(pb.body, "Lycée Alpha") != 1 ||
 			!strings.Contains(pb.body, "<td>Lycée Alpha (0691234S)</td>") {
 			t.Fatalf("B's dashboard before:\n%s", pb.body)
 		}
@@ -215,7 +215,7 @@ func TestTransferRequestsPage(t *testing.T) {
 			t.Fatalf("A's dashboard in English:\n%s", p.body)
 		}
 		pb = fetch(t, cb, "GET", s.URL+"/establishments/0381234K/transfers", nil)
-		if !strings.Contains(pb.body, "confirmé par admin.a le") || !strings.Contains(pb.body, "l&#39;établissement d&#39;origine a indiqué qu&#39;il ne s&#39;agit pas de cet élève") {
+		if !strings.Contains(pb.body, "confirmé par admin.a le") || !strings.Contains(pb.body, "l’établissement d’origine a indiqué qu’il ne s’agit pas de cet élève") {
 			t.Fatalf("B's dashboard after:\n%s", pb.body)
 		}
 		csv := fetch(t, c, "GET", s.URL+"/establishments/0691234S/transfers?format=csv&list=requests", nil)

@@ -270,7 +270,7 @@ func TestAccountPagesRefuseTooLongText(t *testing.T) {
 	p := fetch(t, c, "GET", s.URL+"/admin/accounts/new", nil)
 	p = fetch(t, c, "POST", s.URL+"/admin/accounts", url.Values{"csrf": {p.csrf(t)}, "login": {"nom.long"},
 		"display_name": {strings.Repeat("é", account.MaxDisplayName+1)}, "role": {"platform-admin"}})
-	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Texte trop long : Nom affiché, plus de") {
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Texte trop long\u00a0: Nom affiché, plus de") {
 		t.Errorf("long display name: %d", p.status)
 	}
 	p = fetch(t, c, "GET", s.URL+"/admin/accounts?q="+url.QueryEscape(strings.Repeat("x", account.MaxQuery+1)), nil)
