@@ -11,6 +11,7 @@ import (
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/calendar"
+	"github.com/cartable/cartable/internal/highered"
 	"github.com/cartable/cartable/internal/store"
 )
 
@@ -84,18 +85,26 @@ func (s *Service) SaveMinutes(ctx context.Context, p *authz.Principal, uai strin
 
 // MinutesOf lists the minutes of a cohort's sessions, latest session first. Audited.
 func (s *Service) MinutesOf(ctx context.Context, p *authz.Principal, uai string, cohortID int64) ([]Minutes, error) {
+	_, out, err := s.CohortMinutes(ctx, p, uai, cohortID)
+	return out, err
+}
+
+// CohortMinutes returns a cohort and the minutes of its sessions, latest session
+// first. Audited.
+func (s *Service) CohortMinutes(ctx context.Context, p *authz.Principal, uai string, cohortID int64) (highered.Cohort, []Minutes, error) {
 	e, err := s.highered.Resolve(ctx, p, uai, minutesRoles...)
 	if err != nil {
-		return nil, err
+		return highered.Cohort{}, nil, err
 	}
-	if _, err := s.highered.CohortByID(ctx, e.ID, cohortID); err != nil {
-		return nil, err
+	c, err := s.highered.CohortByID(ctx, e.ID, cohortID)
+	if err != nil {
+		return highered.Cohort{}, nil, err
 	}
 	out, err := s.minutes(ctx, e.ID, cohortID, "")
 	if err != nil {
-		return nil, err
+		return highered.Cohort{}, nil, err
 	}
-	return out, s.audit.Record(ctx, audit.Event{Action: audit.GraduationMinutesRead, ActorID: audit.ID(p.AccountID), ActorLogin: p.Login,
+	return c, out, s.audit.Record(ctx, audit.Event{Action: audit.GraduationMinutesRead, ActorID: audit.ID(p.AccountID), ActorLogin: p.Login,
 		EstablishmentID: &e.ID, Detail: map[string]any{"cohort_id": cohortID, "sessions": len(out)}})
 }
 

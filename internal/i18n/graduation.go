@@ -186,6 +186,9 @@ var graduation = map[string]Msg{
 	// The jury's minutes (procès-verbal) of a cohort session.
 	"graduation.minutes.title":      {"Procès-verbal du jury", "Jury minutes"},
 	"graduation.minutes.session":    {"Session du %s", "Session of %s"},
+	"graduation.minutes.page":       {"Procès-verbal du jury — promotion %s", "Jury minutes — cohort %s"},
+	"graduation.minutes.hint":       {"Le jury, la scolarité et le responsable de formation l'écrivent et le lisent ; il figure sur la liste pré-jury (PDF).", "The jury, the office and the programme director write and read it; the pre-jury list (PDF) prints it."},
+	"graduation.minutes.open":       {"Ouvrir le procès-verbal seul", "Open the minutes on their own"},
 	"graduation.minutes.none":       {"Aucun procès-verbal pour cette promotion.", "No minutes for this cohort yet."},
 	"graduation.minutes.date":       {"Date de la session (AAAA-MM-JJ)", "Session date (YYYY-MM-DD)"},
 	"graduation.minutes.text":       {"Texte du procès-verbal (4 000 caractères au plus)", "Text of the minutes (at most 4,000 characters)"},
