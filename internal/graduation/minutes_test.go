@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"context"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -91,6 +92,17 @@ func TestJuryMinutes(t *testing.T) {
 				t.Fatalf("%s: %d events, %v; want %d", action, len(evs), err, want)
 			}
 		}
+		// At most MaxSessions sessions a cohort (3 so far).
+		for d := 1; d <= graduation.MaxSessions-3; d++ {
+			if _, err := g.SaveMinutes(ctx, f.office, uai, f.cohort.ID, fmt.Sprintf("2027-10-%02d", d), "s"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err = g.SaveMinutes(ctx, f.office, uai, f.cohort.ID, "2027-11-01", "one too many")
+		wantCode(t, "a session too many", err, "too_many")
+		if _, err := g.SaveMinutes(ctx, f.office, uai, f.cohort.ID, "2027-10-01", "rewritten"); err != nil {
+			t.Fatalf("rewriting a session at the cap: %v", err)
+		}
 		// The pre-jury PDF prints the minutes of the session (the jury date).
 		var pdf bytes.Buffer
 		if err := g.PreJuryPDF(ctx, f.jury, uai, f.cohort.ID, &pdf, "fr"); err != nil {
@@ -103,7 +115,7 @@ func TestJuryMinutes(t *testing.T) {
 		// The purge takes them with the cohort's graduation data.
 		f.s.Clock.Advance(time.Date(2028, 9, 3, 12, 0, 0, 0, time.UTC).Sub(f.s.Clock.Now()))
 		rep, err := g.RunPurge(ctx)
-		if err != nil || rep.Minutes != 3 || rep.Cohorts != 1 {
+		if err != nil || rep.Minutes != graduation.MaxSessions || rep.Cohorts != 1 {
 			t.Fatalf("purge: %+v, %v", rep, err)
 		}
 		list, err = g.MinutesOf(ctx, f.jury, uai, f.cohort.ID)
