@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,9 +8,6 @@ import (
 	"testing"
 
 	"github.com/cartable/cartable/internal/apptest"
-	"github.com/cartable/cartable/internal/authz"
-	"github.com/cartable/cartable/internal/establishment"
-	"github.com/cartable/cartable/internal/highered"
 )
 
 // TestJuryMinutesPages: the jury writes the minutes from the cohort page (CSRF
@@ -19,22 +15,8 @@ import (
 // message and the typed text; a student is refused.
 func TestJuryMinutesPages(t *testing.T) {
 	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
-		ctx := context.Background()
-		const uai = "0691235T"
-		name, higher := "École des Traboules", establishment.SectorHigher
-		e, err := s.App.Establishments.Create(ctx, authz.Operator, establishment.Input{UAI: uai, Name: &name, Sector: &higher})
-		if err != nil {
-			t.Fatal(err)
-		}
-		op := authz.OperatorPrincipal()
-		if _, err := s.App.Highered.SaveProgramme(ctx, op, uai, highered.Programme{Code: "ING", Label: "Ingénieur", DurationYears: 3}); err != nil {
-			t.Fatal(err)
-		}
-		c, err := s.App.Highered.SaveCohort(ctx, op, uai, highered.CohortInput{ProgrammeCode: "ING", Code: "ING-2027", EntryYear: 2024, GraduationYear: 2027, JuryDate: "2099-07-01"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		jury := s.CreateUser("jury.traboules", authz.Membership{Role: authz.RoleJury, EstablishmentID: e.ID})
+		g := graduationSchool(t, s, "0691235T")
+		uai, c, jury := g.UAI, g.Cohort, g.Jury
 		jc := s.Browser()
 		login(t, s, jc, jury)
 		matrix := fmt.Sprintf("%s/establishments/%s/cohorts/%d", s.URL, uai, c.ID)
@@ -43,10 +25,10 @@ func TestJuryMinutesPages(t *testing.T) {
 			t.Fatalf("matrix page: %d\n%s", page.status, page.body)
 		}
 		minutes := matrix + "/minutes"
-		if r := fetch(t, jc, "POST", minutes, url.Values{"session_date": {"2099-07-01"}, "text": {"Sans jeton"}}); r.status != http.StatusForbidden {
+		if r := fetch(t, jc, "POST", minutes, url.Values{"session_date": {c.JuryDate}, "text": {"Sans jeton"}}); r.status != http.StatusForbidden {
 			t.Fatalf("without CSRF: %d", r.status)
 		}
-		r := fetch(t, jc, "POST", minutes, url.Values{"csrf": {page.csrf(t)}, "session_date": {"2099-07-01"}, "text": {"Délibération : 12 admis, 2 ajournés."}})
+		r := fetch(t, jc, "POST", minutes, url.Values{"csrf": {page.csrf(t)}, "session_date": {c.JuryDate}, "text": {"Délibération : 12 admis, 2 ajournés."}})
 		if r.status != http.StatusSeeOther {
 			t.Fatalf("save: %d\n%s", r.status, r.body)
 		}
@@ -55,7 +37,7 @@ func TestJuryMinutesPages(t *testing.T) {
 			t.Fatalf("minutes page: %d\n%s", got.status, got.body)
 		}
 		long := strings.Repeat("a", 4001)
-		r = fetch(t, jc, "POST", minutes, url.Values{"csrf": {page.csrf(t)}, "session_date": {"2099-07-01"}, "text": {long}})
+		r = fetch(t, jc, "POST", minutes, url.Values{"csrf": {page.csrf(t)}, "session_date": {c.JuryDate}, "text": {long}})
 		if r.status != http.StatusBadRequest || !strings.Contains(r.body, "4000") || !strings.Contains(r.body, long) {
 			t.Fatalf("too long: %d", r.status)
 		}
@@ -65,7 +47,7 @@ func TestJuryMinutesPages(t *testing.T) {
 			t.Fatalf("English: %d", en.status)
 		}
 		// A student of the establishment is refused, and sees no section on any page.
-		pupil := s.CreateUser("etu.traboules", authz.Membership{Role: authz.RoleStudent, EstablishmentID: e.ID})
+		pupil := s.Activate(g.Student.AccountID)
 		sc := s.Browser()
 		login(t, s, sc, pupil)
 		if r := fetch(t, sc, "GET", minutes, nil); r.status != http.StatusForbidden {
