@@ -27,6 +27,8 @@ func (s *Server) graduationRoutes(authed func(string, authFunc)) {
 	authed("GET /api/v1/establishments/{uai}/cohorts/{id}/rules", s.listRules)
 	authed("PUT /api/v1/establishments/{uai}/cohorts/{id}/rules/{code}", s.saveRule)
 	authed("GET /api/v1/establishments/{uai}/cohorts/{id}/matrix", s.cohortMatrix)
+	authed("GET /api/v1/establishments/{uai}/cohorts/{id}/minutes", s.listMinutes)
+	authed("PUT /api/v1/establishments/{uai}/cohorts/{id}/minutes/{date}", s.saveMinutes)
 	authed("GET /api/v1/establishments/{uai}/graduation/queue", s.reviewQueue)
 	authed("POST /api/v1/establishments/{uai}/imports/registrar", s.importRegistrar)
 	authed("GET /api/v1/establishments/{uai}/students/{id}/graduation", s.checklist)
@@ -112,6 +114,41 @@ func (s *Server) saveRule(w http.ResponseWriter, r *http.Request, p *authz.Princ
 	}
 	in.Code = r.PathValue("code")
 	out, err := s.Graduation.SaveRule(r.Context(), p, r.PathValue("uai"), id, in)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// listMinutes lists the jury's minutes of a cohort's sessions (jury, office,
+// programme director; audited).
+func (s *Server) listMinutes(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	list, err := s.Graduation.MinutesOf(r.Context(), p, r.PathValue("uai"), id)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"minutes": list})
+	return nil
+}
+
+// saveMinutes writes the minutes of the session {date} (YYYY-MM-DD) of a cohort.
+func (s *Server) saveMinutes(w http.ResponseWriter, r *http.Request, p *authz.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Text string `json:"text"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	out, err := s.Graduation.SaveMinutes(r.Context(), p, r.PathValue("uai"), id, r.PathValue("date"), in.Text)
 	if err != nil {
 		return err
 	}

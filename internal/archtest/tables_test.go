@@ -59,6 +59,7 @@ var owners = map[string]string{
 	"graduation_summaries":        "graduation",
 	"graduation_reminders":        "graduation",
 	"graduation_cohort_reports":   "graduation",
+	"graduation_minutes":          "graduation",
 }
 
 // foreignReads are the only places where a package's SQL names a table it does not

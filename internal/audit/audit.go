@@ -93,6 +93,9 @@ const (
 	GraduationViewed      = "graduation.viewed"
 	GraduationProofRead   = "graduation.proof_read"
 	GraduationPurgeRun    = "graduation.purge"
+	// The jury's minutes of a cohort session written or read.
+	GraduationMinutesSaved = "graduation.minutes_saved"
+	GraduationMinutesRead  = "graduation.minutes_read"
 )
 
 // Source describes where a request came from; the HTTP layer puts it in the context.

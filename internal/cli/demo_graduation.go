@@ -151,6 +151,12 @@ func demoGraduation(ctx context.Context, app *App, ids map[string]int64) ([]demo
 	if _, err := app.Graduation.RunNightly(ctx); err != nil {
 		return nil, err
 	}
+	// A draft of the jury's minutes for the session (the cohort page shows it; the jury
+	// member completes it).
+	if _, err := app.Graduation.SaveMinutes(ctx, op, e.UAI, c.ID, "", "Procès-verbal (brouillon) — jury de la promotion "+c.Code+".\n"+
+		"Présents : le responsable de formation, trois enseignants, la scolarité.\nDélibérations : à compléter en séance."); err != nil {
+		return nil, err
+	}
 	var links []demoLink
 	for _, a := range []struct {
 		login, name, what string
@@ -158,7 +164,7 @@ func demoGraduation(ctx context.Context, app *App, ids map[string]int64) ([]demo
 	}{
 		{"scolarite.demo", "Catherine Musy", "office of studies (scolarité), engineering school", authz.RoleOffice},
 		{"direction.ing", "Paul Arnaud", "programme director, engineering school", authz.RoleProgrammeDirector},
-		{"jury.ing", "Sophie Lemaire", "jury member (read-only), engineering school", authz.RoleJury},
+		{"jury.ing", "Sophie Lemaire", "jury member (read-only but the jury's minutes on the cohort page), engineering school", authz.RoleJury},
 	} {
 		_, enr, err := app.Accounts.Create(ctx, op, account.CreateInput{Login: a.login, DisplayName: a.name,
 			Roles: []authz.Membership{{Role: a.role, EstablishmentID: e.ID, UAI: e.UAI}}})

@@ -434,9 +434,11 @@ type PurgeReport struct {
 	Proofs  int `json:"proofs"`
 	// Members counts the cohort membership rows deleted (cohort_students).
 	Members int `json:"members"`
+	// Minutes counts the jury minutes deleted (graduation_minutes).
+	Minutes int `json:"minutes"`
 }
 
-// RunPurge deletes the rules, items, proofs, histories, summaries and memberships of
+// RunPurge deletes the rules, items, proofs, histories, summaries, jury minutes and memberships of
 // the cohorts whose jury is more than RetentionMonths past. A proof's content is deleted from the
 // blob store when no remaining item names it and no passport attachment does.
 func (s *Service) RunPurge(ctx context.Context) (PurgeReport, error) {
@@ -448,7 +450,7 @@ func (s *Service) RunPurge(ctx context.Context) (PurgeReport, error) {
 		err := rows.Scan(&id)
 		cohortIDs = append(cohortIDs, id)
 		return err
-	}, `SELECT DISTINCT cohort_id FROM graduation_rules`); err != nil {
+	}, `SELECT cohort_id FROM graduation_rules UNION SELECT cohort_id FROM graduation_minutes`); err != nil {
 		return rep, err
 	}
 	cohorts, err := s.highered.CohortsByIDs(ctx, cohortIDs)
@@ -480,6 +482,12 @@ func (s *Service) RunPurge(ctx context.Context) (PurgeReport, error) {
 			if _, err := s.db.Exec(ctx, `DELETE FROM graduation_summaries WHERE cohort_id = $1`, c.ID); err != nil {
 				return err
 			}
+			// The jury's minutes of the cohort's sessions.
+			minutes, err := s.db.ExecCount(ctx, `DELETE FROM graduation_minutes WHERE cohort_id = $1`, c.ID)
+			if err != nil {
+				return err
+			}
+			rep.Minutes += int(minutes)
 			// Who was in the cohort goes too (the cohort, without personal data, stays).
 			members, err := s.highered.PurgeMembers(ctx, c.EstablishmentID, c.ID)
 			if err != nil {
@@ -488,7 +496,7 @@ func (s *Service) RunPurge(ctx context.Context) (PurgeReport, error) {
 			rep.Members += int(members)
 			rep.Cohorts++
 			return s.audit.Record(ctx, audit.Event{Action: audit.GraduationPurgeRun, ActorLogin: "(purge)", EstablishmentID: &c.EstablishmentID,
-				Detail: map[string]any{"cohort_id": c.ID, "jury_date": c.JuryDate, "items": n, "members": members}})
+				Detail: map[string]any{"cohort_id": c.ID, "jury_date": c.JuryDate, "items": n, "members": members, "minutes": minutes}})
 		})
 		if err != nil {
 			return rep, err

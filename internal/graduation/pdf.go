@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cartable/cartable/internal/apperr"
+	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/calendar"
 	"github.com/cartable/cartable/internal/i18n"
@@ -76,6 +77,24 @@ func (s *Service) PreJuryPDF(ctx context.Context, p *authz.Principal, uai string
 	if n == 0 {
 		d.PDF.SetFont("Helvetica", "", 10)
 		d.PDF.MultiCell(d.ContentW(), 6, d.Text(i18n.T(lang, "graduation.pdf.none")), "", "L", false)
+	}
+	// The jury's minutes of the session, for those who may read them (audited).
+	if CanMinutes(p, m.Cohort.EstablishmentID) {
+		minutes, err := s.minutes(ctx, m.Cohort.EstablishmentID, m.Cohort.ID, m.Cohort.JuryDate)
+		if err != nil {
+			return err
+		}
+		if len(minutes) > 0 {
+			if err := s.audit.Record(ctx, audit.Event{Action: audit.GraduationMinutesRead, ActorID: audit.ID(p.AccountID), ActorLogin: p.Login,
+				EstablishmentID: &m.Cohort.EstablishmentID, Detail: map[string]any{"cohort_id": m.Cohort.ID, "session_date": m.Cohort.JuryDate, "pdf": true}}); err != nil {
+				return err
+			}
+			d.PDF.Ln(4)
+			d.PDF.SetFont("Helvetica", "B", 12)
+			d.PDF.MultiCell(d.ContentW(), 7, d.Text(i18n.T(lang, "graduation.minutes.title")), "", "L", false)
+			d.PDF.SetFont("Helvetica", "", 10)
+			d.PDF.MultiCell(d.ContentW(), 5, d.Para(minutes[0].Text), "", "L", false)
+		}
 	}
 	return d.Output(w)
 }

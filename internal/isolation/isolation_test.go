@@ -291,6 +291,11 @@ func TestIsolationMatrix(t *testing.T) {
 		// B is also of higher education: a cohort, a rule and a proof of its student.
 		objB.cohortID, objB.itemID = graduationOf(t, s, b, "PROMO-BRAVO", "Règle secrète Bravo", "preuve-bravo.pdf", []int64{stB.ID})
 		objB.markers = append(objB.markers, "PROMO-BRAVO", "Règle secrète Bravo", "preuve-bravo")
+		// and the jury's minutes of its session.
+		if _, err := s.App.Graduation.SaveMinutes(ctx, op, b.UAI, objB.cohortID, "", "Procès-verbal secret Bravo"); err != nil {
+			t.Fatal(err)
+		}
+		objB.markers = append(objB.markers, "Procès-verbal secret Bravo")
 
 		// One account of each role in A.
 		pageA, err := s.App.Students.List(ctx, op, a.UAI, student.Filter{Status: "active", Limit: 1})
@@ -315,6 +320,8 @@ func TestIsolationMatrix(t *testing.T) {
 			authz.Membership{Role: authz.RoleAdmin, EstablishmentID: c.ID})
 		users["office of A and C"] = s.CreateUser("scol.alpha.charlie", authz.Membership{Role: authz.RoleOffice, EstablishmentID: a.ID},
 			authz.Membership{Role: authz.RoleOffice, EstablishmentID: c.ID})
+		users["jury of A and C"] = s.CreateUser("jury.alpha.charlie", authz.Membership{Role: authz.RoleJury, EstablishmentID: a.ID},
+			authz.Membership{Role: authz.RoleJury, EstablishmentID: c.ID})
 
 		// Every route with an id is covered.
 		var routes []string

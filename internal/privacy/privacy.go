@@ -78,6 +78,7 @@ func Tables() []Table {
 		{"graduation_summaries", "graduation", "graduation"},
 		{"graduation_reminders", "graduation", "graduation"},
 		{"graduation_cohort_reports", "graduation", "graduation"},
+		{"graduation_minutes", "graduation", "graduation"},
 		{"notify_notices", "notifications", "notice"},
 		{"notify_addresses", "notifications", "address"},
 		{"notify_outbox", "notifications", "outbox"},

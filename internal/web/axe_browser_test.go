@@ -119,6 +119,10 @@ func TestBrowserAxe(t *testing.T) {
 	}
 	gest := "/establishments/" + g.UAI
 	cohort := fmt.Sprintf("%s/cohorts/%d", gest, g.Cohort.ID)
+	// The jury's minutes of the session (the cohort page and the minutes page show them).
+	if _, err := s.App.Graduation.SaveMinutes(bg, authz.OperatorPrincipal(), g.UAI, g.Cohort.ID, "", "Délibération du jury :\n18 admis, 2 ajournés."); err != nil {
+		t.Fatal(err)
+	}
 	checklist := fmt.Sprintf("%s/students/%d/graduation", gest, g.Student.ID)
 
 	est := "/establishments/" + e.UAI
@@ -135,7 +139,7 @@ func TestBrowserAxe(t *testing.T) {
 			st + "/situations", est + "/transfers", est + "/classes", est + "/sso"}},
 		{student, []string{"/me", st, st + "/results", st + "/situations"}},
 		{g.Office, []string{gest + "/graduation", gest + "/graduation/queue", cohort, cohort + "?filter=at_risk", cohort + "/rules", checklist}},
-		{g.Jury, []string{cohort, checklist}},
+		{g.Jury, []string{cohort, cohort + "/minutes", checklist}},
 		{graduate, []string{"/me", "/me/graduation"}},
 	}
 	screens := []struct {

@@ -35,6 +35,8 @@ func (s *Server) graduationRoutes(authed, selfChecked func(string, handlerFunc))
 	authed("GET /establishments/{uai}/cohorts/{id}/matrix.csv", s.matrixFile)
 	selfChecked("POST /establishments/{uai}/cohorts/{id}/matrix.xlsx", s.matrixImport)
 	authed("GET /establishments/{uai}/cohorts/{id}/prejury.pdf", s.preJuryPDF)
+	authed("GET /establishments/{uai}/cohorts/{id}/minutes", s.minutesPage)
+	authed("POST /establishments/{uai}/cohorts/{id}/minutes", s.saveMinutes)
 	authed("GET /establishments/{uai}/students/{id}/graduation.pdf", s.statementPDF)
 }
 
@@ -422,6 +424,8 @@ type matrixData struct {
 	Report   *graduation.SheetReport
 	Problems []string
 	Diff     []string
+	// Minutes: the jury's minutes section (nil when the caller may not read them).
+	Minutes *minutesData
 }
 
 func (s *Server) matrixPage(w http.ResponseWriter, r *http.Request) error {
@@ -443,9 +447,87 @@ func (s *Server) matrixPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	pg.Data = matrixData{UAI: e.UAI, Matrix: m, Filter: filter, Words: words(lang(r)),
+	d := matrixData{UAI: e.UAI, Matrix: m, Filter: filter, Words: words(lang(r)),
 		Office: p.IsPlatformAdmin() || p.Has(authz.RoleOffice, e.ID) || p.Has(authz.RoleAdmin, e.ID)}
+	if graduation.CanMinutes(p, e.ID) {
+		if d.Minutes, err = s.minutesData(r, pg, m.Cohort.ID); err != nil {
+			return err
+		}
+	}
+	pg.Data = d
 	return s.render(w, r, "graduation_matrix", pg)
+}
+
+// minutesData is the jury's minutes section of a cohort: the sessions' minutes and the
+// form that writes them (the matrix page and the minutes page).
+type minutesData struct {
+	UAI        string
+	CSRF       string
+	Cohort     highered.Cohort
+	List       []graduation.Minutes
+	Session    string
+	Text       string
+	Max        int
+	Standalone bool
+}
+
+func (s *Server) minutesData(r *http.Request, pg *page, cohortID int64) (*minutesData, error) {
+	c, list, err := s.Graduation.CohortMinutes(r.Context(), principal(r), r.PathValue("uai"), cohortID)
+	if err != nil {
+		return nil, err
+	}
+	d := &minutesData{UAI: strings.ToUpper(r.PathValue("uai")), CSRF: pg.CSRF, Cohort: c, List: list, Session: c.JuryDate, Max: graduation.MaxMinutes}
+	for _, m := range list {
+		if m.SessionDate == c.JuryDate {
+			d.Text = m.Text
+		}
+	}
+	return d, nil
+}
+
+// minutesPage shows the jury's minutes of a cohort and the form that writes them.
+func (s *Server) minutesPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderMinutes(w, r, http.StatusOK, "", "", nil)
+}
+
+func (s *Server) renderMinutes(w http.ResponseWriter, r *http.Request, status int, session, text string, failure error) error {
+	id, err := pathInt(r, "id", "cohort_not_found")
+	if err != nil {
+		return err
+	}
+	pg := s.newPage(r, "graduation.minutes.title")
+	d, err := s.minutesData(r, pg, id)
+	if err != nil {
+		return err
+	}
+	pg.Title = T(lang(r), "graduation.minutes.page", d.Cohort.Code)
+	d.Standalone = true
+	if failure != nil {
+		pg.Error = errorMessage(lang(r), failure)
+		d.Session, d.Text = session, text
+	}
+	if r.URL.Query().Get("saved") == "1" {
+		pg.Info = T(lang(r), "graduation.minutes.saved")
+	}
+	pg.Data = d
+	return s.renderStatus(w, r, status, "graduation_minutes", pg)
+}
+
+// saveMinutes writes the minutes of a session (jury, office, programme director).
+func (s *Server) saveMinutes(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathInt(r, "id", "cohort_not_found")
+	if err != nil {
+		return err
+	}
+	session, text := r.PostFormValue("session_date"), r.PostFormValue("text")
+	if _, err := s.Graduation.SaveMinutes(r.Context(), principal(r), r.PathValue("uai"), id, session, text); err != nil {
+		if apperr.KindOf(err) != apperr.KindInvalid {
+			return err
+		}
+		return s.renderMinutes(w, r, httpStatus(err), session, text, err)
+	}
+	http.Redirect(w, r, r.URL.Path+"?saved=1", http.StatusSeeOther)
+	return nil
 }
 
 type rulesData struct {
