@@ -2,6 +2,7 @@ package establishment
 
 import (
 	"context"
+	"slices"
 
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/authz"
@@ -26,18 +27,19 @@ func (s *Service) Resolve(ctx context.Context, p *authz.Principal, uai string, r
 	if p.IsPlatformAdmin() {
 		return e, nil
 	}
+	// Every role the caller holds there counts (a teacher may also sit on the jury):
+	// refused only when none of them is one of roles.
+	member := false
 	for _, m := range p.Roles {
 		if m.EstablishmentID != e.ID {
 			continue
 		}
-		if len(roles) == 0 {
+		member = true
+		if len(roles) == 0 || slices.Contains(roles, m.Role) {
 			return e, nil
 		}
-		for _, r := range roles {
-			if m.Role == r {
-				return e, nil
-			}
-		}
+	}
+	if member {
 		return Establishment{}, apperr.Forbidden("forbidden", "your role in this establishment does not allow this")
 	}
 	return Establishment{}, errNotVisible

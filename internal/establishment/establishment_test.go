@@ -102,6 +102,10 @@ func TestResolve(t *testing.T) {
 			{"teacher, teachers or admins", principal(role(authz.RoleTeacher, a)), a.UAI, []authz.Role{authz.RoleAdmin, authz.RoleTeacher}, ""},
 			{"teacher, admins only", principal(role(authz.RoleTeacher, a)), a.UAI, []authz.Role{authz.RoleAdmin}, "forbidden"},
 			{"admin here, teacher there", principal(role(authz.RoleAdmin, b), role(authz.RoleTeacher, a)), a.UAI, []authz.Role{authz.RoleAdmin}, "forbidden"},
+			// Two roles in one establishment: the second counts as well as the first.
+			{"teacher and jury, jury asked", principal(role(authz.RoleTeacher, a), role(authz.RoleJury, a)), a.UAI, []authz.Role{authz.RoleJury}, ""},
+			{"jury and teacher, jury asked", principal(role(authz.RoleJury, a), role(authz.RoleTeacher, a)), a.UAI, []authz.Role{authz.RoleJury}, ""},
+			{"teacher and jury, admins only", principal(role(authz.RoleTeacher, a), role(authz.RoleJury, a)), a.UAI, []authz.Role{authz.RoleAdmin}, "forbidden"},
 			{"admin of another", principal(role(authz.RoleAdmin, b)), a.UAI, nil, "establishment_not_found"},
 			{"no role", principal(), a.UAI, nil, "establishment_not_found"},
 			{"no role, no such UAI", principal(), "0382032C", nil, "establishment_not_found"},
