@@ -25,5 +25,5 @@ func demoNotify(ctx context.Context, app *App, ids map[string]int64) ([]demoLink
 	if err := app.Notify.Notify(ctx, st.AccountID, "notify.email_confirmed", map[string]string{"email": st.Login + "@eleves.example.org"}); err != nil {
 		return nil, err
 	}
-	return []demoLink{{login: "-", what: "privacy notice (GDPR articles 13-14); " + st.Login + " (first link) has notices and an e-mail address", url: app.PrivacyURL}}, nil
+	return []demoLink{{login: "-", what: "privacy notice (GDPR articles 13-14); " + st.Login + " has notices and an e-mail address", url: app.PrivacyURL}}, nil
 }
