@@ -79,7 +79,7 @@ func TestEmailAddressThroughThePages(t *testing.T) {
 	login(t, s, c, u)
 	p := fetch(t, c, "GET", s.URL+"/me", nil)
 	if r := fetch(t, c, "POST", s.URL+"/me/email", url.Values{"csrf": {p.csrf(t)}, "email": {"pas une adresse"}}); r.status != http.StatusUnprocessableEntity ||
-		!strings.Contains(html.UnescapeString(r.body), "n'est pas une adresse électronique") {
+		!strings.Contains(html.UnescapeString(r.body), "n’est pas une adresse électronique") {
 		t.Fatalf("bad address: %d\n%s", r.status, r.body)
 	}
 	if r := fetch(t, c, "POST", s.URL+"/me/email", url.Values{"csrf": {p.csrf(t)}, "email": {"eleve.adresse@example.org"}}); r.status != http.StatusSeeOther {

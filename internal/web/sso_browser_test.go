@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +88,21 @@ func TestBrowserSSOLogins(t *testing.T) {
 	// providerLogin fills the provider's login form (CAS or Hydra's login app).
 	providerLogin := func(u ssotest.User) {
 		t.Helper()
+		// The provider's form, once its page has loaded: cartable leaves through a page
+		// that refreshes itself, and a node found before that navigation ends is gone
+		// when it is typed into.
+		ready := `document.readyState === "complete" && !location.href.startsWith(` + strconv.Quote(s.URL) +
+			`) && document.querySelector("input[name=password]") !== null`
+		for deadline := time.Now().Add(40 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			// A navigation under way interrupts the evaluation: ask again.
+			if ok, err := cdp.Run(ctx, cdp.Evaluate[bool](ready)); err == nil && ok {
+				break
+			}
+			if time.Now().After(deadline) {
+				loc, _ := cdp.Run(ctx, cdp.Location())
+				t.Fatalf("the provider's login form never came, at %s", loc)
+			}
+		}
 		do(cdp.WaitVisible(cdp.CSS(`input[name=username]`)),
 			cdp.SendKeys(cdp.CSS(`input[name=username]`), u.Login),
 			cdp.SendKeys(cdp.CSS(`input[name=password]`), u.Password),
@@ -117,7 +133,7 @@ func TestBrowserSSOLogins(t *testing.T) {
 	providerLogin(*prof)
 	do(cdp.WaitVisible(cdp.ID("sso-unknown")))
 	fits("unknown identity")
-	if got := text("#sso-unknown"); !strings.Contains(got, "Académie de test") || !strings.Contains(got, "n'est relié à aucun compte cartable") {
+	if got := text("#sso-unknown"); !strings.Contains(got, "Académie de test") || !strings.Contains(got, "n’est relié à aucun compte cartable") {
 		t.Fatalf("unknown-identity page says %q", got)
 	}
 
