@@ -17,7 +17,7 @@ import (
 )
 
 // TestTwoInstancesShareAccountsNotIPLimits pins what docs/security.md says of several
-// instances on one database (decision 0020): sessions and the per-account lockout are
+// instances on one database (decision 0019): sessions and the per-account lockout are
 // in the database and hold across instances; the per-IP limit is each instance's own
 // (the global per-IP limit is the reverse proxy's).
 func TestTwoInstancesShareAccountsNotIPLimits(t *testing.T) {

@@ -5,7 +5,7 @@
 // request the gateway forwards, the health endpoint "/_/health" (and "/_/ready"), and the
 // read, write and exec timeouts the watchdog passes in its environment.
 //
-// The functions are the same account service the pages and the API use (decision 0021):
+// The functions are the same account service the pages and the API use (decision 0020):
 //
 //   - generate-password opens a single-use enrolment link ({"token"}) and returns the
 //     generated 24-character password with its QR code, and the TOTP secret generated in
