@@ -2,10 +2,8 @@ package graduation_test
 
 import (
 	"bytes"
-	"compress/zlib"
 	"context"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -14,31 +12,8 @@ import (
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/graduation"
+	"github.com/cartable/cartable/internal/pdfdoc/pdftest"
 )
-
-// inflated returns the PDF with its compressed streams inflated after it.
-func inflated(pdf []byte) string {
-	var sb strings.Builder
-	sb.Write(pdf)
-	rest := pdf
-	for {
-		i := bytes.Index(rest, []byte("stream\n"))
-		if i < 0 {
-			break
-		}
-		rest = rest[i+len("stream\n"):]
-		j := bytes.Index(rest, []byte("\nendstream"))
-		if j < 0 {
-			break
-		}
-		if r, err := zlib.NewReader(bytes.NewReader(rest[:j])); err == nil {
-			b, _ := io.ReadAll(r)
-			sb.Write(b)
-		}
-		rest = rest[j+len("\nendstream"):]
-	}
-	return sb.String()
-}
 
 func TestJuryMinutes(t *testing.T) {
 	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
@@ -108,7 +83,7 @@ func TestJuryMinutes(t *testing.T) {
 		if err := g.PreJuryPDF(ctx, f.jury, uai, f.cohort.ID, &pdf, "fr"); err != nil {
 			t.Fatal(err)
 		}
-		text := inflated(pdf.Bytes())
+		text := pdftest.Text(pdf.Bytes())
 		if !strings.Contains(text, "Deliberation ING-2027 finale: 3 admis") || strings.Contains(text, "Session de rattrapage") {
 			t.Fatal("the pre-jury PDF does not print the session's minutes (only them)")
 		}

@@ -2,10 +2,8 @@ package letter
 
 import (
 	"bytes"
-	"compress/zlib"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,6 +14,7 @@ import (
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/calendar"
 	"github.com/cartable/cartable/internal/pdfdoc"
+	"github.com/cartable/cartable/internal/pdfdoc/pdftest"
 )
 
 // generated is 23 November 2026, 13:05 UTC; links expire a week later, 14:05 in Paris
@@ -49,32 +48,6 @@ func render(t testing.TB, letters []Letter, o Options) []byte {
 
 var pageObject = regexp.MustCompile(`/Type /Page[^s]`)
 
-// content returns the document with every compressed stream inflated after it, so
-// that a test reads the text that production (compressed) output shows.
-func content(t testing.TB, pdf []byte) string {
-	t.Helper()
-	var sb strings.Builder
-	sb.Write(pdf)
-	rest := pdf
-	for {
-		i := bytes.Index(rest, []byte("stream\n"))
-		if i < 0 {
-			break
-		}
-		rest = rest[i+len("stream\n"):]
-		j := bytes.Index(rest, []byte("\nendstream"))
-		if j < 0 {
-			break
-		}
-		if r, err := zlib.NewReader(bytes.NewReader(rest[:j])); err == nil {
-			b, _ := io.ReadAll(r)
-			sb.Write(b)
-		}
-		rest = rest[j+len("\nendstream"):]
-	}
-	return sb.String()
-}
-
 // cp1252 is how s appears in the page content.
 func cp1252(s string) string {
 	return fpdf.New("P", "mm", "A4", "").UnicodeTranslatorFromDescriptor("cp1252")(pdfdoc.CoreFontText(s, false))
@@ -92,7 +65,7 @@ func TestWriteThreeLetters(t *testing.T) {
 	if bytes.Contains(pdf, []byte("(eleve.01)")) {
 		t.Fatal("page content is not compressed")
 	}
-	text := content(t, pdf)
+	text := pdftest.Text(pdf)
 	for _, want := range []string{
 		"(eleve.01)Tj", "(eleve.02)Tj", "(eleve.03)Tj",
 		"(" + cp1252("Votre compte cartable") + ")",
@@ -206,7 +179,7 @@ func TestAccentsAndCharactersOutsideCP1252(t *testing.T) {
 	letters[0].Establishment = "Collège Łukasz-Đorđević 🏫"
 	letters[0].Login = "zoe.lefevre"
 	pdf := render(t, letters, Options{Generated: generated})
-	text := content(t, pdf)
+	text := pdftest.Text(pdf)
 	for _, want := range []string{
 		"Zo\xe9 Lef\xe8vre-\xc7ag \x8cdipe", // é è Ç kept, ğ → g, Œ kept (0x8C)
 		"3e B",

@@ -2,10 +2,8 @@ package passport
 
 import (
 	"bytes"
-	"compress/zlib"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"slices"
 	"strconv"
@@ -15,6 +13,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/cartable/cartable/internal/pdfdoc"
+	"github.com/cartable/cartable/internal/pdfdoc/pdftest"
 	"github.com/go-pdf/fpdf"
 )
 
@@ -160,32 +159,6 @@ func renderRaw(t testing.TB, p *Passport, o PDFOptions) string {
 // pageCount counts the page objects ("/Type /Pages" is the page tree).
 func pageCount(pdf []byte) int { return bytes.Count(pdf, []byte("/Type /Page\n")) }
 
-// inflated returns the document with every compressed stream inflated after it, so
-// that a test reads the text that production (compressed) output shows.
-func inflated(t testing.TB, pdf []byte) string {
-	t.Helper()
-	var sb strings.Builder
-	sb.Write(pdf)
-	rest := pdf
-	for {
-		i := bytes.Index(rest, []byte("stream\n"))
-		if i < 0 {
-			break
-		}
-		rest = rest[i+len("stream\n"):]
-		j := bytes.Index(rest, []byte("\nendstream"))
-		if j < 0 {
-			break
-		}
-		if r, err := zlib.NewReader(bytes.NewReader(rest[:j])); err == nil {
-			b, _ := io.ReadAll(r)
-			sb.Write(b)
-		}
-		rest = rest[j+len("\nendstream"):]
-	}
-	return sb.String()
-}
-
 // cp1252 is s as it appears in the page content.
 func cp1252(s string) string {
 	return fpdf.New("P", "mm", "A4", "").UnicodeTranslatorFromDescriptor("")(pdfdoc.CoreFontText(s, false))
@@ -206,7 +179,7 @@ func TestWritePDFRealisticPassport(t *testing.T) {
 	if bytes.Contains(pdf, []byte("Situations professionnelles")) {
 		t.Fatal("page content is not compressed")
 	}
-	text := inflated(t, pdf)
+	text := pdftest.Text(pdf)
 	for _, want := range []string{
 		cp1252("Passeport — Léa Dûrand-Œuvray"),
 		fmt.Sprintf("page 1/%d ", n), fmt.Sprintf("page %d/%d ", n, n),
