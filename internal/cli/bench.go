@@ -53,21 +53,12 @@ func benchCmd() *cmd {
 			},
 			run: func(ctx context.Context, r *runner, args []string) error {
 				o := bench.LoginOptions{Users: users}
-				if cpuProfile != "" {
-					f, err := os.Create(cpuProfile)
-					if err != nil {
-						return err
-					}
-					defer f.Close()
-					o.CPUProfile = f
+				runs, err := parseRuns(duration, clients, cpuProfile)
+				if err != nil {
+					return err
 				}
-				var err error
-				if o.Duration, err = time.ParseDuration(duration); err != nil {
-					return usagef("--duration: %v", err)
-				}
-				if o.Clients, err = intList(clients); err != nil {
-					return usagef("--clients: %v", err)
-				}
+				defer runs.close()
+				o.Duration, o.Clients, o.CPUProfile = runs.duration, runs.clients, runs.profile
 				if o.Rates, err = intList(rates); err != nil {
 					return usagef("--rates: %v", err)
 				}
@@ -261,21 +252,12 @@ func benchSSOCmd() *cmd {
 			fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the runs to this file")
 		},
 		run: func(ctx context.Context, r *runner, args []string) error {
-			if cpuProfile != "" {
-				f, err := os.Create(cpuProfile)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				o.CPUProfile = f
+			runs, err := parseRuns(duration, clients, cpuProfile)
+			if err != nil {
+				return err
 			}
-			var err error
-			if o.Duration, err = time.ParseDuration(duration); err != nil {
-				return usagef("--duration: %v", err)
-			}
-			if o.Clients, err = intList(clients); err != nil {
-				return usagef("--clients: %v", err)
-			}
+			defer runs.close()
+			o.Duration, o.Clients, o.CPUProfile = runs.duration, runs.clients, runs.profile
 			rep, err := bench.SSO(ctx, r.cfg, openBench, o, r.stderr)
 			if err != nil {
 				return err
@@ -285,4 +267,38 @@ func benchSSOCmd() *cmd {
 			}
 			return rep.Print(r.stdout)
 		}}
+}
+
+// benchRuns are the settings the login and single sign-on benchmarks share.
+type benchRuns struct {
+	duration time.Duration
+	clients  []int
+	profile  io.Writer // nil without --cpuprofile (never a nil *os.File: the benchmark tests it against nil)
+	file     *os.File
+}
+
+// parseRuns reads --duration and --clients and creates the --cpuprofile file; close
+// closes it.
+func parseRuns(duration, clients, cpuProfile string) (benchRuns, error) {
+	var r benchRuns
+	var err error
+	if r.duration, err = time.ParseDuration(duration); err != nil {
+		return r, usagef("--duration: %v", err)
+	}
+	if r.clients, err = intList(clients); err != nil {
+		return r, usagef("--clients: %v", err)
+	}
+	if cpuProfile != "" {
+		if r.file, err = os.Create(cpuProfile); err != nil {
+			return r, err
+		}
+		r.profile = r.file
+	}
+	return r, nil
+}
+
+func (r benchRuns) close() {
+	if r.file != nil {
+		r.file.Close()
+	}
 }
