@@ -49,6 +49,42 @@ type DB struct {
 	engine Engine
 	dsn    string // without secrets: for logs
 	rebind sync.Map
+	// writer queues this process's SQLite writers (a channel of one token): SQLite has
+	// one write lock, and a writer that finds it taken sleeps in the busy handler (1, 2,
+	// 5 … 100 ms steps) instead of being woken when it frees, which made the tail of
+	// concurrent writes long (docs/benchmarks.md, the SSO callback). Waiting here wakes
+	// the next writer as soon as the previous one commits. Nil on PostgreSQL. Other
+	// processes on the same file still meet the busy handler.
+	writer chan struct{}
+}
+
+// writerWait is how long a writer waits for the token, as long as busy_timeout.
+const writerWait = 15 * time.Second
+
+// ErrBusy is returned when a writer waited writerWait for the write lock.
+var ErrBusy = errors.New("store: database busy: another write held the lock too long")
+
+// lockWriter takes the writer token (SQLite only; outside a transaction the context
+// carries). The returned function gives it back.
+func (db *DB) lockWriter(ctx context.Context) (func(), error) {
+	if db.writer == nil {
+		return func() {}, nil
+	}
+	select {
+	case db.writer <- struct{}{}:
+		return func() { <-db.writer }, nil
+	default:
+	}
+	t := time.NewTimer(writerWait)
+	defer t.Stop()
+	select {
+	case db.writer <- struct{}{}:
+		return func() { <-db.writer }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-t.C:
+		return nil, ErrBusy
+	}
 }
 
 // Options tune how a database is opened.
@@ -117,6 +153,7 @@ func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
 		}
 		db.sql.SetMaxOpenConns(n)
 		db.sql.SetMaxIdleConns(n)
+		db.writer = make(chan struct{}, 1)
 	case Postgres:
 		db.sql, err = sql.Open("pgx", src)
 		if err != nil {
@@ -187,6 +224,13 @@ func (db *DB) Tx(ctx context.Context, fn func(ctx context.Context) error) (err e
 	if InTx(ctx) {
 		return fn(ctx)
 	}
+	// On SQLite every transaction is a writer (_txlock=immediate): take the token
+	// before a connection, so that waiting writers do not hold connections readers need.
+	unlock, err := db.lockWriter(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	// The transaction runs on a dedicated connection, kept in the context too, so that
 	// CopyRows can reach the driver's connection (PostgreSQL COPY) inside it.
 	conn, err := db.sql.Conn(ctx)
@@ -222,6 +266,13 @@ type connKey struct{}
 
 // Exec runs a statement.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if db.writer != nil && !InTx(ctx) {
+		unlock, err := db.lockWriter(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
 	r, err := db.q(ctx).ExecContext(ctx, db.Rebind(query), db.args(args)...)
 	return r, translate(err)
 }
@@ -244,14 +295,54 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 // QueryRow runs a query returning at most one row; Scan it with Scan below to get
 // portable errors.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *Row {
+	if db.writer != nil && !InTx(ctx) && isWrite(query) {
+		// INSERT … RETURNING outside a transaction: the statement runs at Scan, holding
+		// the writer token until its row is read.
+		return &Row{run: func(dest ...any) error {
+			unlock, err := db.lockWriter(ctx)
+			if err != nil {
+				return err
+			}
+			defer unlock()
+			return db.q(ctx).QueryRowContext(ctx, db.Rebind(query), db.args(args)...).Scan(dest...)
+		}}
+	}
 	return &Row{row: db.q(ctx).QueryRowContext(ctx, db.Rebind(query), db.args(args)...)}
 }
 
+// isWrite tells a statement that changes rows by its first keyword (a WITH … clause
+// counts when it holds a data-changing statement).
+func isWrite(query string) bool {
+	q := strings.TrimLeft(query, " \t\r\n(")
+	if len(q) < 6 {
+		return false
+	}
+	switch strings.ToUpper(q[:6]) {
+	case "INSERT", "UPDATE", "DELETE", "REPLAC":
+		return true
+	case "SELECT":
+		return false
+	}
+	if strings.EqualFold(q[:4], "WITH") {
+		u := strings.ToUpper(q)
+		return strings.Contains(u, "INSERT ") || strings.Contains(u, "UPDATE ") || strings.Contains(u, "DELETE ")
+	}
+	return false
+}
+
 // Row wraps *sql.Row to translate driver errors.
-type Row struct{ row *sql.Row }
+type Row struct {
+	row *sql.Row
+	run func(dest ...any) error // a write run at Scan (SQLite, outside a transaction)
+}
 
 // Scan copies the row into dest; ErrNotFound when there was no row.
-func (r *Row) Scan(dest ...any) error { return translate(r.row.Scan(dest...)) }
+func (r *Row) Scan(dest ...any) error {
+	if r.run != nil {
+		return translate(r.run(dest...))
+	}
+	return translate(r.row.Scan(dest...))
+}
 
 // Each runs a query and calls fn for every row, closing the rows and checking their error.
 func (db *DB) Each(ctx context.Context, fn func(*sql.Rows) error, query string, args ...any) error {
