@@ -28,7 +28,7 @@ type gradSchool struct {
 }
 
 // graduationSchool builds a gradSchool in s under uai.
-func graduationSchool(t *testing.T, s *apptest.Server, uai string) gradSchool {
+func graduationSchool(t testing.TB, s *apptest.Server, uai string) gradSchool {
 	t.Helper()
 	ctx := context.Background()
 	op := authz.OperatorPrincipal()

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"fmt"
+	"html/template"
 	"io"
 	"net/http"
 	"strconv"
@@ -426,6 +427,23 @@ type matrixData struct {
 	Diff     []string
 	// Minutes: the jury's minutes section (nil when the caller may not read them).
 	Minutes *minutesData
+}
+
+// Cells writes a row's cells, one per rule: built here rather than by the template,
+// whose reflective calls per cell made 30,000 cells (2,000 students × 15 rules) cost
+// most of the page's time (docs/benchmarks.md, BenchmarkMatrixPage). The state is one of
+// graduation.States (a class name) and its word is escaped.
+func (d matrixData) Cells(r graduation.Row) template.HTML {
+	var b strings.Builder
+	b.Grow(len(r.Cells) * 48)
+	for _, c := range r.Cells {
+		b.WriteString(`<td class="state-`)
+		b.WriteString(template.HTMLEscapeString(string(c.State)))
+		b.WriteString(`">`)
+		b.WriteString(template.HTMLEscapeString(d.Words[string(c.State)]))
+		b.WriteString(`</td>`)
+	}
+	return template.HTML(b.String())
 }
 
 func (s *Server) matrixPage(w http.ResponseWriter, r *http.Request) error {

@@ -109,7 +109,7 @@ func TestGraduationPages(t *testing.T) {
 	// The office: matrix (filter), queue, refusal with a reason in one step.
 	matrix := fmt.Sprintf("%s/establishments/%s/cohorts/%d", s.URL, uai, c.ID)
 	m := fetch(t, oc, "GET", matrix+"?filter=submitted", nil)
-	if m.status != 200 || !strings.Contains(m.body, "Déposé") || strings.Contains(m.body, list.Students[1].LastName) {
+	if m.status != 200 || !strings.Contains(m.body, `<td class="state-submitted">Déposé</td>`) || strings.Contains(m.body, list.Students[1].LastName) {
 		t.Fatalf("matrix submitted: %d\n%s", m.status, m.body)
 	}
 	queue := fetch(t, oc, "GET", s.URL+"/establishments/"+uai+"/graduation/queue", nil)

@@ -30,7 +30,7 @@ type page struct {
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
-func (p page) csrf(t *testing.T) string {
+func (p page) csrf(t testing.TB) string {
 	t.Helper()
 	m := csrfField.FindStringSubmatch(p.body)
 	if m == nil {
@@ -39,7 +39,7 @@ func (p page) csrf(t *testing.T) string {
 	return m[1]
 }
 
-func fetch(t *testing.T, c *http.Client, method, u string, form url.Values, header ...string) page {
+func fetch(t testing.TB, c *http.Client, method, u string, form url.Values, header ...string) page {
 	t.Helper()
 	var body io.Reader
 	if form != nil {
@@ -75,7 +75,7 @@ func sessionCookie(c *http.Client, base string) string {
 }
 
 // login logs u in through the two web steps and returns the session cookie value.
-func login(t *testing.T, s *apptest.Server, c *http.Client, u *apptest.User) string {
+func login(t testing.TB, s *apptest.Server, c *http.Client, u *apptest.User) string {
 	t.Helper()
 	p := fetch(t, c, "GET", s.URL+"/login", nil)
 	if p.status == http.StatusSeeOther { // already logged in: any page has a CSRF token
