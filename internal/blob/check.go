@@ -84,7 +84,7 @@ func Detect(r io.ReaderAt, size int64) (string, error) {
 		// The header must decode (dimensions within bounds): a renamed file or a
 		// truncated one is refused now, not shown broken later.
 		cfg, _, err := image.DecodeConfig(io.NewSectionReader(r, 0, size))
-		if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxImageSide || cfg.Height > maxImageSide {
+		if err != nil || !saneImage(cfg) {
 			return "", ErrBadImage
 		}
 	}
@@ -176,9 +176,19 @@ const MaxFileName = 200
 // extensions are the extensions FileName gives each type.
 var extensions = map[string]string{TypePDF: ".pdf", TypeZIP: ".zip", TypeJPEG: ".jpg", TypePNG: ".png"}
 
-// maxImageSide bounds a photo's width and height (a 200-megapixel phone photo is about
-// 16,000 pixels wide).
-const maxImageSide = 20000
+// The bounds of an accepted image, photo of a situation or scanned proof alike: a
+// 200-megapixel phone photo is 16,320 × 12,240 pixels. A decoder handed a forged header
+// would otherwise allocate for what it claims.
+const (
+	maxImageSide   = 20000
+	maxImagePixels = 200_000_000
+)
+
+// saneImage tells whether an image header's dimensions are within the bounds.
+func saneImage(cfg image.Config) bool {
+	return cfg.Width > 0 && cfg.Height > 0 && cfg.Width <= maxImageSide && cfg.Height <= maxImageSide &&
+		int64(cfg.Width)*int64(cfg.Height) <= maxImagePixels
+}
 
 // FileName returns the name under which a content of type contentType is stored,
 // listed, downloaded and put in a passport ZIP, from the name a client gave:

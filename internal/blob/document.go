@@ -9,10 +9,6 @@ import (
 	"io"
 )
 
-// maxImagePixels bounds an accepted image's dimensions (a 12,000 × 12,000 scan at
-// most): a decoder handed a forged header would otherwise allocate for it.
-const maxImagePixels = 144_000_000
-
 // DetectDocument returns the content type of a proof (a scanned certificate, an
 // attestation): a PDF as Detect tells it, or a PNG or JPEG image whose header decodes
 // with sane dimensions. The type comes from the content, never from the name; a ZIP, a
@@ -41,8 +37,7 @@ func DetectDocument(r io.ReaderAt, size int64) (string, error) {
 		return "", ErrUnsupported
 	}
 	cfg, format, err := image.DecodeConfig(io.NewSectionReader(r, 0, size))
-	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxImagePixels ||
-		(typ == TypePNG) != (format == "png") {
+	if err != nil || !saneImage(cfg) || (typ == TypePNG) != (format == "png") {
 		return "", ErrUnsupported
 	}
 	return typ, nil

@@ -24,6 +24,12 @@ func TestInactiveStudentsApart(t *testing.T) {
 			Mandatory: true, Deadline: "2027-05-01"}); err != nil {
 			t.Fatal(err)
 		}
+		// The first and the third deposit their internship agreement.
+		for _, i := range []int{0, 2} {
+			if _, err := g.SubmitProof(ctx, f.studentP(i), uai, f.students[i], itemOf(t, g, f, i, "STAGE"), "stage.pdf", strings.NewReader(minimalPDF), graduation.Change{}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		// The registrar's full export lists only the first two: the third is deactivated.
 		csv := "N° étudiant;Nom;Prénom;Date de naissance;Courriel;Formation;Promotion;Année\n" +
 			"EA;NuméroA;Élève;01/01/2003;;ING;ING-2027;3\n" +
@@ -55,6 +61,26 @@ func TestInactiveStudentsApart(t *testing.T) {
 		}
 		if m, err = g.Matrix(ctx, f.office, uai, f.cohort.ID, graduation.FilterInactive); err != nil || len(m.Rows) != 1 || m.Rows[0].StudentID != f.students[2] || m.Rows[0].Active {
 			t.Fatalf("inactive: %+v, %v", m.Rows, err)
+		}
+		// His proof leaves the office's queue and its digest.
+		q, err := g.Queue(ctx, f.office, uai)
+		if err != nil || len(q) != 1 || q[0].StudentID != f.students[0] {
+			t.Fatalf("queue: %+v, %v", q, err)
+		}
+		if _, err := g.RunDigest(ctx); err != nil {
+			t.Fatal(err)
+		}
+		digests := 0
+		for _, n := range f.notes.list {
+			if n.key == "graduation.notice.digest" {
+				digests++
+				if n.params["count"] != "1" {
+					t.Errorf("the digest counts %s proofs, want 1 (the enrolled student's)", n.params["count"])
+				}
+			}
+		}
+		if digests == 0 {
+			t.Fatalf("no digest: %v", f.notes.keys())
 		}
 		reports := 0
 		for _, n := range f.notes.list {

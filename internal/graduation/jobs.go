@@ -399,15 +399,44 @@ func (s *Service) RunDigest(ctx context.Context) (DigestReport, error) {
 		est int64
 		n   int
 	}
-	var list []pending
+	// The proofs waiting, per establishment, counting only students still enrolled: a
+	// deactivated student's proof is not the office's work (see Queue).
+	perStudent := map[int64]map[int64]int{}
 	if err := s.db.Each(ctx, func(rows *sql.Rows) error {
-		var p pending
-		err := rows.Scan(&p.est, &p.n)
-		list = append(list, p)
-		return err
-	}, `SELECT establishment_id, COUNT(*) FROM graduation_items WHERE state = 'submitted' GROUP BY establishment_id`); err != nil {
+		var est, st int64
+		var n int
+		if err := rows.Scan(&est, &st, &n); err != nil {
+			return err
+		}
+		if perStudent[est] == nil {
+			perStudent[est] = map[int64]int{}
+		}
+		perStudent[est][st] = n
+		return nil
+	}, `SELECT establishment_id, student_id, COUNT(*) FROM graduation_items WHERE state = 'submitted' GROUP BY establishment_id, student_id`); err != nil {
 		return rep, err
 	}
+	var list []pending
+	for est, students := range perStudent {
+		ids := make([]int64, 0, len(students))
+		for id := range students {
+			ids = append(ids, id)
+		}
+		people, err := student.People(ctx, s.db, ids)
+		if err != nil {
+			return rep, err
+		}
+		p := pending{est: est}
+		for id, n := range students {
+			if people[id].Status == student.StatusActive {
+				p.n += n
+			}
+		}
+		if p.n > 0 {
+			list = append(list, p)
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].est < list[j].est })
 	for _, p := range list {
 		rep.Establishments++
 		if s.Notifier == nil || s.Members == nil {

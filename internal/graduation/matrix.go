@@ -173,22 +173,36 @@ func (s *Service) Queue(ctx context.Context, p *authz.Principal, uai string) ([]
 	if err != nil {
 		return nil, err
 	}
+	// Proofs of students no longer enrolled (deactivated by a full registrar export, or
+	// gone) are not the office's work: they are left out, page after page of the
+	// oldest, until the queue is full or the proofs run out.
 	var out []Pending
-	var ids []int64
-	if err := s.db.Each(ctx, func(rows *sql.Rows) error {
-		it, err := scanItem(rows)
-		out = append(out, Pending{Item: it})
-		ids = append(ids, it.StudentID)
-		return err
-	}, `SELECT `+itemCols+itemFrom+` WHERE i.establishment_id = $1 AND i.state = 'submitted' ORDER BY i.updated_at, i.id LIMIT `+itoa(MaxQueue), e.ID); err != nil {
-		return nil, err
-	}
-	people, err := student.People(ctx, s.db, ids)
-	if err != nil {
-		return nil, err
-	}
-	for i := range out {
-		out[i].LastName, out[i].FirstName = people[out[i].StudentID].LastName, people[out[i].StudentID].FirstName
+	for offset := 0; len(out) < MaxQueue; offset += MaxQueue {
+		var page []Pending
+		var ids []int64
+		if err := s.db.Each(ctx, func(rows *sql.Rows) error {
+			it, err := scanItem(rows)
+			page = append(page, Pending{Item: it})
+			ids = append(ids, it.StudentID)
+			return err
+		}, `SELECT `+itemCols+itemFrom+` WHERE i.establishment_id = $1 AND i.state = 'submitted' ORDER BY i.updated_at, i.id LIMIT `+itoa(MaxQueue)+` OFFSET `+itoa(offset), e.ID); err != nil {
+			return nil, err
+		}
+		people, err := student.People(ctx, s.db, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, pd := range page {
+			who := people[pd.StudentID]
+			if who.Status != student.StatusActive || len(out) == MaxQueue {
+				continue
+			}
+			pd.LastName, pd.FirstName = who.LastName, who.FirstName
+			out = append(out, pd)
+		}
+		if len(page) < MaxQueue {
+			break
+		}
 	}
 	if out == nil {
 		out = []Pending{}
