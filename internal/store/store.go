@@ -134,6 +134,14 @@ func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
 				return nil, fmt.Errorf("create database directory: %w", err)
 			}
 		}
+		// The database holds everyone's records: only the service's user reads it. SQLite
+		// would create it 0644 (umask permitting); its -wal and -shm files take the
+		// database file's permissions.
+		if f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600); err == nil {
+			f.Close()
+		} else {
+			return nil, fmt.Errorf("create database file: %w", err)
+		}
 		// WAL lets readers run during a write; immediate transactions take the write lock at
 		// BEGIN, so two writers queue on busy_timeout instead of failing on lock upgrade.
 		q := url.Values{}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -29,7 +30,12 @@ func TestIsWrite(t *testing.T) {
 
 func openSQLite(t *testing.T) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "w.db"), Options{})
+	return openSQLiteAt(t, filepath.Join(t.TempDir(), "w.db"))
+}
+
+func openSQLiteAt(t *testing.T, path string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), "sqlite:"+path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,5 +145,20 @@ func TestSQLiteWriterWaitsInGo(t *testing.T) {
 	}
 	if err := <-waiting; err != nil {
 		t.Fatalf("the queued writer: %v", err)
+	}
+}
+
+// TestSQLiteFileMode: a new database and its WAL are readable by the service's user only.
+func TestSQLiteFileMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.db")
+	openSQLiteAt(t, path)
+	for _, p := range []string{path, path + "-wal"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := fi.Mode().Perm(); m != 0o600 {
+			t.Errorf("%s: mode %o, want 600", filepath.Base(p), m)
+		}
 	}
 }
