@@ -252,6 +252,18 @@ func TestTemplateDefaults(t *testing.T) {
 	if ing.Name != o.services[0].Name || ing.Port.Name != o.services[0].Spec.Ports[0].Name {
 		t.Errorf("ingress backend %+v", ing)
 	}
+	// /metrics on a port of its own (--metrics-addr), which the Ingress does not route.
+	if !slices.Contains(c.Args, "--metrics-addr=:9102") || len(c.Ports) != 2 || c.Ports[1].Name != "metrics" || c.Ports[1].ContainerPort != 9102 ||
+		len(o.services[0].Spec.Ports) != 2 || o.services[0].Spec.Ports[1].TargetPort.String() != "metrics" {
+		t.Errorf("metrics port: args %v, container ports %+v, service ports %+v", c.Args, c.Ports, o.services[0].Spec.Ports)
+	}
+	for _, rule := range o.ingresses[0].Spec.Rules {
+		for _, p := range rule.HTTP.Paths {
+			if p.Backend.Service != nil && p.Backend.Service.Port.Name == "metrics" {
+				t.Errorf("the Ingress routes the metrics port: %+v", p)
+			}
+		}
+	}
 
 	// The migration Job: a pre-install and pre-upgrade hook running migrate.
 	j := o.jobs[0]
@@ -286,7 +298,7 @@ func TestTemplateDefaults(t *testing.T) {
 	}
 	m := o.monitors[0]
 	if !labels.SelectorFromSet(m.Spec.Selector.MatchLabels).Matches(labels.Set(o.services[0].Labels)) || m.Spec.Endpoints[0].Path != "/metrics" ||
-		m.Spec.Endpoints[0].Port != "http" || m.Spec.JobLabel != "app.kubernetes.io/name" || o.services[0].Labels["app.kubernetes.io/name"] != "cartable" {
+		m.Spec.Endpoints[0].Port != "metrics" || m.Spec.JobLabel != "app.kubernetes.io/name" || o.services[0].Labels["app.kubernetes.io/name"] != "cartable" {
 		t.Errorf("servicemonitor: %+v", m.Spec)
 	}
 	checkRules(t, o.rules[0])

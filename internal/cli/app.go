@@ -135,7 +135,9 @@ func (a *App) Handler(ctx context.Context) (http.Handler, error) {
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	mux.Handle("GET /metrics", a.Metrics.Handler())
+	if cfg.MetricsAddr == "" {
+		mux.Handle("GET /metrics", a.Metrics.Handler())
+	}
 	apiSrv := &api.Server{Services: a.Services, AuthLimiter: authLimiter, SignupLimiter: signupLimiter, OpenAPI: docs.OpenAPI}
 	a.APIRoutes = apiSrv.Register(mux)
 	webSrv := &web.Server{Services: a.Services, AuthLimiter: authLimiter, SignupLimiter: signupLimiter, CSRFKey: csrf,

@@ -65,7 +65,20 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	go a.background(bg)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	var ms *http.Server
+	if a.Config.MetricsAddr != "" {
+		// The counters on a port of their own, which the ingress does not route.
+		mln, err := net.Listen("tcp", a.Config.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s (--metrics-addr): %w", a.Config.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", a.Metrics.Handler())
+		ms = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+		go func() { errc <- ms.Serve(mln) }()
+		a.Log.Info("serving metrics", "addr", mln.Addr().String())
+	}
 	go func() {
 		if a.Config.TLSCert != "" {
 			errc <- srv.ServeTLS(ln, a.Config.TLSCert, a.Config.TLSKey)
@@ -83,6 +96,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
 	defer cancel()
 	err = srv.Shutdown(sctx)
+	if ms != nil {
+		_ = ms.Shutdown(sctx)
+	}
 	stopBG()
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err

@@ -31,6 +31,7 @@ type Config struct {
 	LogLevel  string // --log-level: debug, info, warn, error
 
 	Addr            string         // --addr: listen address
+	MetricsAddr     string         // --metrics-addr: /metrics on this address only
 	BaseURL         string         // --base-url: public URL, used in links
 	Migrate         bool           // --migrate: apply pending migrations at start
 	TLSCert, TLSKey string         // --tls-cert, --tls-key
@@ -179,6 +180,7 @@ func (c *Config) Register(fs *flag.FlagSet, getenv func(string) string) {
 	r.str(&c.LogFormat, "log-format", "log format: text or json")
 	r.str(&c.LogLevel, "log-level", "log level: debug, info, warn or error")
 	r.str(&c.Addr, "addr", "HTTP listen address")
+	r.str(&c.MetricsAddr, "metrics-addr", "serve /metrics on this address only (e.g. :9102), not on --addr (default: on --addr)")
 	r.str(&c.BaseURL, "base-url", "public URL of the service, used in enrolment links (default: http://ADDR)")
 	r.boolean(&c.Migrate, "migrate", "apply pending database migrations at start instead of refusing to serve")
 	r.str(&c.TLSCert, "tls-cert", "TLS certificate file (serve HTTPS)")
