@@ -14,11 +14,15 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/blob"
+	"github.com/cartable/cartable/internal/config"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/highered"
+	"github.com/cartable/cartable/internal/keyring"
+	"github.com/cartable/cartable/internal/notify"
 	"github.com/cartable/cartable/internal/store"
 	"github.com/cartable/cartable/internal/store/storetest"
 	"github.com/cartable/cartable/internal/student"
@@ -37,6 +41,13 @@ func benchEngine(b *testing.B) store.Engine {
 // with his items, written set-based (student.Apply, ensureItems), and returns the
 // service, the cohort and the operator.
 func loadCohort(b *testing.B, n, r int) (*Service, highered.Cohort, *store.DB) {
+	return loadCohortNotified(b, n, r, false)
+}
+
+// loadCohortNotified is loadCohort; with notified, every student has his account (made
+// set-based by account.CreateMany, as an import does) and the service notifies through
+// internal/notify, so that reminders and digests write their notices as in production.
+func loadCohortNotified(b *testing.B, n, r int, notified bool) (*Service, highered.Cohort, *store.DB) {
 	b.Helper()
 	ctx := context.Background()
 	db := storetest.Open(b, benchEngine(b))
@@ -49,6 +60,18 @@ func loadCohort(b *testing.B, n, r int) (*Service, highered.Cohort, *store.DB) {
 		b.Fatal(err)
 	}
 	s := New(db, log, est, he, blobs, now)
+	var accounts *account.Service
+	if notified {
+		ring, err := keyring.New([]keyring.Key{{ID: "k1", Secret: bytes.Repeat([]byte{7}, 32)}}, "k1")
+		if err != nil {
+			b.Fatal(err)
+		}
+		cfg := config.Default()
+		if accounts, err = account.New(db, log, ring, now, account.PolicyFrom(&cfg), account.Options{}); err != nil {
+			b.Fatal(err)
+		}
+		s.Notifier = notify.New(db, log, ring, accounts, now, notify.Options{})
+	}
 	op := authz.OperatorPrincipal()
 	name, sector := "École", establishment.SectorHigher
 	e, err := est.Create(ctx, authz.Operator, establishment.Input{UAI: "0691999Y", Name: &name, Sector: &sector})
@@ -78,6 +101,19 @@ func loadCohort(b *testing.B, n, r int) (*Service, highered.Cohort, *store.DB) {
 			for i := range ins {
 				ins[i] = student.Insert{Record: &student.Record{EleveID: fmt.Sprintf("%08d", start+i), LastName: fmt.Sprintf("Nom%06d", start+i), FirstName: "Élève",
 					INEStatus: "missing", Status: student.StatusActive}, NouvelEleve: "0"}
+			}
+			if accounts != nil {
+				people := make([]account.Person, k)
+				for i := range people {
+					people[i] = account.Person{FirstName: ins[i].Record.FirstName, LastName: ins[i].Record.LastName}
+				}
+				accs, err := accounts.CreateMany(ctx, authz.Operator, authz.Membership{Role: authz.RoleStudent, EstablishmentID: e.ID, UAI: e.UAI}, people)
+				if err != nil {
+					return err
+				}
+				for i := range ins {
+					ins[i].AccountID = accs[i].ID
+				}
 			}
 			ids, err := student.Apply(ctx, db, e, ins, nil, now())
 			if err != nil {
@@ -227,7 +263,7 @@ func BenchmarkNightly(b *testing.B) {
 		fmt.Sscan(v, &n)
 	}
 	t0 := time.Now()
-	s, _, _ := loadCohort(b, n, 15)
+	s, _, db := loadCohortNotified(b, n, 15, true)
 	b.Logf("loaded %d students × 15 items in %s", n, time.Since(t0).Round(time.Second))
 	ctx := context.Background()
 	b.ResetTimer()
@@ -237,7 +273,11 @@ func BenchmarkNightly(b *testing.B) {
 		if err != nil || rep.Students != n {
 			b.Fatalf("%+v %v", rep, err)
 		}
-		b.Logf("pass in %s: %+v", time.Since(t).Round(10*time.Millisecond), rep)
+		var notices int
+		if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM notify_notices").Scan(&notices); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("pass in %s: %+v; %d notices in all", time.Since(t).Round(10*time.Millisecond), rep, notices)
 	}
 }
 

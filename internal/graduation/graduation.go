@@ -25,6 +25,13 @@ type Notifier interface {
 	Notify(ctx context.Context, accountID int64, key string, params map[string]string) error
 }
 
+// BulkNotifier is a Notifier that also gives one notice to many accounts in a few
+// statements (notify.Service): the nightly pass's reminders use it when the Notifier
+// has it.
+type BulkNotifier interface {
+	NotifyMany(ctx context.Context, accountIDs []int64, key string, params []map[string]string) error
+}
+
 // Roles and what they may do.
 var (
 	// office writes rules and reviews proofs.

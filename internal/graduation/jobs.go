@@ -277,13 +277,21 @@ func (s *Service) remind(ctx context.Context, today string, now time.Time, rep *
 			if err != nil {
 				return err
 			}
+			var to []int64
+			var params []map[string]string
 			for _, d := range chunk {
 				acc, ok := accs[d.student]
 				if !ok {
 					continue
 				}
-				if err := s.Notifier.Notify(ctx, acc, "graduation.notice.deadline",
-					map[string]string{"rule": d.label, "deadline": d.date, "days": itoa(daysBetween(today, d.date))}); err != nil {
+				to = append(to, acc)
+				params = append(params, map[string]string{"rule": d.label, "deadline": d.date, "days": itoa(daysBetween(today, d.date))})
+			}
+			if bulk, ok := s.Notifier.(BulkNotifier); ok {
+				return bulk.NotifyMany(ctx, to, "graduation.notice.deadline", params)
+			}
+			for i, acc := range to {
+				if err := s.Notifier.Notify(ctx, acc, "graduation.notice.deadline", params[i]); err != nil {
 					return err
 				}
 			}

@@ -95,3 +95,42 @@ func TestRegistrarAddressesReachStudents(t *testing.T) {
 		c.SMTPHost, c.SMTPPort, c.SMTPTLS, c.SMTPFrom = m.Host, m.Port, "none", "cartable <no-reply@cartable.test>"
 	})
 }
+
+// TestDeadlineRemindersAreNotices: the nightly pass gives its reminders through the
+// notifications in bulk (notify.Service.NotifyMany): each student finds his own, once.
+func TestDeadlineRemindersAreNotices(t *testing.T) {
+	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
+		ctx := context.Background()
+		f := setup(t, s, 2)
+		g, n := s.App.Graduation, s.App.Notify
+		g.Notifier = n
+		if _, ok := g.Notifier.(graduation.BulkNotifier); !ok {
+			t.Fatal("notify.Service gives no notices in bulk")
+		}
+		deadline := s.Clock.Now().AddDate(0, 0, 19).Format("2006-01-02")
+		if _, err := g.SaveRule(ctx, f.office, uai, f.cohort.ID, graduation.Rule{Code: "STAGE", Label: "Stage de fin d’études", Category: "internship",
+			Mandatory: true, Deadline: deadline}); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if _, err := g.RunNightly(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, acc := range f.accounts {
+			list, err := n.Notices(ctx, acc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := 0
+			for _, nt := range list {
+				if nt.Key == "graduation.notice.deadline" && nt.Params["rule"] == "Stage de fin d’études" && nt.Params["deadline"] == deadline && nt.Params["days"] == "19" {
+					got++
+				}
+			}
+			if got != 1 {
+				t.Errorf("student %d: %d deadline notices, want 1: %+v", i, got, list)
+			}
+		}
+	})
+}

@@ -355,3 +355,49 @@ func TestUnreadableRowDoesNotBlock(t *testing.T) {
 		}
 	}, withMail(m))
 }
+
+// TestNotifyMany: many notices at once are the notices Notify gives one by one — each
+// reader sees his own, in his language; those with a confirmed address get the e-mail,
+// once; bad parameters refuse the whole batch and nothing is kept.
+func TestNotifyMany(t *testing.T) {
+	m := mailtest.Start(t)
+	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
+		ctx := context.Background()
+		n := s.App.Notify
+		a := s.CreateUser("many.a", authz.Membership{Role: authz.RolePlatformAdmin})
+		b := s.CreateUser("many.b", authz.Membership{Role: authz.RolePlatformAdmin})
+		if err := n.SetAddress(ctx, b.ID, "many.b@example.org"); err != nil {
+			t.Fatal(err)
+		}
+		before := len(m.Messages(t))
+		key := "notify.email_confirmed"
+		if err := n.NotifyMany(ctx, []int64{a.ID, b.ID}, key, []map[string]string{{"email": "a@x.org"}, {}}); err == nil {
+			t.Fatal("a missing parameter was accepted")
+		}
+		if err := n.NotifyMany(ctx, []int64{a.ID}, key, nil); err == nil {
+			t.Fatal("one account for no parameters was accepted")
+		}
+		if list, _ := n.Notices(ctx, a.ID); len(list) != 0 {
+			t.Fatalf("a refused batch left %d notices", len(list))
+		}
+		if err := n.NotifyMany(ctx, []int64{a.ID, b.ID, a.ID}, key, []map[string]string{{"email": "a1@x.org"}, {"email": "b@x.org"}, {"email": "a2@x.org"}}); err != nil {
+			t.Fatal(err)
+		}
+		la, _ := n.Notices(ctx, a.ID)
+		lb, _ := n.Notices(ctx, b.ID)
+		if len(la) != 2 || len(lb) != 1 || !strings.Contains(lb[0].Text("fr"), "b@x.org") || !strings.Contains(lb[0].Text("en"), "b@x.org") {
+			t.Fatalf("notices: a %+v, b %+v", la, lb)
+		}
+		c, err := n.RunSend(ctx, s.App.Mailer)
+		if err != nil || c.Sent != 1 {
+			t.Fatalf("send: %+v %v", c, err)
+		}
+		msgs := m.Messages(t)
+		if len(msgs) != before+1 || msgs[0].To[0].Address != "many.b@example.org" || !strings.Contains(m.Text(t, msgs[0].ID), "b@x.org") {
+			t.Fatalf("mail: %+v", msgs)
+		}
+		if c, _ = n.RunSend(ctx, s.App.Mailer); c.Sent != 0 {
+			t.Fatalf("sent twice: %+v", c)
+		}
+	}, withMail(m))
+}
