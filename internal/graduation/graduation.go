@@ -715,8 +715,14 @@ func (s *Service) writeSummaries(ctx context.Context, rows [][]any) error {
 		if err := s.db.InsertRowsOn(ctx, "graduation_summaries",
 			[]string{"student_id", "establishment_id", "cohort_id", "status", "remaining", "next_deadline", "computed_at"},
 			rows[start:min(start+1000, len(rows))],
+			// A summary that did not change is not rewritten (the nightly pass recomputes
+			// every student's: rewriting 100,000 unchanged rows was most of a quiet night's
+			// work); computed_at is then when it last changed.
 			`ON CONFLICT (student_id) DO UPDATE SET establishment_id = excluded.establishment_id, cohort_id = excluded.cohort_id,
-				status = excluded.status, remaining = excluded.remaining, next_deadline = excluded.next_deadline, computed_at = excluded.computed_at`,
+				status = excluded.status, remaining = excluded.remaining, next_deadline = excluded.next_deadline, computed_at = excluded.computed_at
+				WHERE graduation_summaries.status <> excluded.status OR graduation_summaries.remaining <> excluded.remaining
+				OR graduation_summaries.next_deadline <> excluded.next_deadline OR graduation_summaries.cohort_id <> excluded.cohort_id
+				OR graduation_summaries.establishment_id <> excluded.establishment_id`,
 			"", nil); err != nil {
 			return err
 		}
