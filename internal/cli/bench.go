@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -145,6 +146,7 @@ func benchPagesCmd() *cmd {
 func benchSoakCmd() *cmd {
 	var o bench.SoakOptions
 	var asJSON bool
+	var svg string
 	return &cmd{name: "soak", summary: "a long mixed load (results, passports, grid saves) at a fixed rate on the configured database: errors, p95 and memory per window",
 		flags: func(fs *flag.FlagSet) {
 			fs.DurationVar(&o.Duration, "duration", 30*time.Minute, "length of the run")
@@ -152,11 +154,21 @@ func benchSoakCmd() *cmd {
 			fs.Float64Var(&o.Rate, "rate", 50, "requests per second (open loop; set it to about 70 % of what bench pages shows the machine sustains)")
 			fs.IntVar(&o.Clients, "clients", 32, "most requests in flight (an arrival finding all busy is counted as dropped)")
 			fs.BoolVar(&asJSON, "json", false, "print JSON")
+			fs.StringVar(&svg, "svg", "", "also write the plot of the run (latency and memory per window) to this SVG file")
 		},
 		run: func(ctx context.Context, r *runner, args []string) error {
 			res, err := bench.Soak(ctx, r.cfg, openBench, o)
 			if err != nil {
 				return err
+			}
+			if svg != "" {
+				var b bytes.Buffer
+				if err := res.PlotSVG(&b); err != nil {
+					return err
+				}
+				if err := os.WriteFile(svg, b.Bytes(), 0o644); err != nil {
+					return fmt.Errorf("bench soak --svg: %w", err)
+				}
 			}
 			if asJSON {
 				err = printJSON(r.stdout, res)
