@@ -429,6 +429,9 @@ type matrixData struct {
 	Minutes *minutesData
 }
 
+// Columns is the number of columns of the matrix: the student, his summary, a rule each.
+func (d matrixData) Columns() int { return len(d.Matrix.Rules) + 2 }
+
 // Cells writes a row's cells, one per rule: built here rather than by the template,
 // whose reflective calls per cell made 30,000 cells (2,000 students × 15 rules) cost
 // most of the page's time (docs/benchmarks.md, BenchmarkMatrixPage). The state is one of
