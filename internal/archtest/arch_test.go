@@ -64,7 +64,7 @@ var never = map[string][]string{
 var planned = map[string]bool{"app": true, "i18n": true, "pdfdoc": true}
 
 // support are the packages outside the rule: tests' helpers and data.
-var support = map[string]bool{"apptest": true, "archtest": true, "isolation": true, "store/storetest": true, "ssotest": true, "mailtest": true, "s3test": true, "pdfdoc/pdftest": true}
+var support = map[string]bool{"apptest": true, "archtest": true, "isolation": true, "store/storetest": true, "ssotest": true, "mailtest": true, "s3test": true, "pdfdoc/pdftest": true, "childproc": true}
 
 // allowedEverywhere are leaves any package may use.
 var allowedEverywhere = map[string]bool{"apperr": true}

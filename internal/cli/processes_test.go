@@ -13,15 +13,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/calendar"
+	"github.com/cartable/cartable/internal/childproc"
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/store"
 	"github.com/cartable/cartable/internal/store/storetest"
@@ -60,7 +59,8 @@ func buildBinary(t *testing.T) string {
 type serveProcess struct {
 	url  string
 	cmd  *exec.Cmd
-	done chan struct{}
+	proc *childproc.Process
+	done <-chan struct{}
 	log  *bytes.Buffer
 }
 
@@ -74,28 +74,16 @@ func startServe(t *testing.T, bin string, args ...string) *serveProcess {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	p := &serveProcess{url: "http://" + addr, done: make(chan struct{}), log: &bytes.Buffer{}}
+	p := &serveProcess{url: "http://" + addr, log: &bytes.Buffer{}}
 	p.cmd = exec.Command(bin, append([]string{"serve", "--addr", addr}, args...)...)
 	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	started := make(chan error, 1)
-	go func() {
-		// Pdeathsig follows the thread that started the child: it stays locked.
-		runtime.LockOSThread()
-		if err := p.cmd.Start(); err != nil {
-			started <- err
-			close(p.done)
-			return
-		}
-		started <- nil
-		_ = p.cmd.Wait()
-		close(p.done)
-	}()
-	if err := <-started; err != nil {
+	proc, err := childproc.Start(p.cmd)
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { p.kill(); <-p.done })
+	p.proc, p.done = proc, proc.Done()
+	t.Cleanup(p.kill)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		resp, err := http.Get(p.url + "/readyz")
@@ -117,11 +105,7 @@ func startServe(t *testing.T, bin string, args ...string) *serveProcess {
 	}
 }
 
-func (p *serveProcess) kill() {
-	if p.cmd.Process != nil {
-		_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	}
-}
+func (p *serveProcess) kill() { p.proc.Kill() }
 
 // TestTwoServeProcessesOnePostgres: two `cartable serve` processes (the real binary) on
 // one PostgreSQL take a mixed load — logins, grid saves, SIECLE imports, passport

@@ -22,15 +22,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/cartable/cartable/internal/childproc"
 )
 
 // Server is a running versitygw.
@@ -140,19 +140,13 @@ func start(bin string) (*Server, error) {
 	// The credentials go through the environment, not the command line (ps shows it).
 	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+s.AccessKey, "ROOT_SECRET_KEY="+s.SecretKey)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, logf, logf
-	done, err := run(cmd)
+	proc, err := childproc.Start(cmd)
 	if err != nil {
 		logf.Close()
 		return nil, err
 	}
 	shared.stops = append(shared.stops, func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
+		proc.Stop(5 * time.Second)
 		logf.Close()
 	})
 	s.Client, err = minio.New(addr, &minio.Options{
@@ -172,7 +166,7 @@ func start(bin string) (*Server, error) {
 			return s, nil
 		}
 		select {
-		case <-done:
+		case <-proc.Done():
 			return nil, fmt.Errorf("versitygw exited: %s", logTail(logPath))
 		default:
 		}
@@ -181,27 +175,6 @@ func start(bin string) (*Server, error) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// run starts cmd so that it dies with the test binary: the child gets SIGKILL when the
-// thread that started it ends (Pdeathsig), so that thread is locked until the child
-// exits. done is closed when it has.
-func run(cmd *exec.Cmd) (done chan struct{}, err error) {
-	done = make(chan struct{})
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	started := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
-		if err := cmd.Start(); err != nil {
-			started <- err
-			close(done)
-			return
-		}
-		started <- nil
-		_ = cmd.Wait()
-		close(done)
-	}()
-	return done, <-started
 }
 
 func logTail(path string) string {

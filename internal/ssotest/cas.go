@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/cartable/cartable/internal/childproc"
 )
 
 //go:embed casserver
@@ -108,12 +110,12 @@ func startCAS(python string) (*CASServer, error) {
 	cmd := exec.Command(python, "manage.py", "runserver", fmt.Sprintf("127.0.0.1:%d", port), "--noreload", "--insecure")
 	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, logf, logf
 	cmd.Env = casEnv(db)
-	p, err := start(cmd)
+	p, err := childproc.Start(cmd)
 	if err != nil {
 		logf.Close()
 		return nil, err
 	}
-	shared.stops = append(shared.stops, func() { p.stop(); logf.Close() })
+	shared.stops = append(shared.stops, func() { p.Stop(5 * time.Second); logf.Close() })
 	s := &CASServer{URL: fmt.Sprintf("http://127.0.0.1:%d", port)}
 	if err := waitReady(p, s.URL+"/login", 30*time.Second); err != nil {
 		return nil, fmt.Errorf("%v%s", err, logTail(logPath))

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cartable/cartable/internal/childproc"
 )
 
 // HydraServer is a running Ory Hydra v2 (in memory, --dev for its http:// issuer) with
@@ -105,12 +107,12 @@ log: {level: warn, leak_sensitive_values: false}
 	}
 	cmd := exec.Command(bin, "serve", "all", "--dev", "--sqa-opt-out", "-c", cfgPath)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, logf, logf
-	p, err := start(cmd)
+	p, err := childproc.Start(cmd)
 	if err != nil {
 		logf.Close()
 		return nil, err
 	}
-	shared.stops = append(shared.stops, func() { p.stop(); logf.Close() })
+	shared.stops = append(shared.stops, func() { p.Stop(5 * time.Second); logf.Close() })
 	if err := waitReady(p, h.Issuer+"/health/ready", 30*time.Second); err != nil {
 		return nil, fmt.Errorf("%v%s", err, logTail(logPath))
 	}

@@ -22,15 +22,15 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cartable/cartable/internal/childproc"
 )
 
 // shared holds the servers of this test binary, started at first use.
@@ -84,63 +84,8 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// process is a server started by this package.
-type process struct {
-	cmd  *exec.Cmd
-	done chan struct{}
-	err  error
-}
-
-// start runs cmd so that it dies with the test binary: the child gets SIGKILL when the
-// thread that started it ends (Pdeathsig), so that thread is locked and kept until the
-// child exits.
-func start(cmd *exec.Cmd) (*process, error) {
-	p := &process{cmd: cmd, done: make(chan struct{})}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	started := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
-		if err := cmd.Start(); err != nil {
-			started <- err
-			close(p.done)
-			return
-		}
-		started <- nil
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
-	if err := <-started; err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-// stop ends the process group (SIGTERM, then SIGKILL after a grace period).
-func (p *process) stop() {
-	if p.cmd.Process == nil {
-		return
-	}
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-		<-p.done
-	}
-}
-
-// exited reports whether the process ended.
-func (p *process) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
 // waitReady polls url until it answers 200, the process dies or timeout passes.
-func waitReady(p *process, url string, timeout time.Duration) error {
+func waitReady(p *childproc.Process, url string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	c := &http.Client{Timeout: time.Second}
@@ -153,8 +98,8 @@ func waitReady(p *process, url string, timeout time.Duration) error {
 				return nil
 			}
 		}
-		if p.exited() {
-			return fmt.Errorf("the server exited (%v)", p.err)
+		if p.Exited() {
+			return fmt.Errorf("the server exited (%v)", p.Err())
 		}
 		select {
 		case <-ctx.Done():
