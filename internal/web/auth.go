@@ -147,6 +147,10 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	s.setCookie(w, "session", "", -1, http.SameSiteLaxMode)
+	// What the pages kept in this browser (the grids' changes not yet sent, in
+	// localStorage) is the person's: on a shared computer the next one must not find it
+	// nor have it sent under his own session.
+	w.Header().Set("Clear-Site-Data", `"storage"`)
 	if after != "/login" { // the provider's logout (sso.go)
 		return toProvider(w, r, after, "sso.logout.title", "sso.logout.go")
 	}

@@ -142,4 +142,21 @@ func TestBrowserGrid(t *testing.T) {
 	if w := get(t, ctx, cdp.Evaluate[int](`document.querySelector('main').clientWidth`)); w < 1200 {
 		t.Errorf("the grid page is %d px wide on a 1280 px screen", w)
 	}
+
+	// A change waiting offline is kept under the teacher's account; logging out clears
+	// it from the browser, so the next person on a shared computer neither sees it nor
+	// sends it under his own session.
+	do(cdp.Func(func(ctx context.Context, tg *cdp.Target) error {
+		_, err := cdp.Run(ctx, cdp.Evaluate[bool](`(window.fetch = () => Promise.reject(new TypeError('offline')), true)`))
+		return err
+	}), cdp.Focus(cdp.CSS(`select[data-row="1"][data-col="1"]`)), cdp.KeyEvent(low[:1]))
+	get(t, ctx, cdp.Poll[bool](`document.getElementById('grid-status').className.indexOf('offline') >= 0`))
+	keys := get(t, ctx, cdp.Evaluate[[]string](`Object.keys(localStorage)`))
+	if len(keys) != 1 || !strings.HasPrefix(keys[0], fmt.Sprintf("cartable:grid-%d-", teacher.ID)) {
+		t.Fatalf("the offline change is kept under %v, want the teacher's account", keys)
+	}
+	do(cdp.Click(cdp.CSS(`form[action="/logout"] button`)), cdp.WaitVisible(cdp.CSS(`#login`)))
+	if left := get(t, ctx, cdp.Evaluate[int](`Object.keys(localStorage).length`)); left != 0 {
+		t.Fatalf("%d entries left in localStorage after logout", left)
+	}
 }
