@@ -276,3 +276,16 @@ func AccountIDs(ctx context.Context, db *store.DB, ids []int64) (map[int64]int64
 	})
 	return out, err
 }
+
+// SetClasses writes the class of students of an establishment (by id): the read copy
+// of their class of the current school year, which internal/schoolyear owns
+// (docs/decisions/0023-school-year.md). Students of another establishment are left alone.
+func SetClasses(ctx context.Context, db *store.DB, establishmentID int64, classes map[int64]string, now time.Time) error {
+	for id, class := range classes {
+		if _, err := db.Exec(ctx, `UPDATE students SET class = $1, updated_at = $2 WHERE establishment_id = $3 AND id = $4 AND class <> $1`,
+			class, now, establishmentID, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
