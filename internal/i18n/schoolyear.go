@@ -50,5 +50,5 @@ var schoolyear = map[string]Msg{
 	"schoolyear.class":               {"Classe", "Class"},
 	"schoolyear.mef":                 {"Formation (MEF)", "Formation (MEF)"},
 	"schoolyear.year":                {"Année scolaire", "School year"},
-	"invalid_coefficient":      {"Coefficient non valide (champ «\u00a0{field}\u00a0»)\u00a0: un nombre de 0 à 100 avec au plus deux décimales, comme 1 ou 1,5.", "Invalid coefficient (field \"{field}\"): a number from 0 to 100 with at most two decimals, such as 1 or 1.5."},
+	"invalid_coefficient":            {"Coefficient non valide (champ «\u00a0{field}\u00a0»)\u00a0: un nombre de 0 à 100 avec au plus deux décimales, comme 1 ou 1,5.", "Invalid coefficient (field \"{field}\"): a number from 0 to 100 with at most two decimals, such as 1 or 1.5."},
 }
