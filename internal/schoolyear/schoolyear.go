@@ -69,6 +69,9 @@ type Service struct {
 	Secrets *secret.Store
 	// BaseURL is the platform's public address, printed in the attestations' QR codes.
 	BaseURL string
+	// FileSections add their parts to a pupil's file (PupilFile): the marks and report
+	// cards of part B register theirs in app.New.
+	FileSections []SectionFunc
 }
 
 var errNoAccounts = errors.New("schoolyear: no account service")
