@@ -206,7 +206,7 @@ func (s *Server) renderClasses(w http.ResponseWriter, r *http.Request, fail erro
 	if d.Classes, err = s.SchoolYear.ClassesOf(r.Context(), e.ID, y.ID); err != nil {
 		return err
 	}
-	pupils, err := s.SchoolYear.YearPupils(r.Context(), e.ID, y.ID)
+	pupils, err := s.SchoolYear.Pupils(r.Context(), p, e.UAI, y.ID, 0)
 	if err != nil {
 		return err
 	}
