@@ -131,7 +131,7 @@ var schoolyearPages = map[string]Msg{
 	"sy.service.saved":             {"Service enregistré.", "Service saved."},
 	"sy.import":                    {"Importer les services", "Import the services"},
 	"sy.import.file":               {"Fichier STS-web (XML) ou CSV", "STS-web file (XML) or CSV"},
-	"sy.import.help":               {"Export STS-web (sts_emp) ou CSV «\u00a0classe;groupe;matiere;libelle;enseignant;coefficient\u00a0», %d\u00a0Mio au plus. Sans la case ci-dessous, rien n’est écrit\u00a0: vous voyez ce qui changerait.", "STS-web export (sts_emp) or CSV \"classe;groupe;matiere;libelle;enseignant;coefficient\", %d MiB at most. Without the box below nothing is written: you see what would change."},
+	"sy.import.help":               {"Export STS-web (sts_emp) ou CSV (colonnes classe, groupe, matiere, libelle, enseignant, coefficient), %d\u00a0Mio au plus. Sans la case ci-dessous, rien n’est écrit\u00a0: vous voyez ce qui changerait.", "STS-web export (sts_emp) or CSV (columns classe, groupe, matiere, libelle, enseignant, coefficient), %d MiB at most. Without the box below nothing is written: you see what would change."},
 	"sy.import.apply":              {"Appliquer (sinon, simulation)", "Apply (otherwise, a dry run)"},
 	"sy.import.submit":             {"Importer", "Import"},
 	"sy.import.errors":             {"Lignes refusées", "Refused rows"},
