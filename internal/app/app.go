@@ -22,6 +22,7 @@ import (
 	"github.com/cartable/cartable/internal/keyring"
 	"github.com/cartable/cartable/internal/notify"
 	"github.com/cartable/cartable/internal/passport"
+	"github.com/cartable/cartable/internal/schoolyear"
 	"github.com/cartable/cartable/internal/secret"
 	"github.com/cartable/cartable/internal/sso"
 	"github.com/cartable/cartable/internal/store"
@@ -56,6 +57,9 @@ type Services struct {
 	// graduation tracker over them.
 	Highered   *highered.Service
 	Graduation *graduation.Service
+	// SchoolYear holds the school years of secondary schools: periods, classes,
+	// enrolments, teaching services, attestations.
+	SchoolYear *schoolyear.Service
 	// Jobs runs the background jobs registered by New (registerJobs): the command line,
 	// serve's schedules, the API and the pages list and run them from it.
 	Jobs *jobs.Runner
@@ -121,6 +125,13 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 	s.Highered.OnJoin = s.Graduation.JoinCohort
 	s.Highered.Addresses = s.Notify
 	s.Passports.Extra = s.Graduation.ExportFiles
+	s.SchoolYear = schoolyear.New(db, s.Audit, s.Establishments, now)
+	s.SchoolYear.Accounts, s.SchoolYear.Secrets, s.SchoolYear.BaseURL = s.Accounts, s.Secrets, cfg.BaseURL
+	// A SIECLE import feeds the classes and enrolments of its school year.
+	s.Importer.Placements = func(ctx context.Context, establishmentID int64, startYear int, list []student.Placement) error {
+		_, err := s.SchoolYear.Feed(ctx, establishmentID, startYear, list, "siecle")
+		return err
+	}
 	s.Jobs = jobs.New(db, log, now)
 	s.registerJobs(cfg)
 	return s, nil

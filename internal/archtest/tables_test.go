@@ -60,6 +60,12 @@ var owners = map[string]string{
 	"graduation_reminders":        "graduation",
 	"graduation_cohort_reports":   "graduation",
 	"graduation_minutes":          "graduation",
+	"school_years":                "schoolyear",
+	"school_periods":              "schoolyear",
+	"school_classes":              "schoolyear",
+	"school_enrolments":           "schoolyear",
+	"school_services":             "schoolyear",
+	"school_attestations":         "schoolyear",
 }
 
 // foreignReads are the only places where a package's SQL names a table it does not

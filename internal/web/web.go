@@ -33,6 +33,7 @@ import (
 	"github.com/cartable/cartable/internal/calendar"
 	"github.com/cartable/cartable/internal/httpx"
 	"github.com/cartable/cartable/internal/qr"
+	"github.com/cartable/cartable/internal/schoolyear"
 )
 
 //go:embed templates/*.html
@@ -46,6 +47,8 @@ type Server struct {
 	*app.Services
 	AuthLimiter   *httpx.Limiter
 	SignupLimiter *httpx.Limiter
+	// VerifyLimiter limits the public verification of attestations (per client).
+	VerifyLimiter *httpx.Limiter
 	// CSRFKey signs CSRF tokens; shared by all instances (a platform secret).
 	CSRFKey []byte
 	// SecureCookies marks cookies Secure and gives them the __Host- prefix.
@@ -151,6 +154,7 @@ func (s *Server) Register(mux *http.ServeMux) ([]httpx.Route, error) {
 	authed("GET /admin/privacy", s.privacyRegisterPage)
 	routes = append(routes, s.registerSSO(mux, open, authed, selfChecked)...)
 	s.graduationRoutes(authed, selfChecked)
+	s.schoolYearRoutes(open, authed, selfChecked)
 	mux.Handle("/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return apperr.NotFound("not_found", "no such page")
 	}, false, false))
@@ -358,6 +362,8 @@ func (s *Server) funcs() template.FuncMap {
 		"person":   func(login string) string { return login },
 		"size":     func(n int64) string { return "" },
 		"list":     func(v ...string) []string { return v },
+		"inc":      func(n int) int { return n + 1 },
+		"coef":     schoolyear.FormatCoefficient,
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {
