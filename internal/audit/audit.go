@@ -109,6 +109,8 @@ const (
 	SchoolFileViewed        = "schoolyear.file_viewed"
 	AttestationIssued       = "attestation.issued"
 	AttestationRevoked      = "attestation.revoked"
+	AttestationDownloaded   = "attestation.downloaded"
+	SchoolCampaignViewed    = "schoolyear.campaign_viewed"
 )
 
 // Source describes where a request came from; the HTTP layer puts it in the context.

@@ -216,5 +216,6 @@ var schoolyearPages = map[string]Msg{
 	"sy.verify.title":              {"Vérification d’un certificat de scolarité", "Verification of a certificate of enrolment"},
 	"sy.verify.genuine":            {"Authentique\u00a0: ce certificat a été délivré par cartable.", "Genuine: this certificate was issued by cartable."},
 	"sy.verify.revoked":            {"Révoqué\u00a0: ce certificat n’est plus valable.", "Revoked: this certificate is no longer valid."},
+	"sy.verify.left":               {"A quitté l’établissement le", "Left the establishment on"},
 	"sy.verify.help":               {"Cette page ne montre que ce que le certificat affirme. Comparez-le au document présenté.", "This page shows only what the certificate states. Compare it with the document shown to you."},
 }

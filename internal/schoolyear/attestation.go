@@ -45,6 +45,10 @@ type Verified struct {
 	Year          string `json:"year"`
 	IssuedOn      string `json:"issued_on"`
 	Revoked       bool   `json:"revoked"`
+	// LeftOn is the day the pupil left the establishment that year, when he has: the
+	// certificate stays genuine for the time it states, and the reader learns that it
+	// is no longer current.
+	LeftOn string `json:"left_on,omitempty"`
 }
 
 var errBadToken = apperr.NotFound("attestation_not_found", "no such attestation")
@@ -180,14 +184,14 @@ func (s *Service) Verify(ctx context.Context, token string) (Verified, error) {
 	if !hmac.Equal([]byte(sign(key, id, parts[1])), []byte(token)) {
 		return Verified{}, errBadToken
 	}
-	var est, studentID int64
+	var est, studentID, yearID int64
 	var nonce string
 	var startYear int
 	var issued time.Time
 	var revoked sql.NullTime
-	err = s.db.QueryRow(ctx, `SELECT a.establishment_id, a.student_id, a.nonce, y.start_year, a.issued_at, a.revoked_at FROM school_attestations a
+	err = s.db.QueryRow(ctx, `SELECT a.establishment_id, a.student_id, a.year_id, a.nonce, y.start_year, a.issued_at, a.revoked_at FROM school_attestations a
 		JOIN school_years y ON y.id = a.year_id AND y.establishment_id = a.establishment_id WHERE a.id = $1`, id).
-		Scan(&est, &studentID, &nonce, &startYear, &issued, &revoked)
+		Scan(&est, &studentID, &yearID, &nonce, &startYear, &issued, &revoked)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && nonce != parts[1]) {
 		return Verified{}, errBadToken
 	}
@@ -202,9 +206,18 @@ func (s *Service) Verify(ctx context.Context, token string) (Verified, error) {
 	if err != nil {
 		return Verified{}, err
 	}
-	pe := people[studentID]
-	return Verified{Name: strings.TrimSpace(pe.LastName + " " + pe.FirstName), Establishment: e.Name, UAI: e.UAI,
-		Year: Year{StartYear: startYear}.Label(), IssuedOn: calendar.Date(issued), Revoked: revoked.Valid}, nil
+	pe, ok := people[studentID]
+	if !ok { // the pupil's record is gone (his attestations go with it by cascade)
+		return Verified{}, errBadToken
+	}
+	v := Verified{Name: strings.TrimSpace(pe.LastName + " " + pe.FirstName), Establishment: e.Name, UAI: e.UAI,
+		Year: Year{StartYear: startYear}.Label(), IssuedOn: calendar.Date(issued), Revoked: revoked.Valid}
+	if en, err := s.EnrolmentOf(ctx, est, yearID, studentID); err == nil && en.Status == Left {
+		v.LeftOn = en.LeftOn
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) && apperr.KindOf(err) != apperr.KindNotFound {
+		return Verified{}, err
+	}
+	return v, nil
 }
 
 // AttestationPDF writes the PDF of an attestation: the establishment, the pupil (name,
@@ -239,6 +252,11 @@ func (s *Service) AttestationPDF(ctx context.Context, p *authz.Principal, uai st
 	pe := people[studentID]
 	birth, err := student.BirthDate(ctx, s.db, e.ID, studentID)
 	if err != nil {
+		return err
+	}
+	// The PDF names the pupil and his birth date: a staff read of his data.
+	if err := s.audit.Record(ctx, audit.Event{Action: audit.AttestationDownloaded, ActorID: audit.ID(p.AccountID), ActorLogin: p.Login,
+		EstablishmentID: &e.ID, Detail: map[string]any{"student_id": studentID, "attestation_id": attestationID}}); err != nil {
 		return err
 	}
 	tag := "fr-FR"

@@ -100,7 +100,14 @@ func (s *Service) Campaign(ctx context.Context, p *authz.Principal, uai string, 
 	if err != nil {
 		return nil, Year{}, err
 	}
-	return s.campaign(ctx, e.ID, yearID)
+	list, y, err := s.campaign(ctx, e.ID, yearID)
+	if err != nil {
+		return nil, y, err
+	}
+	// The proposals name every pupil with his decision: a staff read, audited.
+	err = s.audit.Record(ctx, audit.Event{Action: audit.SchoolCampaignViewed, ActorID: audit.ID(p.AccountID), ActorLogin: p.Login,
+		EstablishmentID: &e.ID, Detail: map[string]any{"year_id": yearID, "pupils": len(list)}})
+	return list, y, err
 }
 
 func (s *Service) campaign(ctx context.Context, establishmentID, yearID int64) ([]Proposal, Year, error) {

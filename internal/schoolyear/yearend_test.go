@@ -131,6 +131,10 @@ func TestAttestation(t *testing.T) {
 		if err := sy.AttestationPDF(ctx, f.admin, uai, f.students[0], a.ID, &buf, "fr"); err != nil {
 			t.Fatal(err)
 		}
+		var downloads int
+		if err := s.App.DB.QueryRow(ctx, `SELECT COUNT(*) FROM audit_events WHERE action = 'attestation.downloaded'`).Scan(&downloads); err != nil || downloads != 1 {
+			t.Fatalf("the download is audited %d times (%v), want 1", downloads, err)
+		}
 		text := pdftest.Text(buf.Bytes())
 		for _, want := range []string{"Certificat de scolarit", "2026-2027", "2NDE1", "/attestations/"} {
 			if !strings.Contains(text, want) {
@@ -145,6 +149,21 @@ func TestAttestation(t *testing.T) {
 		}
 		if v, err := sy.Verify(ctx, a.Token); err != nil || !v.Revoked {
 			t.Fatalf("verify after revocation: %+v, %v", v, err)
+		}
+		// A certificate issued before the pupil left stays genuine for what it states,
+		// and says that he left.
+		b, err := sy.IssueAttestation(ctx, f.admin, uai, f.students[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, err := sy.Verify(ctx, b.Token); err != nil || v.LeftOn != "" {
+			t.Fatalf("verify before leaving: %+v, %v", v, err)
+		}
+		if _, err := sy.Leave(ctx, f.admin, uai, f.year.ID, f.students[0], schoolyear.LeaveInput{On: "2026-12-01", Reason: "déménagement"}); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := sy.Verify(ctx, b.Token); err != nil || v.Revoked || v.LeftOn != "2026-12-01" {
+			t.Fatalf("verify after leaving: %+v, %v", v, err)
 		}
 		wantCode(t, "revoke twice", sy.RevokeAttestation(ctx, f.admin, uai, f.students[0], a.ID), "attestation_not_found")
 	})
