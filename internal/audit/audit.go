@@ -96,6 +96,15 @@ const (
 	// The jury's minutes of a cohort session written or read.
 	GraduationMinutesSaved = "graduation.minutes_saved"
 	GraduationMinutesRead  = "graduation.minutes_read"
+	// Marks (internal/marks): assessments, marks, class councils, report cards.
+	MarksAssessmentSaved   = "marks.assessment_saved"
+	MarksAssessmentDeleted = "marks.assessment_deleted"
+	MarksSaved             = "marks.saved"
+	MarksImported          = "marks.imported"
+	MarksViewed            = "marks.viewed"
+	MarksCouncilSaved      = "marks.council_saved"
+	MarksClassLocked       = "marks.class_locked"
+	MarksReportCardRead    = "marks.report_card_read"
 )
 
 // Source describes where a request came from; the HTTP layer puts it in the context.
