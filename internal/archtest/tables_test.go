@@ -60,6 +60,12 @@ var owners = map[string]string{
 	"graduation_reminders":        "graduation",
 	"graduation_cohort_reports":   "graduation",
 	"graduation_minutes":          "graduation",
+	"mark_assessments":            "marks",
+	"marks":                       "marks",
+	"mark_appreciations":          "marks",
+	"mark_opinions":               "marks",
+	"mark_class_periods":          "marks",
+	"report_card_issues":          "marks",
 }
 
 // foreignReads are the only places where a package's SQL names a table it does not
