@@ -20,6 +20,7 @@ import (
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/jobs"
 	"github.com/cartable/cartable/internal/keyring"
+	"github.com/cartable/cartable/internal/marks"
 	"github.com/cartable/cartable/internal/notify"
 	"github.com/cartable/cartable/internal/passport"
 	"github.com/cartable/cartable/internal/secret"
@@ -56,6 +57,9 @@ type Services struct {
 	// graduation tracker over them.
 	Highered   *highered.Service
 	Graduation *graduation.Service
+	// Marks holds assessments, marks, class councils and report cards over the school
+	// year's services (internal/schoolyear).
+	Marks *marks.Service
 	// Jobs runs the background jobs registered by New (registerJobs): the command line,
 	// serve's schedules, the API and the pages list and run them from it.
 	Jobs *jobs.Runner
@@ -121,6 +125,7 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 	s.Highered.OnJoin = s.Graduation.JoinCohort
 	s.Highered.Addresses = s.Notify
 	s.Passports.Extra = s.Graduation.ExportFiles
+	s.Marks = marks.New(db, s.Audit, s.Establishments, s.Students, nil, now)
 	s.Jobs = jobs.New(db, log, now)
 	s.registerJobs(cfg)
 	return s, nil

@@ -25,7 +25,9 @@ type Lock struct {
 }
 
 // Published says whether pupils see the report cards on day today (YYYY-MM-DD).
-func (l Lock) Published(today string) bool { return l.Locked && l.PublishOn != "" && l.PublishOn <= today }
+func (l Lock) Published(today string) bool {
+	return l.Locked && l.PublishOn != "" && l.PublishOn <= today
+}
 
 func (s *Service) lock(ctx context.Context, estID, periodID, classID int64) (Lock, error) {
 	var l Lock

@@ -149,7 +149,7 @@ func checkChanges(changes []Change, as []Assessment, pupils []Pupil, cells *[]Sh
 		}
 		pu, ok := in[c.StudentID]
 		if !ok {
-			return apperr.Invalid("not_in_class", "student %d is not a pupil of this class", c.StudentID).With("id", strconv.FormatInt(c.StudentID, 10))
+			return apperr.Invalid("not_in_class", "student %d is not a pupil of this class", c.StudentID)
 		}
 		m, set, err := ParseMark(c.Value, a.OutOf)
 		if err != nil {

@@ -35,6 +35,11 @@ type Year interface {
 	Classes(ctx context.Context, establishmentID, yearID int64) ([]Class, error)
 	// Periods returns the periods of a school year, in order.
 	Periods(ctx context.Context, establishmentID, yearID int64) ([]Period, error)
+	// CurrentYear returns the establishment's current school year (apperr.NotFound when
+	// it has none).
+	CurrentYear(ctx context.Context, establishmentID int64) (int64, error)
+	// Services returns the teaching services of a school year.
+	Services(ctx context.Context, establishmentID, yearID int64) ([]TeachingService, error)
 }
 
 // TeachingService is a subject taught to a class by a teacher, with its coefficient.
