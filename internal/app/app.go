@@ -23,6 +23,7 @@ import (
 	"github.com/cartable/cartable/internal/marks"
 	"github.com/cartable/cartable/internal/notify"
 	"github.com/cartable/cartable/internal/passport"
+	"github.com/cartable/cartable/internal/schoolyear"
 	"github.com/cartable/cartable/internal/secret"
 	"github.com/cartable/cartable/internal/sso"
 	"github.com/cartable/cartable/internal/store"
@@ -57,6 +58,9 @@ type Services struct {
 	// graduation tracker over them.
 	Highered   *highered.Service
 	Graduation *graduation.Service
+	// SchoolYear holds the school years of secondary schools: periods, classes,
+	// enrolments, teaching services, attestations.
+	SchoolYear *schoolyear.Service
 	// Marks holds assessments, marks, class councils and report cards over the school
 	// year's services (internal/schoolyear).
 	Marks *marks.Service
@@ -125,7 +129,13 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 	s.Highered.OnJoin = s.Graduation.JoinCohort
 	s.Highered.Addresses = s.Notify
 	s.Passports.Extra = s.Graduation.ExportFiles
-	s.Marks = marks.New(db, s.Audit, s.Establishments, s.Students, nil, now)
+	s.SchoolYear = schoolyear.New(db, s.Audit, s.Establishments, now)
+	// A SIECLE import feeds the classes and enrolments of its school year.
+	s.Importer.Placements = func(ctx context.Context, establishmentID int64, startYear int, list []student.Placement) error {
+		_, err := s.SchoolYear.Feed(ctx, establishmentID, startYear, list, "siecle")
+		return err
+	}
+	s.Marks = marks.New(db, s.Audit, s.Establishments, s.Students, marks.SchoolYear(s.SchoolYear), now)
 	s.Jobs = jobs.New(db, log, now)
 	s.registerJobs(cfg)
 	return s, nil

@@ -35,6 +35,8 @@ var layers = []struct {
 	{"identity", []string{"sso", "notify"}},
 	{"students", []string{"student"}},
 	{"records", []string{"competency", "competency/builtin", "importer", "passport", "highered"}},
+	// The school year of secondary schools: years, periods, classes, enrolments, services.
+	{"schoolyear", []string{"schoolyear"}},
 	// Higher education's graduation tracker, over programmes and cohorts (highered).
 	{"graduation", []string{"graduation"}},
 	// Marks, averages, class councils and report cards, over the school year's services.

@@ -96,6 +96,19 @@ const (
 	// The jury's minutes of a cohort session written or read.
 	GraduationMinutesSaved = "graduation.minutes_saved"
 	GraduationMinutesRead  = "graduation.minutes_read"
+	// The school year (internal/schoolyear).
+	SchoolYearSaved         = "schoolyear.year_saved"
+	SchoolPeriodChanged     = "schoolyear.period_changed"
+	SchoolClassSaved        = "schoolyear.class_saved"
+	SchoolEnrolmentSaved    = "schoolyear.enrolment_saved"
+	SchoolPupilsMoved       = "schoolyear.pupils_moved"
+	SchoolServiceSaved      = "schoolyear.service_saved"
+	SchoolServicesImported  = "schoolyear.services_imported"
+	SchoolResultsSaved      = "schoolyear.results_saved"
+	SchoolCampaignConfirmed = "schoolyear.campaign_confirmed"
+	SchoolFileViewed        = "schoolyear.file_viewed"
+	AttestationIssued       = "attestation.issued"
+	AttestationRevoked      = "attestation.revoked"
 	// Marks (internal/marks): assessments, marks, class councils, report cards.
 	MarksAssessmentSaved   = "marks.assessment_saved"
 	MarksAssessmentDeleted = "marks.assessment_deleted"

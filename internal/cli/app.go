@@ -77,6 +77,14 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, o Options)
 		db.Close()
 		return nil, err
 	}
+	// The first start after migration 0014 puts the classes of students.class into the
+	// current school year (docs/decisions/0023-school-year.md); then a no-op.
+	if n, err := a.SchoolYear.Backfill(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("school year backfill: %w", err)
+	} else if n > 0 {
+		log.Info("school year created from the students' classes", "establishments", n)
+	}
 	a.Accounts.OnLogin = a.Metrics.Login
 	a.Accounts.OnCreate = a.Metrics.Creation
 	a.Metrics.AccountStates(a.Accounts.CountByState, log)

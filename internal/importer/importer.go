@@ -47,6 +47,10 @@ type Service struct {
 	// establishment those whose records were transferred away, with the destination's
 	// UAI: reactivating one is warned about (issue 10).
 	MovedAway func(ctx context.Context, establishmentID int64, studentIDs []int64) (map[int64]string, error)
+	// Placements, when set (app.New: the school year's Feed), receives in the import's
+	// transaction where each student of the file is for the file's school year (0: the
+	// current one): the classes and enrolments of that year follow SIECLE.
+	Placements func(ctx context.Context, establishmentID int64, startYear int, list []student.Placement) error
 }
 
 // New returns a Service.
@@ -547,8 +551,30 @@ func (s *Service) apply(ctx context.Context, p *authz.Principal, e establishment
 	for i, c := range creates {
 		news[i] = student.Insert{Record: &c.Record, AccountID: accs[i].ID, NouvelEleve: student.NouvelRecent}
 	}
-	_, err = student.Apply(ctx, s.db, e, news, updates, now)
-	return err
+	ids, err := student.Apply(ctx, s.db, e, news, updates, now)
+	if err != nil || s.Placements == nil {
+		return err
+	}
+	// The year's classes and enrolments follow the file (every student of it that was
+	// not refused: new, changed or unchanged).
+	created := make(map[*row]int64, len(creates))
+	for i, c := range creates {
+		created[c] = ids[i]
+	}
+	list := make([]student.Placement, 0, len(incoming))
+	for i := range incoming {
+		in := &incoming[i]
+		id := created[in]
+		if old, ok := stored[in.EleveID]; ok {
+			id = old.ID
+		}
+		if id == 0 {
+			continue
+		}
+		list = append(list, student.Placement{StudentID: id, Class: in.Class, Groups: in.Groups, MEF: in.MEF,
+			Active: in.Status == student.StatusActive, ExitDate: in.ExitDate, ExitReason: in.ExitReason})
+	}
+	return s.Placements(ctx, e.ID, file.params.Year, list)
 }
 
 // heldINEs makes unusable for transfers the INE of a student of the file that an active

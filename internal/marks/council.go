@@ -11,6 +11,7 @@ import (
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/calendar"
 	"github.com/cartable/cartable/internal/establishment"
+	"github.com/cartable/cartable/internal/store"
 )
 
 // Mentions the class council may give (the page and the card say them in words).
@@ -34,7 +35,7 @@ func (s *Service) lock(ctx context.Context, estID, periodID, classID int64) (Loc
 	var at sql.NullTime
 	err := s.db.QueryRow(ctx, `SELECT locked_at, publish_on FROM mark_class_periods WHERE establishment_id = $1 AND period_id = $2 AND class_id = $3`,
 		estID, periodID, classID).Scan(&at, &l.PublishOn)
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, store.ErrNotFound) {
 		return Lock{}, nil
 	}
 	if at.Valid {
@@ -115,7 +116,7 @@ func (s *Service) council(ctx context.Context, e establishment.Establishment, c 
 	if co.Services, err = s.year.ClassServices(ctx, e.ID, c.ID); err != nil {
 		return co, err
 	}
-	if co.Pupils, err = s.year.Pupils(ctx, e.ID, c.ID); err != nil {
+	if co.Pupils, err = s.year.ClassPupils(ctx, e.ID, c.ID); err != nil {
 		return co, err
 	}
 	if co.Lock, err = s.lock(ctx, e.ID, pe.ID, c.ID); err != nil {
@@ -123,10 +124,16 @@ func (s *Service) council(ctx context.Context, e establishment.Establishment, c 
 	}
 	subjects := make([]Subject, len(co.Services))
 	index := map[int64]int{}
+	ids := []any{e.ID, pe.ID}
 	for i, sv := range co.Services {
 		subjects[i] = Subject{ServiceID: sv.ID, Coef: sv.Coef}
 		index[sv.ID] = i
+		ids = append(ids, sv.ID)
 	}
+	if len(co.Services) == 0 {
+		ids = append(ids, int64(0))
+	}
+	in := placeholders(3, len(ids)-2)
 	if err := s.db.Each(ctx, func(rows *sql.Rows) error {
 		var a Assessment
 		if err := rows.Scan(&a.ID, &a.ServiceID, &a.OutOf, &a.Coef); err != nil {
@@ -136,8 +143,8 @@ func (s *Service) council(ctx context.Context, e establishment.Establishment, c 
 			subjects[i].Assessments = append(subjects[i].Assessments, AssessmentWeight{ID: a.ID, OutOf: a.OutOf, Coef: a.Coef})
 		}
 		return nil
-	}, `SELECT id, service_id, out_of, coefficient FROM mark_assessments WHERE establishment_id = $1 AND class_id = $2 AND period_id = $3`,
-		e.ID, c.ID, pe.ID); err != nil {
+	}, `SELECT id, service_id, out_of, coefficient FROM mark_assessments WHERE establishment_id = $1 AND period_id = $2 AND service_id IN (`+in+`)`,
+		ids...); err != nil {
 		return co, err
 	}
 	var cells []Cell
@@ -151,14 +158,14 @@ func (s *Service) council(ctx context.Context, e establishment.Establishment, c 
 		cells = append(cells, cl)
 		return nil
 	}, `SELECT m.assessment_id, m.student_id, m.value, m.code FROM marks m JOIN mark_assessments a ON a.id = m.assessment_id
-		WHERE a.establishment_id = $1 AND a.class_id = $2 AND a.period_id = $3`, e.ID, c.ID, pe.ID); err != nil {
+		WHERE a.establishment_id = $1 AND a.period_id = $2 AND a.service_id IN (`+in+`)`, ids...); err != nil {
 		return co, err
 	}
-	ids := make([]int64, len(co.Pupils))
+	students := make([]int64, len(co.Pupils))
 	for i, pu := range co.Pupils {
-		ids[i] = pu.StudentID
+		students[i] = pu.StudentID
 	}
-	co.Results = Compute(ids, subjects, cells, s.Rank)
+	co.Results = Compute(students, subjects, cells, s.Rank)
 	if err := s.db.Each(ctx, func(rows *sql.Rows) error {
 		var st, sv int64
 		var text string

@@ -47,7 +47,7 @@ func (s *Service) grid(ctx context.Context, sc scope) (Grid, error) {
 	if g.Assessments, err = s.assessments(ctx, sc.e.ID, sc.service.ID, sc.period.ID); err != nil {
 		return g, err
 	}
-	if g.Pupils, err = s.year.Pupils(ctx, sc.e.ID, sc.class.ID); err != nil {
+	if g.Pupils, err = s.year.ServicePupils(ctx, sc.e.ID, sc.service.ID); err != nil {
 		return g, err
 	}
 	if err := s.db.Each(ctx, func(rows *sql.Rows) error {
@@ -116,7 +116,7 @@ func (s *Service) SaveMarks(ctx context.Context, p *authz.Principal, uai string,
 	if err != nil {
 		return 0, err
 	}
-	pupils, err := s.year.Pupils(ctx, sc.e.ID, sc.class.ID)
+	pupils, err := s.year.ServicePupils(ctx, sc.e.ID, sc.service.ID)
 	if err != nil {
 		return 0, err
 	}

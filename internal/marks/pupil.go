@@ -86,6 +86,10 @@ func (s *Service) myClass(ctx context.Context, e establishment.Establishment, st
 	if err != nil {
 		return mc, err
 	}
+	ids := []any{e.ID, int64(0)}
+	for _, sv := range services {
+		ids = append(ids, sv.ID)
+	}
 	// Every assessment of the class and the pupil's marks, in two queries.
 	type key struct{ period, service int64 }
 	byKey := map[key][]Assessment{}
@@ -93,7 +97,7 @@ func (s *Service) myClass(ctx context.Context, e establishment.Establishment, st
 		a, err := scanAssessment(rows)
 		byKey[key{a.PeriodID, a.ServiceID}] = append(byKey[key{a.PeriodID, a.ServiceID}], a)
 		return err
-	}, `SELECT `+assessmentCols+` FROM mark_assessments WHERE establishment_id = $1 AND class_id = $2 ORDER BY taken_on, id`, e.ID, c.ID); err != nil {
+	}, `SELECT `+assessmentCols+` FROM mark_assessments WHERE establishment_id = $1 AND service_id IN (`+placeholders(2, len(ids)-1)+`) ORDER BY taken_on, id`, ids...); err != nil {
 		return mc, err
 	}
 	marks := map[int64]Mark{}

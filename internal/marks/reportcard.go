@@ -275,10 +275,10 @@ func (s *Service) writeCard(w io.Writer, rc ReportCard, lang string) error {
 	d.PDF.SetFont("Helvetica", "B", 12)
 	d.PDF.MultiCell(d.ContentW(), 6, d.Text(title), "", "L", false)
 	d.PDF.Ln(1)
-	d.Field(d.Text(t("marks.card.pupil")), d.Text(rc.Pupil.Name()))
-	d.Field(d.Text(t("marks.card.class")), d.Text(fmt.Sprintf("%s (%d %s)", rc.Class.Name, rc.ClassSize, t("marks.card.pupils"))))
+	d.Field(t("marks.card.pupil"), rc.Pupil.Name())
+	d.Field(t("marks.card.class"), fmt.Sprintf("%s (%d %s)", rc.Class.Name, rc.ClassSize, t("marks.card.pupils")))
 	if rc.Absences != nil {
-		d.Field(d.Text(t("marks.card.absences")), d.Text(strconv.Itoa(*rc.Absences)))
+		d.Field(t("marks.card.absences"), strconv.Itoa(*rc.Absences))
 	}
 	d.PDF.Ln(2)
 	avg := func(v int64, ok bool) string {
@@ -318,19 +318,19 @@ func (s *Service) writeCard(w io.Writer, rc ReportCard, lang string) error {
 		{Text: d.Text(avg(rc.GeneralStats.Avg, rc.GeneralStats.N > 0))}, {Text: d.Text(gmm)}, {Text: ""}})
 	d.PDF.Ln(3)
 	if rc.Rank > 0 {
-		d.Field(d.Text(t("marks.card.rank")), d.Text(fmt.Sprintf("%d / %d", rc.Rank, rc.GeneralStats.N)))
+		d.Field(t("marks.card.rank"), fmt.Sprintf("%d / %d", rc.Rank, rc.GeneralStats.N))
 	}
 	d.PDF.SetFont("Helvetica", "B", 11)
 	d.PDF.MultiCell(d.ContentW(), 6, d.Text(t("marks.card.council")), "", "L", false)
 	d.PDF.SetFont("Helvetica", "", 10)
 	if rc.Opinion.Appreciation != "" {
-		d.Paragraph(d.Text(t("marks.card.general_appreciation")), d.Para(rc.Opinion.Appreciation))
+		d.Paragraph(t("marks.card.general_appreciation"), rc.Opinion.Appreciation)
 	}
 	if rc.Opinion.Mention != "" {
-		d.Field(d.Text(t("marks.card.mention")), d.Text(mentionWord(lang, rc.Opinion.Mention)))
+		d.Field(t("marks.card.mention"), mentionWord(lang, rc.Opinion.Mention))
 	}
 	if rc.Opinion.Decision != "" {
-		d.Paragraph(d.Text(t("marks.card.decision")), d.Para(rc.Opinion.Decision))
+		d.Paragraph(t("marks.card.decision"), rc.Opinion.Decision)
 	}
 	d.PDF.Ln(2)
 	d.PDF.SetFont("Helvetica", "I", 8)

@@ -27,8 +27,10 @@ type Year interface {
 	Period(ctx context.Context, establishmentID, periodID int64) (Period, error)
 	// Class returns a class of the establishment.
 	Class(ctx context.Context, establishmentID, classID int64) (Class, error)
-	// Pupils returns the pupils of a class, in the order pages list them.
-	Pupils(ctx context.Context, establishmentID, classID int64) ([]Pupil, error)
+	// ClassPupils returns the pupils of a class, in the order pages list them.
+	ClassPupils(ctx context.Context, establishmentID, classID int64) ([]Pupil, error)
+	// ServicePupils returns the pupils a service teaches (its class, or its group).
+	ServicePupils(ctx context.Context, establishmentID, serviceID int64) ([]Pupil, error)
 	// PupilClasses returns the classes a pupil (a student id) is or was in, most recent first.
 	PupilClasses(ctx context.Context, establishmentID, studentID int64) ([]Class, error)
 	// Classes returns the classes of a school year.
@@ -142,9 +144,12 @@ func (s *Service) resolve(ctx context.Context, p *authz.Principal, uai string, s
 	if err != nil {
 		return scope{}, err
 	}
-	c, err := s.year.Class(ctx, e.ID, sv.ClassID)
-	if err != nil {
-		return scope{}, err
+	// A service of a group has no class: its marks have no council lock of their own.
+	var c Class
+	if sv.ClassID != 0 {
+		if c, err = s.year.Class(ctx, e.ID, sv.ClassID); err != nil {
+			return scope{}, err
+		}
 	}
 	if c.YearID != 0 && pe.YearID != 0 && c.YearID != pe.YearID {
 		return scope{}, apperr.NotFound("period_not_found", "no such period for this class")
@@ -323,7 +328,7 @@ func (s *Service) assessment(ctx context.Context, p *authz.Principal, uai string
 		return Assessment{}, scope{}, err
 	}
 	a, err := scanAssessment(s.db.QueryRow(ctx, `SELECT `+assessmentCols+` FROM mark_assessments WHERE id = $1 AND establishment_id = $2`, id, e.ID))
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, store.ErrNotFound) {
 		return Assessment{}, scope{}, apperr.NotFound("assessment_not_found", "no such assessment")
 	}
 	if err != nil {

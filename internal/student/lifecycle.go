@@ -276,3 +276,52 @@ func AccountIDs(ctx context.Context, db *store.DB, ids []int64) (map[int64]int64
 	})
 	return out, err
 }
+
+// SetClasses writes the class of students of an establishment (by id): the read copy
+// of their class of the current school year, which internal/schoolyear owns
+// (docs/decisions/0023-school-year.md). Students of another establishment are left alone.
+func SetClasses(ctx context.Context, db *store.DB, establishmentID int64, classes map[int64]string, now time.Time) error {
+	for id, class := range classes {
+		if _, err := db.Exec(ctx, `UPDATE students SET class = $1, updated_at = $2 WHERE establishment_id = $3 AND id = $4 AND class <> $1`,
+			class, now, establishmentID, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Placement is where a student is for a school year as an import or the students'
+// class column tell: his class, groups and MEF, and whether he is still there.
+type Placement struct {
+	StudentID            int64
+	Class, Groups, MEF   string
+	Active               bool
+	ExitDate, ExitReason string
+}
+
+// Placements returns the placement of every student of an establishment as its
+// students table has it (the class of the last SIECLE import), by id.
+func Placements(ctx context.Context, db *store.DB, establishmentID int64) ([]Placement, error) {
+	var out []Placement
+	err := db.Each(ctx, func(rows *sql.Rows) error {
+		var p Placement
+		var status string
+		err := rows.Scan(&p.StudentID, &p.Class, &p.Groups, &p.MEF, &status, &p.ExitDate, &p.ExitReason)
+		p.Active = status == StatusActive
+		out = append(out, p)
+		return err
+	}, `SELECT id, class, groups, mef, status, exit_date, exit_reason FROM students WHERE establishment_id = $1 ORDER BY id`, establishmentID)
+	return out, err
+}
+
+// Classed returns the establishments where an active student has a class.
+func Classed(ctx context.Context, db *store.DB) ([]int64, error) {
+	var out []int64
+	err := db.Each(ctx, func(rows *sql.Rows) error {
+		var id int64
+		err := rows.Scan(&id)
+		out = append(out, id)
+		return err
+	}, `SELECT DISTINCT establishment_id FROM students WHERE class <> '' AND status = 'active' ORDER BY establishment_id`)
+	return out, err
+}
