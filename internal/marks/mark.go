@@ -168,7 +168,7 @@ func CheckOutOf(v int64) error {
 // CheckCoef checks a coefficient (hundredths): above 0, at most 100.
 func CheckCoef(v int64) error {
 	if v <= 0 || v > MaxCoef {
-		return apperr.Invalid("invalid_coefficient", "coefficient must be above 0 and at most 100")
+		return apperr.Invalid("invalid_coefficient", "coefficient must be above 0 and at most 100").With("field", "coefficient")
 	}
 	return nil
 }

@@ -220,7 +220,7 @@ func (in AssessmentInput) check() (Assessment, error) {
 	}
 	if t := strings.TrimSpace(in.Coef); t != "" {
 		if a.Coef, err = ParsePoints(t); err != nil {
-			return a, apperr.Invalid("invalid_coefficient", "coefficient %q: a number such as 1 or 0,5", t)
+			return a, apperr.Invalid("invalid_coefficient", "coefficient %q: a number such as 1 or 0,5", t).With("field", "coefficient")
 		}
 	}
 	return a, CheckCoef(a.Coef)
