@@ -267,7 +267,7 @@ func (s *Service) SaveCouncil(ctx context.Context, p *authz.Principal, uai strin
 	return s.db.Tx(ctx, func(ctx context.Context) error {
 		var rows [][]any
 		for _, a := range in.Appreciations {
-			rows = append(rows, []any{e.ID, pe.ID, c.ID, a.ServiceID, a.StudentID, strings.TrimSpace(a.Text), p.AccountID, now})
+			rows = append(rows, []any{e.ID, pe.ID, c.ID, a.ServiceID, a.StudentID, strings.TrimSpace(a.Text), author(p), now})
 		}
 		if err := s.db.InsertRowsOn(ctx, "mark_appreciations", []string{"establishment_id", "period_id", "class_id", "service_id", "student_id", "text", "author_id", "updated_at"}, rows,
 			`ON CONFLICT (period_id, service_id, student_id) DO UPDATE SET text = excluded.text, author_id = excluded.author_id, updated_at = excluded.updated_at`, "", nil); err != nil {
@@ -275,7 +275,7 @@ func (s *Service) SaveCouncil(ctx context.Context, p *authz.Principal, uai strin
 		}
 		rows = rows[:0]
 		for st, o := range in.Opinions {
-			rows = append(rows, []any{e.ID, pe.ID, c.ID, st, strings.TrimSpace(o.Appreciation), o.Mention, strings.TrimSpace(o.Decision), p.AccountID, now})
+			rows = append(rows, []any{e.ID, pe.ID, c.ID, st, strings.TrimSpace(o.Appreciation), o.Mention, strings.TrimSpace(o.Decision), author(p), now})
 		}
 		if err := s.db.InsertRowsOn(ctx, "mark_opinions", []string{"establishment_id", "period_id", "class_id", "student_id", "appreciation", "mention", "decision", "author_id", "updated_at"}, rows,
 			`ON CONFLICT (period_id, class_id, student_id) DO UPDATE SET appreciation = excluded.appreciation, mention = excluded.mention, decision = excluded.decision,
@@ -323,7 +323,7 @@ func (s *Service) SetLock(ctx context.Context, p *authz.Principal, uai string, c
 			VALUES ($1, $2, $3, $4, $5, $6, $7)
 			ON CONFLICT (period_id, class_id) DO UPDATE SET
 				locked_at = CASE WHEN excluded.locked_at IS NULL THEN NULL ELSE COALESCE(mark_class_periods.locked_at, excluded.locked_at) END, publish_on = excluded.publish_on,
-				author_id = excluded.author_id, updated_at = excluded.updated_at`, e.ID, pe.ID, c.ID, at, publishOn, p.AccountID, now); err != nil {
+				author_id = excluded.author_id, updated_at = excluded.updated_at`, e.ID, pe.ID, c.ID, at, publishOn, author(p), now); err != nil {
 			return err
 		}
 		return s.record(ctx, p, e.ID, audit.MarksClassLocked, map[string]any{"class_id": c.ID, "period_id": pe.ID, "locked": locked, "publish_on": publishOn})

@@ -170,7 +170,7 @@ func (s *Service) write(ctx context.Context, p *authz.Principal, estID int64, ce
 	byAssessment := map[int64][]any{}
 	for _, c := range cells {
 		if c.Set {
-			rows = append(rows, []any{c.AssessmentID, c.StudentID, estID, c.Mark.Value, string(c.Mark.Code), p.AccountID, now})
+			rows = append(rows, []any{c.AssessmentID, c.StudentID, estID, c.Mark.Value, string(c.Mark.Code), author(p), now})
 		} else {
 			byAssessment[c.AssessmentID] = append(byAssessment[c.AssessmentID], c.StudentID)
 		}

@@ -260,7 +260,7 @@ func (s *Service) CreateAssessment(ctx context.Context, p *authz.Principal, uai 
 		now := s.now()
 		if err := s.db.QueryRow(ctx, `INSERT INTO mark_assessments (establishment_id, service_id, period_id, class_id, title, taken_on, out_of, coefficient,
 				author_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
-			sc.e.ID, serviceID, periodID, sc.class.ID, a.Title, a.Date, a.OutOf, a.Coef, p.AccountID, now).Scan(&a.ID); err != nil {
+			sc.e.ID, serviceID, periodID, sc.class.ID, a.Title, a.Date, a.OutOf, a.Coef, author(p), now).Scan(&a.ID); err != nil {
 			return err
 		}
 		return s.record(ctx, p, sc.e.ID, audit.MarksAssessmentSaved, map[string]any{"assessment_id": a.ID, "service_id": serviceID, "period_id": periodID})
@@ -352,4 +352,13 @@ func (s *Service) assessments(ctx context.Context, estID, serviceID, periodID in
 // record writes an audit event of p in the establishment.
 func (s *Service) record(ctx context.Context, p *authz.Principal, estID int64, action string, detail map[string]any) error {
 	return s.audit.Record(ctx, audit.Event{Action: action, ActorID: audit.ID(p.AccountID), ActorLogin: p.Login, EstablishmentID: &estID, Detail: detail})
+}
+
+// author is the account to store as a row's author: none for the platform operator
+// (the command line), which has no account.
+func author(p *authz.Principal) any {
+	if p.AccountID <= 0 {
+		return nil
+	}
+	return p.AccountID
 }
