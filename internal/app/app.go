@@ -136,6 +136,7 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 		return err
 	}
 	s.Marks = marks.New(db, s.Audit, s.Establishments, s.Students, marks.SchoolYear(s.SchoolYear), now)
+	s.Marks.Rank = cfg.MarksRank
 	s.Jobs = jobs.New(db, log, now)
 	s.registerJobs(cfg)
 	return s, nil
