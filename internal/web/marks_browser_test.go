@@ -43,7 +43,7 @@ func TestBrowserMarksGrid(t *testing.T) {
 	do(cdp.Navigate(s.URL+"/login"), cdp.WaitVisible(cdp.ID("login")),
 		cdp.SendKeys(cdp.ID("login"), m.Teacher.Login), cdp.SendKeys(cdp.ID("password"), m.Teacher.Password),
 		cdp.Submit(cdp.ID("password")), cdp.WaitVisible(cdp.ID("code")),
-		cdp.SendKeys(cdp.ID("code"), m.Teacher.Code(s)), cdp.Submit(cdp.ID("code")), cdp.WaitReady(cdp.CSS("footer")),
+		cdp.SendKeys(cdp.ID("code"), m.Teacher.Code(s)), cdp.Submit(cdp.ID("code")), cdp.WaitVisible(cdp.ID("classes-intro")),
 		cdp.Navigate(s.URL+m.Grid), cdp.WaitVisible(cdp.CSS(`input[data-row="0"][data-col="0"]`)))
 	idle := `document.querySelectorAll('input.dirty').length === 0 && document.getElementById('grid-status').className.indexOf('saved') >= 0`
 	// Keyboard only: type, Enter down the column, type.

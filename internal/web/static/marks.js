@@ -148,6 +148,11 @@
     }
     e.preventDefault();
   });
+  // Enter moves down; it never submits the form (its keypress would, where the keydown
+  // was not enough to stop it).
+  table.addEventListener("keypress", function (e) {
+    if (e.key === "Enter" && e.target.matches && e.target.matches("input[data-assessment]")) { e.preventDefault(); }
+  });
   window.addEventListener("online", function () { schedule(0); });
   var button = document.getElementById("grid-save");
   if (button) { button.classList.add("secondary"); }
