@@ -130,6 +130,7 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 	s.Highered.Addresses = s.Notify
 	s.Passports.Extra = s.Graduation.ExportFiles
 	s.SchoolYear = schoolyear.New(db, s.Audit, s.Establishments, now)
+	s.SchoolYear.Accounts, s.SchoolYear.Secrets, s.SchoolYear.BaseURL = s.Accounts, s.Secrets, cfg.BaseURL
 	// A SIECLE import feeds the classes and enrolments of its school year.
 	s.Importer.Placements = func(ctx context.Context, establishmentID int64, startYear int, list []student.Placement) error {
 		_, err := s.SchoolYear.Feed(ctx, establishmentID, startYear, list, "siecle")
@@ -137,6 +138,7 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 	}
 	s.Marks = marks.New(db, s.Audit, s.Establishments, s.Students, marks.SchoolYear(s.SchoolYear), now)
 	s.Marks.Rank = cfg.MarksRank
+	s.SchoolYear.FileSections = append(s.SchoolYear.FileSections, s.Marks.FileSection)
 	s.Jobs = jobs.New(db, log, now)
 	s.registerJobs(cfg)
 	return s, nil

@@ -147,6 +147,7 @@ func (a *App) Handler(ctx context.Context) (http.Handler, error) {
 	apiSrv := &api.Server{Services: a.Services, AuthLimiter: authLimiter, SignupLimiter: signupLimiter, OpenAPI: docs.OpenAPI}
 	a.APIRoutes = apiSrv.Register(mux)
 	webSrv := &web.Server{Services: a.Services, AuthLimiter: authLimiter, SignupLimiter: signupLimiter, CSRFKey: csrf,
+		VerifyLimiter: httpx.NewLimiter(cfg.VerifyRate/60, 10, a.Now),
 		SecureCookies: cfg.SecureCookie(), TrustedProxies: cfg.TrustedProxies, PrivacyContact: cfg.PrivacyContact}
 	if a.WebRoutes, err = webSrv.Register(mux); err != nil {
 		return nil, err

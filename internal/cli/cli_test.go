@@ -256,7 +256,7 @@ func TestDemoSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(links) != 12 || !strings.Contains(links[0].url, "/enrol/cte_") || !strings.HasPrefix(links[0].what, "student") ||
+	if len(links) != 13 || !strings.Contains(links[0].url, "/enrol/cte_") || !strings.HasPrefix(links[0].what, "student") ||
 		!strings.Contains(links[1].what, "records from Canuts") {
 		t.Fatalf("links: %+v", links)
 	}
@@ -305,8 +305,28 @@ func TestDemoSeed(t *testing.T) {
 	}
 	addr, err := app.Notify.Address(ctx, page.Students[0].AccountID)
 	notices, _ := app.Notify.Notices(ctx, page.Students[0].AccountID)
-	if err != nil || addr.Email == "" || len(notices) != 2 || !strings.HasSuffix(links[11].url, "/privacy") {
-		t.Fatalf("demo notices: address %+v, %d notices, last link %+v", addr, len(notices), links[11])
+	if err != nil || addr.Email == "" || len(notices) != 2 || !strings.HasSuffix(links[12].url, "/privacy") {
+		t.Fatalf("demo notices: address %+v, %d notices, last link %+v", addr, len(notices), links[12])
+	}
+	// The secondary schools' year in two semesters, Canuts's classes and services, the
+	// demo student's attestation verifiable by anyone (issue 14).
+	canuts, err := app.Establishments.ByUAI(ctx, "0691234S")
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := app.SchoolYear.CurrentYear(ctx, canuts.ID)
+	if err != nil || len(y.Periods) != 2 {
+		t.Fatalf("Canuts's year: %+v %v", y, err)
+	}
+	classes, _ := app.SchoolYear.ClassesOf(ctx, canuts.ID, y.ID)
+	services, _ := app.SchoolYear.TeachingsOfYear(ctx, canuts.ID, y.ID)
+	if len(classes) < 2 || len(services) < 5*len(classes) {
+		t.Fatalf("Canuts: %d classes, %d services", len(classes), len(services))
+	}
+	if i := strings.Index(links[11].url, "/attestations/"); i < 0 {
+		t.Fatalf("attestation link: %+v", links[11])
+	} else if v, err := app.SchoolYear.Verify(ctx, links[11].url[i+len("/attestations/"):]); err != nil || v.Revoked || v.UAI != "0691234S" {
+		t.Fatalf("the demo attestation: %+v %v", v, err)
 	}
 	// The demo student's class has marks and his first period's report card is published.
 	me := &authz.Principal{AccountID: page.Students[0].AccountID, Roles: []authz.Membership{{Role: authz.RoleStudent, EstablishmentID: page.Students[0].EstablishmentID, UAI: "0691234S"}}}

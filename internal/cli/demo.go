@@ -21,6 +21,7 @@ import (
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/passport"
+	"github.com/cartable/cartable/internal/schoolyear"
 	"github.com/cartable/cartable/internal/siecle"
 	"github.com/cartable/cartable/internal/student"
 	"github.com/cartable/cartable/internal/transfer"
@@ -145,6 +146,12 @@ func seedDemo(ctx context.Context, app *App) ([]demoLink, error) {
 		{"0381234K", vercorsFirst, vercorsStudents, vercorsLeft, []string{"0691234S"}},
 		{"0442953W", 2000, 300, 5, nil},
 	}
+	// The secondary schools' year, in semesters; their imports fill its classes.
+	for _, uai := range demoSchoolYearUAIs {
+		if _, err := app.SchoolYear.SaveYear(ctx, op, uai, schoolyear.YearInput{StartYear: year, PeriodKind: schoolyear.Semestre}); err != nil {
+			return nil, err
+		}
+	}
 	for _, f := range files {
 		var nom, xml bytes.Buffer
 		if err := siecle.GenerateNomenclature(&nom); err != nil {
@@ -222,6 +229,7 @@ type demoArea struct {
 var demoAreas = []demoArea{
 	{"classes", demoClasses},
 	{"graduation", demoGraduation},
+	{"schoolyear", demoSchoolYear},
 	{"marks", demoMarks},
 	{"notify", demoNotify},
 }

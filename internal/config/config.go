@@ -49,19 +49,21 @@ type Config struct {
 	APISessionTTL      time.Duration // --api-session-ttl
 	TokenTTL           time.Duration // --token-ttl
 
-	Argon2Memory     uint          // --argon2-memory (KiB)
-	Argon2Time       uint          // --argon2-time
-	Argon2Threads    uint          // --argon2-threads
-	HashConcurrency  int           // --hash-concurrency
-	HashQueueWait    time.Duration // --hash-queue-wait
-	LoginRate        float64       // --login-rate: requests per minute per IP
-	LoginBurst       int           // --login-burst
-	SignupRate       float64       // --signup-rate: sign-ups per hour per IP
-	MaxUploadMiB     int           // --max-upload: largest accepted upload (MiB)
-	MaxAttachmentMiB int           // --max-attachment: largest file attached to a situation (MiB)
-	TransferSchedule string        // --transfer-schedule: daily time of the transfer job ("" disables)
-	PurgeSchedule    string        // --purge-schedule: weekly day and time of the purge ("" disables)
-	SSOFlowsSchedule string        // --sso-flows-schedule: daily time of the removal of expired single sign-on flows ("" disables)
+	Argon2Memory    uint          // --argon2-memory (KiB)
+	Argon2Time      uint          // --argon2-time
+	Argon2Threads   uint          // --argon2-threads
+	HashConcurrency int           // --hash-concurrency
+	HashQueueWait   time.Duration // --hash-queue-wait
+	LoginRate       float64       // --login-rate: requests per minute per IP
+	// VerifyRate: verifications of attestations (public page) per minute per IP.
+	VerifyRate       float64
+	LoginBurst       int     // --login-burst
+	SignupRate       float64 // --signup-rate: sign-ups per hour per IP
+	MaxUploadMiB     int     // --max-upload: largest accepted upload (MiB)
+	MaxAttachmentMiB int     // --max-attachment: largest file attached to a situation (MiB)
+	TransferSchedule string  // --transfer-schedule: daily time of the transfer job ("" disables)
+	PurgeSchedule    string  // --purge-schedule: weekly day and time of the purge ("" disables)
+	SSOFlowsSchedule string  // --sso-flows-schedule: daily time of the removal of expired single sign-on flows ("" disables)
 
 	// E-mail (internal/notify): no --smtp-host, no e-mail.
 	SMTPHost         string // --smtp-host
@@ -119,6 +121,7 @@ func Default() Config {
 		HashConcurrency:           runtime.NumCPU(),
 		HashQueueWait:             500 * time.Millisecond,
 		LoginRate:                 30,
+		VerifyRate:                20,
 		LoginBurst:                20,
 		SignupRate:                10,
 		MaxUploadMiB:              512,
@@ -203,6 +206,7 @@ func (c *Config) Register(fs *flag.FlagSet, getenv func(string) string) {
 	r.integer(&c.HashConcurrency, "hash-concurrency", "password hashes computed at once (default: number of CPUs)")
 	r.duration(&c.HashQueueWait, "hash-queue-wait", "longest wait for a hashing slot before answering 503")
 	r.float(&c.LoginRate, "login-rate", "login attempts per minute per IP (token bucket refill)")
+	r.float(&c.VerifyRate, "verify-rate", "verifications of attestations de scolarité per minute per IP (public page; token bucket refill, burst 10)")
 	r.integer(&c.LoginBurst, "login-burst", "login attempts an IP may make in a burst")
 	r.float(&c.SignupRate, "signup-rate", "self sign-ups per hour per IP")
 	r.integer(&c.MaxUploadMiB, "max-upload", "largest accepted upload (SIECLE imports), in MiB")
@@ -442,6 +446,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxUploadMiB < 1 || c.MaxAttachmentMiB < 1 {
 		return fmt.Errorf("--max-upload and --max-attachment must be at least 1 (MiB)")
+	}
+	if c.VerifyRate <= 0 {
+		return fmt.Errorf("--verify-rate must be positive")
 	}
 	if c.LoginRate <= 0 || c.LoginBurst < 1 || c.SignupRate <= 0 {
 		return fmt.Errorf("--login-rate, --login-burst and --signup-rate must be positive")

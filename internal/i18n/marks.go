@@ -104,6 +104,8 @@ var marks = map[string]Msg{
 	"marks.card.pdf":                  {"PDF", "PDF"},
 	"marks.card.download":             {"Télécharger le bulletin (PDF)", "Download the report card (PDF)"},
 	"marks.mine.title":                {"Mes notes", "My marks"},
+	"marks.file.title":                {"Notes et bulletins", "Marks and report cards"},
+	"marks.file.published":            {"Bulletin publié le", "Report card published on"},
 	"marks.mine.link":                 {"Mes notes et bulletins", "My marks and report cards"},
 	"marks.mine.none":                 {"Aucune note pour l’instant.", "No marks yet."},
 	"marks.mine.codes":                {"ABS\u00a0: absent, DISP\u00a0: dispensé, NN\u00a0: non noté — ces notes ne comptent pas dans les moyennes.", "ABS: absent, DISP: exempted, NN: not marked — these never count in averages."},

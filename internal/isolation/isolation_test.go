@@ -45,7 +45,9 @@ type objects struct {
 	noticeID     int64 // a notice of that account (internal/notify)
 	linkID       int64 // a link between that account and an identity of a provider B allows
 	marks        marksIDs
-	markers      []string
+	// The school year (schoolyear_test.go): B's year, a period, a class, a service, an attestation.
+	yearID, periodID, classID, serviceID, attestationID int64
+	markers                                             []string
 }
 
 // exempt lists the routes with a wildcard that is not an object of an establishment.
@@ -285,6 +287,7 @@ func TestIsolationMatrix(t *testing.T) {
 		objB := objects{uai: b.UAI, studentID: stB.ID, importID: repB.ImportID, accountID: teacherB.ID, sessionID: sessB.ID,
 			markers: []string{"Lycée Bravo Zulu", stB.Login, stB.EleveID, "prof.bravo", "Évaluation secrète Bravo", "Situation secrète Bravo"}}
 		objB.evaluationID, objB.situationID, objB.attachmentID = recordsOf(t, s, b.UAI, stB.ID)
+		schoolYearOf(t, s, b, stB.ID, &objB)
 		objB.noticeID = noticeOf(t, s, teacherB.ID, "secret.bravo@example.org")
 		objB.markers = append(objB.markers, "secret.bravo@example.org")
 		objB.linkID = linkOf(t, s, b.ID, teacherB.ID, "prof.bravo.ent")

@@ -647,3 +647,34 @@ func (s *Service) syncClasses(ctx context.Context, establishmentID, yearID int64
 
 // itoa is strconv.Itoa for int64.
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Pupils lists the pupils of a year (classID 0) or of one of its classes, for the staff
+// of the establishment; the read is audited (student.listed).
+func (s *Service) Pupils(ctx context.Context, p *authz.Principal, uai string, yearID, classID int64) ([]Pupil, error) {
+	e, err := s.Resolve(ctx, p, uai, Staff...)
+	if err != nil {
+		return nil, err
+	}
+	var list []Pupil
+	if classID != 0 {
+		c, err := s.Class(ctx, e.ID, classID)
+		if err != nil {
+			return nil, err
+		}
+		yearID = c.YearID
+		list, err = s.ClassPupils(ctx, e.ID, classID)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		if _, err := s.Year(ctx, e.ID, yearID); err != nil {
+			return nil, err
+		}
+		if list, err = s.YearPupils(ctx, e.ID, yearID); err != nil {
+			return nil, err
+		}
+	}
+	err = s.audit.Record(ctx, audit.Event{Action: audit.StudentsListed, ActorID: audit.ID(p.AccountID), ActorLogin: p.Login,
+		EstablishmentID: &e.ID, Detail: map[string]any{"year_id": yearID, "class_id": classID, "count": len(list)}})
+	return list, err
+}

@@ -24,11 +24,13 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cartable/cartable/internal/account"
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/calendar"
 	"github.com/cartable/cartable/internal/establishment"
+	"github.com/cartable/cartable/internal/secret"
 	"github.com/cartable/cartable/internal/store"
 )
 
@@ -61,7 +63,18 @@ type Service struct {
 	audit          *audit.Log
 	establishments *establishment.Service
 	now            func() time.Time
+	// Accounts creates the pending account of a pupil entered by hand (app.New).
+	Accounts *account.Service
+	// Secrets gives the key that signs the attestations' verification URLs (app.New).
+	Secrets *secret.Store
+	// BaseURL is the platform's public address, printed in the attestations' QR codes.
+	BaseURL string
+	// FileSections add their parts to a pupil's file (PupilFile): the marks and report
+	// cards of part B register theirs in app.New.
+	FileSections []SectionFunc
 }
+
+var errNoAccounts = errors.New("schoolyear: no account service")
 
 // New returns a Service.
 func New(db *store.DB, log *audit.Log, est *establishment.Service, now func() time.Time) *Service {

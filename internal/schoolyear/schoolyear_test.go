@@ -241,7 +241,7 @@ func TestClassesEnrolmentsServices(t *testing.T) {
 		wantCode(t, "teacher saves a service", err, "forbidden")
 		// Saving the same class × subject × teacher again updates it.
 		again, err := sy.SaveTeaching(ctx, f.admin, uai, y.ID, schoolyear.TeachingInput{ClassCode: "3A", SubjectCode: "MATHS", SubjectLabel: "Maths", TeacherID: f.teacher.AccountID})
-		if err != nil || again.ID != maths.ID || again.Coefficient != 100 || again.SubjectLabel != "Maths" {
+		if err != nil || again.ID != maths.ID || again.Coefficient != 150 || again.SubjectLabel != "Maths" {
 			t.Fatalf("update a service: %+v, %v", again, err)
 		}
 		mine, err := sy.TeachingsOfTeacher(ctx, f.e.ID, y.ID, f.teacher.AccountID)

@@ -251,8 +251,8 @@ func (s *Service) saveTeaching(ctx context.Context, establishmentID, yearID int6
 	if in.SubjectLabel, err = clean("subject_label", in.SubjectLabel, MaxLabel, false); err != nil {
 		return 0, false, err
 	}
-	coef := 100
-	if in.Coefficient != nil {
+	coef, keep := 100, in.Coefficient == nil
+	if !keep {
 		coef = *in.Coefficient
 	}
 	if coef < 0 || coef > MaxCoefficient {
@@ -290,8 +290,10 @@ func (s *Service) saveTeaching(ctx context.Context, establishmentID, yearID int6
 	case err != nil:
 		return 0, false, err
 	}
-	_, err = s.db.Exec(ctx, `UPDATE school_services SET subject_label = $1, coefficient = $2, updated_at = $3 WHERE establishment_id = $4 AND id = $5`,
-		in.SubjectLabel, coef, now, establishmentID, id)
+	// Without a coefficient (an STS export has none), the one set before stays.
+	_, err = s.db.Exec(ctx, `UPDATE school_services SET subject_label = CASE WHEN $1 = '' THEN subject_label ELSE $1 END,
+		coefficient = CASE WHEN $2 THEN coefficient ELSE $3 END, updated_at = $4 WHERE establishment_id = $5 AND id = $6`,
+		in.SubjectLabel, keep, coef, now, establishmentID, id)
 	return id, false, err
 }
 

@@ -20,6 +20,8 @@ import (
 const (
 	CSRF  = "csrf"
 	Unqid = "unqid"
+	// Attestation signs the verification URLs of the attestations de scolarité.
+	Attestation = "attestation"
 )
 
 // Crypter encrypts and decrypts with associated data; *keyring.Ring is one.

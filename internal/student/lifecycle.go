@@ -325,3 +325,10 @@ func Classed(ctx context.Context, db *store.DB) ([]int64, error) {
 	}, `SELECT DISTINCT establishment_id FROM students WHERE class <> '' AND status = 'active' ORDER BY establishment_id`)
 	return out, err
 }
+
+// BirthDate returns a student's birth date (YYYY-MM-DD or empty) in his establishment.
+func BirthDate(ctx context.Context, db *store.DB, establishmentID, id int64) (string, error) {
+	var d string
+	err := db.QueryRow(ctx, `SELECT birth_date FROM students WHERE establishment_id = $1 AND id = $2`, establishmentID, id).Scan(&d)
+	return d, err
+}

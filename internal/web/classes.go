@@ -45,6 +45,17 @@ func (s *Server) myClassesPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The school year's services and main-teacher classes give the teacher his classes
+	// too (issue 14), besides the assignments made by hand.
+	have := map[string]bool{}
+	for _, c := range classes {
+		have[c.UAI+"\x00"+c.Class] = true
+	}
+	more, err := s.mySchoolYearClasses(ctx, p, have)
+	if err != nil {
+		return err
+	}
+	classes = append(classes, more...)
 	ests, err := s.Establishments.Visible(ctx, p)
 	if err != nil {
 		return err

@@ -290,6 +290,12 @@ var dynamicKeys = []string{
 	"graduation.status.graduable", "graduation.status.on_track", "graduation.status.at_risk", "graduation.status.blocked",
 	"graduation.category.language", "graduation.category.internship", "graduation.category.mobility", "graduation.category.credits",
 	"graduation.category.engagement", "graduation.category.other",
+	// schoolyear*.html, pupil_file.html: the kinds of periods, the régimes, the
+	// statuses, the decisions and the diploma results (schoolyear's lists).
+	"sy.kind.trimestre", "sy.kind.semestre", "sy.regime.externe", "sy.regime.demi-pensionnaire", "sy.regime.interne",
+	"sy.status.enrolled", "sy.status.pre-enrolled", "sy.status.left",
+	"sy.decision.passage", "sy.decision.redoublement", "sy.decision.orientation", "sy.decision.depart",
+	"sy.diploma_result.admis", "sy.diploma_result.ajourne", "sy.diploma_result.absent",
 	// me.html: (printf "kind.%s" .Kind), the kinds of sessions.
 	"kind." + account.KindWeb, "kind." + account.KindAPI, "kind." + account.KindPersonal,
 	// account.html: (printf "account.read_only.%s" .ReadOnly); account.ReadOnly*.

@@ -117,6 +117,11 @@ func TestMarksPages(t *testing.T) {
 		if r := fetch(t, pc, "GET", card, nil); r.status != 200 {
 			t.Fatalf("pupil's card: %d", r.status)
 		}
+		// His file ("fiche élève") has the marks' section.
+		file := fetch(t, pc, "GET", fmt.Sprintf("%s/establishments/%s/students/%d/file", s.URL, m.UAI, m.Pupils[0].ID), nil)
+		if file.status != 200 || !strings.Contains(file.body, "Notes et bulletins") || !strings.Contains(file.body, "Bulletin publié le") {
+			t.Fatalf("pupil's file: %d\n%s", file.status, file.body)
+		}
 		other := fmt.Sprintf("%s%s/report-cards/%d.pdf", s.URL, m.Council, m.Pupils[1].ID)
 		if r := fetch(t, pc, "GET", other, nil); r.status != http.StatusNotFound {
 			t.Fatalf("another pupil's card: %d", r.status)

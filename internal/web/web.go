@@ -34,6 +34,7 @@ import (
 	"github.com/cartable/cartable/internal/httpx"
 	"github.com/cartable/cartable/internal/marks"
 	"github.com/cartable/cartable/internal/qr"
+	"github.com/cartable/cartable/internal/schoolyear"
 )
 
 //go:embed templates/*.html
@@ -47,6 +48,8 @@ type Server struct {
 	*app.Services
 	AuthLimiter   *httpx.Limiter
 	SignupLimiter *httpx.Limiter
+	// VerifyLimiter limits the public verification of attestations (per client).
+	VerifyLimiter *httpx.Limiter
 	// CSRFKey signs CSRF tokens; shared by all instances (a platform secret).
 	CSRFKey []byte
 	// SecureCookies marks cookies Secure and gives them the __Host- prefix.
@@ -152,6 +155,7 @@ func (s *Server) Register(mux *http.ServeMux) ([]httpx.Route, error) {
 	authed("GET /admin/privacy", s.privacyRegisterPage)
 	routes = append(routes, s.registerSSO(mux, open, authed, selfChecked)...)
 	s.graduationRoutes(authed, selfChecked)
+	s.schoolYearRoutes(open, authed, selfChecked)
 	s.marksRoutes(authed, selfChecked)
 	mux.Handle("/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return apperr.NotFound("not_found", "no such page")
@@ -360,6 +364,8 @@ func (s *Server) funcs() template.FuncMap {
 		"person":   func(login string) string { return login },
 		"size":     func(n int64) string { return "" },
 		"list":     func(v ...string) []string { return v },
+		"inc":      func(n int) int { return n + 1 },
+		"coef":     schoolyear.FormatCoefficient,
 		"avg":      func(v int64) string { return "" },
 		"points":   func(v int64) string { return "" },
 		"dict": func(kv ...any) map[string]any {
