@@ -42,6 +42,21 @@ func BenchmarkImport(b *testing.B) {
 				}
 				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "students/s")
 			})
+			// The same without the school year's feed (issue 14): the difference is what
+			// the year's classes and enrolments cost an import.
+			b.Run(fmt.Sprintf("%s/%d/first-without-year", e, n), func(b *testing.B) {
+				for range b.N {
+					b.StopTimer()
+					s := apptest.Start(b, e)
+					s.App.Importer.Placements = nil
+					newEstablishment(b, s, "0691234S")
+					b.StartTimer()
+					if _, err := s.App.Importer.Siecle(context.Background(), authz.OperatorPrincipal(), "0691234S", source(b, "f.xml", data), false); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "students/s")
+			})
 			b.Run(fmt.Sprintf("%s/%d/again", e, n), func(b *testing.B) {
 				s := apptest.Start(b, e)
 				newEstablishment(b, s, "0691234S")

@@ -43,6 +43,9 @@ func init() {
 		"GET /establishments/{uai}/students/{id}/file": func(b objects) string {
 			return fmt.Sprintf("/establishments/%s/students/%d/file", b.uai, b.studentID)
 		},
+		"POST /establishments/{uai}/students/{id}/leave": func(b objects) string {
+			return fmt.Sprintf("/establishments/%s/students/%d/leave", b.uai, b.studentID)
+		},
 		"POST /establishments/{uai}/students/{id}/attestations": func(b objects) string {
 			return fmt.Sprintf("/establishments/%s/students/%d/attestations", b.uai, b.studentID)
 		},

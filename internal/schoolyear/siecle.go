@@ -102,11 +102,30 @@ func (s *Service) Feed(ctx context.Context, establishmentID int64, startYear int
 		classes[code] = id
 		res.ClassesCreated++
 	}
-	// The enrolments, set-based: one multi-row upsert per batch.
+	// The enrolments, set-based: those of the year as stored, then COPY when the year
+	// has none yet (a first import), else one multi-row upsert per batch of the rows
+	// that changed (a re-import writes only its differences).
+	type stored struct {
+		class                             int64
+		mef, groups, status, left, reason string
+	}
+	have := map[int64]stored{}
+	err = s.db.Each(ctx, func(r *sql.Rows) error {
+		var id int64
+		var x stored
+		err := r.Scan(&id, &x.class, &x.mef, &x.groups, &x.status, &x.left, &x.reason)
+		have[id] = x
+		return err
+	}, `SELECT student_id, COALESCE(class_id, 0), mef, groups, status, left_on, left_reason FROM school_enrolments
+		WHERE establishment_id = $1 AND year_id = $2`, establishmentID, y.ID)
+	if err != nil {
+		return res, err
+	}
 	rows := make([][]any, 0, len(list))
 	for _, p := range list {
 		var class any
-		if id := classes[p.Class]; id != 0 {
+		id := classes[p.Class]
+		if id != 0 {
 			class = id
 		}
 		status, leftOn, reason := Enrolled, "", ""
@@ -116,13 +135,19 @@ func (s *Service) Feed(ctx context.Context, establishmentID int64, startYear int
 				reason = reason[:MaxLabel]
 			}
 		}
+		if old, ok := have[p.StudentID]; ok && old == (stored{id, p.MEF, p.Groups, status, leftOn, reason}) {
+			continue
+		}
 		rows = append(rows, []any{establishmentID, y.ID, p.StudentID, class, p.MEF, p.Groups, status, source, leftOn, reason, now, now})
 	}
-	err = s.db.InsertRowsOn(ctx, "school_enrolments",
-		[]string{"establishment_id", "year_id", "student_id", "class_id", "mef", "groups", "status", "source", "left_on", "left_reason", "created_at", "updated_at"},
-		rows, `ON CONFLICT (year_id, student_id) DO UPDATE SET class_id = excluded.class_id, mef = excluded.mef, groups = excluded.groups,
-			status = excluded.status,
-			left_on = excluded.left_on, left_reason = excluded.left_reason, updated_at = excluded.updated_at`, "", nil)
+	cols := []string{"establishment_id", "year_id", "student_id", "class_id", "mef", "groups", "status", "source", "left_on", "left_reason", "created_at", "updated_at"}
+	if len(have) == 0 {
+		_, err = s.db.CopyRows(ctx, "school_enrolments", cols, rows)
+	} else {
+		err = s.db.InsertRowsOn(ctx, "school_enrolments", cols, rows,
+			`ON CONFLICT (year_id, student_id) DO UPDATE SET class_id = excluded.class_id, mef = excluded.mef, groups = excluded.groups,
+			status = excluded.status, left_on = excluded.left_on, left_reason = excluded.left_reason, updated_at = excluded.updated_at`, "", nil)
+	}
 	if err != nil {
 		return res, err
 	}

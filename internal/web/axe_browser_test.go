@@ -22,6 +22,7 @@ import (
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/passport"
+	"github.com/cartable/cartable/internal/schoolyear"
 	"github.com/cartable/cartable/internal/store"
 )
 
@@ -130,17 +131,34 @@ func TestBrowserAxe(t *testing.T) {
 
 	est := "/establishments/" + e.UAI
 	st := fmt.Sprintf("%s/students/%d", est, pupil.ID)
+	// The school year (issue 14): the year the import made, a service, an attestation.
+	sy, err := s.App.SchoolYear.CurrentYear(bg, e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := 150
+	if _, err := s.App.SchoolYear.SaveTeaching(bg, op, e.UAI, sy.ID, schoolyear.TeachingInput{ClassCode: pupil.Class, SubjectCode: "MATHS",
+		SubjectLabel: "Mathématiques", TeacherID: staff.ID, Coefficient: &one}); err != nil {
+		t.Fatal(err)
+	}
+	att, err := s.App.SchoolYear.IssueAttestation(bg, op, e.UAI, pupil.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yr := fmt.Sprintf("%s/year/%d", est, sy.ID)
 	visits := []struct {
 		user  *apptest.User
 		pages []string
 	}{
-		{nil, []string{"/privacy", "/login", "/login/code", "/renew", "/no/such/page", "/enrol/" + landing.Token, "/enrol/" + opened.Token}},
+		{nil, []string{"/privacy", "/login", "/login/code", "/renew", "/no/such/page", "/enrol/" + landing.Token, "/enrol/" + opened.Token,
+			"/attestations/" + att.Token}},
 		{root, []string{"/me", "/admin/accounts", "/admin/accounts?state=unused", "/admin/accounts/new", fmt.Sprintf("/admin/accounts/%d", waiting.ID),
 			"/admin/audit", "/admin/establishments", "/admin/establishments/" + e.UAI, "/admin/jobs", "/admin/sso", "/admin/privacy"}},
 		{staff, []string{"/classes", est, est + "/students", st, est + "/imports", fmt.Sprintf("%s/imports/%d", est, imports[0].ID),
 			est + "/evaluations", fmt.Sprintf("%s/evaluations/%d?class=%s", est, ev.ID, url.QueryEscape(pupil.Class)), st + "/results",
-			st + "/situations", est + "/transfers", est + "/classes", est + "/sso"}},
-		{student, []string{"/me", st, st + "/results", st + "/situations"}},
+			st + "/situations", est + "/transfers", est + "/classes", est + "/sso",
+			est + "/year", yr + "/classes", yr + "/services", yr + "/pupils/new", yr + "/results", yr + "/campaign", st + "/file"}},
+		{student, []string{"/me", st, st + "/results", st + "/situations", st + "/file"}},
 		{g.Office, []string{gest + "/graduation", gest + "/graduation/queue", cohort, cohort + "?filter=at_risk", cohort + "/rules", checklist}},
 		{g.Jury, []string{cohort, cohort + "/minutes", checklist}},
 		{graduate, []string{"/me", "/me/graduation"}},

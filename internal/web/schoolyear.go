@@ -42,6 +42,7 @@ func (s *Server) schoolYearRoutes(open, authed, selfChecked func(string, handler
 	authed("GET /establishments/{uai}/year/{id}/campaign", s.syCampaignPage)
 	authed("POST /establishments/{uai}/year/{id}/campaign", s.syCampaignConfirm)
 	authed("GET /establishments/{uai}/students/{id}/file", s.pupilFilePage)
+	authed("POST /establishments/{uai}/students/{id}/leave", s.pupilLeave)
 	authed("POST /establishments/{uai}/students/{id}/attestations", s.issueAttestation)
 	authed("GET /establishments/{uai}/students/{id}/attestations/{aid}/pdf", s.attestationPDF)
 	authed("POST /establishments/{uai}/students/{id}/attestations/{aid}/revoke", s.revokeAttestation)
@@ -711,6 +712,30 @@ func (s *Server) pupilFilePage(w http.ResponseWriter, r *http.Request) error {
 		pg.Info = T(lang(r), "sy.attestation.revoked")
 	}
 	return s.render(w, r, "pupil_file", pg)
+}
+
+// pupilLeave records a pupil's departure from the current year (date, reason,
+// destination when known), from his file.
+func (s *Server) pupilLeave(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	id, err := pathInt(r, "id", "student_not_found")
+	if err != nil {
+		return err
+	}
+	e, err := s.SchoolYear.Resolve(r.Context(), p, r.PathValue("uai"), schoolyear.Managers...)
+	if err != nil {
+		return err
+	}
+	y, err := s.SchoolYear.CurrentYear(r.Context(), e.ID)
+	if err != nil {
+		return err
+	}
+	if _, err := s.SchoolYear.Leave(r.Context(), p, e.UAI, y.ID, id, schoolyear.LeaveInput{On: r.PostFormValue("on"),
+		Reason: r.PostFormValue("reason"), Destination: r.PostFormValue("destination")}); err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/establishments/%s/students/%d/file", e.UAI, id), http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) issueAttestation(w http.ResponseWriter, r *http.Request) error {

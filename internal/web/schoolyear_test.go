@@ -129,6 +129,21 @@ func TestSchoolYearPages(t *testing.T) {
 		t.Fatalf("verification after revocation:\n%s", v.body)
 	}
 
+	// A departure recorded from the file: the pupil stays listed, marked as left.
+	p = fetch(t, ca, "POST", fmt.Sprintf("%s/establishments/%s/students/%d/leave", s.URL, e.UAI, students[3].ID),
+		url.Values{"csrf": {tok}, "on": {"2025-01-10"}, "reason": {"Déménagement"}, "destination": {"0381234K"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("leave: %d\n%s", p.status, p.body)
+	}
+	p = fetch(t, ca, "GET", s.URL+p.header.Get("Location"), nil)
+	if p.status != 200 || !strings.Contains(p.body, "Parti") || !strings.Contains(p.body, "0381234K") {
+		t.Fatalf("file after leaving: %d\n%s", p.status, p.body)
+	}
+	if p := fetch(t, ca, "POST", fmt.Sprintf("%s/establishments/%s/students/%d/leave", s.URL, e.UAI, students[4].ID),
+		url.Values{"csrf": {tok}, "on": {"10/01/2025"}}); p.status != http.StatusBadRequest {
+		t.Fatalf("leave with a bad date: %d", p.status)
+	}
+
 	// The teacher: his class from the service on "Mes classes", the year read-only.
 	ct := s.Browser()
 	login(t, s, ct, teacher)
