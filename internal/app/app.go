@@ -20,6 +20,7 @@ import (
 	"github.com/cartable/cartable/internal/importer"
 	"github.com/cartable/cartable/internal/jobs"
 	"github.com/cartable/cartable/internal/keyring"
+	"github.com/cartable/cartable/internal/marks"
 	"github.com/cartable/cartable/internal/notify"
 	"github.com/cartable/cartable/internal/passport"
 	"github.com/cartable/cartable/internal/schoolyear"
@@ -60,6 +61,9 @@ type Services struct {
 	// SchoolYear holds the school years of secondary schools: periods, classes,
 	// enrolments, teaching services, attestations.
 	SchoolYear *schoolyear.Service
+	// Marks holds assessments, marks, class councils and report cards over the school
+	// year's services (internal/schoolyear).
+	Marks *marks.Service
 	// Jobs runs the background jobs registered by New (registerJobs): the command line,
 	// serve's schedules, the API and the pages list and run them from it.
 	Jobs *jobs.Runner
@@ -132,6 +136,9 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 		_, err := s.SchoolYear.Feed(ctx, establishmentID, startYear, list, "siecle")
 		return err
 	}
+	s.Marks = marks.New(db, s.Audit, s.Establishments, s.Students, marks.SchoolYear(s.SchoolYear), now)
+	s.Marks.Rank = cfg.MarksRank
+	s.SchoolYear.FileSections = append(s.SchoolYear.FileSections, s.Marks.FileSection)
 	s.Jobs = jobs.New(db, log, now)
 	s.registerJobs(cfg)
 	return s, nil

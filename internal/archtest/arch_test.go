@@ -39,6 +39,8 @@ var layers = []struct {
 	{"schoolyear", []string{"schoolyear"}},
 	// Higher education's graduation tracker, over programmes and cohorts (highered).
 	{"graduation", []string{"graduation"}},
+	// Marks, averages, class councils and report cards, over the school year's services.
+	{"marks", []string{"marks"}},
 	{"crossing", []string{"transfer"}},
 	// The bundle of services built once; the transports that receive it; the tooling
 	// that measures them; the command line, which assembles and runs everything.

@@ -66,6 +66,12 @@ var owners = map[string]string{
 	"school_enrolments":           "schoolyear",
 	"school_services":             "schoolyear",
 	"school_attestations":         "schoolyear",
+	"mark_assessments":            "marks",
+	"marks":                       "marks",
+	"mark_appreciations":          "marks",
+	"mark_opinions":               "marks",
+	"mark_class_periods":          "marks",
+	"report_card_issues":          "marks",
 }
 
 // foreignReads are the only places where a package's SQL names a table it does not

@@ -111,6 +111,15 @@ const (
 	AttestationRevoked      = "attestation.revoked"
 	AttestationDownloaded   = "attestation.downloaded"
 	SchoolCampaignViewed    = "schoolyear.campaign_viewed"
+	// Marks (internal/marks): assessments, marks, class councils, report cards.
+	MarksAssessmentSaved   = "marks.assessment_saved"
+	MarksAssessmentDeleted = "marks.assessment_deleted"
+	MarksSaved             = "marks.saved"
+	MarksImported          = "marks.imported"
+	MarksViewed            = "marks.viewed"
+	MarksCouncilSaved      = "marks.council_saved"
+	MarksClassLocked       = "marks.class_locked"
+	MarksReportCardRead    = "marks.report_card_read"
 )
 
 // Source describes where a request came from; the HTTP layer puts it in the context.

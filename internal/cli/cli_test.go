@@ -328,6 +328,12 @@ func TestDemoSeed(t *testing.T) {
 	} else if v, err := app.SchoolYear.Verify(ctx, links[11].url[i+len("/attestations/"):]); err != nil || v.Revoked || v.UAI != "0691234S" {
 		t.Fatalf("the demo attestation: %+v %v", v, err)
 	}
+	// The demo student's class has marks and his first period's report card is published.
+	me := &authz.Principal{AccountID: page.Students[0].AccountID, Roles: []authz.Membership{{Role: authz.RoleStudent, EstablishmentID: page.Students[0].EstablishmentID, UAI: "0691234S"}}}
+	myMarks, err := app.Marks.Mine(ctx, me)
+	if err != nil || len(myMarks) != 1 || len(myMarks[0].Periods) < 2 || !myMarks[0].Periods[0].Card || !myMarks[0].Periods[0].HasGeneral || myMarks[0].Periods[1].Card {
+		t.Fatalf("demo marks: %+v, %v", myMarks, err)
+	}
 	// Canuts's teacher has two classes, the demo student's (with its grids) among them.
 	prof, err := app.Accounts.ByLogin(ctx, authz.OperatorPrincipal(), "prof.canuts")
 	if err != nil {

@@ -230,6 +230,7 @@ var demoAreas = []demoArea{
 	{"classes", demoClasses},
 	{"graduation", demoGraduation},
 	{"schoolyear", demoSchoolYear},
+	{"marks", demoMarks},
 	{"notify", demoNotify},
 }
 

@@ -83,6 +83,7 @@ type Config struct {
 	GraduationDigestSchedule  string // --graduation_digest-schedule
 	GraduationPurgeSchedule   string // --graduation_purge-schedule
 	GraduationRetentionMonths int    // --graduation-retention: months items and proofs are kept after the jury
+	MarksRank                 bool   // --marks-rank: print pupils' ranks on councils and report cards (off by default)
 
 	Files       string // --files: where attachments are stored, local or s3
 	S3Endpoint  string // --s3-endpoint: host:port of the S3-compatible server
@@ -227,6 +228,7 @@ func (c *Config) Register(fs *flag.FlagSet, getenv func(string) string) {
 	r.str(&c.GraduationDigestSchedule, "graduation_digest-schedule", "day and time of the weekly digest of proofs to check, e.g. \"mon 07:00\" (empty: not scheduled)")
 	r.str(&c.GraduationPurgeSchedule, "graduation_purge-schedule", "day and time of the weekly purge of graduation items and proofs past retention (empty: not scheduled)")
 	r.integer(&c.GraduationRetentionMonths, "graduation-retention", "months graduation items and proofs are kept after the jury")
+	r.boolean(&c.MarksRank, "marks-rank", "print pupils' ranks (by general average) on class councils and report cards")
 	r.str(&c.Files, "files", "where attached files are stored: local (DATA/blobs) or s3 (--s3-* settings)")
 	r.str(&c.S3Endpoint, "s3-endpoint", "host:port of the S3-compatible object store (--files s3)")
 	r.str(&c.S3Bucket, "s3-bucket", "bucket of the attached files (it must exist)")

@@ -44,6 +44,7 @@ type objects struct {
 	sessionID    int64 // a session of that account
 	noticeID     int64 // a notice of that account (internal/notify)
 	linkID       int64 // a link between that account and an identity of a provider B allows
+	marks        marksIDs
 	// The school year (schoolyear_test.go): B's year, a period, a class, a service, an attestation.
 	yearID, periodID, classID, serviceID, attestationID int64
 	markers                                             []string
@@ -291,6 +292,9 @@ func TestIsolationMatrix(t *testing.T) {
 		objB.markers = append(objB.markers, "secret.bravo@example.org")
 		objB.linkID = linkOf(t, s, b.ID, teacherB.ID, "prof.bravo.ent")
 		objB.markers = append(objB.markers, "prof.bravo.ent")
+		// B's marks (internal/marks), made while it is of secondary education.
+		objB.marks = marksOf(t, s, b, stB.ID, teacherB.ID, "Bravo")
+		objB.markers = append(objB.markers, "Devoir secret Bravo", "Appréciation secrète Bravo", "Matière Bravo")
 		// B is also of higher education: a cohort, a rule and a proof of its student.
 		objB.cohortID, objB.itemID = graduationOf(t, s, b, "PROMO-BRAVO", "Règle secrète Bravo", "preuve-bravo.pdf", []int64{stB.ID})
 		objB.markers = append(objB.markers, "PROMO-BRAVO", "Règle secrète Bravo", "preuve-bravo")

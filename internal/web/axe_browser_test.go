@@ -125,6 +125,9 @@ func TestBrowserAxe(t *testing.T) {
 		t.Fatal(err)
 	}
 	checklist := fmt.Sprintf("%s/students/%d/graduation", gest, g.Student.ID)
+	// A secondary school's marks: the teacher's grid and council, the pupil's marks.
+	mk := marksSchoolOf(t, s, "0691237V")
+	mkPupil := s.Activate(mk.Pupils[0].AccountID)
 
 	est := "/establishments/" + e.UAI
 	st := fmt.Sprintf("%s/students/%d", est, pupil.ID)
@@ -159,6 +162,8 @@ func TestBrowserAxe(t *testing.T) {
 		{g.Office, []string{gest + "/graduation", gest + "/graduation/queue", cohort, cohort + "?filter=at_risk", cohort + "/rules", checklist}},
 		{g.Jury, []string{cohort, cohort + "/minutes", checklist}},
 		{graduate, []string{"/me", "/me/graduation"}},
+		{mk.Teacher, []string{"/establishments/" + mk.UAI + "/marks", mk.Grid, mk.Council}},
+		{mkPupil, []string{"/me/marks"}},
 	}
 	screens := []struct {
 		name string

@@ -296,6 +296,9 @@ var dynamicKeys = []string{
 	"sy.status.enrolled", "sy.status.pre-enrolled", "sy.status.left",
 	"sy.decision.passage", "sy.decision.redoublement", "sy.decision.orientation", "sy.decision.depart",
 	"sy.diploma_result.admis", "sy.diploma_result.ajourne", "sy.diploma_result.absent",
+	// marks_council.html: (printf "marks.mention.%s" .), the mentions (marks.Mentions).
+	"marks.mention.felicitations", "marks.mention.compliments", "marks.mention.encouragements",
+	"marks.mention.warning_work", "marks.mention.warning_conduct",
 	// me.html: (printf "kind.%s" .Kind), the kinds of sessions.
 	"kind." + account.KindWeb, "kind." + account.KindAPI, "kind." + account.KindPersonal,
 	// account.html: (printf "account.read_only.%s" .ReadOnly); account.ReadOnly*.

@@ -32,6 +32,7 @@ import (
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/calendar"
 	"github.com/cartable/cartable/internal/httpx"
+	"github.com/cartable/cartable/internal/marks"
 	"github.com/cartable/cartable/internal/qr"
 	"github.com/cartable/cartable/internal/schoolyear"
 )
@@ -155,6 +156,7 @@ func (s *Server) Register(mux *http.ServeMux) ([]httpx.Route, error) {
 	routes = append(routes, s.registerSSO(mux, open, authed, selfChecked)...)
 	s.graduationRoutes(authed, selfChecked)
 	s.schoolYearRoutes(open, authed, selfChecked)
+	s.marksRoutes(authed, selfChecked)
 	mux.Handle("/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return apperr.NotFound("not_found", "no such page")
 	}, false, false))
@@ -364,6 +366,8 @@ func (s *Server) funcs() template.FuncMap {
 		"list":     func(v ...string) []string { return v },
 		"inc":      func(n int) int { return n + 1 },
 		"coef":     schoolyear.FormatCoefficient,
+		"avg":      func(v int64) string { return "" },
+		"points":   func(v int64) string { return "" },
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -400,6 +404,9 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 		"estName": s.establishmentNames(p.r),
 		"person":  s.personNames(p.r),
 		"size":    func(n int64) string { return fileSize(l, n) },
+		// Marks: an average with its two decimals, points (an out of, a coefficient).
+		"avg":    func(v int64) string { return marks.FormatAverage(v, l) },
+		"points": func(v int64) string { return marks.FormatPoints(v, l) },
 	})
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, p); err != nil {
