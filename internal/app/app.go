@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"github.com/cartable/cartable/internal/agreement"
 	"log/slog"
 	"time"
 
@@ -56,6 +57,8 @@ type Services struct {
 	// graduation tracker over them.
 	Highered   *highered.Service
 	Graduation *graduation.Service
+	// Agreements are the learning agreements (contrat pédagogique) over them.
+	Agreements *agreement.Service
 	// Jobs runs the background jobs registered by New (registerJobs): the command line,
 	// serve's schedules, the API and the pages list and run them from it.
 	Jobs *jobs.Runner
@@ -117,6 +120,9 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 	s.Graduation.Members = s.Accounts.WithRole
 	s.Graduation.Notifier = s.Notify
 	s.Graduation.RetentionMonths = cfg.GraduationRetentionMonths
+	s.Agreements = agreement.New(db, s.Audit, s.Highered, now)
+	s.Agreements.Members = s.Accounts.WithRole
+	s.Agreements.Notifier = s.Notify
 	s.Highered.Accounts = s.Accounts
 	s.Highered.OnJoin = s.Graduation.JoinCohort
 	s.Highered.Addresses = s.Notify

@@ -35,8 +35,9 @@ var layers = []struct {
 	{"identity", []string{"sso", "notify"}},
 	{"students", []string{"student"}},
 	{"records", []string{"competency", "competency/builtin", "importer", "passport", "highered"}},
-	// Higher education's graduation tracker, over programmes and cohorts (highered).
-	{"graduation", []string{"graduation"}},
+	// Higher education's graduation tracker and learning agreements, over programmes and
+	// cohorts (highered); neither imports the other.
+	{"graduation", []string{"graduation", "agreement"}},
 	{"crossing", []string{"transfer"}},
 	// The bundle of services built once; the transports that receive it; the tooling
 	// that measures them; the command line, which assembles and runs everything.

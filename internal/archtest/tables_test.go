@@ -60,6 +60,15 @@ var owners = map[string]string{
 	"graduation_reminders":        "graduation",
 	"graduation_cohort_reports":   "graduation",
 	"graduation_minutes":          "graduation",
+	"agreement_settings":          "agreement",
+	"agreement_units":             "agreement",
+	"agreement_enrolments":        "agreement",
+	"agreements":                  "agreement",
+	"agreement_versions":          "agreement",
+	"agreement_version_units":     "agreement",
+	"agreement_events":            "agreement",
+	"agreement_comments":          "agreement",
+	"agreement_reminders":         "agreement",
 }
 
 // foreignReads are the only places where a package's SQL names a table it does not

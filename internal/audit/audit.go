@@ -96,6 +96,15 @@ const (
 	// The jury's minutes of a cohort session written or read.
 	GraduationMinutesSaved = "graduation.minutes_saved"
 	GraduationMinutesRead  = "graduation.minutes_read"
+	// Learning agreements (internal/agreement): catalogue and IP imports, an agreement
+	// started, changed (units, state, comment), read by staff, the registrar files.
+	AgreementCatalogueImport = "agreement.catalogue_import"
+	AgreementEnrolmentImport = "agreement.enrolment_import"
+	AgreementStarted         = "agreement.started"
+	AgreementChanged         = "agreement.changed"
+	AgreementViewed          = "agreement.viewed"
+	AgreementExported        = "agreement.exported"
+	AgreementAcknowledged    = "agreement.acknowledged"
 )
 
 // Source describes where a request came from; the HTTP layer puts it in the context.
