@@ -444,3 +444,103 @@ func TestAgreementLifecycle(t *testing.T) {
 		}
 	})
 }
+
+func TestDashboardCloseAndReminders(t *testing.T) {
+	apptest.Engines(t, func(t *testing.T, s *apptest.Server) {
+		ctx := context.Background()
+		numbers := []string{"2026A", "2026B", "2026C", "2026D", "2026E", "2026F"}
+		f := setup(t, s, len(numbers))
+		ready(t, f, numbers...)
+		ag := s.App.Agreements
+		if _, err := ag.SaveSettings(ctx, f.office, uai, agreement.Settings{Programme: "LIC", ECTSMin: 30, ECTSMax: 36, Deadline: "2026-10-15"}); err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for i := range numbers {
+			in := agreement.StartInput{StudentID: f.students[i], ProgrammeCode: "LIC", Year: 2026, Kind: "standard"}
+			if i < 2 {
+				in.Kind, in.Status = "adapted", "athlete"
+			}
+			a, err := ag.Start(ctx, f.office, uai, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, a.ID)
+		}
+		// Five submitted, one left a draft.
+		for _, id := range ids[:5] {
+			if _, err := ag.Act(ctx, f.office, uai, id, agreement.Submit, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		d, err := ag.Dashboard(ctx, f.director, uai, "LIC", 2026)
+		if err != nil || d.Total != 6 || d.SmallCells {
+			t.Fatalf("dashboard: %+v, %v", d, err)
+		}
+		got := map[string]int{}
+		for _, c := range d.ByState {
+			got[c.Key] = c.N
+		}
+		if got["submitted"] != 5 || got["draft"] != 1 || d.ByStatus[3].Key != "athlete" || d.ByStatus[3].N != 2 || d.ECTS[3].Key != "60" || d.ECTS[3].N != 6 {
+			t.Fatalf("aggregates: %+v", d)
+		}
+		// Pilotage: the cells under 5 are hidden.
+		d, err = ag.Dashboard(ctx, f.pilotage, uai, "LIC", 2026)
+		if err != nil || !d.SmallCells || d.Total != 6 {
+			t.Fatalf("pilotage: %+v, %v", d, err)
+		}
+		for _, c := range append(append(d.ByState, d.ByStatus...), d.ECTS...) {
+			if c.N > 0 && c.N < 5 {
+				t.Fatalf("pilotage sees a small cell: %+v", c)
+			}
+			if c.Key == "draft" && !c.Hidden || c.Key == "athlete" && !c.Hidden || c.Key == "submitted" && c.N != 5 {
+				t.Fatalf("cell %+v", c)
+			}
+		}
+		var x bytes.Buffer
+		if err := agreement.DashboardXLSX("fr", d, &x); err != nil || x.Len() == 0 {
+			t.Fatal(err)
+		}
+		_, err = ag.Dashboard(ctx, f.studentP(0), uai, "LIC", 2026)
+		wantCode(t, "student dashboard", err, "forbidden")
+		_, err = ag.Dashboard(ctx, f.referent, uai, "LIC", 2026)
+		wantCode(t, "referent dashboard", err, "forbidden")
+		// Reminders: 2026-10-01, the deadline in 14 days: the draft's student, once.
+		r, err := ag.RunReminders(ctx)
+		if err != nil || r.Sent != 1 || f.notes.count(f.accounts[5], "agreement.notice.deadline") != 1 {
+			t.Fatalf("reminders: %+v, %v", r, err)
+		}
+		if r, err = ag.RunReminders(ctx); err != nil || r.Sent != 0 {
+			t.Fatalf("re-run: %+v, %v", r, err)
+		}
+		s.Clock.Advance(8 * 24 * time.Hour)
+		if r, err = ag.RunReminders(ctx); err != nil || r.Sent != 1 {
+			t.Fatalf("7 days: %+v, %v", r, err)
+		}
+		// After the deadline the draft is late; submitting is refused.
+		s.Clock.Advance(10 * 24 * time.Hour)
+		_, err = ag.Act(ctx, f.studentP(5), uai, ids[5], agreement.Submit, "")
+		wantCode(t, "after the deadline", err, "agreement_checks")
+		if d, _ = ag.Dashboard(ctx, f.office, uai, "LIC", 2026); d.Late.N != 1 {
+			t.Fatalf("late: %+v", d.Late)
+		}
+		// The reporting export: one line per agreement.
+		var rep bytes.Buffer
+		n, err := ag.Report(ctx, f.office, uai, 2026, &rep)
+		if err != nil || n != 6 || !strings.Contains(rep.String(), "2026;LIC;2026F;L1INFO;V1;standard;;1;draft;60;;;true") {
+			t.Fatalf("report %d, %v:\n%s", n, err, rep.String())
+		}
+		// The end of the year closes the open versions.
+		closed, err := ag.CloseYear(ctx, f.office, uai, 2026)
+		if err != nil || closed != 6 {
+			t.Fatalf("close: %d, %v", closed, err)
+		}
+		if _, err := ag.Act(ctx, f.director, uai, ids[0], agreement.Validate, ""); apperr.CodeOf(err) != "agreement_closed" {
+			t.Fatalf("validate after closing: %v", err)
+		}
+		v, _ := ag.Get(ctx, f.office, uai, ids[0])
+		if v.Current().State != agreement.Closed || len(v.Can) != 0 {
+			t.Fatalf("closed view: %+v", v)
+		}
+	})
+}

@@ -20,6 +20,8 @@ type Row struct {
 	ECTS      Tenths    `json:"ects"`
 	UpdatedAt time.Time `json:"updated_at"`
 	Late      bool      `json:"late"`
+	// measures and adjustments, for the reporting export.
+	measures, adjustments string
 }
 
 // Filter narrows an inbox.
@@ -40,51 +42,14 @@ func (s *Service) Inbox(ctx context.Context, p *authz.Principal, uai string, f F
 	if err != nil {
 		return nil, err
 	}
-	q := `SELECT g.id, g.establishment_id, g.student_id, g.programme_id, g.year, g.step, g.step_version, g.kind, g.status,
-			COALESCE(g.referent_id, 0), COALESCE(g.disability_office_id, 0), g.closed,
-			v.number, v.state, v.updated_at, COALESCE((SELECT SUM(ects) FROM agreement_version_units u WHERE u.version_id = v.id AND u.origin <> 'exemption'), 0),
-			COALESCE(st.deadline, '')
-		FROM agreements g
-		JOIN agreement_versions v ON v.agreement_id = g.id AND v.number = (SELECT MAX(number) FROM agreement_versions x WHERE x.agreement_id = g.id)
-		LEFT JOIN agreement_settings st ON st.programme_id = g.programme_id
-		WHERE g.establishment_id = $1 AND g.id > $2`
-	args := []any{e.ID, f.After}
+	referent := int64(0)
 	if !hasAny(p, e.ID, authz.RoleAdmin, authz.RoleOffice, authz.RoleProgrammeDirector) {
-		args = append(args, p.AccountID)
-		q += ` AND g.referent_id = $` + strconv.Itoa(len(args))
+		referent = p.AccountID
 	}
-	if f.Programme != "" {
-		prog, err := s.programme(ctx, e.ID, f.Programme)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, prog.ID)
-		q += ` AND g.programme_id = $` + strconv.Itoa(len(args))
-	}
-	if f.Year != 0 {
-		args = append(args, f.Year)
-		q += ` AND g.year = $` + strconv.Itoa(len(args))
-	}
-	if f.State != "" {
-		args = append(args, f.State)
-		q += ` AND v.state = $` + strconv.Itoa(len(args))
-	}
-	q += ` ORDER BY g.id LIMIT ` + strconv.Itoa(inboxPageSize)
-	out := []Row{}
-	today := s.today()
+	var out []Row
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
-		if err := s.db.Each(ctx, func(rows *sql.Rows) error {
-			var r Row
-			var deadline string
-			if err := rows.Scan(&r.ID, &r.EstablishmentID, &r.StudentID, &r.ProgrammeID, &r.Year, &r.Step, &r.StepVersion, &r.Kind, &r.Status,
-				&r.ReferentID, &r.DisabilityOfficeID, &r.Closed, &r.Version, &r.State, &r.UpdatedAt, &r.ECTS, &deadline); err != nil {
-				return err
-			}
-			r.UpdatedAt = r.UpdatedAt.UTC()
-			r.Late = deadline != "" && today > deadline && (r.State == Draft || r.State == ToRevise)
-			out = append(out, r)
-			return nil
-		}, q, args...); err != nil {
+		var err error
+		if out, err = s.rows(ctx, e.ID, referent, f); err != nil {
 			return err
 		}
 		list := make([]Agreement, len(out))
@@ -228,5 +193,54 @@ func (s *Service) Adjustments(ctx context.Context, p *authz.Principal, uai strin
 		return s.audit.Record(ctx, audit.Event{Action: audit.AgreementViewed, ActorID: audit.ID(p.AccountID), ActorLogin: p.Login,
 			EstablishmentID: &e.ID, Detail: map[string]any{"adjustments": true, "students": sids}})
 	})
+	return out, err
+}
+
+// rows returns a page of agreements with their newest version (referent: only his).
+func (s *Service) rows(ctx context.Context, e, referent int64, f Filter) ([]Row, error) {
+	q := `SELECT g.id, g.establishment_id, g.student_id, g.programme_id, g.year, g.step, g.step_version, g.kind, g.status,
+			COALESCE(g.referent_id, 0), COALESCE(g.disability_office_id, 0), g.closed,
+			v.number, v.state, v.updated_at, COALESCE((SELECT SUM(ects) FROM agreement_version_units u WHERE u.version_id = v.id AND u.origin <> 'exemption'), 0),
+			COALESCE(st.deadline, ''), v.measures, v.adjustments
+		FROM agreements g
+		JOIN agreement_versions v ON v.agreement_id = g.id AND v.number = (SELECT MAX(number) FROM agreement_versions x WHERE x.agreement_id = g.id)
+		LEFT JOIN agreement_settings st ON st.programme_id = g.programme_id
+		WHERE g.establishment_id = $1 AND g.id > $2`
+	args := []any{e, f.After}
+	if referent != 0 {
+		args = append(args, referent)
+		q += ` AND g.referent_id = $` + strconv.Itoa(len(args))
+	}
+	if f.Programme != "" {
+		prog, err := s.programme(ctx, e, f.Programme)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, prog.ID)
+		q += ` AND g.programme_id = $` + strconv.Itoa(len(args))
+	}
+	if f.Year != 0 {
+		args = append(args, f.Year)
+		q += ` AND g.year = $` + strconv.Itoa(len(args))
+	}
+	if f.State != "" {
+		args = append(args, f.State)
+		q += ` AND v.state = $` + strconv.Itoa(len(args))
+	}
+	q += ` ORDER BY g.id LIMIT ` + strconv.Itoa(inboxPageSize)
+	out := []Row{}
+	today := s.today()
+	err := s.db.Each(ctx, func(rows *sql.Rows) error {
+		var r Row
+		var deadline string
+		if err := rows.Scan(&r.ID, &r.EstablishmentID, &r.StudentID, &r.ProgrammeID, &r.Year, &r.Step, &r.StepVersion, &r.Kind, &r.Status,
+			&r.ReferentID, &r.DisabilityOfficeID, &r.Closed, &r.Version, &r.State, &r.UpdatedAt, &r.ECTS, &deadline, &r.measures, &r.adjustments); err != nil {
+			return err
+		}
+		r.UpdatedAt = r.UpdatedAt.UTC()
+		r.Late = deadline != "" && today > deadline && (r.State == Draft || r.State == ToRevise)
+		out = append(out, r)
+		return nil
+	}, q, args...)
 	return out, err
 }

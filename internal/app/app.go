@@ -170,4 +170,6 @@ func (s *Services) registerJobs(cfg config.Config) {
 		Run: func(ctx context.Context) (any, error) { return s.Graduation.RunDigest(ctx) }})
 	s.Jobs.Register(jobs.Job{Name: "graduation_purge", Schedule: cfg.GraduationPurgeSchedule, Deletes: true,
 		Run: func(ctx context.Context) (any, error) { return s.Graduation.RunPurge(ctx) }})
+	s.Jobs.Register(jobs.Job{Name: "agreement_reminders", Schedule: cfg.AgreementRemindersSchedule,
+		Run: func(ctx context.Context) (any, error) { return s.Agreements.RunReminders(ctx) }})
 }

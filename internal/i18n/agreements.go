@@ -53,6 +53,16 @@ var agreements = map[string]Msg{
 	"agreement.adjustment.adapted_schedule": {"Emploi du temps aménagé", "Adapted timetable"},
 	"agreement.adjustment.remote_exams":     {"Examens à distance", "Remote exams"},
 
+	// Dashboard.
+	"agreement.dashboard.title":      {"Contrats pédagogiques", "Learning agreements"},
+	"agreement.dashboard.suppressed": {"Moins de 5 contrats : rien n’est affiché (secret statistique).", "Fewer than 5 agreements: nothing is shown (statistical confidentiality)."},
+	"agreement.dashboard.total":      {"Contrats", "Agreements"},
+	"agreement.dashboard.by_state":   {"Par état", "By state"},
+	"agreement.dashboard.by_status":  {"Contrats aménagés par statut", "Adapted agreements by status"},
+	"agreement.dashboard.by_measure": {"Par mesure d’accompagnement", "By support measure"},
+	"agreement.dashboard.ects":       {"Répartition des ECTS de l’année", "Distribution of the year's ECTS"},
+	"agreement.dashboard.late":       {"En retard", "Late"},
+
 	// Errors.
 	"agreement_not_found":      {"Ce contrat pédagogique n’existe pas.", "No such learning agreement."},
 	"agreement_not_yours":      {"Vous ne pouvez pas faire l’action {action} sur ce contrat.", "You may not do the action {action} on this agreement."},
