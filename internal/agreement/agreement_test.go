@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/cartable/cartable/internal/authz"
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/highered"
+	"github.com/cartable/cartable/internal/i18n"
 	"github.com/cartable/cartable/internal/student"
 )
 
@@ -33,6 +35,11 @@ type recorder struct {
 }
 
 func (r *recorder) Notify(ctx context.Context, acc int64, key string, params map[string]string) error {
+	// As internal/notify: a known message, given exactly its parameters.
+	m, ok := i18n.Lookup(key)
+	if want := i18n.Placeholders(m.FR); !ok || len(want) != len(params) {
+		return fmt.Errorf("notice %s: params %v, message takes %v", key, params, want)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.list = append(r.list, notice{acc, key})

@@ -14,6 +14,7 @@ import (
 	"github.com/cartable/cartable/internal/apperr"
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/authz"
+	"github.com/cartable/cartable/internal/i18n"
 	"github.com/cartable/cartable/internal/store"
 	"github.com/cartable/cartable/internal/student"
 )
@@ -483,8 +484,15 @@ func (s *Service) send(ctx context.Context, e int64, list []notice) error {
 			}
 			to = append(to, accs...)
 		}
+		// Each message takes exactly its own parameters.
+		params := map[string]string{}
+		if m, ok := i18n.Lookup(n.key); ok {
+			for _, k := range i18n.Placeholders(m.FR) {
+				params[k] = n.params[k]
+			}
+		}
 		for _, acc := range to {
-			if err := s.Notifier.Notify(ctx, acc, n.key, n.params); err != nil {
+			if err := s.Notifier.Notify(ctx, acc, n.key, params); err != nil {
 				return err
 			}
 		}
@@ -510,12 +518,6 @@ func (s *Service) Comment(ctx context.Context, p *authz.Principal, uai string, a
 		return err
 	}
 	text = strings.TrimSpace(text)
-	if text == "" {
-		return apperr.Invalid("required", "text is required").With("field", "text")
-	}
-	if utf8.RuneCountInString(text) > MaxComment {
-		return apperr.TooLong("text", MaxComment)
-	}
 	return s.db.Tx(ctx, func(ctx context.Context) error {
 		a, err := s.agreement(ctx, e.ID, agreementID)
 		if err != nil {
@@ -527,6 +529,12 @@ func (s *Service) Comment(ctx context.Context, p *authz.Principal, uai string, a
 		}
 		if !w.Student && !w.staff() {
 			return errNotFound
+		}
+		if text == "" {
+			return apperr.Invalid("required", "text is required").With("field", "text")
+		}
+		if utf8.RuneCountInString(text) > MaxComment {
+			return apperr.TooLong("text", MaxComment)
 		}
 		var n int
 		if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM agreement_comments WHERE agreement_id = $1`, a.ID).Scan(&n); err != nil {
