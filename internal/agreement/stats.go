@@ -12,6 +12,7 @@ import (
 
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/authz"
+	"github.com/cartable/cartable/internal/highered"
 	"github.com/cartable/cartable/internal/i18n"
 	"github.com/cartable/cartable/internal/student"
 )
@@ -242,4 +243,14 @@ func (s *Service) Report(ctx context.Context, p *authz.Principal, uai string, ye
 	}
 	return n, s.audit.Record(ctx, audit.Event{Action: audit.AgreementExported, ActorID: audit.ID(p.AccountID), ActorLogin: p.Login,
 		EstablishmentID: &e.ID, Detail: map[string]any{"year": year, "report": true, "rows": n}})
+}
+
+// Programmes lists the programmes of the establishment for the dashboard's readers
+// (pilotage included: codes and labels, no personal data).
+func (s *Service) Programmes(ctx context.Context, p *authz.Principal, uai string) ([]highered.Programme, error) {
+	e, err := s.resolve(ctx, p, uai, dashboard...)
+	if err != nil {
+		return nil, err
+	}
+	return s.highered.ProgrammesOf(ctx, e.ID)
 }

@@ -22,7 +22,7 @@ func (s *Server) agreementRoutes(authed func(string, authFunc)) {
 	authed("POST /api/v1/establishments/{uai}/agreements/validate", s.bulkValidateAgreements)
 	authed("GET /api/v1/establishments/{uai}/agreements/adjustments", s.agreementAdjustments)
 	authed("GET /api/v1/establishments/{uai}/agreements/dashboard/{programme}/{year}", s.agreementDashboard)
-	authed("GET /api/v1/establishments/{uai}/agreements/years/{year}/registrar.csv", s.agreementRegistrarExport)
+	authed("POST /api/v1/establishments/{uai}/agreements/years/{year}/registrar.csv", s.agreementRegistrarExport)
 	authed("POST /api/v1/establishments/{uai}/agreements/registrar/acknowledgements", s.agreementAcknowledge)
 	authed("GET /api/v1/establishments/{uai}/agreements/years/{year}/report.csv", s.agreementReport)
 	authed("POST /api/v1/establishments/{uai}/agreements/years/{year}/close", s.closeAgreements)

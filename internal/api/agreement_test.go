@@ -119,8 +119,8 @@ func TestAgreementAPI(t *testing.T) {
 				t.Fatalf("%s: %d", step.action, r.StatusCode)
 			}
 		}
-		st, file := get(t, s, base+"/years/2026/registrar.csv", office)
-		if st != 200 || !bytes.HasPrefix(file, []byte("year;student_number;step;step_version;unit_code;")) || !bytes.Contains(file, []byte("2026;21900001;L1;V1;UE2;2;30;year;")) {
+		st, file := post(t, s, base+"/years/2026/registrar.csv", office, "application/json", "")
+		if st != 200 || !strings.HasPrefix(file, "year;student_number;step;step_version;unit_code;") || !strings.Contains(file, "2026;21900001;L1;V1;UE2;2;30;year;") {
 			t.Fatalf("registrar file: %d %s", st, file)
 		}
 		// An amendment: UE3 instead of UE2; the submission checks answer their problems.

@@ -151,6 +151,7 @@ func (s *Server) Register(mux *http.ServeMux) ([]httpx.Route, error) {
 	authed("GET /admin/privacy", s.privacyRegisterPage)
 	routes = append(routes, s.registerSSO(mux, open, authed, selfChecked)...)
 	s.graduationRoutes(authed, selfChecked)
+	s.agreementRoutes(authed, selfChecked)
 	mux.Handle("/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return apperr.NotFound("not_found", "no such page")
 	}, false, false))
