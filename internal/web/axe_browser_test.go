@@ -125,6 +125,13 @@ func TestBrowserAxe(t *testing.T) {
 	}
 	checklist := fmt.Sprintf("%s/students/%d/graduation", gest, g.Student.ID)
 
+	// A university: the learning agreements, as the student, the director, the office,
+	// the disability office and pilotage see them.
+	ag := newAgreementSchool(t, s, "0693333Y")
+	agBase := "/establishments/" + ag.UAI + "/agreements"
+	agPage := fmt.Sprintf("%s/%d", agBase, ag.Agreement)
+	agStudent := s.Activate(ag.Student.AccountID)
+
 	est := "/establishments/" + e.UAI
 	st := fmt.Sprintf("%s/students/%d", est, pupil.ID)
 	visits := []struct {
@@ -141,6 +148,11 @@ func TestBrowserAxe(t *testing.T) {
 		{g.Office, []string{gest + "/graduation", gest + "/graduation/queue", cohort, cohort + "?filter=at_risk", cohort + "/rules", checklist}},
 		{g.Jury, []string{cohort, cohort + "/minutes", checklist}},
 		{graduate, []string{"/me", "/me/graduation"}},
+		{agStudent, []string{"/me/agreements", agPage}},
+		{ag.Director, []string{agBase, agPage}},
+		{ag.Office, []string{agBase, agBase + "/dashboard?programme=LIC&year=2026"}},
+		{ag.Disability, []string{agBase}},
+		{ag.Pilotage, []string{agBase + "/dashboard?programme=LIC&year=2026"}},
 	}
 	screens := []struct {
 		name string
