@@ -397,7 +397,11 @@ func (s *Service) apply(ctx context.Context, e int64, a Agreement, v Version, ac
 		set += `, student_signed_at = $2`
 	case act == Sign:
 		set += `, director_signed_at = $2, director_id = $3`
-		args = append(args, actor.ID)
+		var director any // the operator has no account
+		if actor.ID != 0 {
+			director = actor.ID
+		}
+		args = append(args, director)
 	case act == Submit:
 		set += `, submitted_at = $2`
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"github.com/cartable/cartable/internal/agreement"
 	"os"
 	"path/filepath"
 	"strings"
@@ -256,7 +257,7 @@ func TestDemoSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(links) != 12 || !strings.Contains(links[0].url, "/enrol/cte_") || !strings.HasPrefix(links[0].what, "student") ||
+	if len(links) != 16 || !strings.Contains(links[0].url, "/enrol/cte_") || !strings.HasPrefix(links[0].what, "student") ||
 		!strings.Contains(links[1].what, "records from Canuts") {
 		t.Fatalf("links: %+v", links)
 	}
@@ -305,8 +306,22 @@ func TestDemoSeed(t *testing.T) {
 	}
 	addr, err := app.Notify.Address(ctx, page.Students[0].AccountID)
 	notices, _ := app.Notify.Notices(ctx, page.Students[0].AccountID)
-	if err != nil || addr.Email == "" || len(notices) != 2 || !strings.HasSuffix(links[11].url, "/privacy") {
-		t.Fatalf("demo notices: address %+v, %d notices, last link %+v", addr, len(notices), links[11])
+	if err != nil || addr.Email == "" || len(notices) != 2 || !strings.HasSuffix(links[len(links)-1].url, "/privacy") {
+		t.Fatalf("demo notices: address %+v, %d notices, last link %+v", addr, len(notices), links[len(links)-1])
+	}
+	// The engineering school's learning agreements are in every state a visitor should see.
+	rows, err := app.Agreements.Inbox(ctx, authz.OperatorPrincipal(), "0691999Y", agreement.Filter{})
+	if err != nil || len(rows) != 40 {
+		t.Fatalf("demo agreements: %d, %v", len(rows), err)
+	}
+	states := map[agreement.State]int{}
+	for _, r := range rows {
+		states[r.State]++
+	}
+	for _, st := range []agreement.State{agreement.Draft, agreement.Submitted, agreement.ToRevise, agreement.Validated, agreement.Transmitted, agreement.Integrated, agreement.Rejected} {
+		if states[st] == 0 {
+			t.Errorf("demo agreements: none %s (%v)", st, states)
+		}
 	}
 	// Canuts's teacher has two classes, the demo student's (with its grids) among them.
 	prof, err := app.Accounts.ByLogin(ctx, authz.OperatorPrincipal(), "prof.canuts")

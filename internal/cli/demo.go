@@ -222,6 +222,7 @@ type demoArea struct {
 var demoAreas = []demoArea{
 	{"classes", demoClasses},
 	{"graduation", demoGraduation},
+	{"agreements", demoAgreements},
 	{"notify", demoNotify},
 }
 
