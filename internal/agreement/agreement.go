@@ -448,6 +448,9 @@ func (s *Service) programme(ctx context.Context, e int64, code string) (highered
 // newVersion inserts a draft version with its units and its first event.
 func (s *Service) newVersion(ctx context.Context, e, agreementID int64, number int, v Version, actor authz.Actor, now time.Time) (int64, error) {
 	var id int64
+	if _, err := s.db.Exec(ctx, `UPDATE agreement_versions SET latest = FALSE WHERE agreement_id = $1 AND latest`, agreementID); err != nil {
+		return 0, err
+	}
 	if err := s.db.QueryRow(ctx, `INSERT INTO agreement_versions (establishment_id, agreement_id, number, uid, state, measures, adjustments,
 			created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`,
 		e, agreementID, number, newUID(), Draft, strings.Join(v.Measures, " "), strings.Join(v.Adjustments, " "), now).Scan(&id); err != nil {
@@ -461,6 +464,15 @@ func (s *Service) newVersion(ctx context.Context, e, agreementID int64, number i
 
 func (s *Service) putUnits(ctx context.Context, versionID int64, units []VersionUnit) error {
 	if _, err := s.db.Exec(ctx, `DELETE FROM agreement_version_units WHERE version_id = $1`, versionID); err != nil {
+		return err
+	}
+	var sum Tenths
+	for _, u := range units {
+		if u.Origin != "exemption" {
+			sum += u.ECTS
+		}
+	}
+	if _, err := s.db.Exec(ctx, `UPDATE agreement_versions SET ects = $1 WHERE id = $2`, int(sum), versionID); err != nil {
 		return err
 	}
 	if len(units) == 0 {

@@ -96,13 +96,17 @@ func load(b *testing.B, n int, state func(i int) State) (*Service, string) {
 				return err
 			}
 			if _, err := db.CopyFunc(ctx, "agreement_versions", []string{"id", "establishment_id", "agreement_id", "number", "uid", "state", "measures",
-				"adjustments", "reason", "director_signed_at", "created_at", "updated_at"}, k, func(i int) []any {
+				"adjustments", "reason", "director_signed_at", "latest", "ects", "created_at", "updated_at"}, k, func(i int) []any {
 				st := state(start + i)
 				var signed any
 				if st == Signed || st == Transmitted {
 					signed = t
 				}
-				return []any{vids[i], e.ID, aids[i], 1, fmt.Sprintf("bench%08d", start+i), string(st), measures[(start+i)%4], "", "", signed, t, t}
+				ects := 600
+				if (start+i)%9 == 0 {
+					ects = 540 // one unit exempted (below)
+				}
+				return []any{vids[i], e.ID, aids[i], 1, fmt.Sprintf("bench%08d", start+i), string(st), measures[(start+i)%4], "", "", signed, true, ects, t, t}
 			}); err != nil {
 				return err
 			}

@@ -105,7 +105,7 @@ func (s *Service) RunReminders(ctx context.Context) (RemindersResult, error) {
 		return nil
 	}, `SELECT g.id, g.student_id, g.establishment_id, st.deadline FROM agreements g
 		JOIN agreement_settings st ON st.programme_id = g.programme_id
-		JOIN agreement_versions v ON v.agreement_id = g.id AND v.number = (SELECT MAX(x.number) FROM agreement_versions x WHERE x.agreement_id = g.id)
+		JOIN agreement_versions v ON v.agreement_id = g.id AND v.latest
 		WHERE st.deadline <> '' AND st.deadline >= $1 AND NOT g.closed AND v.state IN ('draft', 'to_revise') ORDER BY g.id`, s.today())
 	if err != nil {
 		return res, err

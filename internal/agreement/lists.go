@@ -96,7 +96,7 @@ func (s *Service) Mine(ctx context.Context, p *authz.Principal, uai string) ([]R
 		}, `SELECT g.id, g.establishment_id, g.student_id, g.programme_id, g.year, g.step, g.step_version, g.kind, g.status,
 				COALESCE(g.referent_id, 0), COALESCE(g.disability_office_id, 0), g.closed, v.number, v.state, v.updated_at
 			FROM agreements g JOIN agreement_versions v ON v.agreement_id = g.id
-				AND v.number = (SELECT MAX(number) FROM agreement_versions x WHERE x.agreement_id = g.id)
+				AND v.latest
 			WHERE g.establishment_id = $1 AND g.student_id = $2 ORDER BY g.year DESC, g.id`, e.ID, sid)
 		if err != nil {
 			return nil, err
@@ -175,7 +175,7 @@ func (s *Service) Adjustments(ctx context.Context, p *authz.Principal, uai strin
 			out = append(out, f)
 			return nil
 		}, `SELECT g.id, g.student_id, g.year, g.status, v.adjustments, v.state FROM agreements g
-			JOIN agreement_versions v ON v.agreement_id = g.id AND v.number = (SELECT MAX(number) FROM agreement_versions x WHERE x.agreement_id = g.id)
+			JOIN agreement_versions v ON v.agreement_id = g.id AND v.latest
 			WHERE g.establishment_id = $1 AND g.disability_office_id = $2 ORDER BY g.id`, e.ID, p.AccountID); err != nil {
 			return err
 		}
@@ -200,10 +200,10 @@ func (s *Service) Adjustments(ctx context.Context, p *authz.Principal, uai strin
 func (s *Service) rows(ctx context.Context, e, referent int64, f Filter) ([]Row, error) {
 	q := `SELECT g.id, g.establishment_id, g.student_id, g.programme_id, g.year, g.step, g.step_version, g.kind, g.status,
 			COALESCE(g.referent_id, 0), COALESCE(g.disability_office_id, 0), g.closed,
-			v.number, v.state, v.updated_at, COALESCE((SELECT SUM(ects) FROM agreement_version_units u WHERE u.version_id = v.id AND u.origin <> 'exemption'), 0),
+			v.number, v.state, v.updated_at, v.ects,
 			COALESCE(st.deadline, ''), v.measures, v.adjustments
 		FROM agreements g
-		JOIN agreement_versions v ON v.agreement_id = g.id AND v.number = (SELECT MAX(number) FROM agreement_versions x WHERE x.agreement_id = g.id)
+		JOIN agreement_versions v ON v.agreement_id = g.id AND v.latest
 		LEFT JOIN agreement_settings st ON st.programme_id = g.programme_id
 		WHERE g.establishment_id = $1 AND g.id > $2`
 	args := []any{e, f.After}

@@ -101,15 +101,10 @@ func (s *Service) Dashboard(ctx context.Context, p *authz.Principal, uai, progra
 		}
 		ects[bucket(sum)] += n
 		return nil
-	}, `WITH cur AS (
-			SELECT g.status, v.id, v.state, v.measures FROM agreements g
-			JOIN agreement_versions v ON v.agreement_id = g.id AND v.number = (SELECT MAX(x.number) FROM agreement_versions x WHERE x.agreement_id = g.id)
-			WHERE g.establishment_id = $1 AND g.programme_id = $2 AND g.year = $3),
-		sums AS (
-			SELECT cur.id, COALESCE(SUM(CASE WHEN u.origin <> 'exemption' THEN u.ects ELSE 0 END), 0) AS ects
-			FROM cur LEFT JOIN agreement_version_units u ON u.version_id = cur.id GROUP BY cur.id)
-		SELECT cur.state, cur.status, cur.measures, sums.ects, COUNT(*) FROM cur JOIN sums ON sums.id = cur.id
-		GROUP BY cur.state, cur.status, cur.measures, sums.ects`, e.ID, prog.ID, year)
+	}, `SELECT v.state, g.status, v.measures, v.ects, COUNT(*) FROM agreements g
+			JOIN agreement_versions v ON v.agreement_id = g.id AND v.latest
+		WHERE g.establishment_id = $1 AND g.programme_id = $2 AND g.year = $3
+		GROUP BY v.state, g.status, v.measures, v.ects`, e.ID, prog.ID, year)
 	if err != nil {
 		return d, err
 	}

@@ -119,6 +119,11 @@ CREATE TABLE agreement_versions (
     director_signed_at {{timestamp}},
     director_id BIGINT REFERENCES accounts (id) ON DELETE SET NULL,
     submitted_at {{timestamp}},
+    -- latest: the newest version of its agreement (the one lists and the dashboard
+    -- read); ects: the credits of its units, exemptions aside, in tenths (kept with
+    -- the units), so that the dashboard over 100,000 agreements reads no unit.
+    latest BOOLEAN NOT NULL DEFAULT TRUE,
+    ects INTEGER NOT NULL DEFAULT 0,
     created_at {{timestamp}} NOT NULL,
     updated_at {{timestamp}} NOT NULL,
     UNIQUE (agreement_id, number),
@@ -127,6 +132,7 @@ CREATE TABLE agreement_versions (
     FOREIGN KEY (establishment_id, agreement_id) REFERENCES agreements (establishment_id, id) ON DELETE CASCADE
 );
 CREATE INDEX agreement_versions_state ON agreement_versions (establishment_id, state);
+CREATE INDEX agreement_versions_latest ON agreement_versions (agreement_id) WHERE latest;
 
 -- The units of a version and where each comes from: year (the year of study), next (a
 -- unit of the next year), free (free choice), exemption (dispense).
