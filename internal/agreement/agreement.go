@@ -349,6 +349,20 @@ func (s *Service) Start(ctx context.Context, p *authz.Principal, uai string, in 
 	if (in.Kind == "adapted") != (in.Status != "") || (in.Status != "" && !slices.Contains(Statuses, in.Status)) {
 		return Agreement{}, apperr.Invalid("invalid_agreement_status", "status %q: an adapted agreement has one of oui-si, employed, disability, athlete; the others none", in.Status).With("value", in.Status)
 	}
+	if in.StudentID == 0 && in.StudentNumber != "" {
+		want := strings.TrimSpace(in.StudentNumber)
+		if err := student.EachStored(ctx, s.db, e.ID, func(x student.Stored) error {
+			if x.EleveID == want {
+				in.StudentID = x.ID
+			}
+			return nil
+		}); err != nil {
+			return Agreement{}, err
+		}
+		if in.StudentID == 0 {
+			return Agreement{}, apperr.NotFound("agreement.error.student", "unknown student number %q", want).With("value", want)
+		}
+	}
 	var a Agreement
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
 		prog, err := s.programme(ctx, e.ID, in.ProgrammeCode)
@@ -425,7 +439,9 @@ func (s *Service) Start(ctx context.Context, p *authz.Principal, uai string, in 
 
 // StartInput is what Start needs.
 type StartInput struct {
-	StudentID     int64  `json:"student_id"`
+	StudentID int64 `json:"student_id"`
+	// StudentNumber names the student when StudentID is 0 (the office's form).
+	StudentNumber string `json:"student_number,omitempty"`
 	ProgrammeCode string `json:"programme"`
 	Year          int    `json:"year"`
 	Kind          string `json:"kind"`

@@ -132,6 +132,8 @@ var agreements = map[string]Msg{
 	"agreement.page.history":                 {"Historique", "History"},
 	"agreement.page.versions":                {"Versions :", "Versions:"},
 	"agreement.page.small_cells":             {"Secret statistique : les effectifs de moins de 5 étudiants sont masqués (« < 5 »).", "Statistical confidentiality: counts under 5 students are hidden (\"< 5\")."},
+	"agreement.page.start":                   {"Ouvrir le contrat d’un étudiant (version 1 = son IP)", "Open a student's agreement (version 1 = his IP)"},
+	"agreement.page.status":                  {"Statut (contrat aménagé)", "Status (adapted agreement)"},
 	"agreement.page.category":                {"Catégorie", "Category"},
 	"agreement.page.xlsx":                    {"Télécharger le tableau de bord (XLSX)", "Download the dashboard (XLSX)"},
 

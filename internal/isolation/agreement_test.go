@@ -48,6 +48,7 @@ func init() {
 		"GET /api/v1/establishments/{uai}/agreements/{id}/agreement.pdf":              ag("/api/v1", "/agreement.pdf"),
 		"GET /api/v1/me/agreements/{uai}":                                             func(b objects) string { return "/api/v1/me/agreements/" + b.uai },
 		"GET /establishments/{uai}/agreements":                                        uai("", "/agreements"),
+		"POST /establishments/{uai}/agreements":                                       uai("", "/agreements"),
 		"POST /establishments/{uai}/agreements/validate":                              uai("", "/agreements/validate"),
 		"POST /establishments/{uai}/agreements/imports/{kind}/file":                   uai("", "/agreements/imports/catalogue/file"),
 		"POST /establishments/{uai}/agreements/years/{year}/registrar.csv":            uai("", "/agreements/years/2026/registrar.csv"),

@@ -21,6 +21,7 @@ import (
 func (s *Server) agreementRoutes(authed, selfChecked func(string, handlerFunc)) {
 	authed("GET /me/agreements", s.myAgreementsPage)
 	authed("GET /establishments/{uai}/agreements", s.agreementInboxPage)
+	authed("POST /establishments/{uai}/agreements", s.agreementStart)
 	authed("POST /establishments/{uai}/agreements/validate", s.agreementBulkValidate)
 	selfChecked("POST /establishments/{uai}/agreements/imports/{kind}/file", s.agreementImport)
 	authed("POST /establishments/{uai}/agreements/years/{year}/registrar.csv", s.agreementRegistrarFile)
@@ -108,13 +109,16 @@ type inboxData struct {
 	Problems   []string
 	Year       int
 	Next       int64
+	Kinds      []string
+	Statuses   []string
 }
 
 func (s *Server) inboxData(r *http.Request) (inboxData, error) {
 	p := principal(r)
 	uai := strings.ToUpper(r.PathValue("uai"))
 	q := r.URL.Query()
-	d := inboxData{UAI: uai, States: agreement.States, Words: agreementVocabulary(lang(r)), Year: s.academicYear()}
+	d := inboxData{UAI: uai, States: agreement.States, Words: agreementVocabulary(lang(r)), Year: s.academicYear(),
+		Kinds: agreement.Kinds, Statuses: agreement.Statuses}
 	d.Filter = agreement.Filter{Programme: q.Get("programme"), State: agreement.State(q.Get("state"))}
 	if y, err := strconv.Atoi(q.Get("year")); err == nil {
 		d.Filter.Year = y
@@ -180,6 +184,29 @@ func (s *Server) agreementInboxPage(w http.ResponseWriter, r *http.Request) erro
 	}
 	pg.Data = d
 	return s.render(w, r, "agreement_inbox", pg)
+}
+
+// agreementStart opens a student's agreement from the office's form (student number,
+// programme, year, kind, status); version 1 is his IP.
+func (s *Server) agreementStart(w http.ResponseWriter, r *http.Request) error {
+	y, _ := strconv.Atoi(r.PostFormValue("year"))
+	a, err := s.Agreements.Start(r.Context(), principal(r), r.PathValue("uai"), agreement.StartInput{StudentNumber: r.PostFormValue("student_number"),
+		ProgrammeCode: strings.TrimSpace(r.PostFormValue("programme")), Year: y, Kind: r.PostFormValue("kind"), Status: r.PostFormValue("status")})
+	if err != nil {
+		k := apperr.KindOf(err)
+		if k != apperr.KindInvalid && k != apperr.KindNotFound {
+			return err
+		}
+		d, derr := s.inboxData(r)
+		if derr != nil {
+			return derr
+		}
+		pg := s.newPage(r, "agreement.page.inbox")
+		pg.Error, pg.Data = errorMessage(lang(r), err), d
+		return s.renderStatus(w, r, httpStatus(err), "agreement_inbox", pg)
+	}
+	http.Redirect(w, r, "/establishments/"+r.PathValue("uai")+"/agreements/"+strconv.FormatInt(a.ID, 10), http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) agreementBulkValidate(w http.ResponseWriter, r *http.Request) error {

@@ -169,6 +169,20 @@ func TestAgreementPages(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.Contains(buf.String(), "~ LIC 2026 UE22") || !strings.Contains(buf.String(), "Essai à blanc") {
 			t.Fatalf("dry run: %d\n%s", resp.StatusCode, buf.String())
 		}
+		// The office opens another student's agreement by his number.
+		other, err := s.App.Students.List(context.Background(), authz.OperatorPrincipal(), g.UAI, student.Filter{Status: "active", Limit: 2})
+		if err != nil || len(other.Students) < 2 {
+			t.Fatal(err)
+		}
+		op = fetch(t, oc, "GET", base, nil)
+		if r := fetch(t, oc, "POST", base, url.Values{"csrf": {op.csrf(t)}, "student_number": {"NOBODY"}, "programme": {"LIC"}, "year": {"2026"}, "kind": {"standard"}}); r.status != http.StatusNotFound ||
+			!strings.Contains(r.body, "NOBODY") {
+			t.Fatalf("unknown number: %d\n%s", r.status, r.body)
+		}
+		if r := fetch(t, oc, "POST", base, url.Values{"csrf": {op.csrf(t)}, "student_number": {other.Students[1].EleveID}, "programme": {"LIC"}, "year": {"2026"}, "kind": {"standard"}}); r.status != http.StatusBadRequest ||
+			!strings.Contains(r.body, "importez d’abord l’IP") {
+			t.Fatalf("no IP: %d\n%s", r.status, r.body)
+		}
 		// Pilotage: one agreement, so nothing is shown.
 		pc := s.Browser()
 		login(t, s, pc, g.Pilotage)
