@@ -32,14 +32,16 @@ func readOnlyError(reason string) error {
 
 // mayGive tells whether p may give the role m: a platform administrator any role; an
 // establishment administrator the roles admin, teacher, student and parent, and the
-// higher-education roles office, programme-director and jury, in his own establishments.
+// higher-education roles office, programme-director, jury, referent, disability-office and
+// pilotage, in his own establishments.
 func mayGive(p *authz.Principal, m authz.Membership) bool {
 	if p.IsPlatformAdmin() {
 		return true
 	}
 	switch m.Role {
 	case authz.RoleAdmin, authz.RoleTeacher, authz.RoleStudent, authz.RoleParent,
-		authz.RoleOffice, authz.RoleProgrammeDirector, authz.RoleJury:
+		authz.RoleOffice, authz.RoleProgrammeDirector, authz.RoleJury,
+		authz.RoleReferent, authz.RoleDisabilityOffice, authz.RolePilotage:
 		return p.Has(authz.RoleAdmin, m.EstablishmentID)
 	}
 	return false
@@ -57,7 +59,8 @@ func canCreate(p *authz.Principal, roles []authz.Membership) error {
 	for _, m := range roles {
 		switch m.Role {
 		case authz.RoleAdmin, authz.RoleTeacher, authz.RoleStudent, authz.RoleParent,
-			authz.RoleOffice, authz.RoleProgrammeDirector, authz.RoleJury:
+			authz.RoleOffice, authz.RoleProgrammeDirector, authz.RoleJury,
+			authz.RoleReferent, authz.RoleDisabilityOffice, authz.RolePilotage:
 		default:
 			return apperr.Forbidden("forbidden", "only a platform administrator can give the role %s", m.Role)
 		}

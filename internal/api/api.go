@@ -107,6 +107,7 @@ func (s *Server) Register(mux *http.ServeMux) []httpx.Route {
 	s.graduationRoutes(authed)
 	s.schoolYearRoutes(authed)
 	s.marksRoutes(authed)
+	s.agreementRoutes(authed)
 	// Unknown API paths answer JSON, not the web's HTML 404.
 	mux.Handle("/api/", s.wrap(func(http.ResponseWriter, *http.Request) error {
 		return apperr.NotFound("not_found", "no such API endpoint")

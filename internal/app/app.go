@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"github.com/cartable/cartable/internal/agreement"
 	"log/slog"
 	"time"
 
@@ -64,6 +65,8 @@ type Services struct {
 	// Marks holds assessments, marks, class councils and report cards over the school
 	// year's services (internal/schoolyear).
 	Marks *marks.Service
+	// Agreements are the learning agreements (contrat pédagogique) over them.
+	Agreements *agreement.Service
 	// Jobs runs the background jobs registered by New (registerJobs): the command line,
 	// serve's schedules, the API and the pages list and run them from it.
 	Jobs *jobs.Runner
@@ -125,6 +128,9 @@ func New(cfg config.Config, db *store.DB, keys Keys, log *slog.Logger, now func(
 	s.Graduation.Members = s.Accounts.WithRole
 	s.Graduation.Notifier = s.Notify
 	s.Graduation.RetentionMonths = cfg.GraduationRetentionMonths
+	s.Agreements = agreement.New(db, s.Audit, s.Highered, now)
+	s.Agreements.Members = s.Accounts.WithRole
+	s.Agreements.Notifier = s.Notify
 	s.Highered.Accounts = s.Accounts
 	s.Highered.OnJoin = s.Graduation.JoinCohort
 	s.Highered.Addresses = s.Notify
@@ -182,4 +188,6 @@ func (s *Services) registerJobs(cfg config.Config) {
 		Run: func(ctx context.Context) (any, error) { return s.Graduation.RunDigest(ctx) }})
 	s.Jobs.Register(jobs.Job{Name: "graduation_purge", Schedule: cfg.GraduationPurgeSchedule, Deletes: true,
 		Run: func(ctx context.Context) (any, error) { return s.Graduation.RunPurge(ctx) }})
+	s.Jobs.Register(jobs.Job{Name: "agreement_reminders", Schedule: cfg.AgreementRemindersSchedule,
+		Run: func(ctx context.Context) (any, error) { return s.Agreements.RunReminders(ctx) }})
 }

@@ -45,7 +45,7 @@ func TestNewBuildsEverything(t *testing.T) {
 	for _, j := range s.Jobs.Jobs() {
 		got = append(got, j.Name+"@"+j.Schedule)
 	}
-	if want := []string{"transfer@01:15", "purge@", "mail@every 2m", "reminders@07:00", "sso_flows@04:10", "graduation@01:45", "graduation_digest@mon 08:00", "graduation_purge@"}; !reflect.DeepEqual(got, want) {
+	if want := []string{"transfer@01:15", "purge@", "mail@every 2m", "reminders@07:00", "sso_flows@04:10", "graduation@01:45", "graduation_digest@mon 08:00", "graduation_purge@", "agreement_reminders@07:30"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("jobs %v, want %v", got, want)
 	}
 

@@ -37,8 +37,9 @@ var layers = []struct {
 	{"records", []string{"competency", "competency/builtin", "importer", "passport", "highered"}},
 	// The school year of secondary schools: years, periods, classes, enrolments, services.
 	{"schoolyear", []string{"schoolyear"}},
-	// Higher education's graduation tracker, over programmes and cohorts (highered).
-	{"graduation", []string{"graduation"}},
+	// Higher education's graduation tracker and learning agreements, over programmes and
+	// cohorts (highered); neither imports the other.
+	{"graduation", []string{"graduation", "agreement"}},
 	// Marks, averages, class councils and report cards, over the school year's services.
 	{"marks", []string{"marks"}},
 	{"crossing", []string{"transfer"}},

@@ -72,6 +72,15 @@ var owners = map[string]string{
 	"mark_opinions":               "marks",
 	"mark_class_periods":          "marks",
 	"report_card_issues":          "marks",
+	"agreement_settings":          "agreement",
+	"agreement_units":             "agreement",
+	"agreement_enrolments":        "agreement",
+	"agreements":                  "agreement",
+	"agreement_versions":          "agreement",
+	"agreement_version_units":     "agreement",
+	"agreement_events":            "agreement",
+	"agreement_comments":          "agreement",
+	"agreement_reminders":         "agreement",
 }
 
 // foreignReads are the only places where a package's SQL names a table it does not

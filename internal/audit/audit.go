@@ -120,6 +120,15 @@ const (
 	MarksCouncilSaved      = "marks.council_saved"
 	MarksClassLocked       = "marks.class_locked"
 	MarksReportCardRead    = "marks.report_card_read"
+	// Learning agreements (internal/agreement): catalogue and IP imports, an agreement
+	// started, changed (units, state, comment), read by staff, the registrar files.
+	AgreementCatalogueImport = "agreement.catalogue_import"
+	AgreementEnrolmentImport = "agreement.enrolment_import"
+	AgreementStarted         = "agreement.started"
+	AgreementChanged         = "agreement.changed"
+	AgreementViewed          = "agreement.viewed"
+	AgreementExported        = "agreement.exported"
+	AgreementAcknowledged    = "agreement.acknowledged"
 )
 
 // Source describes where a request came from; the HTTP layer puts it in the context.

@@ -27,11 +27,17 @@ const (
 	RoleOffice            Role = "office"
 	RoleProgrammeDirector Role = "programme-director"
 	RoleJury              Role = "jury"
+	// Learning agreements (issue 13): the teacher-referent (directeur d'études: comments,
+	// proposes), the disability office (the adjustments of the students it follows) and
+	// pilotage (anonymous aggregates only).
+	RoleReferent         Role = "referent"
+	RoleDisabilityOffice Role = "disability-office"
+	RolePilotage         Role = "pilotage"
 )
 
 // Roles lists every role, platform-admin first.
 var Roles = []Role{RolePlatformAdmin, RoleAdmin, RoleTeacher, RoleInspector, RoleStudent, RoleParent,
-	RoleOffice, RoleProgrammeDirector, RoleJury}
+	RoleOffice, RoleProgrammeDirector, RoleJury, RoleReferent, RoleDisabilityOffice, RolePilotage}
 
 // ParseRole validates a role name.
 func ParseRole(s string) (Role, error) {
@@ -40,7 +46,7 @@ func ParseRole(s string) (Role, error) {
 			return r, nil
 		}
 	}
-	return "", apperr.Invalid("invalid_role", "unknown role %q: use one of platform-admin, admin, teacher, inspector, student, parent, office, programme-director, jury", s)
+	return "", apperr.Invalid("invalid_role", "unknown role %q: use one of platform-admin, admin, teacher, inspector, student, parent, office, programme-director, jury, referent, disability-office, pilotage", s)
 }
 
 // Membership is one role of an account, in one establishment (none for platform-admin).

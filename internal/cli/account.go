@@ -45,7 +45,7 @@ func accountCreateCmd() *cmd {
 	return &cmd{name: "create", summary: "create an account and print its single-use enrolment link",
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&login, "login", "", "login (required)")
-			fs.StringVar(&role, "role", "", "role: platform-admin, admin, teacher, inspector, student, parent, office, programme-director, jury (required)")
+			fs.StringVar(&role, "role", "", "role: platform-admin, admin, teacher, inspector, student, parent, office, programme-director, jury, referent, disability-office, pilotage (required)")
 			fs.Var(&uais, "uai", "establishment UAI of the role (repeatable for an inspector)")
 			fs.StringVar(&name, "name", "", "display name")
 			fs.StringVar(&lang, "lang", "fr", "interface language: fr or en")

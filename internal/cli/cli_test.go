@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"github.com/cartable/cartable/internal/agreement"
 	"os"
 	"path/filepath"
 	"strings"
@@ -256,7 +257,7 @@ func TestDemoSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(links) != 13 || !strings.Contains(links[0].url, "/enrol/cte_") || !strings.HasPrefix(links[0].what, "student") ||
+	if len(links) != 17 || !strings.Contains(links[0].url, "/enrol/cte_") || !strings.HasPrefix(links[0].what, "student") ||
 		!strings.Contains(links[1].what, "records from Canuts") {
 		t.Fatalf("links: %+v", links)
 	}
@@ -305,8 +306,8 @@ func TestDemoSeed(t *testing.T) {
 	}
 	addr, err := app.Notify.Address(ctx, page.Students[0].AccountID)
 	notices, _ := app.Notify.Notices(ctx, page.Students[0].AccountID)
-	if err != nil || addr.Email == "" || len(notices) != 2 || !strings.HasSuffix(links[12].url, "/privacy") {
-		t.Fatalf("demo notices: address %+v, %d notices, last link %+v", addr, len(notices), links[12])
+	if err != nil || addr.Email == "" || len(notices) != 2 || !strings.HasSuffix(links[len(links)-1].url, "/privacy") {
+		t.Fatalf("demo notices: address %+v, %d notices, last link %+v", addr, len(notices), links[len(links)-1])
 	}
 	// The secondary schools' year in two semesters, Canuts's classes and services, the
 	// demo student's attestation verifiable by anyone (issue 14).
@@ -323,16 +324,34 @@ func TestDemoSeed(t *testing.T) {
 	if len(classes) < 2 || len(services) < 5*len(classes) {
 		t.Fatalf("Canuts: %d classes, %d services", len(classes), len(services))
 	}
-	if i := strings.Index(links[11].url, "/attestations/"); i < 0 {
-		t.Fatalf("attestation link: %+v", links[11])
-	} else if v, err := app.SchoolYear.Verify(ctx, links[11].url[i+len("/attestations/"):]); err != nil || v.Revoked || v.UAI != "0691234S" {
-		t.Fatalf("the demo attestation: %+v %v", v, err)
+	attestation := ""
+	for _, l := range links {
+		if i := strings.Index(l.url, "/attestations/"); i >= 0 {
+			attestation = l.url[i+len("/attestations/"):]
+		}
+	}
+	if v, err := app.SchoolYear.Verify(ctx, attestation); err != nil || v.Revoked || v.UAI != "0691234S" {
+		t.Fatalf("the demo attestation %q: %+v %v", attestation, v, err)
 	}
 	// The demo student's class has marks and his first period's report card is published.
 	me := &authz.Principal{AccountID: page.Students[0].AccountID, Roles: []authz.Membership{{Role: authz.RoleStudent, EstablishmentID: page.Students[0].EstablishmentID, UAI: "0691234S"}}}
 	myMarks, err := app.Marks.Mine(ctx, me)
 	if err != nil || len(myMarks) != 1 || len(myMarks[0].Periods) < 2 || !myMarks[0].Periods[0].Card || !myMarks[0].Periods[0].HasGeneral || myMarks[0].Periods[1].Card {
 		t.Fatalf("demo marks: %+v, %v", myMarks, err)
+	}
+	// The engineering school's learning agreements are in every state a visitor should see.
+	rows, err := app.Agreements.Inbox(ctx, authz.OperatorPrincipal(), "0691999Y", agreement.Filter{})
+	if err != nil || len(rows) != 40 {
+		t.Fatalf("demo agreements: %d, %v", len(rows), err)
+	}
+	states := map[agreement.State]int{}
+	for _, r := range rows {
+		states[r.State]++
+	}
+	for _, st := range []agreement.State{agreement.Draft, agreement.Submitted, agreement.ToRevise, agreement.Validated, agreement.Transmitted, agreement.Integrated, agreement.Rejected} {
+		if states[st] == 0 {
+			t.Errorf("demo agreements: none %s (%v)", st, states)
+		}
 	}
 	// Canuts's teacher has two classes, the demo student's (with its grids) among them.
 	prof, err := app.Accounts.ByLogin(ctx, authz.OperatorPrincipal(), "prof.canuts")

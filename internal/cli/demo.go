@@ -231,6 +231,7 @@ var demoAreas = []demoArea{
 	{"graduation", demoGraduation},
 	{"schoolyear", demoSchoolYear},
 	{"marks", demoMarks},
+	{"agreements", demoAgreements},
 	{"notify", demoNotify},
 }
 

@@ -84,6 +84,8 @@ type Config struct {
 	GraduationPurgeSchedule   string // --graduation_purge-schedule
 	GraduationRetentionMonths int    // --graduation-retention: months items and proofs are kept after the jury
 	MarksRank                 bool   // --marks-rank: print pupils' ranks on councils and report cards (off by default)
+	// Learning agreements: the daily deadline reminders.
+	AgreementRemindersSchedule string // --agreement_reminders-schedule
 
 	Files       string // --files: where attachments are stored, local or s3
 	S3Endpoint  string // --s3-endpoint: host:port of the S3-compatible server
@@ -102,44 +104,45 @@ type Config struct {
 // Default returns the defaults.
 func Default() Config {
 	return Config{
-		DataDir:                   "./cartable-data",
-		LogFormat:                 "text",
-		LogLevel:                  "info",
-		Addr:                      "127.0.0.1:8080",
-		ShutdownTimeout:           15 * time.Second,
-		Issuer:                    "cartable",
-		EnrollmentTTL:             14 * 24 * time.Hour,
-		CredentialLifetime:        MustPeriod("6mo"),
-		RenewalGrace:              MustPeriod("30d"),
-		ExpiryWarning:             MustPeriod("30d"),
-		SessionIdle:               30 * time.Minute,
-		SessionAbsolute:           12 * time.Hour,
-		APISessionTTL:             12 * time.Hour,
-		TokenTTL:                  90 * 24 * time.Hour,
-		Argon2Memory:              19456,
-		Argon2Time:                2,
-		Argon2Threads:             1,
-		HashConcurrency:           runtime.NumCPU(),
-		HashQueueWait:             500 * time.Millisecond,
-		LoginRate:                 30,
-		VerifyRate:                20,
-		LoginBurst:                20,
-		SignupRate:                10,
-		MaxUploadMiB:              512,
-		MaxAttachmentMiB:          20,
-		TransferSchedule:          "02:30",
-		PurgeSchedule:             "sun 03:30",
-		SMTPPort:                  587,
-		SMTPTLS:                   "starttls",
-		MailSchedule:              "every 2m",
-		ReminderSchedule:          "07:00",
-		SSOFlowsSchedule:          "04:10",
-		GraduationSchedule:        "01:30",
-		GraduationDigestSchedule:  "mon 07:00",
-		GraduationPurgeSchedule:   "sun 04:00",
-		GraduationRetentionMonths: 12,
-		Files:                     "local",
-		S3TLS:                     true,
+		DataDir:                    "./cartable-data",
+		LogFormat:                  "text",
+		LogLevel:                   "info",
+		Addr:                       "127.0.0.1:8080",
+		ShutdownTimeout:            15 * time.Second,
+		Issuer:                     "cartable",
+		EnrollmentTTL:              14 * 24 * time.Hour,
+		CredentialLifetime:         MustPeriod("6mo"),
+		RenewalGrace:               MustPeriod("30d"),
+		ExpiryWarning:              MustPeriod("30d"),
+		SessionIdle:                30 * time.Minute,
+		SessionAbsolute:            12 * time.Hour,
+		APISessionTTL:              12 * time.Hour,
+		TokenTTL:                   90 * 24 * time.Hour,
+		Argon2Memory:               19456,
+		Argon2Time:                 2,
+		Argon2Threads:              1,
+		HashConcurrency:            runtime.NumCPU(),
+		HashQueueWait:              500 * time.Millisecond,
+		LoginRate:                  30,
+		VerifyRate:                 20,
+		LoginBurst:                 20,
+		SignupRate:                 10,
+		MaxUploadMiB:               512,
+		MaxAttachmentMiB:           20,
+		TransferSchedule:           "02:30",
+		PurgeSchedule:              "sun 03:30",
+		SMTPPort:                   587,
+		SMTPTLS:                    "starttls",
+		MailSchedule:               "every 2m",
+		ReminderSchedule:           "07:00",
+		SSOFlowsSchedule:           "04:10",
+		GraduationSchedule:         "01:30",
+		GraduationDigestSchedule:   "mon 07:00",
+		GraduationPurgeSchedule:    "sun 04:00",
+		GraduationRetentionMonths:  12,
+		AgreementRemindersSchedule: "07:30",
+		Files:                      "local",
+		S3TLS:                      true,
 	}
 }
 
@@ -229,6 +232,7 @@ func (c *Config) Register(fs *flag.FlagSet, getenv func(string) string) {
 	r.str(&c.GraduationPurgeSchedule, "graduation_purge-schedule", "day and time of the weekly purge of graduation items and proofs past retention (empty: not scheduled)")
 	r.integer(&c.GraduationRetentionMonths, "graduation-retention", "months graduation items and proofs are kept after the jury")
 	r.boolean(&c.MarksRank, "marks-rank", "print pupils' ranks (by general average) on class councils and report cards")
+	r.str(&c.AgreementRemindersSchedule, "agreement_reminders-schedule", "time of the daily learning-agreement deadline reminders (14, 7, 1 days before), HH:MM Europe/Paris (empty: not scheduled)")
 	r.str(&c.Files, "files", "where attached files are stored: local (DATA/blobs) or s3 (--s3-* settings)")
 	r.str(&c.S3Endpoint, "s3-endpoint", "host:port of the S3-compatible object store (--files s3)")
 	r.str(&c.S3Bucket, "s3-bucket", "bucket of the attached files (it must exist)")

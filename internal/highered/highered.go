@@ -144,6 +144,12 @@ func (s *Service) Programmes(ctx context.Context, p *authz.Principal, uai string
 	return s.programmes(ctx, e.ID)
 }
 
+// ProgrammesOf lists the programmes of an establishment, by code, for a feature that
+// authorised its caller itself (the learning agreements).
+func (s *Service) ProgrammesOf(ctx context.Context, establishmentID int64) ([]Programme, error) {
+	return s.programmes(ctx, establishmentID)
+}
+
 func (s *Service) programmes(ctx context.Context, establishmentID int64) ([]Programme, error) {
 	out := []Programme{}
 	err := s.db.Each(ctx, func(rows *sql.Rows) error {

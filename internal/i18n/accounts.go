@@ -91,6 +91,9 @@ var accounts = map[string]Msg{
 	"role.office":             {"Scolarité", "Office of studies"},
 	"role.programme-director": {"Responsable de formation", "Programme director"},
 	"role.jury":               {"Membre du jury", "Jury member"},
+	"role.referent":           {"Enseignant référent", "Teacher-referent"},
+	"role.disability-office":  {"Mission handicap", "Disability office"},
+	"role.pilotage":           {"Pilotage", "Pilotage (reporting)"},
 
 	"state.pending":  {"En attente d’activation", "Awaiting activation"},
 	"state.active":   {"Actif", "Active"},

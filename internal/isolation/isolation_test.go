@@ -47,6 +47,7 @@ type objects struct {
 	marks        marksIDs
 	// The school year (schoolyear_test.go): B's year, a period, a class, a service, an attestation.
 	yearID, periodID, classID, serviceID, attestationID int64
+	agreementID                                         int64 // a learning agreement of B's student (internal/agreement)
 	markers                                             []string
 }
 
@@ -303,6 +304,9 @@ func TestIsolationMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		objB.markers = append(objB.markers, "Procès-verbal secret Bravo")
+		// and a learning agreement of its student, from a catalogue and an IP.
+		objB.agreementID = agreementOf(t, s, b, stB, "UE secrète Bravo")
+		objB.markers = append(objB.markers, "UE secrète Bravo")
 
 		// One account of each role in A.
 		pageA, err := s.App.Students.List(ctx, op, a.UAI, student.Filter{Status: "active", Limit: 1})
@@ -310,14 +314,17 @@ func TestIsolationMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		users := map[string]*apptest.User{
-			"admin":     s.CreateUser("admin.alpha", authz.Membership{Role: authz.RoleAdmin, EstablishmentID: a.ID}),
-			"teacher":   s.CreateUser("prof.alpha", authz.Membership{Role: authz.RoleTeacher, EstablishmentID: a.ID}),
-			"inspector": s.CreateUser("insp.alpha", authz.Membership{Role: authz.RoleInspector, EstablishmentID: a.ID}),
-			"parent":    s.CreateUser("parent.alpha", authz.Membership{Role: authz.RoleParent, EstablishmentID: a.ID}),
-			"student":   activateStudent(t, s, pageA.Students[0]),
-			"office":    s.CreateUser("scol.alpha", authz.Membership{Role: authz.RoleOffice, EstablishmentID: a.ID}),
-			"director":  s.CreateUser("dir.alpha", authz.Membership{Role: authz.RoleProgrammeDirector, EstablishmentID: a.ID}),
-			"jury":      s.CreateUser("jury.alpha", authz.Membership{Role: authz.RoleJury, EstablishmentID: a.ID}),
+			"admin":             s.CreateUser("admin.alpha", authz.Membership{Role: authz.RoleAdmin, EstablishmentID: a.ID}),
+			"teacher":           s.CreateUser("prof.alpha", authz.Membership{Role: authz.RoleTeacher, EstablishmentID: a.ID}),
+			"inspector":         s.CreateUser("insp.alpha", authz.Membership{Role: authz.RoleInspector, EstablishmentID: a.ID}),
+			"parent":            s.CreateUser("parent.alpha", authz.Membership{Role: authz.RoleParent, EstablishmentID: a.ID}),
+			"student":           activateStudent(t, s, pageA.Students[0]),
+			"office":            s.CreateUser("scol.alpha", authz.Membership{Role: authz.RoleOffice, EstablishmentID: a.ID}),
+			"director":          s.CreateUser("dir.alpha", authz.Membership{Role: authz.RoleProgrammeDirector, EstablishmentID: a.ID}),
+			"jury":              s.CreateUser("jury.alpha", authz.Membership{Role: authz.RoleJury, EstablishmentID: a.ID}),
+			"referent":          s.CreateUser("ref.alpha", authz.Membership{Role: authz.RoleReferent, EstablishmentID: a.ID}),
+			"disability office": s.CreateUser("handi.alpha", authz.Membership{Role: authz.RoleDisabilityOffice, EstablishmentID: a.ID}),
+			"pilotage":          s.CreateUser("pilot.alpha", authz.Membership{Role: authz.RolePilotage, EstablishmentID: a.ID}),
 		}
 		// A is of higher education too, its student in a cohort of A.
 		graduationOf(t, s, a, "PROMO-ALPHA", "Règle Alpha", "preuve-alpha.pdf", []int64{pageA.Students[0].ID})
@@ -327,6 +334,8 @@ func TestIsolationMatrix(t *testing.T) {
 			authz.Membership{Role: authz.RoleAdmin, EstablishmentID: c.ID})
 		users["office of A and C"] = s.CreateUser("scol.alpha.charlie", authz.Membership{Role: authz.RoleOffice, EstablishmentID: a.ID},
 			authz.Membership{Role: authz.RoleOffice, EstablishmentID: c.ID})
+		users["referent of A and C"] = s.CreateUser("ref.alpha.charlie", authz.Membership{Role: authz.RoleReferent, EstablishmentID: a.ID},
+			authz.Membership{Role: authz.RoleReferent, EstablishmentID: c.ID})
 		users["jury of A and C"] = s.CreateUser("jury.alpha.charlie", authz.Membership{Role: authz.RoleJury, EstablishmentID: a.ID},
 			authz.Membership{Role: authz.RoleJury, EstablishmentID: c.ID})
 

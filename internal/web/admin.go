@@ -161,7 +161,7 @@ type createdData struct {
 func (s *Server) newAccountData(r *http.Request) (newAccountData, error) {
 	p := principal(r)
 	d := newAccountData{Roles: []authz.Role{authz.RoleAdmin, authz.RoleTeacher, authz.RoleStudent, authz.RoleParent,
-		authz.RoleOffice, authz.RoleProgrammeDirector, authz.RoleJury}}
+		authz.RoleOffice, authz.RoleProgrammeDirector, authz.RoleJury, authz.RoleReferent, authz.RoleDisabilityOffice, authz.RolePilotage}}
 	if p.IsPlatformAdmin() {
 		d.Roles = authz.Roles
 	}

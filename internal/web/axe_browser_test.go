@@ -129,6 +129,13 @@ func TestBrowserAxe(t *testing.T) {
 	mk := marksSchoolOf(t, s, "0691237V")
 	mkPupil := s.Activate(mk.Pupils[0].AccountID)
 
+	// A university: the learning agreements, as the student, the director, the office,
+	// the disability office and pilotage see them.
+	ag := newAgreementSchool(t, s, "0693333Y")
+	agBase := "/establishments/" + ag.UAI + "/agreements"
+	agPage := fmt.Sprintf("%s/%d", agBase, ag.Agreement)
+	agStudent := s.Activate(ag.Student.AccountID)
+
 	est := "/establishments/" + e.UAI
 	st := fmt.Sprintf("%s/students/%d", est, pupil.ID)
 	// The school year (issue 14): the year the import made, a service, an attestation.
@@ -164,6 +171,11 @@ func TestBrowserAxe(t *testing.T) {
 		{graduate, []string{"/me", "/me/graduation"}},
 		{mk.Teacher, []string{"/establishments/" + mk.UAI + "/marks", mk.Grid, mk.Council}},
 		{mkPupil, []string{"/me/marks"}},
+		{agStudent, []string{"/me/agreements", agPage}},
+		{ag.Director, []string{agBase, agPage}},
+		{ag.Office, []string{agBase, agBase + "/dashboard?programme=LIC&year=2026"}},
+		{ag.Disability, []string{agBase}},
+		{ag.Pilotage, []string{agBase + "/dashboard?programme=LIC&year=2026"}},
 	}
 	screens := []struct {
 		name string

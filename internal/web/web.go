@@ -157,6 +157,7 @@ func (s *Server) Register(mux *http.ServeMux) ([]httpx.Route, error) {
 	s.graduationRoutes(authed, selfChecked)
 	s.schoolYearRoutes(open, authed, selfChecked)
 	s.marksRoutes(authed, selfChecked)
+	s.agreementRoutes(authed, selfChecked)
 	mux.Handle("/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return apperr.NotFound("not_found", "no such page")
 	}, false, false))
