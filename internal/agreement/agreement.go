@@ -339,7 +339,11 @@ func (s *Service) units(ctx context.Context, versionID int64) ([]VersionUnit, er
 // already acquired, with its origin "year". The office, the referent or the student
 // himself starts it; starting again returns the existing agreement.
 func (s *Service) Start(ctx context.Context, p *authz.Principal, uai string, in StartInput) (Agreement, error) {
-	e, err := s.resolve(ctx, p, uai, authz.RoleAdmin, authz.RoleOffice, authz.RoleReferent, authz.RoleStudent)
+	// The office (or an administrator) opens a student's agreement, or the student his
+	// own; a referent is given his students by the office (SetPeople), never by
+	// starting an agreement: otherwise any referent could make himself the referent of
+	// any student and read his adjustments.
+	e, err := s.resolve(ctx, p, uai, authz.RoleAdmin, authz.RoleOffice, authz.RoleStudent)
 	if err != nil {
 		return Agreement{}, err
 	}
@@ -374,7 +378,7 @@ func (s *Service) Start(ctx context.Context, p *authz.Principal, uai string, in 
 		if err != nil {
 			return err
 		}
-		if !w.Student && !hasAny(p, e.ID, office...) && !p.Has(authz.RoleReferent, e.ID) {
+		if !w.Student && !w.Office {
 			return errNotFound
 		}
 		ip, err := s.enrolment(ctx, e.ID, in.StudentID, prog.ID, in.Year)
@@ -387,10 +391,7 @@ func (s *Service) Start(ctx context.Context, p *authz.Principal, uai string, in 
 		}
 		a.Step, a.StepVersion = ip[0].Step, ip[0].StepVersion
 		now := s.now()
-		var referent any
-		if p.Has(authz.RoleReferent, e.ID) && !w.Student {
-			referent = p.AccountID
-		}
+		var referent any // given by the office afterwards
 		err = s.db.QueryRow(ctx, `INSERT INTO agreements (establishment_id, student_id, programme_id, year, step, step_version, kind, status,
 				referent_id, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
@@ -402,8 +403,21 @@ func (s *Service) Start(ctx context.Context, p *authz.Principal, uai string, in 
 				a.StudentID, a.ProgrammeID, a.Year, e.ID).Scan(&a.ID); err != nil {
 				return err
 			}
-			a, err = s.agreement(ctx, e.ID, a.ID)
-			return err
+			if a, err = s.agreement(ctx, e.ID, a.ID); err != nil {
+				return err
+			}
+			// The same rights as reading it (Get), and the same audit.
+			if w, err = s.who(ctx, p, e.ID, a); err != nil {
+				return err
+			}
+			if !w.Student && !w.staff() {
+				return errNotFound
+			}
+			if w.Student {
+				return nil
+			}
+			return s.audit.Record(ctx, audit.Event{Action: audit.AgreementViewed, ActorID: audit.ID(p.AccountID), ActorLogin: p.Login,
+				EstablishmentID: &e.ID, Detail: map[string]any{"agreement_id": a.ID, "student_id": a.StudentID}})
 		}
 		if err != nil {
 			return err

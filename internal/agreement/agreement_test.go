@@ -164,14 +164,16 @@ func TestCatalogueAndEnrolmentImports(t *testing.T) {
 		f := setup(t, s, 2)
 		ag := s.App.Agreements
 		// Errors name the row and the field; nothing is applied.
-		bad := "year;programme;step;semester;code;label;ects;kind\n2026;LIC;L1;1;UE1;Un;6;obligatoire\n2026;LIC;L1;x;UE2;Deux;6,5;bizarre\n2026;NOPE;L1;1;UE3;Trois;6;libre\n2026;LIC;L1;1;UE1;Doublon;6;libre\n"
+		bad := "year;programme;step;semester;code;label;ects;kind\n2026;LIC;L1;1;UE1;Un;6;obligatoire\n2026;LIC;L1;x;UE2;Deux;6,5;bizarre\n2026;NOPE;L1;1;UE3;Trois;6;libre\n2026;LIC;L1;1;UE1;Doublon;6;libre\n" +
+			// A code a spreadsheet would run as a formula, once in the registrar file.
+			"2026;LIC;L1;1;=HYPERLINK(\"http://x\");Six;6;libre\n"
 		rep, err := ag.ImportCatalogue(ctx, f.office, uai, src("bad.csv", bad), false)
 		wantCode(t, "bad catalogue", err, "import_errors")
-		want := map[[2]any]bool{{3, "semester"}: true, {3, "kind"}: true, {4, "programme"}: true, {5, "code"}: true}
+		want := map[[2]any]bool{{3, "semester"}: true, {3, "kind"}: true, {4, "programme"}: true, {5, "code"}: true, {6, "code"}: true}
 		for _, e := range rep.Errors {
 			delete(want, [2]any{e.Row, e.Field})
 		}
-		if len(want) != 0 || len(rep.Errors) != 4 {
+		if len(want) != 0 || len(rep.Errors) != 5 {
 			t.Fatalf("errors %+v, missing %v", rep.Errors, want)
 		}
 		if units, _ := ag.Catalogue(ctx, f.office, uai, "LIC", 2026); len(units) != 0 {
@@ -257,6 +259,12 @@ func TestAgreementLifecycle(t *testing.T) {
 		if err != nil || again.ID != a.ID {
 			t.Fatalf("start again: %+v, %v", again, err)
 		}
+		// A referent neither starts an agreement (he would become its referent) nor
+		// learns of one by trying: the office gives him his students.
+		_, err = ag.Start(ctx, f.referent, uai, agreement.StartInput{StudentID: f.students[1], ProgrammeCode: "LIC", Year: 2026, Kind: "standard"})
+		wantCode(t, "a referent starts one", err, "forbidden")
+		_, err = ag.Start(ctx, f.referent, uai, agreement.StartInput{StudentID: f.students[0], ProgrammeCode: "LIC", Year: 2026, Kind: "standard"})
+		wantCode(t, "a referent probes an existing one", err, "forbidden")
 		if err := ag.Assign(ctx, f.office, uai, a.ID, f.referent.AccountID, f.disab.AccountID); err != nil {
 			t.Fatal(err)
 		}

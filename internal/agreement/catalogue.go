@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/cartable/cartable/internal/apperr"
@@ -241,6 +242,8 @@ func (s *Service) ImportCatalogue(ctx context.Context, p *authz.Principal, uai s
 				bad(f.name, "registrar.warning.missing", nil)
 			case utf8.RuneCountInString(f.v) > f.max:
 				bad(f.name, "registrar.warning.too_long", map[string]string{"max": strconv.Itoa(f.max)})
+			case f.name != "label" && !identifier(f.v):
+				bad(f.name, "agreement.error.identifier", map[string]string{"value": f.v})
 			}
 		}
 		if sem, err := strconv.Atoi(cell(rec, idx, "semester")); err != nil || sem < 1 || sem > 12 {
@@ -510,6 +513,11 @@ func (s *Service) ImportEnrolments(ctx context.Context, p *authz.Principal, uai 
 		if r.Step == "" {
 			bad("step", "registrar.warning.missing", nil)
 		}
+		for _, f := range [][2]string{{"step", r.Step}, {"step_version", r.StepVersion}, {"unit_code", r.UnitCode}} {
+			if !identifier(f[1]) {
+				bad(f[0], "agreement.error.identifier", map[string]string{"value": f[1]})
+			}
+		}
 		if !ok {
 			continue
 		}
@@ -615,4 +623,24 @@ func (s *Service) ImportEnrolments(ctx context.Context, p *authz.Principal, uai 
 			EstablishmentID: &e.ID, Detail: map[string]any{"file": src.Name, "rows": rep.Rows, "created": rep.Created, "updated": rep.Updated, "removed": rep.Removed}})
 	})
 	return rep, err
+}
+
+// identifier tells a code the registrar's files can carry as it is: a step, a step
+// version, a unit code. It starts with a letter or a digit and holds no control
+// character, so the registrar file (read back by the registrar system, and opened in
+// spreadsheets) never carries a cell a spreadsheet would run as a formula.
+func identifier(v string) bool {
+	if v == "" {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(v)
+	if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+		return false
+	}
+	for _, c := range v {
+		if unicode.IsControl(c) {
+			return false
+		}
+	}
+	return true
 }

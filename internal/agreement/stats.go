@@ -12,6 +12,7 @@ import (
 
 	"github.com/cartable/cartable/internal/audit"
 	"github.com/cartable/cartable/internal/authz"
+	"github.com/cartable/cartable/internal/competency"
 	"github.com/cartable/cartable/internal/highered"
 	"github.com/cartable/cartable/internal/i18n"
 	"github.com/cartable/cartable/internal/student"
@@ -223,8 +224,14 @@ func (s *Service) Report(ctx context.Context, p *authz.Principal, uai string, ye
 			codes[pr.ID] = pr.Code
 		}
 		for _, r := range rows {
-			if err := cw.Write([]string{strconv.Itoa(r.Year), codes[r.ProgrammeID], people[r.StudentID].EleveID, r.Step, r.StepVersion, r.Kind, r.Status,
-				strconv.Itoa(r.Version), string(r.State), strings.ReplaceAll(r.ECTS.String(), ",", "."), r.measures, r.adjustments, strconv.FormatBool(r.Late)}); err != nil {
+			rec := []string{strconv.Itoa(r.Year), codes[r.ProgrammeID], people[r.StudentID].EleveID, r.Step, r.StepVersion, r.Kind, r.Status,
+				strconv.Itoa(r.Version), string(r.State), strings.ReplaceAll(r.ECTS.String(), ",", "."), r.measures, r.adjustments, strconv.FormatBool(r.Late)}
+			// The reporting file is opened in spreadsheets: imported values that would
+			// run as formulas are defused.
+			for i := range rec {
+				rec[i] = competency.SpreadsheetCell(rec[i])
+			}
+			if err := cw.Write(rec); err != nil {
 				return n, err
 			}
 			n++

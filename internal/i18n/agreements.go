@@ -168,6 +168,7 @@ var agreements = map[string]Msg{
 	"not_a_member":             {"Ce compte n’a pas le rôle {role} dans cet établissement.", "This account does not hold the role {role} in this establishment."},
 
 	// Import errors, by row and field.
+	"agreement.error.identifier":   {"«\u00a0{value}\u00a0» n’est pas un code\u00a0: il commence par une lettre ou un chiffre, sans caractère de contrôle", "“{value}” is not a code: it starts with a letter or a digit, with no control character"},
 	"agreement.error.year":         {"Année «\u00a0{value}\u00a0» illisible\u00a0: 2026 ou 2026-2027.", "Unreadable year \"{value}\": 2026 or 2026-2027."},
 	"agreement.error.semester":     {"Semestre «\u00a0{value}\u00a0» non valide (1 à 12).", "Invalid semester \"{value}\" (1 to 12)."},
 	"agreement.error.ects":         {"ECTS «\u00a0{value}\u00a0» non valides (par exemple 6 ou 2,5).", "Invalid ECTS \"{value}\" (for example 6 or 2.5)."},

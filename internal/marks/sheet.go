@@ -121,11 +121,10 @@ func WriteSheetCSV(w io.Writer, sh Sheet) error {
 	}
 	cw := csv.NewWriter(w)
 	cw.Comma, cw.UseCRLF = ';', true
-	for i, r := range sh.rows("fr") {
-		if i >= 2 {
-			for j := range r {
-				r[j] = defuse(r[j])
-			}
+	for _, r := range sh.rows("fr") {
+		// Every row, the headers too: an assessment's title is typed by a teacher.
+		for j := range r {
+			r[j] = defuse(r[j])
 		}
 		if err := cw.Write(r); err != nil {
 			return err

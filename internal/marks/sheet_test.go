@@ -132,3 +132,26 @@ func TestSheetRefused(t *testing.T) {
 		t.Errorf("windows-1252: %v %v %+v", err, problems, cells)
 	}
 }
+
+// TestSheetCSVDefusesTitles: an assessment's title (typed by a teacher) that a
+// spreadsheet would run as a formula is defused in the CSV, and the sheet still reads
+// back.
+func TestSheetCSVDefusesTitles(t *testing.T) {
+	as := []SheetAssessment{{ID: 12, Title: `=HYPERLINK("http://x")`, OutOf: 2000, Coef: 100}}
+	sh := Sheet{Assessments: as, Students: sheetStudents, Marks: map[int64]map[int64]Mark{1: {12: num(1250)}}}
+	var buf bytes.Buffer
+	if err := WriteSheetCSV(&buf, sh); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), `;=HYPERLINK`) || strings.Contains(buf.String(), "\n=HYPERLINK") || !strings.Contains(buf.String(), `'=HYPERLINK`) {
+		t.Fatalf("the title is not defused:\n%s", buf.String())
+	}
+	rows, err := ReadSheet(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells, problems, err := ParseSheet(rows, as, sheetStudents)
+	if err != nil || len(problems) != 0 || len(cells) == 0 {
+		t.Fatalf("read back: %d cells, %v %v", len(cells), problems, err)
+	}
+}
