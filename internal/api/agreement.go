@@ -186,7 +186,7 @@ func (s *Server) agreementDashboard(w http.ResponseWriter, r *http.Request, p *a
 	}
 	if r.URL.Query().Get("format") == "xlsx" {
 		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		w.Header().Set("Content-Disposition", `attachment; filename="contrats-`+d.Programme+`-`+strconv.Itoa(y)+`.xlsx"`)
+		httpx.Attachment(w, "contrats-"+d.Programme+"-"+strconv.Itoa(y)+".xlsx")
 		return agreement.DashboardXLSX(acceptLang(r), d, w)
 	}
 	httpx.WriteJSON(w, http.StatusOK, d)
@@ -199,7 +199,7 @@ func (s *Server) agreementRegistrarExport(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="ip-contrats-`+strconv.Itoa(y)+`.csv"`)
+	httpx.Attachment(w, "ip-contrats-"+strconv.Itoa(y)+".csv")
 	httpx.NoStore(w)
 	_, err = s.Agreements.Export(r.Context(), p, r.PathValue("uai"), y, w)
 	return err
@@ -211,7 +211,7 @@ func (s *Server) agreementReport(w http.ResponseWriter, r *http.Request, p *auth
 		return err
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="contrats-pilotage-`+strconv.Itoa(y)+`.csv"`)
+	httpx.Attachment(w, "contrats-pilotage-"+strconv.Itoa(y)+".csv")
 	httpx.NoStore(w)
 	_, err = s.Agreements.Report(r.Context(), p, r.PathValue("uai"), y, w)
 	return err
@@ -360,7 +360,7 @@ func (s *Server) agreementPDF(w http.ResponseWriter, r *http.Request, p *authz.P
 		return err
 	}
 	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="contrat-pedagogique-`+strconv.FormatInt(id, 10)+`.pdf"`)
+	httpx.Attachment(w, "contrat-pedagogique-"+strconv.FormatInt(id, 10)+".pdf")
 	httpx.NoStore(w)
 	_, err = w.Write(pdf)
 	return err

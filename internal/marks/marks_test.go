@@ -319,6 +319,24 @@ func TestCouncilAndReportCards(t *testing.T) {
 		}
 		err = m.ReportCardPDF(ctx, f.pupil(0), uai, f.class.ID, f.s1, p1, &buf, "fr")
 		wantCode(t, "another pupil's card", err, "report_card_not_found")
+		// A pupil's own downloads issue nothing: the school's first print of his card
+		// is still the original.
+		for range 2 {
+			buf.Reset()
+			if err := m.ReportCardPDF(ctx, f.pupil(1), uai, f.class.ID, f.s1, p1, &buf, "fr"); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(pdftest.Text(buf.Bytes()), "DUPLICATA") {
+				t.Error("the pupil's copy before the school's is marked DUPLICATA")
+			}
+		}
+		buf.Reset()
+		if err := m.ReportCardPDF(ctx, f.main, uai, f.class.ID, f.s1, p1, &buf, "fr"); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(pdftest.Text(buf.Bytes()), "DUPLICATA") {
+			t.Error("the school's first print after the pupil's downloads is marked DUPLICATA")
+		}
 		mine, err := m.Mine(ctx, f.pupil(0))
 		if err != nil || len(mine) != 1 || !mine[0].Periods[0].Card || mine[0].Periods[0].General != 1300 || mine[0].Periods[1].Card {
 			t.Fatalf("mine: %+v %v", mine, err)

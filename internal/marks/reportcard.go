@@ -3,6 +3,7 @@ package marks
 import (
 	"archive/zip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"github.com/cartable/cartable/internal/establishment"
 	"github.com/cartable/cartable/internal/i18n"
 	"github.com/cartable/cartable/internal/pdfdoc"
+	"github.com/cartable/cartable/internal/store"
 )
 
 // CardLine is a subject of a report card.
@@ -70,6 +72,17 @@ func (s *Service) issue(ctx context.Context, estID, periodID, classID, studentID
 		ON CONFLICT (period_id, class_id, student_id) DO UPDATE SET issues = report_card_issues.issues + 1
 		RETURNING issues`, estID, periodID, classID, studentID, s.now()).Scan(&n)
 	return n > 1, err
+}
+
+// issued tells whether the school has issued a pupil's card (its original).
+func (s *Service) issued(ctx context.Context, periodID, classID, studentID int64) (bool, error) {
+	var n int64
+	err := s.db.QueryRow(ctx, `SELECT issues FROM report_card_issues WHERE period_id = $1 AND class_id = $2 AND student_id = $3`,
+		periodID, classID, studentID).Scan(&n)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return n > 0, err
 }
 
 // pupilAccess resolves what p may read of a class's period: staff read everything; a
@@ -133,6 +146,13 @@ func (s *Service) ReportCardPDF(ctx context.Context, p *authz.Principal, uai str
 	}
 	rc := co.card(pu)
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
+		if !staff {
+			// The pupil's own copy, online, issues nothing: it is a duplicate of the
+			// original once the school has issued it, and reading it changes nothing (a
+			// GET, which a link from another site could make him send).
+			rc.Duplicate, err = s.issued(ctx, pe.ID, c.ID, pu.StudentID)
+			return err
+		}
 		if rc.Duplicate, err = s.issue(ctx, e.ID, pe.ID, c.ID, pu.StudentID); err != nil {
 			return err
 		}
@@ -150,12 +170,17 @@ func (s *Service) ReportCardPDF(ctx context.Context, p *authz.Principal, uai str
 // CardName is a report card's file name in a ZIP: class, name, period.
 func CardName(rc ReportCard) string {
 	clean := func(s string) string {
-		return strings.Map(func(r rune) rune {
+		s = strings.Map(func(r rune) rune {
 			if r == '/' || r == '\\' || r == ':' || r < 32 {
 				return '_'
 			}
 			return r
 		}, s)
+		// A name of dots would be a parent directory for a careless unzip tool.
+		if strings.Trim(s, ". ") == "" {
+			return "_" + s
+		}
+		return s
 	}
 	return clean(rc.Class.Name) + "/" + clean(rc.Pupil.Name()) + " - " + strconv.FormatInt(rc.Pupil.StudentID, 10) + ".pdf"
 }

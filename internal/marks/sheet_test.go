@@ -155,3 +155,19 @@ func TestSheetCSVDefusesTitles(t *testing.T) {
 		t.Fatalf("read back: %d cells, %v %v", len(cells), problems, err)
 	}
 }
+
+// TestCardName: a report card's path in a ZIP is its class's folder and the pupil's
+// file, never a parent directory.
+func TestCardName(t *testing.T) {
+	for class, want := range map[string]string{
+		"3e A":   "3e A/DUPONT Léa - 7.pdf",
+		"..":     "_../DUPONT Léa - 7.pdf",
+		"a/../b": "a_.._b/DUPONT Léa - 7.pdf",
+		" . ":    "_ . /DUPONT Léa - 7.pdf",
+	} {
+		got := CardName(ReportCard{Class: Class{Name: class}, Pupil: Pupil{StudentID: 7, LastName: "DUPONT", FirstName: "Léa"}})
+		if got != want {
+			t.Errorf("class %q: %q, want %q", class, got, want)
+		}
+	}
+}
