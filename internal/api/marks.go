@@ -13,7 +13,7 @@ import (
 )
 
 // marksRoutes are the routes of marks, class councils and report cards
-// (docs/school-year-marks.md).
+// (docs/school-year.md).
 func (s *Server) marksRoutes(authed func(string, authFunc)) {
 	const grid = "/api/v1/establishments/{uai}/marks/services/{sid}/periods/{pid}"
 	const council = "/api/v1/establishments/{uai}/marks/classes/{cid}/periods/{pid}"

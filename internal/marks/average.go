@@ -5,7 +5,7 @@ import (
 	"sort"
 )
 
-// The averages rule (decision 0024, docs/school-year-marks.md):
+// The averages rule (decision 0024, docs/school-year.md):
 //
 //  1. A mark counts only when it is a number: ABS, DISP, NN and missing marks are left
 //     out, of the numerator and of the denominator.

@@ -3,7 +3,7 @@
 //
 // Every number is exact: a mark, an "out of" and a coefficient are integer hundredths
 // (12,5 is 1250), averages are computed as fractions and rounded once, at the end, to
-// the hundredth (the rule: docs/school-year-marks.md and decision 0024).
+// the hundredth (the rule: docs/school-year.md and decision 0024).
 package marks
 
 import (

@@ -18,7 +18,7 @@ import (
 	"github.com/cartable/cartable/internal/apperr"
 )
 
-// The marks sheet of a class × subject (docs/school-year-marks.md), in CSV or XLSX:
+// The marks sheet of a class × subject (docs/school-year.md), in CSV or XLSX:
 //
 //	# devoirs;;;Contrôle 1 — sur 20, coef. 1;DM — sur 10, coef. 0,5
 //	# codes;ABS = absent;DISP = dispensé;NN = non noté

@@ -17,7 +17,7 @@ import (
 )
 
 // marksRoutes adds the pages of marks, class councils and report cards
-// (docs/school-year-marks.md).
+// (docs/school-year.md).
 func (s *Server) marksRoutes(authed, selfChecked func(string, handlerFunc)) {
 	const grid = "/establishments/{uai}/marks/services/{sid}/periods/{pid}"
 	const council = "/establishments/{uai}/marks/classes/{cid}/periods/{pid}"

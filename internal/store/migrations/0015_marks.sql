@@ -1,5 +1,5 @@
 -- Assessments (devoirs), marks, appreciations, class councils and report cards (issue 14,
--- part B; docs/school-year-marks.md, docs/decisions/0024-marks-and-averages.md).
+-- part B; docs/school-year.md, docs/decisions/0024-marks-and-averages.md).
 -- Numbers are integer hundredths: a mark 12,5 is 1250, "out of" 20 is 2000, a
 -- coefficient 0,5 is 50. service_id, period_id and class_id are the school year's
 -- (internal/schoolyear); class_id of an assessment is 0 for a service of a group.
