@@ -133,10 +133,40 @@ func (s *Service) Dashboard(ctx context.Context, p *authz.Principal, uai, progra
 		d.ECTS = append(d.ECTS, cell(x, ects[x]))
 	}
 	d.Late = cell("late", late)
+	if d.SmallCells {
+		// The states and the ECTS ranges each add up to the total, which is shown: one
+		// cell hidden alone would be the total minus the others. A second one, the
+		// smallest shown, is hidden with it (complementary suppression).
+		complement(d.ByState)
+		complement(d.ECTS)
+		// Late is draft plus to revise: shown beside one of them hidden, it would give it.
+		for _, c := range d.ByState {
+			if c.Hidden && (c.Key == string(Draft) || c.Key == string(ToRevise)) && !d.Late.Hidden && d.Late.N > 0 {
+				d.Late.N, d.Late.Hidden = 0, true
+			}
+		}
+	}
 	if d.SmallCells && d.Total < smallCell {
 		d = Dashboard{Programme: programme, Year: year, SmallCells: true, Suppressed: true, Deadline: d.Deadline}
 	}
 	return d, nil
+}
+
+// complement hides, in a partition of the total with exactly one hidden cell, the
+// smallest non-empty cell still shown, so that no hidden figure is the total minus the
+// shown ones.
+func complement(cells []Count) {
+	hidden, pick := 0, -1
+	for i, c := range cells {
+		if c.Hidden {
+			hidden++
+		} else if c.N > 0 && (pick < 0 || c.N < cells[pick].N) {
+			pick = i
+		}
+	}
+	if hidden == 1 && pick >= 0 {
+		cells[pick].N, cells[pick].Hidden = 0, true
+	}
 }
 
 // DashboardXLSX writes the dashboard as a workbook (one sheet, one table per
